@@ -1,0 +1,116 @@
+#include "sv_message.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sv_version.h"
+
+char *sv_submission_msg_build(const sv_submission_msg *msg)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *code, *text = NULL;
+
+	if (!root)
+		return NULL;
+	/* The code may hold NUL-free bytes only up to code_len; copy it so cJSON sees a C string. */
+	code = malloc(msg->code_len + 1);
+	if (!code)
+		goto end;
+	memcpy(code, msg->code, msg->code_len);
+	code[msg->code_len] = '\0';
+
+	cJSON_AddNumberToObject(root, "submission_id", (double)msg->submission_id);
+	cJSON_AddNumberToObject(root, "task_id", (double)msg->task_id);
+	cJSON_AddNumberToObject(root, "user_id", (double)msg->user_id);
+	if (msg->team_id > 0)
+		cJSON_AddNumberToObject(root, "team_id", (double)msg->team_id);
+	else
+		cJSON_AddNullToObject(root, "team_id");
+	cJSON_AddStringToObject(root, "code", code);
+	cJSON_AddNumberToObject(root, "language_id", msg->language_id);
+	cJSON_AddStringToObject(root, "timestamp", msg->timestamp ? msg->timestamp : "");
+	cJSON_AddNumberToObject(root, "attempt", msg->attempt);
+	cJSON_AddNumberToObject(root, "v", SV_MESSAGE_SCHEMA);
+	text = cJSON_PrintUnformatted(root);
+	free(code);
+end:
+	cJSON_Delete(root);
+	return text;
+}
+
+/* Reads a positive whole number that fits a double exactly (ids below 2^53). */
+static int get_id(const cJSON *root, const char *name, long long *out, int required, char *err, size_t errlen)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, name);
+
+	if (!item || cJSON_IsNull(item)) {
+		*out = 0;
+		if (required)
+			snprintf(err, errlen, "missing field \"%s\"", name);
+		return required ? -1 : 0;
+	}
+	if (!cJSON_IsNumber(item) || item->valuedouble < 1 || item->valuedouble > 9007199254740991.0 ||
+	    floor(item->valuedouble) != item->valuedouble) {
+		snprintf(err, errlen, "field \"%s\" must be a positive integer", name);
+		return -1;
+	}
+	*out = (long long)item->valuedouble;
+	return 0;
+}
+
+int sv_submission_msg_parse(const char *json, size_t len, sv_submission_msg *msg, cJSON **tree, char *err,
+			    size_t errlen)
+{
+	cJSON *root;
+	const cJSON *item;
+	long long number;
+
+	memset(msg, 0, sizeof(*msg));
+	*tree = NULL;
+	root = cJSON_ParseWithLength(json, len);
+	if (!root || !cJSON_IsObject(root)) {
+		snprintf(err, errlen, "message is not a JSON object");
+		cJSON_Delete(root);
+		return -1;
+	}
+	*tree = root;
+	if (get_id(root, "submission_id", &msg->submission_id, 1, err, errlen) < 0) {
+		msg->submission_id = 0;
+		return -1;
+	}
+	if (get_id(root, "task_id", &msg->task_id, 1, err, errlen) < 0 ||
+	    get_id(root, "user_id", &msg->user_id, 1, err, errlen) < 0 ||
+	    get_id(root, "team_id", &msg->team_id, 0, err, errlen) < 0 ||
+	    get_id(root, "language_id", &number, 1, err, errlen) < 0)
+		return -1;
+	if (number > 100000) {
+		snprintf(err, errlen, "field \"language_id\" is out of range");
+		return -1;
+	}
+	msg->language_id = (int)number;
+
+	item = cJSON_GetObjectItemCaseSensitive(root, "code");
+	if (!cJSON_IsString(item)) {
+		snprintf(err, errlen, item ? "field \"code\" must be a string" : "missing field \"code\"");
+		return -1;
+	}
+	msg->code = item->valuestring;
+	msg->code_len = strlen(item->valuestring);
+
+	item = cJSON_GetObjectItemCaseSensitive(root, "timestamp");
+	msg->timestamp = cJSON_IsString(item) ? item->valuestring : "";
+
+	/* attempt is optional for messages from the original design, which had none: 1. */
+	item = cJSON_GetObjectItemCaseSensitive(root, "attempt");
+	if (!item) {
+		msg->attempt = 1;
+	} else if (get_id(root, "attempt", &number, 1, err, errlen) < 0 || number > 1000) {
+		snprintf(err, errlen, "field \"attempt\" must be a positive integer");
+		return -1;
+	} else {
+		msg->attempt = (int)number;
+	}
+	return 0;
+}

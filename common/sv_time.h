@@ -1,0 +1,14 @@
+#ifndef SV_TIME_H
+#define SV_TIME_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* "2025-11-28T12:00:00Z" (UTC, second precision) as the message contract writes it. */
+#define SV_ISO8601_LEN 21
+void sv_time_iso8601(time_t when, char out[SV_ISO8601_LEN]);
+
+/* Monotonic milliseconds, for timeouts and measurements that must not jump with the clock. */
+double sv_time_mono_ms(void);
+
+#endif

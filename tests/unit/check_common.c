@@ -1,0 +1,2 @@
+#include "sv_log.h"
+int main(void){return 0;}
