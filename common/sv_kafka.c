@@ -9,8 +9,10 @@
 static void kafka_log(const rd_kafka_t *rk, int level, const char *facility, const char *message)
 {
 	/* librdkafka's levels are syslog levels, like ours; its debug chatter stays at debug. */
-	sv_log(level <= 3 ? SV_LOG_ERR : level == 4 ? SV_LOG_WARNING : SV_LOG_DEBUG, "kafka %s: %s: %s",
-	       rd_kafka_name(rk), facility, message);
+	sv_log(level <= 3   ? SV_LOG_ERR
+	       : level == 4 ? SV_LOG_WARNING
+			    : SV_LOG_DEBUG,
+	       "kafka %s: %s: %s", rd_kafka_name(rk), facility, message);
 }
 
 int sv_kafka_conf_set_option(rd_kafka_conf_t *conf, const char *option, char *err, size_t errlen)
@@ -31,14 +33,14 @@ int sv_kafka_conf_set_option(rd_kafka_conf_t *conf, const char *option, char *er
 	return 0;
 }
 
-rd_kafka_conf_t *sv_kafka_conf_new(const char *brokers, const char *const *options, size_t option_count,
-				   char *err, size_t errlen)
+rd_kafka_conf_t *sv_kafka_conf_new(const char *brokers, const char *const *options, size_t option_count, char *err,
+				   size_t errlen)
 {
 	/* Reconnect quickly after a broker outage; the defaults back off for up to 10 s. */
 	static const char *const defaults[] = {
-		"reconnect.backoff.ms=100",
-		"reconnect.backoff.max.ms=1000",
-		"socket.keepalive.enable=true",
+	    "reconnect.backoff.ms=100",
+	    "reconnect.backoff.max.ms=1000",
+	    "socket.keepalive.enable=true",
 	};
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char reason[512];

@@ -4,16 +4,16 @@
 #include <string.h>
 
 static const char *const verdict_names[] = {
-	[SV_VERDICT_NONE] = "", [SV_VERDICT_AC] = "AC",	  [SV_VERDICT_WA] = "WA",
-	[SV_VERDICT_TLE] = "TLE", [SV_VERDICT_MLE] = "MLE", [SV_VERDICT_RE] = "RE",
-	[SV_VERDICT_OLE] = "OLE", [SV_VERDICT_CE] = "CE",   [SV_VERDICT_PA] = "PA",
+    [SV_VERDICT_NONE] = "",   [SV_VERDICT_AC] = "AC",   [SV_VERDICT_WA] = "WA",
+    [SV_VERDICT_TLE] = "TLE", [SV_VERDICT_MLE] = "MLE", [SV_VERDICT_RE] = "RE",
+    [SV_VERDICT_OLE] = "OLE", [SV_VERDICT_CE] = "CE",   [SV_VERDICT_PA] = "PA",
 };
 
 static const char *const status_names[] = {
-	[SV_STATUS_PENDING] = "pending",
-	[SV_STATUS_PROCESSING] = "processing",
-	[SV_STATUS_COMPLETED] = "completed",
-	[SV_STATUS_FAILED] = "failed",
+    [SV_STATUS_PENDING] = "pending",
+    [SV_STATUS_PROCESSING] = "processing",
+    [SV_STATUS_COMPLETED] = "completed",
+    [SV_STATUS_FAILED] = "failed",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,2 +1,192 @@
-#include "sv_log.h"
-int main(void){return 0;}
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sv_kafka.h"
+#include "sv_message.h"
+#include "sv_time.h"
+#include "sv_verdict.h"
+
+START_TEST(verdict_names_round_trip)
+{
+	for (int v = SV_VERDICT_AC; v <= SV_VERDICT_PA; v++) {
+		sv_verdict back;
+
+		ck_assert_int_eq(sv_verdict_parse(sv_verdict_name((sv_verdict)v), &back), 0);
+		ck_assert_int_eq(back, v);
+	}
+	sv_verdict unused;
+	ck_assert_int_eq(sv_verdict_parse("ac", &unused), -1);
+	ck_assert_int_eq(sv_verdict_parse("", &unused), -1);
+	ck_assert_int_eq(sv_verdict_parse(NULL, &unused), -1);
+	ck_assert_str_eq(sv_verdict_name((sv_verdict)99), "");
+}
+END_TEST
+
+START_TEST(status_order)
+{
+	sv_status s;
+
+	ck_assert_int_eq(sv_status_parse("processing", &s), 0);
+	ck_assert_int_eq(s, SV_STATUS_PROCESSING);
+	ck_assert(!sv_status_is_final(SV_STATUS_PENDING));
+	ck_assert(!sv_status_is_final(SV_STATUS_PROCESSING));
+	ck_assert(sv_status_is_final(SV_STATUS_COMPLETED));
+	ck_assert(sv_status_is_final(SV_STATUS_FAILED));
+	ck_assert_int_eq(sv_status_parse("done", &s), -1);
+}
+END_TEST
+
+START_TEST(submission_message_round_trip)
+{
+	static const char code[] = "#include <stdio.h>\nint main(void) { puts(\"\\\"hi\\\" \xc3\xa9\"); }\n";
+	sv_submission_msg in = {
+	    .submission_id = 123,
+	    .task_id = 45,
+	    .user_id = 67,
+	    .team_id = 89,
+	    .code = code,
+	    .code_len = sizeof(code) - 1,
+	    .language_id = 50,
+	    .timestamp = "2025-11-28T12:00:00Z",
+	    .attempt = 2,
+	};
+	sv_submission_msg out;
+	cJSON *tree;
+	char err[256];
+	char *json = sv_submission_msg_build(&in);
+
+	ck_assert_ptr_nonnull(json);
+	ck_assert_int_eq(sv_submission_msg_parse(json, strlen(json), &out, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(out.submission_id, 123);
+	ck_assert_int_eq(out.task_id, 45);
+	ck_assert_int_eq(out.user_id, 67);
+	ck_assert_int_eq(out.team_id, 89);
+	ck_assert_int_eq(out.language_id, 50);
+	ck_assert_int_eq(out.attempt, 2);
+	ck_assert_str_eq(out.code, code);
+	ck_assert_str_eq(out.timestamp, "2025-11-28T12:00:00Z");
+	/* The original design's field names, exactly. */
+	ck_assert_ptr_nonnull(strstr(json, "\"submission_id\":123"));
+	ck_assert_ptr_nonnull(strstr(json, "\"language_id\":50"));
+	cJSON_Delete(tree);
+	free(json);
+}
+END_TEST
+
+START_TEST(submission_message_without_team)
+{
+	sv_submission_msg in = {.submission_id = 1,
+				.task_id = 2,
+				.user_id = 3,
+				.code = "x",
+				.code_len = 1,
+				.language_id = 71,
+				.timestamp = "t",
+				.attempt = 1};
+	sv_submission_msg out;
+	cJSON *tree;
+	char err[256];
+	char *json = sv_submission_msg_build(&in);
+
+	ck_assert_ptr_nonnull(strstr(json, "\"team_id\":null"));
+	ck_assert_int_eq(sv_submission_msg_parse(json, strlen(json), &out, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(out.team_id, 0);
+	cJSON_Delete(tree);
+	free(json);
+}
+END_TEST
+
+static void expect_parse_error(const char *json, const char *reason, long long known_id)
+{
+	sv_submission_msg out;
+	cJSON *tree;
+	char err[256] = "";
+
+	ck_assert_int_eq(sv_submission_msg_parse(json, strlen(json), &out, &tree, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, reason) != NULL, "error \"%s\" lacks \"%s\"", err, reason);
+	ck_assert_int_eq(out.submission_id, known_id);
+	cJSON_Delete(tree);
+}
+
+START_TEST(submission_message_rejects_bad_input)
+{
+	expect_parse_error("not json", "not a JSON object", 0);
+	expect_parse_error("[1,2]", "not a JSON object", 0);
+	expect_parse_error("{}", "missing field \"submission_id\"", 0);
+	expect_parse_error("{\"submission_id\":-4}", "positive integer", 0);
+	expect_parse_error("{\"submission_id\":1.5}", "positive integer", 0);
+	expect_parse_error("{\"submission_id\":7}", "missing field \"task_id\"", 7);
+	expect_parse_error("{\"submission_id\":7,\"task_id\":1,\"user_id\":1,\"language_id\":50}",
+			   "missing field \"code\"", 7);
+	expect_parse_error("{\"submission_id\":7,\"task_id\":1,\"user_id\":1,\"language_id\":50,\"code\":5}",
+			   "\"code\" must be a string", 7);
+	expect_parse_error("{\"submission_id\":7,\"task_id\":\"1\",\"user_id\":1,\"language_id\":50,\"code\":\"\"}",
+			   "\"task_id\" must be a positive integer", 7);
+}
+END_TEST
+
+START_TEST(submission_message_default_attempt)
+{
+	const char *json = "{\"submission_id\":9,\"task_id\":1,\"user_id\":2,\"team_id\":null,"
+			   "\"code\":\"print(1)\",\"language_id\":71,\"timestamp\":\"2025-11-28T12:00:00Z\"}";
+	sv_submission_msg out;
+	cJSON *tree;
+	char err[256];
+
+	ck_assert_int_eq(sv_submission_msg_parse(json, strlen(json), &out, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(out.attempt, 1);
+	cJSON_Delete(tree);
+}
+END_TEST
+
+START_TEST(kafka_options)
+{
+	const char *good[] = {"linger.ms=5", "client.id=solveit-test"};
+	const char *bad_key[] = {"no.such.property=1"};
+	const char *no_eq[] = {"linger.ms"};
+	char err[512];
+	rd_kafka_conf_t *conf;
+
+	conf = sv_kafka_conf_new("127.0.0.1:9092", good, 2, err, sizeof(err));
+	ck_assert_ptr_nonnull(conf);
+	rd_kafka_conf_destroy(conf);
+
+	ck_assert_ptr_null(sv_kafka_conf_new("127.0.0.1:9092", bad_key, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "no.such.property"));
+	ck_assert_ptr_null(sv_kafka_conf_new("127.0.0.1:9092", no_eq, 1, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "not key=value"));
+}
+END_TEST
+
+START_TEST(iso8601)
+{
+	char out[SV_ISO8601_LEN];
+
+	sv_time_iso8601(1764331200, out);
+	ck_assert_str_eq(out, "2025-11-28T12:00:00Z");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, verdict_names_round_trip);
+	tcase_add_test(tc, status_order);
+	tcase_add_test(tc, submission_message_round_trip);
+	tcase_add_test(tc, submission_message_without_team);
+	tcase_add_test(tc, submission_message_rejects_bad_input);
+	tcase_add_test(tc, submission_message_default_attempt);
+	tcase_add_test(tc, kafka_options);
+	tcase_add_test(tc, iso8601);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

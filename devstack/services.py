@@ -1,0 +1,429 @@
+"""Start and stop the stack's real services: PostgreSQL, Redis, the embedded Kafka broker, httpd
+with mod_solveit, and the daemons.
+
+One piece of code serves the dev stack (devstack/stack.py, under var/) and the integration tests
+(tests/integration/harness.py, under a temporary directory). Nothing here is a stand-in: each class
+runs the real program from Debian's packages or from this tree.
+
+Runs as root (the dev stack and CI do): PostgreSQL refuses root, so it and httpd's children run as
+an unprivileged account (RUN_USER, created by devstack/setup.sh).
+"""
+
+import glob
+import grp
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RUN_USER = os.environ.get("SOLVEIT_RUN_USER", "solveit")
+APACHE_MODULES = os.environ.get("SOLVEIT_APACHE_MODULES", "/usr/lib/apache2/modules")
+APACHE_BIN = shutil.which("apache2", path="/usr/sbin:" + os.environ.get("PATH", "")) or "/usr/sbin/apache2"
+MODULE_SO = REPO / "mod_solveit" / ".libs" / "mod_solveit.so"
+KAFKA_MOCK = REPO / "devstack" / "solveit-kafka-mock"
+TEMPLATE = REPO / "httpd-conf" / "solveit-stack.conf.in"
+
+
+class ServiceError(RuntimeError):
+    """A service did not start or stop; the message says which and shows its log tail."""
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def log_tail(path, lines=40):
+    try:
+        with open(path, "r", errors="replace") as f:
+            return "".join(f.readlines()[-lines:])
+    except OSError:
+        return "(no log at %s)" % path
+
+
+def wait_until(predicate, timeout, what, log=None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise ServiceError("%s did not happen within %.0f s%s" % (what, timeout, "\n" + log_tail(log) if log else ""))
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child still answers kill(0); reap it if it is ours.
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().split(")")[-1].split()[0] != "Z"
+        except OSError:
+            return False
+
+
+def stop_pid(pid, timeout=10.0, sig=signal.SIGTERM):
+    """SIGTERM (or sig), then SIGKILL after timeout; returns once the process is gone."""
+    if not pid or not pid_alive(pid):
+        return
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not pid_alive(pid):
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    wait_until(lambda: not pid_alive(pid), 5, "exit of pid %d after SIGKILL" % pid)
+
+
+def run_user_ids():
+    pw = pwd.getpwnam(RUN_USER)
+    return pw.pw_uid, pw.pw_gid
+
+
+def chown_run_user(path):
+    uid, gid = run_user_ids()
+    os.chown(path, uid, gid)
+
+
+def as_run_user(cmd):
+    """The command line that runs cmd as RUN_USER (we are root)."""
+    if os.geteuid() != 0:
+        return cmd
+    return ["runuser", "-u", RUN_USER, "--"] + cmd
+
+
+def pg_bindir():
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        raise ServiceError("PostgreSQL server binaries not found: apt-get install postgresql")
+    return Path(found[-1]).parent
+
+
+class Postgres:
+    """A private PostgreSQL cluster: initdb on first use, then pg_ctl start/stop. Listens only on
+    a Unix socket in its own directory (mode 0770), so only root and RUN_USER can connect."""
+
+    def __init__(self, root, port=None, durable=True):
+        self.dir = Path(root)
+        self.data = self.dir / "data"
+        self.sock = self.dir / "sock"
+        self.log = self.dir / "postgresql.log"
+        self.port_file = self.dir / "port"
+        self.durable = durable
+        if port is None and self.port_file.exists():
+            port = int(self.port_file.read_text())
+        self.port = port or free_port()
+        self.user = RUN_USER
+        self.dbname = "solveit"
+
+    @property
+    def dsn(self):
+        return "host=%s port=%d dbname=%s user=%s" % (self.sock, self.port, self.dbname, self.user)
+
+    @property
+    def conninfo_for_dbd(self):
+        return self.dsn + " connect_timeout=3"
+
+    def _pg(self, *args, check=True, capture=False):
+        cmd = as_run_user([str(pg_bindir() / args[0])] + list(args[1:]))
+        return subprocess.run(cmd, check=check, capture_output=capture, text=True)
+
+    def init(self):
+        for d in (self.dir, self.sock):
+            d.mkdir(parents=True, exist_ok=True)
+            chown_run_user(d)
+        os.chmod(self.sock, 0o770)
+        if not (self.data / "PG_VERSION").exists():
+            r = self._pg("initdb", "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8",
+                         "--locale=C.UTF-8", check=False, capture=True)
+            if r.returncode != 0:
+                raise ServiceError("initdb failed:\n%s%s" % (r.stdout, r.stderr))
+        self.port_file.write_text(str(self.port))
+
+    def start(self):
+        self.init()
+        opts = ["-k", str(self.sock), "-p", str(self.port), "-c", "listen_addresses=", "-c",
+                "unix_socket_permissions=0770", "-c", "max_connections=300"]
+        if not self.durable:
+            # Test clusters are thrown away: skip the fsyncs that make them slow.
+            opts += ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        r = self._pg("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", " ".join(opts), "-w", "-t", "60",
+                     "start", check=False, capture=True)
+        if r.returncode != 0:
+            raise ServiceError("PostgreSQL did not start:\n%s%s\n%s" % (r.stdout, r.stderr, log_tail(self.log)))
+        self._create_db()
+
+    def _psql(self, sql, db="postgres"):
+        return subprocess.run(["psql", "-X", "-q", "-At", "-h", str(self.sock), "-p", str(self.port), "-U", self.user,
+                               "-d", db, "-c", sql], check=True, capture_output=True, text=True).stdout.strip()
+
+    def _create_db(self):
+        if self._psql("SELECT 1 FROM pg_database WHERE datname = '%s'" % self.dbname) != "1":
+            self._psql("CREATE DATABASE %s" % self.dbname)
+
+    def migrate(self, demo=True):
+        cmd = [str(REPO / "sql" / "migrate.sh")] + (["--demo"] if demo else []) + [
+            "-h", str(self.sock), "-p", str(self.port), "-U", self.user, self.dbname]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise ServiceError("migrations failed:\n%s%s" % (r.stdout, r.stderr))
+        return r.stdout
+
+    def running(self):
+        r = self._pg("pg_ctl", "-D", str(self.data), "status", check=False, capture=True)
+        return r.returncode == 0
+
+    def stop(self, mode="fast"):
+        if self.data.exists() and self.running():
+            self._pg("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop", check=False, capture=True)
+
+
+class Process:
+    """A foreground program we start and own: its pid, its log file, a bounded stop."""
+
+    def __init__(self, name, cmd, log, env=None, cwd=None):
+        self.name = name
+        self.cmd = [str(c) for c in cmd]
+        self.log = Path(log)
+        self.env = env
+        self.cwd = cwd
+        self.proc = None
+
+    def start(self):
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.log, "ab")
+        env = dict(os.environ)
+        env.update(self.env or {})
+        # Own process group, so a Ctrl-C in the dev stack's terminal reaches only the supervisor.
+        self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     env=env, cwd=self.cwd, start_new_session=True)
+        out.close()
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid if self.proc else None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=15.0):
+        if self.alive():
+            stop_pid(self.proc.pid, timeout)
+        if self.proc:
+            self.proc.wait()
+
+    def kill(self):
+        if self.alive():
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Redis(Process):
+    def __init__(self, root, port=None):
+        self.dir = Path(root)
+        self.port_file = self.dir / "port"
+        if port is None and self.port_file.exists():
+            port = int(self.port_file.read_text())
+        self.port = port or free_port()
+        super().__init__("redis", ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                   "--appendonly", "no", "--dir", str(self.dir), "--protected-mode", "yes"],
+                         self.dir / "redis.log")
+
+    def start(self):
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.port_file.write_text(str(self.port))
+        super().start()
+        wait_until(lambda: port_open(self.port) or not self.alive(), 20, "Redis on port %d" % self.port, self.log)
+        if not self.alive():
+            raise ServiceError("Redis exited:\n" + log_tail(self.log))
+        return self
+
+
+class KafkaMock(Process):
+    """The embedded broker (devstack/kafka_mock.c): real Kafka protocol over loopback TCP."""
+
+    def __init__(self, root):
+        self.dir = Path(root)
+        self.bootstrap_file = self.dir / "bootstrap"
+        self.bootstrap = None
+        super().__init__("kafka", [KAFKA_MOCK, "--bootstrap-file", self.dir / "bootstrap"], self.dir / "kafka.log")
+
+    def start(self):
+        if not KAFKA_MOCK.exists():
+            raise ServiceError("%s is not built: run make" % KAFKA_MOCK)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if self.bootstrap_file.exists():
+            self.bootstrap_file.unlink()
+        super().start()
+        wait_until(lambda: self.bootstrap_file.exists() or not self.alive(), 20, "the Kafka broker", self.log)
+        if not self.alive():
+            raise ServiceError("the Kafka broker exited:\n" + log_tail(self.log))
+        self.bootstrap = self.bootstrap_file.read_text().strip()
+        port = int(self.bootstrap.split(",")[0].rsplit(":", 1)[1])
+        wait_until(lambda: port_open(port), 10, "the Kafka broker's port", self.log)
+        return self
+
+    def down(self):
+        """Every broker disconnects its clients and refuses new connections."""
+        os.kill(self.pid, signal.SIGUSR1)
+        port = int(self.bootstrap.split(",")[0].rsplit(":", 1)[1])
+        wait_until(lambda: not port_open(port), 10, "the Kafka broker going down", self.log)
+
+    def up(self):
+        os.kill(self.pid, signal.SIGUSR2)
+        port = int(self.bootstrap.split(",")[0].rsplit(":", 1)[1])
+        wait_until(lambda: port_open(port), 10, "the Kafka broker coming up", self.log)
+
+
+def render(template, values):
+    text = Path(template).read_text()
+    for key, value in values.items():
+        text = text.replace("@%s@" % key, str(value))
+    return text
+
+
+def replace_directives(text, replace):
+    """Sets each top-level directive of replace to its value (None removes it); adds those absent."""
+    if not replace:
+        return text
+    out, seen = [], set()
+    for line in text.splitlines():
+        words = line.split(None, 1)
+        if words and words[0] in replace:
+            seen.add(words[0])
+            if replace[words[0]] is not None:
+                out.append("%s %s" % (words[0], replace[words[0]]))
+            continue
+        out.append(line)
+    for key, value in replace.items():
+        if key not in seen and value is not None:
+            out.append("%s %s" % (key, value))
+    return "\n".join(out) + "\n"
+
+
+class Httpd:
+    """Debian's apache2 on a config rendered from httpd-conf/solveit-stack.conf.in."""
+
+    def __init__(self, root, pg, kafka_bootstrap, port=None, mpm="event", extra="", replace=None, htdocs=None,
+                 values=None):
+        self.root = Path(root)
+        self.port = port or free_port()
+        self.mpm = mpm
+        self.conf = self.root / "httpd.conf"
+        self.log_dir = self.root / "logs"
+        self.error_log_path = self.log_dir / "error_log"
+        self.pid_file = self.root / "httpd.pid"
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.base = self.url + "/solveit"
+        gid = run_user_ids()[1]
+        vals = {
+            "SERVER_ROOT": self.root, "PORT": self.port, "MPM": mpm, "APACHE_MODULES": APACHE_MODULES,
+            "SOLVEIT_MODULE": MODULE_SO, "DBD_PARAMS": pg.conninfo_for_dbd, "KAFKA_BROKERS": kafka_bootstrap,
+            "HTDOCS": htdocs or (REPO / "htdocs"), "RUN_USER": RUN_USER, "RUN_GROUP": grp.getgrgid(gid).gr_name,
+            "LOG_DIR": self.log_dir, "EXTRA": extra,
+        }
+        vals.update(values or {})
+        self.text = replace_directives(render(TEMPLATE, vals), replace)
+
+    def write(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(exist_ok=True)
+        chown_run_user(self.root)
+        self.conf.write_text(self.text)
+
+    def _apache(self, *args):
+        return subprocess.run([APACHE_BIN, "-d", str(self.root), "-f", str(self.conf)] + list(args),
+                              capture_output=True, text=True, timeout=60)
+
+    def check_config(self):
+        """(returncode, output) of apache2 -t: what the directive setters say."""
+        self.write()
+        r = self._apache("-t")
+        return r.returncode, r.stdout + r.stderr
+
+    def try_start(self, timeout=20):
+        """Starts httpd; returns (started, text): stderr of the start plus the error log. A server
+        that refuses to start, or exits right after (post_config), gives started False."""
+        self.write()
+        r = self._apache("-k", "start")
+        started = r.returncode == 0
+        if started:
+            try:
+                wait_until(lambda: port_open(self.port) or not self._master_alive(), timeout, "httpd start")
+            except ServiceError:
+                pass
+            time.sleep(0.2)
+            started = self._master_alive() and port_open(self.port)
+        return started, r.stdout + r.stderr + log_tail(self.error_log_path, 200)
+
+    def _master_pid(self):
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def _master_alive(self):
+        pid = self._master_pid()
+        return pid is not None and pid_alive(pid)
+
+    def start(self, timeout=30):
+        started, text = self.try_start(timeout)
+        if not started:
+            raise ServiceError("httpd did not start (%s MPM):\n%s" % (self.mpm, text))
+        # Ready when the module answers, not only when the port is open.
+        def answers():
+            try:
+                urllib.request.urlopen(self.base + "/api/health", timeout=5)
+                return True
+            except urllib.error.HTTPError:
+                return True
+            except OSError:
+                return False
+        wait_until(answers, timeout, "httpd answering on %s" % self.url, self.error_log_path)
+        return self
+
+    def error_log(self):
+        return log_tail(self.error_log_path, 100000)
+
+    def stop(self, timeout=20):
+        pid = self._master_pid()
+        if pid is None or not pid_alive(pid):
+            return
+        self._apache("-k", "stop")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and pid_alive(pid):
+            time.sleep(0.05)
+        if pid_alive(pid):
+            stop_pid(pid, 1, signal.SIGKILL)
+        # Children die with the master; make sure none lingers on the port.
+        wait_until(lambda: not port_open(self.port), 10, "httpd releasing port %d" % self.port)

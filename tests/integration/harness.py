@@ -1,0 +1,53 @@
+"""The integration tests' view of the stack: the same service classes the dev stack uses
+(devstack/services.py), started in a temporary directory on free ports."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "devstack"))
+
+import services  # noqa: E402
+from services import Httpd, KafkaMock, Postgres, Redis, ServiceError, chown_run_user  # noqa: E402,F401
+
+
+class Stack:
+    """PostgreSQL (migrated, demo data), Redis and the embedded Kafka broker."""
+
+    def __init__(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="solveit-test-"))
+        os.chmod(self.tmp, 0o755)
+        self.pg = Postgres(self.tmp / "pg", durable=False)
+        self.redis = Redis(self.tmp / "redis")
+        self.kafka = KafkaMock(self.tmp / "kafka")
+        self._httpd_count = 0
+
+    def start(self):
+        self.pg.start()
+        self.pg.migrate(demo=True)
+        self.redis.start()
+        self.kafka.start()
+        return self
+
+    def stop(self):
+        for stop in (self.kafka.stop, self.redis.stop, self.pg.stop):
+            try:
+                stop()
+            except Exception as e:  # keep stopping the rest
+                print("stopping: %s" % e, file=sys.stderr)
+        if os.environ.get("SOLVEIT_KEEP_TMP") != "1":
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def httpd(self, mpm="event", extra="", replace=None, values=None):
+        """A new (not yet started) httpd with its own server root and port."""
+        self._httpd_count += 1
+        root = self.tmp / ("httpd-%d-%s" % (self._httpd_count, mpm))
+        return Httpd(root, self.pg, self.kafka.bootstrap, mpm=mpm, extra=extra, replace=replace, values=values)
+
+    def kcat(self, *args, input=None, timeout=30):
+        return subprocess.run(["kcat", "-b", self.kafka.bootstrap] + list(args), input=input, capture_output=True,
+                              text=True, timeout=timeout)

@@ -1,0 +1,114 @@
+#!/bin/bash
+# Command 2 of the README: sets the machine up (packages, build) and runs every test layer:
+# formatting, Check unit tests (make check), the integration, sandbox and peer suites (pytest
+# against real PostgreSQL, Redis, the embedded Kafka broker and httpd), and the browser tests
+# (Playwright + Chromium against a dev stack started for them). Prints one closing count and exits
+# non-zero if anything failed.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+ART=${SOLVEIT_ARTIFACTS:-$ROOT/test-artifacts}
+mkdir -p "$ART"
+PASSED=0
+FAILED=0
+SKIPPED=0
+BAD_STAGES=()
+
+stage() { echo; echo "=== $* ==="; }
+count() { PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); SKIPPED=$((SKIPPED + ${3:-0})); }
+fail_stage() { BAD_STAGES+=("$1"); }
+
+stage "setup"
+if ! "$ROOT/devstack/setup.sh"; then
+	echo "setup failed: nothing else can run"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+stage "formatting (clang-format)"
+mapfile -t sources < <(git ls-files '*.c' '*.h' 2>/dev/null)
+if [ ${#sources[@]} -gt 0 ] && ! clang-format --dry-run --Werror "${sources[@]}"; then
+	count 0 1
+	fail_stage formatting
+else
+	count 1 0
+fi
+
+stage "docker-compose.yml (validity only; never run here)"
+if [ -f docker-compose.yml ]; then
+	if /usr/bin/python3 "$ROOT/tests/check_compose.py" docker-compose.yml; then count 1 0; else count 0 1; fail_stage compose; fi
+fi
+
+stage "unit tests (make check)"
+make -j"$(nproc)" check >"$ART/make-check.log" 2>&1
+rc=$?
+grep -E "^(PASS|FAIL|ERROR|XFAIL|XPASS|SKIP):|^[0-9]+%:" -r "$ART/make-check.log" | tail -50
+# Each Check program reports "N%: Checks: T, Failures: F, Errors: E"; sum them.
+read -r t f <<<"$(awk -F'[:,]' '/Checks: [0-9]+, Failures/ {t+=$3; f+=$5+$7} END {print t+0, f+0}' \
+	<(cat tests/unit/*.log 2>/dev/null))"
+if [ "$rc" != 0 ]; then
+	tail -40 "$ART/make-check.log"
+	fail_stage unit
+	[ "$f" = 0 ] && f=1
+fi
+count "$((t - f))" "$f"
+echo "unit: $((t - f)) passed, $f failed"
+
+stage "integration, sandbox and peer tests (pytest)"
+/usr/bin/python3 -m pytest -p no:cacheprovider --junitxml="$ART/pytest.xml" ${SOLVEIT_PYTEST_ARGS:-}
+rc=$?
+read -r p f s <<<"$(/usr/bin/python3 - "$ART/pytest.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:
+    print(0, 1, 0); sys.exit()
+suites = [root] if root.tag == "testsuite" else list(root)
+t = sum(int(s.get("tests", 0)) for s in suites)
+f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+k = sum(int(s.get("skipped", 0)) for s in suites)
+print(t - f - k, f, k)
+PY
+)"
+if [ "$rc" != 0 ] && [ "$rc" != 5 ]; then fail_stage pytest; [ "$f" = 0 ] && f=1; fi
+count "$p" "$f" "$s"
+
+stage "browser tests (Playwright + Chromium)"
+VAR=$(mktemp -d /tmp/solveit-browser-XXXXXX)
+chmod 755 "$VAR"
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+SOLVEIT_SKIP_SETUP=1 "$ROOT/devstack/stack.sh" up --var "$VAR" --port "$PORT" >"$ART/browser-stack.log" 2>&1 &
+STACK_PID=$!
+for _ in $(seq 1 600); do
+	[ -f "$VAR/url" ] && break
+	kill -0 "$STACK_PID" 2>/dev/null || break
+	sleep 0.1
+done
+if [ -f "$VAR/url" ]; then
+	SOLVEIT_URL=$(cat "$VAR/url") SOLVEIT_ARTIFACTS="$ART" node --test --test-reporter=tap tests/browser/ \
+		>"$ART/browser.tap" 2>&1
+	rc=$?
+	cat "$ART/browser.tap" | grep -vE "^\s+(duration_ms|type|\.\.\.|---)" | tail -40
+	p=$(awk '/^# pass / {print $3}' "$ART/browser.tap")
+	f=$(awk '/^# fail / {print $3}' "$ART/browser.tap")
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" != 0 ]; then fail_stage browser; [ "$f" = 0 ] && f=1; fi
+	count "$p" "$f"
+else
+	echo "the dev stack did not come up for the browser tests:"
+	tail -40 "$ART/browser-stack.log"
+	fail_stage browser
+	count 0 1
+fi
+"$ROOT/devstack/stack.sh" stop --var "$VAR" >/dev/null 2>&1
+wait "$STACK_PID" 2>/dev/null
+rm -rf "$VAR"
+
+echo
+if [ ${#BAD_STAGES[@]} -gt 0 ]; then
+	echo "failed stages: ${BAD_STAGES[*]}"
+fi
+echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ ${#BAD_STAGES[@]} -eq 0 ] && [ "$FAILED" -eq 0 ]
