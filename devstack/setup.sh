@@ -48,6 +48,11 @@ if [ -f "$ROOT/package.json" ]; then
 	fi
 fi
 
+# The pages' third-party packages are copied from node_modules into htdocs/vendor (not in git).
+if [ -x "$ROOT/htdocs/build-vendor.sh" ]; then
+	"$ROOT/htdocs/build-vendor.sh"
+fi
+
 cd "$ROOT"
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
 	say "autoreconf"
