@@ -18,6 +18,10 @@ fi
 missing=()
 while read -r pkg; do
 	case "$pkg" in '' | '#'*) continue ;; esac
+	# Node.js may come from elsewhere with npm inside it; Debian's npm would conflict with that.
+	if [ "$pkg" = nodejs ] || [ "$pkg" = npm ]; then
+		command -v node >/dev/null && command -v npm >/dev/null && continue
+	fi
 	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
 		missing+=("$pkg")
 	fi
