@@ -56,7 +56,8 @@ count "$((t - f))" "$f"
 echo "unit: $((t - f)) passed, $f failed"
 
 stage "integration, sandbox and peer tests (pytest)"
-/usr/bin/python3 -m pytest -p no:cacheprovider --junitxml="$ART/pytest.xml" ${SOLVEIT_PYTEST_ARGS:-}
+eval "pytest_args=(${SOLVEIT_PYTEST_ARGS:-})"
+/usr/bin/python3 -m pytest -p no:cacheprovider --junitxml="$ART/pytest.xml" "${pytest_args[@]}"
 rc=$?
 read -r p f s <<<"$(/usr/bin/python3 - "$ART/pytest.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
