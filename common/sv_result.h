@@ -1,0 +1,96 @@
+#ifndef SV_RESULT_H
+#define SV_RESULT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "sv_verdict.h"
+
+/* The code-results messages of DESIGN.md §3: built by the judge-worker, parsed by the result-sink.
+ *
+ * Final (status "completed" or "failed"):
+ *   {"submission_id","task_id","status","score","passed_tests","total_tests","execution_time",
+ *    "memory_used","test_results":[...],"compiler_output","error_message","processed_at","attempt",
+ *    "verdict","v":1}
+ *   verdict is null for "failed". Each test result is
+ *   {"test_id","order","verdict","time","memory","is_sample"[,"message"][,"input","expected","actual"]
+ *    [,"input_truncated":true,...]}
+ * Progress (status "processing"; tests_done 0 when judging starts):
+ *   {"submission_id","task_id","status":"processing","tests_done","total_tests","attempt",
+ *    "processed_at","v":1}
+ *
+ * Text fields become valid UTF-8 without NUL (PostgreSQL jsonb refuses \u0000): a NUL byte or an
+ * invalid sequence turns into U+FFFD. Long texts are cut at the limits below so that one message
+ * stays far below Kafka's 1 MB default; a cut sample field is marked "<field>_truncated":true, a cut
+ * compiler output or error message ends in a "[... truncated]" line. */
+
+#define SV_RESULT_SAMPLE_MAX 4096    /* bytes kept of a sample test's input, expected, actual */
+#define SV_RESULT_MESSAGE_MAX 512    /* bytes kept of a test's message */
+#define SV_RESULT_COMPILER_MAX 65536 /* bytes kept of the compiler output */
+#define SV_RESULT_ERROR_MAX 4096     /* bytes kept of the error message */
+
+typedef struct {
+	long long test_id;
+	int order;
+	sv_verdict verdict;
+	double time;	  /* seconds */
+	long long memory; /* KB */
+	int is_sample;
+	/* Why the test failed ("line 3: expected \"7\", got \"8\"", "killed by signal 11 (SIGSEGV)").
+	 * Written for sample tests; for hidden tests only when the verdict is not WA, because a
+	 * wrong-answer reason quotes the hidden expected output. NULL: none. */
+	const char *message;
+	/* Sample tests only (ignored for hidden ones): the data shown to the student. Byte buffers,
+	 * NULL for none. After parsing they are C strings with their length. */
+	const char *input;
+	size_t input_len;
+	const char *expected;
+	size_t expected_len;
+	const char *actual;
+	size_t actual_len;
+	int input_truncated, expected_truncated, actual_truncated; /* set by the parser */
+} sv_test_result;
+
+typedef struct {
+	long long submission_id;
+	long long task_id;
+	sv_status status; /* SV_STATUS_PROCESSING, SV_STATUS_COMPLETED or SV_STATUS_FAILED */
+	int attempt;
+	const char *processed_at; /* ISO 8601 UTC; NULL: now */
+	/* processing */
+	int tests_done;
+	int total_tests;
+	/* final */
+	int score;
+	int passed_tests;
+	double execution_time; /* seconds */
+	long long memory_used; /* KB */
+	sv_verdict verdict;    /* completed: the overall verdict; failed: SV_VERDICT_NONE */
+	const sv_test_result *tests;
+	size_t test_count;
+	const char *compiler_output; /* NULL: "" */
+	const char *error_message;   /* NULL: "" */
+	int schema;		     /* "v" after parsing; 0 when absent (the original design's messages) */
+} sv_result_msg;
+
+/* Builds the JSON text of a final result (status completed or failed) or of a processing event,
+ * by msg->status. Returns a malloc'd string (free with free()) or NULL when out of memory or
+ * msg->status is not one of the three. */
+char *sv_result_msg_build(const sv_result_msg *msg);
+
+/* Parses a code-results message. On success returns 0 and fills *msg with pointers into *tree
+ * (cJSON_Delete it when done) and a malloc'd test array (sv_result_msg_clear frees it). On failure
+ * returns -1 with a readable reason in err; msg->submission_id is left set if it could be read
+ * (else 0), *tree is NULL and nothing needs freeing. */
+int sv_result_msg_parse(const char *json, size_t len, sv_result_msg *msg, cJSON **tree, char *err, size_t errlen);
+
+/* Frees what sv_result_msg_parse allocated in msg (not the tree). */
+void sv_result_msg_clear(sv_result_msg *msg);
+
+/* Copies at most max bytes of a byte buffer into a new valid UTF-8 C string (NUL and invalid
+ * sequences become U+FFFD; a sequence cut by max is dropped). *truncated (may be NULL) says
+ * whether bytes were left out. Returns NULL when out of memory. */
+char *sv_utf8_sanitize(const char *bytes, size_t len, size_t max, int *truncated);
+
+#endif

@@ -1,0 +1,405 @@
+/* The code-results messages (common/sv_result.c): build, parse back, sanitize, reject bad input. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sv_result.h"
+
+static char err[256];
+
+static cJSON *json_of(const char *text)
+{
+	cJSON *root = cJSON_Parse(text);
+
+	ck_assert_ptr_nonnull(root);
+	return root;
+}
+
+static sv_result_msg final_msg(const sv_test_result *tests, size_t count)
+{
+	sv_result_msg msg = {
+		.submission_id = 123,
+		.task_id = 45,
+		.status = SV_STATUS_COMPLETED,
+		.attempt = 2,
+		.processed_at = "2025-11-28T12:00:05Z",
+		.score = 85,
+		.passed_tests = 17,
+		.total_tests = 20,
+		.execution_time = 0.2341,
+		.memory_used = 2048,
+		.verdict = SV_VERDICT_PA,
+		.tests = tests,
+		.test_count = count,
+		.compiler_output = "main.c:1: warning: unused variable",
+	};
+	return msg;
+}
+
+START_TEST(final_result_round_trip)
+{
+	sv_test_result tests[2] = {
+		{.test_id = 7,
+		 .order = 1,
+		 .verdict = SV_VERDICT_WA,
+		 .time = 0.0125,
+		 .memory = 1500,
+		 .is_sample = 1,
+		 .message = "line 1: expected \"3\", got \"4\"",
+		 .input = "1 2\n",
+		 .input_len = 4,
+		 .expected = "3\n",
+		 .expected_len = 2,
+		 .actual = "4\n",
+		 .actual_len = 2},
+		{.test_id = 8, .order = 2, .verdict = SV_VERDICT_AC, .time = 0.2341, .memory = 2048},
+	};
+	sv_result_msg msg = final_msg(tests, 2), back;
+	char *text = sv_result_msg_build(&msg);
+	cJSON *tree;
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(back.submission_id, 123);
+	ck_assert_int_eq(back.task_id, 45);
+	ck_assert_int_eq(back.status, SV_STATUS_COMPLETED);
+	ck_assert_int_eq(back.attempt, 2);
+	ck_assert_int_eq(back.schema, 1);
+	ck_assert_str_eq(back.processed_at, "2025-11-28T12:00:05Z");
+	ck_assert_int_eq(back.score, 85);
+	ck_assert_int_eq(back.passed_tests, 17);
+	ck_assert_int_eq(back.total_tests, 20);
+	ck_assert_double_eq(back.execution_time, 0.234); /* milliseconds */
+	ck_assert_int_eq(back.memory_used, 2048);
+	ck_assert_int_eq(back.verdict, SV_VERDICT_PA);
+	ck_assert_str_eq(back.compiler_output, "main.c:1: warning: unused variable");
+	ck_assert_str_eq(back.error_message, "");
+	ck_assert_uint_eq(back.test_count, 2);
+	ck_assert_int_eq(back.tests[0].test_id, 7);
+	ck_assert_int_eq(back.tests[0].order, 1);
+	ck_assert_int_eq(back.tests[0].verdict, SV_VERDICT_WA);
+	ck_assert_double_eq(back.tests[0].time, 0.013);
+	ck_assert_int_eq(back.tests[0].memory, 1500);
+	ck_assert_int_eq(back.tests[0].is_sample, 1);
+	ck_assert_str_eq(back.tests[0].message, "line 1: expected \"3\", got \"4\"");
+	ck_assert_str_eq(back.tests[0].input, "1 2\n");
+	ck_assert_uint_eq(back.tests[0].input_len, 4);
+	ck_assert_str_eq(back.tests[0].expected, "3\n");
+	ck_assert_str_eq(back.tests[0].actual, "4\n");
+	ck_assert_int_eq(back.tests[0].actual_truncated, 0);
+	ck_assert_int_eq(back.tests[1].test_id, 8);
+	ck_assert_int_eq(back.tests[1].verdict, SV_VERDICT_AC);
+	ck_assert_int_eq(back.tests[1].is_sample, 0);
+	ck_assert_ptr_null(back.tests[1].input);
+	sv_result_msg_clear(&back);
+	ck_assert_ptr_null(back.tests);
+	cJSON_Delete(tree);
+	free(text);
+}
+END_TEST
+
+START_TEST(final_result_has_the_contract_fields)
+{
+	sv_result_msg msg = final_msg(NULL, 0);
+	char *text = sv_result_msg_build(&msg);
+	static const char *const fields[] = {
+		"submission_id", "task_id",	   "status",	  "score",	  "passed_tests",
+		"total_tests",	 "execution_time", "memory_used", "test_results", "compiler_output",
+		"error_message", "processed_at",   "attempt",	  "verdict",	  "v",
+	};
+	cJSON *root = json_of(text);
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		ck_assert_msg(cJSON_HasObjectItem(root, fields[i]), "field %s missing in %s", fields[i], text);
+	ck_assert_str_eq(cJSON_GetObjectItem(root, "status")->valuestring, "completed");
+	ck_assert_str_eq(cJSON_GetObjectItem(root, "verdict")->valuestring, "PA");
+	ck_assert_int_eq(cJSON_GetObjectItem(root, "v")->valueint, 1);
+	ck_assert(cJSON_IsArray(cJSON_GetObjectItem(root, "test_results")));
+	ck_assert(cJSON_IsString(cJSON_GetObjectItem(root, "error_message")));
+	ck_assert_ptr_nonnull(strstr(text, "\"execution_time\":0.234,"));
+	cJSON_Delete(root);
+	free(text);
+}
+END_TEST
+
+START_TEST(hidden_tests_show_no_data_and_no_answer)
+{
+	sv_test_result tests[2] = {
+		{.test_id = 1,
+		 .order = 1,
+		 .verdict = SV_VERDICT_WA,
+		 .message = "line 1: expected \"secret\", got \"x\"",
+		 .input = "secret input",
+		 .input_len = 12,
+		 .expected = "secret",
+		 .expected_len = 6,
+		 .actual = "x",
+		 .actual_len = 1},
+		{.test_id = 2, .order = 2, .verdict = SV_VERDICT_RE, .message = "killed by signal 11 (SIGSEGV)"},
+	};
+	sv_result_msg msg = final_msg(tests, 2);
+	char *text = sv_result_msg_build(&msg);
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_null(strstr(text, "secret"));
+	ck_assert_ptr_null(strstr(text, "\"input\""));
+	ck_assert_ptr_null(strstr(text, "\"actual\""));
+	/* a runtime reason reveals nothing about the test data */
+	ck_assert_ptr_nonnull(strstr(text, "\"message\":\"killed by signal 11 (SIGSEGV)\""));
+	free(text);
+}
+END_TEST
+
+START_TEST(processing_event_round_trip)
+{
+	sv_result_msg msg = {.submission_id = 9,
+			     .task_id = 3,
+			     .status = SV_STATUS_PROCESSING,
+			     .attempt = 1,
+			     .tests_done = 4,
+			     .total_tests = 10};
+	sv_result_msg back;
+	char *text = sv_result_msg_build(&msg);
+	cJSON *tree, *root = json_of(text);
+
+	ck_assert_str_eq(cJSON_GetObjectItem(root, "status")->valuestring, "processing");
+	ck_assert_int_eq(cJSON_GetObjectItem(root, "tests_done")->valueint, 4);
+	ck_assert_int_eq(cJSON_GetObjectItem(root, "total_tests")->valueint, 10);
+	ck_assert_int_eq(cJSON_GetObjectItem(root, "attempt")->valueint, 1);
+	ck_assert_int_eq(cJSON_GetObjectItem(root, "v")->valueint, 1);
+	ck_assert(!cJSON_HasObjectItem(root, "verdict"));
+	ck_assert(!cJSON_HasObjectItem(root, "score"));
+	/* processed_at defaults to now, in the contract's format */
+	ck_assert_uint_eq(strlen(cJSON_GetObjectItem(root, "processed_at")->valuestring), 20);
+	cJSON_Delete(root);
+
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(back.status, SV_STATUS_PROCESSING);
+	ck_assert_int_eq(back.tests_done, 4);
+	ck_assert_int_eq(back.total_tests, 10);
+	ck_assert_int_eq(back.submission_id, 9);
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	free(text);
+}
+END_TEST
+
+START_TEST(failed_result)
+{
+	sv_result_msg msg = {.submission_id = 5,
+			     .task_id = 6,
+			     .status = SV_STATUS_FAILED,
+			     .attempt = 3,
+			     .error_message = "Judge0 unreachable after 5 tries"};
+	sv_result_msg back;
+	char *text = sv_result_msg_build(&msg);
+	cJSON *tree, *root = json_of(text);
+
+	ck_assert_str_eq(cJSON_GetObjectItem(root, "status")->valuestring, "failed");
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(root, "verdict")));
+	cJSON_Delete(root);
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(back.status, SV_STATUS_FAILED);
+	ck_assert_int_eq(back.verdict, SV_VERDICT_NONE);
+	ck_assert_str_eq(back.error_message, "Judge0 unreachable after 5 tries");
+	ck_assert_int_eq(back.attempt, 3);
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	free(text);
+}
+END_TEST
+
+START_TEST(pending_is_not_a_result)
+{
+	sv_result_msg msg = {.submission_id = 5, .task_id = 6, .status = SV_STATUS_PENDING, .attempt = 1};
+
+	ck_assert_ptr_null(sv_result_msg_build(&msg));
+}
+END_TEST
+
+START_TEST(binary_output_becomes_valid_utf8)
+{
+	/* NUL, a stray continuation byte, a truncated sequence, an overlong '/', a surrogate, valid é */
+	static const char actual[] = "a\0b\x80"
+				     "c\xe2\x82"
+				     "d\xc0\xaf"
+				     "e\xed\xa0\x80"
+				     "f\xc3\xa9";
+	sv_test_result test = {.test_id = 1,
+			       .order = 1,
+			       .verdict = SV_VERDICT_WA,
+			       .is_sample = 1,
+			       .actual = actual,
+			       .actual_len = sizeof(actual) - 1};
+	sv_result_msg msg = final_msg(&test, 1), back;
+	char *text = sv_result_msg_build(&msg);
+	cJSON *tree;
+
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_str_eq(back.tests[0].actual, "a\xef\xbf\xbd"
+					       "b\xef\xbf\xbd"
+					       "c\xef\xbf\xbd\xef\xbf\xbd"
+					       "d\xef\xbf\xbd\xef\xbf\xbd"
+					       "e\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+					       "f\xc3\xa9");
+	/* nothing PostgreSQL's jsonb would refuse */
+	ck_assert_ptr_null(strstr(text, "\\u0000"));
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	free(text);
+}
+END_TEST
+
+START_TEST(long_texts_are_cut)
+{
+	size_t big = 10 * 1024 * 1024;
+	char *huge = malloc(big + 1);
+	sv_test_result test = {.test_id = 1, .order = 1, .verdict = SV_VERDICT_OLE, .is_sample = 1};
+	sv_result_msg msg = final_msg(&test, 1), back;
+	char *text;
+	cJSON *tree;
+
+	ck_assert_ptr_nonnull(huge);
+	memset(huge, 'x', big);
+	huge[big] = '\0';
+	test.actual = huge;
+	test.actual_len = big;
+	test.input = "1\n";
+	test.input_len = 2;
+	msg.compiler_output = huge;
+	text = sv_result_msg_build(&msg);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_uint_lt(strlen(text), 100 * 1024);
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_uint_eq(back.tests[0].actual_len, SV_RESULT_SAMPLE_MAX);
+	ck_assert_int_eq(back.tests[0].actual_truncated, 1);
+	ck_assert_int_eq(back.tests[0].input_truncated, 0);
+	ck_assert_uint_eq(strlen(back.compiler_output), SV_RESULT_COMPILER_MAX + strlen("\n[... truncated]"));
+	ck_assert_ptr_nonnull(strstr(back.compiler_output, "\n[... truncated]"));
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	free(text);
+	free(huge);
+}
+END_TEST
+
+START_TEST(sanitize_never_cuts_a_character_in_half)
+{
+	int cut = 0;
+	/* "aé": the limit of 2 bytes falls inside é */
+	char *text = sv_utf8_sanitize("a\xc3\xa9", 3, 2, &cut);
+
+	ck_assert_str_eq(text, "a");
+	ck_assert_int_eq(cut, 1);
+	free(text);
+	text = sv_utf8_sanitize("a\xc3\xa9", 3, 3, &cut);
+	ck_assert_str_eq(text, "a\xc3\xa9");
+	ck_assert_int_eq(cut, 0);
+	free(text);
+	text = sv_utf8_sanitize(NULL, 10, 10, &cut);
+	ck_assert_str_eq(text, "");
+	free(text);
+	/* 4-byte sequences and the largest code point pass; above it does not */
+	text = sv_utf8_sanitize("\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xf4\x90\x80\x80", 12, 100, NULL);
+	ck_assert_str_eq(text, "\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	free(text);
+}
+END_TEST
+
+/* Parses text and expects a failure whose reason contains want. */
+static void expect_rejected(const char *text, const char *want, long long id)
+{
+	sv_result_msg msg;
+	cJSON *tree = (cJSON *)1;
+
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &msg, &tree, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, want) != NULL, "error \"%s\" lacks \"%s\"", err, want);
+	ck_assert_ptr_null(tree);
+	ck_assert_ptr_null(msg.tests);
+	ck_assert_int_eq(msg.submission_id, id);
+}
+
+START_TEST(bad_messages_are_rejected)
+{
+	expect_rejected("not json", "not a JSON object", 0);
+	expect_rejected("[1,2]", "not a JSON object", 0);
+	expect_rejected("{\"task_id\":1,\"status\":\"completed\"}", "missing field \"submission_id\"", 0);
+	expect_rejected("{\"submission_id\":-4,\"task_id\":1}", "\"submission_id\"", 0);
+	expect_rejected("{\"submission_id\":1.5,\"task_id\":1}", "\"submission_id\"", 0);
+	expect_rejected("{\"submission_id\":7,\"status\":\"completed\"}", "missing field \"task_id\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"pending\"}", "field \"status\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1}", "missing field \"status\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"score\":50}",
+			"missing field \"verdict\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"verdict\":\"OK\",\"score\":50}",
+			"not a known verdict", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"verdict\":\"AC\",\"score\":101}",
+			"\"score\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"verdict\":\"AC\"}",
+			"missing field \"score\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"verdict\":\"AC\",\"score\":1,"
+			"\"passed_tests\":3,\"total_tests\":2}",
+			"passed_tests is larger", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"verdict\":\"AC\",\"score\":1,"
+			"\"test_results\":{}}",
+			"\"test_results\" must be an array", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"verdict\":\"AC\",\"score\":1,"
+			"\"test_results\":[{\"test_id\":1,\"verdict\":\"AC\"},{\"test_id\":2,\"verdict\":\"XX\"}]}",
+			"test_results[1]: field \"verdict\" is not a known verdict", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"verdict\":\"AC\",\"score\":1,"
+			"\"execution_time\":-1}",
+			"\"execution_time\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"processing\",\"tests_done\":5,"
+			"\"total_tests\":4}",
+			"tests_done is larger", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"failed\",\"attempt\":0}", "\"attempt\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"failed\",\"error_message\":5}",
+			"\"error_message\" must be a string", 7);
+}
+END_TEST
+
+START_TEST(original_design_messages_are_accepted)
+{
+	/* no "v", no attempt, no test_results: the Python services' shape */
+	const char *text = "{\"submission_id\":123,\"task_id\":45,\"status\":\"completed\",\"score\":85,"
+			   "\"passed_tests\":17,\"total_tests\":20,\"execution_time\":0.234,\"memory_used\":2048,"
+			   "\"compiler_output\":\"\",\"error_message\":\"\",\"processed_at\":\"2025-11-28T12:00:05Z\","
+			   "\"verdict\":\"WA\"}";
+	sv_result_msg msg;
+	cJSON *tree;
+
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &msg, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(msg.schema, 0);
+	ck_assert_int_eq(msg.attempt, 1);
+	ck_assert_int_eq(msg.verdict, SV_VERDICT_WA);
+	ck_assert_uint_eq(msg.test_count, 0);
+	sv_result_msg_clear(&msg);
+	cJSON_Delete(tree);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("result_msg");
+	TCase *tc = tcase_create("build and parse");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, final_result_round_trip);
+	tcase_add_test(tc, final_result_has_the_contract_fields);
+	tcase_add_test(tc, hidden_tests_show_no_data_and_no_answer);
+	tcase_add_test(tc, processing_event_round_trip);
+	tcase_add_test(tc, failed_result);
+	tcase_add_test(tc, pending_is_not_a_result);
+	tcase_add_test(tc, binary_output_becomes_valid_utf8);
+	tcase_add_test(tc, long_texts_are_cut);
+	tcase_add_test(tc, sanitize_never_cuts_a_character_in_half);
+	tcase_add_test(tc, bad_messages_are_rejected);
+	tcase_add_test(tc, original_design_messages_are_accepted);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
