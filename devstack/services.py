@@ -161,6 +161,10 @@ class Postgres:
         for d in (self.dir, self.sock):
             d.mkdir(parents=True, exist_ok=True)
             chown_run_user(d)
+        if os.geteuid() == 0 and subprocess.run(as_run_user(["test", "-w", str(self.dir)])).returncode != 0:
+            raise ServiceError("PostgreSQL runs as the %s account, which cannot reach %s: a parent directory is not "
+                               "searchable by others. Put the data elsewhere (--var /var/tmp/solveit) or let others "
+                               "search the parents (chmod o+x)." % (RUN_USER, self.dir))
         os.chmod(self.sock, 0o770)
         if not (self.data / "PG_VERSION").exists():
             r = self._pg("initdb", "-D", str(self.data), "-U", self.user, "--auth=trust", "-E", "UTF8",
@@ -378,8 +382,16 @@ class Httpd:
         r = self._apache("-k", "start")
         started = r.returncode == 0
         if started:
+            # apache2 -k start returns once the master has forked; it writes its pid file and opens the
+            # port a moment later, or exits if post_config refuses the configuration.
+            def settled():
+                if port_open(self.port) and self._master_alive():
+                    return True
+                if "Configuration Failed" in log_tail(self.error_log_path, 50):
+                    return True
+                return self.pid_file.exists() and not self._master_alive()
             try:
-                wait_until(lambda: port_open(self.port) or not self._master_alive(), timeout, "httpd start")
+                wait_until(settled, timeout, "httpd start")
             except ServiceError:
                 pass
             time.sleep(0.2)

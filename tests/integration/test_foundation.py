@@ -109,6 +109,25 @@ def test_bad_directive_stops_httpd_naming_it(httpd_factory, directive, value):
     assert directive in text, text
 
 
+@pytest.fixture
+def services_tmp(services):
+    """A directory the unprivileged service account can reach (pytest's tmp_path is 0700)."""
+    path = services.tmp / ("case-%d" % time.monotonic_ns())
+    path.mkdir(mode=0o755)
+    return path
+
+
+def test_dev_stack_refuses_unreachable_var_with_a_clear_message(tmp_path):
+    hidden = tmp_path / "private"
+    hidden.mkdir(mode=0o700)
+    os.chmod(tmp_path, 0o700)
+    proc = subprocess.run([str(REPO / "devstack" / "stack.sh"), "up", "--var", str(hidden / "var"), "--port",
+                           str(services.free_port())], env=dict(os.environ, SOLVEIT_SKIP_SETUP="1"),
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert "cannot reach" in proc.stderr and "--var" in proc.stderr, proc.stdout + proc.stderr
+
+
 def test_migrations_are_safe_to_run_twice(services, db):
     before = db.execute("SELECT count(*) FROM tests").fetchone()[0]
     out = services.pg.migrate(demo=True)
@@ -169,10 +188,9 @@ def _start_stack(var, port):
     return proc
 
 
-def test_dev_stack_up_keeps_data_and_ctrl_c_leaves_nothing(tmp_path):
-    var = tmp_path / "var"
+def test_dev_stack_up_keeps_data_and_ctrl_c_leaves_nothing(services_tmp):
+    var = services_tmp / "devstack-var"
     port = services.free_port()
-    os.chmod(tmp_path, 0o755)
     proc = _start_stack(var, port)
     try:
         assert (var / "url").exists(), proc.stdout.read() if proc.poll() is not None else "no url"
