@@ -1,0 +1,206 @@
+// One submission: live progress while it is judged (polling with ETag, backing off), then the
+// verdict, score, time, memory, per-test results with the differences of sample tests, and the
+// compiler output of a compilation error.
+import {
+	api, startPage, el, clear, showLoadError, param, positiveInt, verdictBadge, verdictName, formatSeconds,
+	formatMemoryKb, timeElement, poller, ApiError, showMessage, clearMessages,
+} from './common.js?v=1';
+
+const content = document.getElementById('content');
+
+function testResults(sub) {
+	let list = sub.test_results;
+	if (typeof list === 'string') {
+		try {
+			list = JSON.parse(list);
+		} catch (e) {
+			list = [];
+		}
+	}
+	return Array.isArray(list) ? list : [];
+}
+
+// Lines of expected and actual output side by side, the differing part of each line marked.
+function diffView(expected, actual) {
+	const exp = String(expected ?? '').split('\n');
+	const act = String(actual ?? '').split('\n');
+	if (exp.length > 1 && exp[exp.length - 1] === '') exp.pop();
+	if (act.length > 1 && act[act.length - 1] === '') act.pop();
+	const render = (lines, other, cls) => {
+		const pre = el('pre', { class: 'io' });
+		lines.forEach((line, i) => {
+			if (i > 0) pre.append('\n');
+			const theirs = other[i];
+			const same = theirs !== undefined && line.trim().split(/\s+/).join(' ') === theirs.trim().split(/\s+/).join(' ');
+			if (same) {
+				pre.append(line);
+				return;
+			}
+			let k = 0;
+			if (theirs !== undefined) while (k < line.length && k < theirs.length && line[k] === theirs[k]) k++;
+			pre.append(line.slice(0, k), el('mark', { class: cls }, line.slice(k) || ' '),
+				el('span', { class: 'visually-hidden' }, ' (differs)'));
+		});
+		return pre;
+	};
+	return { expected: render(exp, act, 'diff-missing'), actual: render(act, exp, 'diff-bad') };
+}
+
+function ioPart(title, node, truncated) {
+	return el('div', { class: 'sample-part' }, el('h4', {}, title, truncated ? el('span', { class: 'muted' }, ' (cut short)') : null), node);
+}
+
+function testRows(t, index) {
+	const number = t.order ?? index + 1;
+	const row = el('tr', { id: 'test-' + number, class: 'test-row' + (t.is_sample ? ' sample-test' : '') },
+		el('td', { class: 'num' }, String(number)),
+		el('td', {}, verdictBadge(t.verdict)),
+		el('td', { class: 'num' }, formatSeconds(t.time)),
+		el('td', { class: 'num' }, formatMemoryKb(t.memory)),
+		el('td', {}, t.is_sample ? 'sample' : el('span', { class: 'muted' }, 'hidden')));
+	const rows = [row];
+	const showData = t.is_sample && (t.input !== undefined || t.expected !== undefined || t.actual !== undefined);
+	if (showData || t.message) {
+		const cell = el('td', { colspan: '5' });
+		if (t.message) cell.append(el('p', { class: 'test-message' }, t.message));
+		if (showData) {
+			const diff = diffView(t.expected, t.actual);
+			const details = el('details', { open: t.verdict !== 'AC' },
+				el('summary', {}, `Input and output of test ${number}`),
+				el('div', { class: 'test-io' },
+					ioPart('Input', el('pre', { class: 'io' }, t.input ?? ''), t.input_truncated),
+					ioPart('Expected output', diff.expected, t.expected_truncated),
+					ioPart('Your output', diff.actual, t.actual_truncated)));
+			cell.append(details);
+		}
+		rows.push(el('tr', { class: 'test-detail' }, cell));
+	}
+	return rows;
+}
+
+function factList(sub) {
+	const ran = sub.verdict !== 'CE' && sub.status === 'completed';
+	const item = (label, value, id) => el('div', {}, el('dt', {}, label), el('dd', { id }, value));
+	return el('dl', { class: 'facts' },
+		item('Score', sub.score ?? '—', 'fact-score'),
+		item('Tests passed', sub.total_tests ? `${sub.passed_tests ?? 0} / ${sub.total_tests}` : '—', 'fact-passed'),
+		item('Time (max)', ran ? formatSeconds(sub.execution_time) : '—', 'fact-time'),
+		item('Memory (max)', ran ? formatMemoryKb(sub.memory_used) : '—', 'fact-memory'));
+}
+
+function progressView(sub) {
+	const wrap = el('div', { class: 'progress-wrap', id: 'progress' });
+	const total = sub.total_tests || 0;
+	const done = Math.min(sub.tests_done || 0, total);
+	let label;
+	let bar;
+	if (sub.status === 'pending') {
+		label = 'Waiting for a judge…';
+		bar = el('progress', { 'aria-labelledby': 'progress-label' });
+	} else if (!total) {
+		label = 'Compiling and starting the tests…';
+		bar = el('progress', { 'aria-labelledby': 'progress-label' });
+	} else {
+		label = done >= total ? `All ${total} tests run, finishing…` : `Running test ${done + 1} of ${total}`;
+		bar = el('progress', { max: String(total), value: String(done), 'aria-labelledby': 'progress-label' });
+	}
+	wrap.append(el('p', { class: 'progress-label', id: 'progress-label' }, label), bar,
+		total ? el('p', { class: 'muted', id: 'progress-count' }, `${done} of ${total} tests done`) : null);
+	return wrap;
+}
+
+function render(sub) {
+	const final = sub.status === 'completed' || sub.status === 'failed';
+	const taskTitle = (sub.task && (sub.task.title || sub.task.slug)) || `task ${sub.task_id}`;
+	document.title = `Submission ${sub.id ?? ''} — Solve-IT`;
+	const head = el('div', { class: 'card' },
+		el('div', { class: 'task-head' },
+			el('h1', {}, `Submission ${sub.id}`),
+			el('p', {}, el('a', { href: 'task.html?id=' + encodeURIComponent(sub.task_id), id: 'back-to-task' }, `Back to ${taskTitle}`))),
+		el('p', { class: 'muted' }, `${taskTitle} · ${sub.language || 'language ' + sub.language_id} · submitted `,
+			timeElement(sub.submitted_at), sub.user && sub.user.username ? ` by ${sub.user.username}` : ''),
+		el('div', { class: 'result-head', id: 'status', role: 'status' },
+			verdictBadge(sub.verdict, sub.status, false),
+			el('span', { id: 'status-text' }, final
+				? (sub.status === 'failed' ? 'Could not be judged' : verdictName(sub.verdict))
+				: (sub.status === 'pending' ? 'In the queue' : 'Being judged')),
+			sub.status === 'completed' ? el('span', { class: 'score', id: 'score' }, `Score ${sub.score ?? 0}`) : null),
+		final ? factList(sub) : progressView(sub));
+	const parts = [head];
+	if (sub.status === 'failed' && sub.error_message) {
+		parts.push(el('div', { class: 'message message-error', id: 'error-message' }, sub.error_message));
+	}
+	if (sub.compiler_output && (sub.verdict === 'CE' || final)) {
+		parts.push(el('section', { class: 'card', 'aria-labelledby': 'compiler-title' },
+			el('h2', { id: 'compiler-title' }, sub.verdict === 'CE' ? 'Compilation error' : 'Compiler messages'),
+			el('pre', { class: 'compiler', id: 'compiler-output', tabindex: '0' }, sub.compiler_output)));
+	}
+	const tests = testResults(sub);
+	if (tests.length) {
+		parts.push(el('section', { 'aria-labelledby': 'tests-title' },
+			el('h2', { id: 'tests-title' }, 'Tests'),
+			el('div', { class: 'table-wrap' }, el('table', { id: 'tests' },
+				el('thead', {}, el('tr', {},
+					el('th', { scope: 'col', class: 'num' }, '#'), el('th', { scope: 'col' }, 'Verdict'),
+					el('th', { scope: 'col', class: 'num' }, 'Time'), el('th', { scope: 'col', class: 'num' }, 'Memory'),
+					el('th', { scope: 'col' }, 'Kind'))),
+				el('tbody', {}, tests.flatMap(testRows))))));
+	}
+	if (typeof sub.code === 'string') {
+		parts.push(el('details', { class: 'card' }, el('summary', {}, 'Submitted code'),
+			el('pre', { class: 'code', id: 'submitted-code', tabindex: '0' }, sub.code)));
+	}
+	parts.push(el('p', {}, el('a', { href: 'task.html?id=' + encodeURIComponent(sub.task_id) }, 'Submit again'), ' · ',
+		el('a', { href: 'submissions.html' }, 'All my submissions')));
+	// Keep open <details> open across updates.
+	const openDetails = new Set(Array.from(content.querySelectorAll('details')).filter((d) => d.open).map((d) => d.querySelector('summary').textContent));
+	clear(content).append(...parts);
+	for (const d of content.querySelectorAll('details')) if (openDetails.has(d.querySelector('summary').textContent)) d.open = true;
+	return final;
+}
+
+async function start() {
+	const id = positiveInt(param('id'));
+	if (!(await startPage())) return;
+	if (!id) {
+		showLoadError(content, new ApiError(404, 'This address names no submission.'), 'the submission');
+		return;
+	}
+	let etag = null;
+	let shown = false;
+	let lastStatus = null;
+	poller(async () => {
+		let answer;
+		try {
+			answer = await api('GET', 'submissions/' + id, undefined, { etag });
+		} catch (e) {
+			if (!shown || e.status === 404 || e.status === 403 || e.status === 401) {
+				if (e.status === 401) {
+					location.assign('login.html?next=' + encodeURIComponent('submission.html?id=' + id));
+					return 'stop';
+				}
+				showLoadError(content, e, 'the submission');
+				if (e.status >= 400 && e.status < 500) return 'stop';
+			}
+			throw e;
+		}
+		clearMessages();
+		if (answer.status === 304) return 'same';
+		etag = answer.etag;
+		const sub = answer.data.submission || answer.data;
+		const final = render(sub);
+		shown = true;
+		const changed = sub.status !== lastStatus;
+		lastStatus = sub.status;
+		if (final) return 'stop';
+		return changed || sub.status === 'processing' ? 'changed' : 'same';
+	}, {
+		min: 700,
+		max: 5000,
+		onError: (e) => {
+			if (shown) showMessage(`Lost contact with the server (${e.message}); trying again…`);
+		},
+	});
+}
+
+start();
