@@ -339,7 +339,7 @@ class Httpd:
     """Debian's apache2 on a config rendered from httpd-conf/solveit-stack.conf.in."""
 
     def __init__(self, root, pg, kafka_bootstrap, port=None, mpm="event", extra="", replace=None, htdocs=None,
-                 values=None):
+                 values=None, redis=None):
         self.root = Path(root)
         self.port = port or free_port()
         self.mpm = mpm
@@ -354,7 +354,7 @@ class Httpd:
             "SERVER_ROOT": self.root, "PORT": self.port, "MPM": mpm, "APACHE_MODULES": APACHE_MODULES,
             "SOLVEIT_MODULE": MODULE_SO, "DBD_PARAMS": pg.conninfo_for_dbd, "KAFKA_BROKERS": kafka_bootstrap,
             "HTDOCS": htdocs or (REPO / "htdocs"), "RUN_USER": RUN_USER, "RUN_GROUP": grp.getgrgid(gid).gr_name,
-            "LOG_DIR": self.log_dir, "EXTRA": extra,
+            "LOG_DIR": self.log_dir, "EXTRA": extra, "REDIS": redis or "none",
         }
         vals.update(values or {})
         self.text = replace_directives(render(TEMPLATE, vals), replace)

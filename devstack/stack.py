@@ -81,7 +81,8 @@ def up(args):
             print("stack: starting %s" % proc.name, flush=True)
             started.append(proc.start())
             pid_path(var, proc.name).write_text(str(proc.pid))
-        httpd = Httpd(var / "httpd", pg, kafka.bootstrap, port=args.port, mpm=args.mpm)
+        httpd = Httpd(var / "httpd", pg, kafka.bootstrap, port=args.port, mpm=args.mpm,
+                      redis="127.0.0.1:%d" % redis.port)
         print("stack: starting httpd (%s MPM) on port %d" % (args.mpm, args.port), flush=True)
         started.append(httpd.start())
         url = "http://127.0.0.1:%d/solveit/" % args.port

@@ -46,7 +46,8 @@ class Stack:
         """A new (not yet started) httpd with its own server root and port."""
         self._httpd_count += 1
         root = self.tmp / ("httpd-%d-%s" % (self._httpd_count, mpm))
-        return Httpd(root, self.pg, self.kafka.bootstrap, mpm=mpm, extra=extra, replace=replace, values=values)
+        return Httpd(root, self.pg, self.kafka.bootstrap, mpm=mpm, extra=extra, replace=replace, values=values,
+                     redis="127.0.0.1:%d" % self.redis.port)
 
     def kcat(self, *args, input=None, timeout=30):
         return subprocess.run(["kcat", "-b", self.kafka.bootstrap] + list(args), input=input, capture_output=True,

@@ -1,0 +1,78 @@
+#!/bin/sh
+# mod_solveit API benchmark on loopback with wrk (never part of the test run).
+# Starts its own PostgreSQL, Kafka (embedded broker) and httpd through the integration harness,
+# then prints requests/s and p50/p99 latency for:
+#   1. Apache serving a static file (the yardstick),
+#   2. GET <base>/api/tasks, authenticated (32 connections),
+#   3. POST <base>/api/submissions, authenticated JSON (wrk + bench/submit.lua),
+# and each API figure as a ratio of the static one.
+#   usage: bench/api-bench.sh [duration_s=10] [connections=32] [mpm=event]
+#   SOLVEIT_BENCH_REPLACE="DBDMax=8;CustomLog=/dev/null timed" sets httpd directives for an experiment.
+# Needs: wrk, the built tree (make), Debian's python3 with psycopg and requests.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+exec /usr/bin/python3 - "$here" "${1:-10}" "${2:-32}" "${3:-event}" <<'PY'
+import os, re, subprocess, sys, tempfile
+from pathlib import Path
+
+here, duration, conns, mpm = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+sys.path.insert(0, str(here.parent / "tests" / "integration"))
+import requests  # noqa: E402
+from harness import Stack, chown_run_user  # noqa: E402
+
+
+def wrk(url, script=None, env=None, headers=()):
+    cmd = ["wrk", "-t2", "-c" + conns, "-d" + duration + "s", "--latency"]
+    for h in headers:
+        cmd += ["-H", h]
+    if script:
+        cmd += ["-s", str(script)]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True, env=dict(os.environ, **(env or {})),
+                         check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    bad = re.search(r"non-202 answers: (\d+)", out)
+    return rps, lat.get("50", "?"), lat.get("99", "?"), int(errors.group(1)) if errors else 0, \
+        int(bad.group(1)) if bad else 0
+
+
+stack = Stack().start()
+try:
+    docs = Path(tempfile.mkdtemp(prefix="solveit-bench-htdocs-", dir=stack.tmp))
+    (docs / "static.json").write_text('{"tasks":[' + ",".join(['{"id":%d,"title":"task"}' % i
+                                                                  for i in range(8)]) + "]}\n")
+    docs.chmod(0o755)
+    chown_run_user(docs)
+    # Extra directives for experiments: SOLVEIT_BENCH_REPLACE="DBDMax=8;ThreadsPerChild=16"
+    replace = {"SolveitSubmissionRate": "0"}
+    for item in filter(None, os.environ.get("SOLVEIT_BENCH_REPLACE", "").split(";")):
+        key, _, value = item.partition("=")
+        replace[key] = value
+    httpd = stack.httpd(mpm=mpm, values={"HTDOCS": docs}, replace=replace).start()
+    try:
+        http = requests.Session()
+        r = http.post(httpd.base + "/api/login", json={"username": "student", "password": "student"}, timeout=30)
+        r.raise_for_status()
+        cookie = "solveit_session=" + http.cookies["solveit_session"]
+        csrf = r.json()["csrf_token"]
+        print("mod_solveit API benchmark: %s MPM, %s connections, %s s each, wrk -t2 on loopback, %d CPUs"
+              % (mpm, conns, duration, os.cpu_count()))
+        static = wrk(httpd.url + "/static.json")
+        tasks = wrk(httpd.base + "/api/tasks", headers=["Cookie: " + cookie])
+        submit = wrk(httpd.base + "/api/submissions", script=here / "submit.lua",
+                     env={"SOLVEIT_COOKIE": cookie, "SOLVEIT_CSRF": csrf})
+        print("%-34s %10s %9s %9s %8s %7s" % ("", "req/s", "p50", "p99", "errors", "ratio"))
+        for name, (rps, p50, p99, errors, bad) in [("static file (Apache core)", static),
+                                                   ("GET /api/tasks (authenticated)", tasks),
+                                                   ("POST /api/submissions (JSON)", submit)]:
+            print("%-34s %10.0f %9s %9s %8d %6.2fx" % (name, rps, p50, p99, errors + bad, rps / static[0]))
+        with __import__("psycopg").connect(stack.pg.dsn) as db:
+            n, unsent = db.execute("SELECT count(*), count(*) FILTER (WHERE kafka_sent_at IS NULL) "
+                                   "FROM submissions").fetchone()
+        print("submissions stored: %d, of which not yet confirmed by Kafka: %d" % (n, unsent))
+    finally:
+        httpd.stop()
+finally:
+    stack.stop()
+PY

@@ -1,0 +1,98 @@
+/* mod_solveit: the module struct, its hooks and the child lifecycle. Everything else lives in
+ * solveit_<area>.c. */
+
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "http_request.h"
+#include "ap_mmn.h"
+#include "ap_mpm.h"
+#include "http_core.h"
+#include "mpm_common.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include "solveit_config.h"
+#include "solveit_db.h"
+#include "solveit_kafka.h"
+#include "solveit_router.h"
+#include "sv_log.h"
+#include "sv_version.h"
+
+/* common/ logs through sv_log; in httpd its lines go to the error log of the main server. */
+static server_rec *log_server;
+
+static void log_sink(void *baton, sv_log_level level, const char *message)
+{
+	ap_log_error(APLOG_MARK, (int)level, 0, log_server, "solveit: %s", message);
+}
+
+static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+	const char *err;
+
+	/* The statements are registered on both passes: each pass re-reads the configuration, and
+	 * mod_dbd (which runs after us) builds its connection groups from what is registered. */
+	if ((err = solveit_db_register(s)) != NULL) {
+		ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s", err);
+		return HTTP_INTERNAL_SERVER_ERROR;
+	}
+	for (server_rec *sp = s; sp; sp = sp->next) {
+		if ((err = solveit_config_check(ptemp, solveit_config_get(sp))) != NULL) {
+			ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, "%s", err);
+			return HTTP_INTERNAL_SERVER_ERROR;
+		}
+	}
+	if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
+		return OK; /* the dry run: nothing more to do */
+	log_server = s;
+	sv_log_set_sink(log_sink, NULL, SV_LOG_INFO);
+	if (rd_kafka_version() != RD_KAFKA_VERSION)
+		ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "solveit: built against librdkafka %x, running with %s",
+			     RD_KAFKA_VERSION, rd_kafka_version_str());
+	ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "solveit %s ready", SV_VERSION);
+	return OK;
+}
+
+static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
+{
+	/* librdkafka's threads do not survive fork(): every child makes its own producer here, after
+	 * the MPM dropped privileges and blocked signals for the threads we start. A failure is
+	 * logged and the child serves on; submissions then wait for the sweeper. */
+	solveit_kafka_child_init(pchild, s);
+}
+
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)
+static void solveit_child_stopping(apr_pool_t *pchild, int graceful)
+{
+	solveit_kafka_child_stopping();
+}
+#endif
+
+static void solveit_register_hooks(apr_pool_t *p)
+{
+	/* Our statements must be registered before mod_dbd's post_config groups them. */
+	static const char *const before_dbd[] = {"mod_dbd.c", NULL};
+
+	ap_hook_post_config(solveit_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+	ap_hook_child_init(solveit_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+#if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)
+	ap_hook_child_stopping(solveit_child_stopping, NULL, NULL, APR_HOOK_MIDDLE);
+#endif
+	ap_hook_translate_name(solveit_translate, NULL, NULL, APR_HOOK_FIRST);
+	ap_hook_map_to_storage(solveit_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
+	ap_hook_handler(solveit_handler, NULL, NULL, APR_HOOK_MIDDLE);
+}
+
+AP_DECLARE_MODULE(solveit) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,                  /* per-directory config: none, every directive is server-wide */
+    NULL,                  /* merge per-directory */
+    solveit_config_create, /* per-server config */
+    solveit_config_merge,  /* merge per-server */
+    solveit_cmds,          /* directives */
+    solveit_register_hooks,
+#if defined(AP_MODULE_FLAG_ALWAYS_MERGE)
+    AP_MODULE_FLAG_ALWAYS_MERGE,
+#endif
+};

@@ -1,0 +1,378 @@
+#include "solveit_api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmark.h>
+#include <openssl/evp.h>
+
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include "solveit_kafka.h"
+#include "solveit_text.h"
+#include "sv_version.h"
+
+APLOG_USE_MODULE(solveit);
+
+#define PAGE_SIZE       20
+#define HEALTH_KAFKA_MS 1000
+
+int sv_api_health(sv_ctx *ctx)
+{
+	cJSON *body = cJSON_CreateObject();
+	apr_dbd_results_t *res;
+	char err[256];
+	int db_ok = 0, kafka_ok;
+
+	if (sv_ctx_db(ctx) && sv_db_select(&ctx->db, SV_SQL_HEALTH, &res) == 0 && sv_db_row(&ctx->db, res, 1))
+		db_ok = 1;
+	kafka_ok = solveit_kafka_reachable(HEALTH_KAFKA_MS, err, sizeof(err));
+	if (!kafka_ok)
+		ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, ctx->r, "solveit: health: Kafka unreachable: %s", err);
+	cJSON_AddStringToObject(body, "status", db_ok && kafka_ok ? "ok" : "degraded");
+	cJSON_AddStringToObject(body, "database", db_ok ? "ok" : "down");
+	cJSON_AddStringToObject(body, "kafka", kafka_ok ? "ok" : "down");
+	cJSON_AddStringToObject(body, "version", SV_VERSION);
+	return sv_send_json(ctx->r, db_ok && kafka_ok ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE, body);
+}
+
+cJSON *sv_api_languages_array(sv_ctx *ctx)
+{
+	cJSON *list = cJSON_CreateArray();
+	int n;
+	const int *ids = sv_cfg_languages(ctx->cfg, &n);
+
+	for (int i = 0; i < n; i++) {
+		cJSON *lang = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(lang, "id", ids[i]);
+		cJSON_AddStringToObject(lang, "name", sv_language_name(ids[i]));
+		cJSON_AddItemToArray(list, lang);
+	}
+	return list;
+}
+
+int sv_api_languages(sv_ctx *ctx)
+{
+	return sv_send_json(ctx->r, HTTP_OK, sv_api_languages_array(ctx));
+}
+
+static void add_nullable_number(cJSON *obj, const char *name, const char *value)
+{
+	if (value)
+		cJSON_AddNumberToObject(obj, name, strtod(value, NULL));
+	else
+		cJSON_AddNullToObject(obj, name);
+}
+
+static void add_nullable_string(cJSON *obj, const char *name, const char *value)
+{
+	if (value)
+		cJSON_AddStringToObject(obj, name, value);
+	else
+		cJSON_AddNullToObject(obj, name);
+}
+
+static void not_found(sv_ctx *ctx, const char *what)
+{
+	ctx->fail_status = HTTP_NOT_FOUND;
+	ctx->fail_message = what;
+}
+
+cJSON *sv_api_tasks_body(sv_ctx *ctx)
+{
+	sv_session *sess = sv_ctx_user(ctx);
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	cJSON *body, *list;
+	sv_db *db = &ctx->db;
+
+	if (!sess)
+		return NULL;
+	if (sv_db_select(db, SV_SQL_TASKS_LIST, &res, apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id),
+			 sess->staff ? "true" : "false") < 0) {
+		ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
+		ctx->fail_message = "database unavailable";
+		return NULL;
+	}
+	body = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(body, "tasks");
+	for (int i = 1; (row = sv_db_row(db, res, i)) != NULL; i++) {
+		cJSON *t = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(t, "id", (double)sv_db_get_ll(db, row, 0));
+		cJSON_AddStringToObject(t, "slug", sv_db_get(db, row, 1));
+		cJSON_AddStringToObject(t, "title", sv_db_get(db, row, 2));
+		cJSON_AddNumberToObject(t, "time_limit_ms", (double)sv_db_get_ll(db, row, 3));
+		cJSON_AddNumberToObject(t, "memory_limit_kb", (double)sv_db_get_ll(db, row, 4));
+		cJSON_AddBoolToObject(t, "open", sv_db_get_bool(db, row, 5));
+		add_nullable_number(t, "best_score", sv_db_get(db, row, 6));
+		add_nullable_string(t, "best_verdict", sv_db_get(db, row, 7));
+		cJSON_AddItemToArray(list, t);
+	}
+	return body;
+}
+
+int sv_api_tasks(sv_ctx *ctx)
+{
+	cJSON *body = sv_api_tasks_body(ctx);
+
+	return body ? sv_send_json(ctx->r, HTTP_OK, body) : sv_ctx_fail(ctx);
+}
+
+/* CommonMark to HTML with raw HTML and dangerous URLs suppressed (CMARK_OPT_SAFE). */
+static char *markdown_html(request_rec *r, const char *md)
+{
+	char *html = cmark_markdown_to_html(md, strlen(md), CMARK_OPT_SAFE);
+	char *copy;
+
+	if (!html)
+		return apr_pstrdup(r->pool, "");
+	copy = apr_pstrdup(r->pool, html);
+	free(html);
+	return copy;
+}
+
+cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
+{
+	sv_session *sess = sv_ctx_user(ctx);
+	request_rec *r = ctx->r;
+	sv_db *db = &ctx->db;
+	const char *ids = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id);
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	cJSON *t, *samples;
+
+	if (!sess)
+		return NULL;
+	if (sv_db_select(db, SV_SQL_TASK_GET, &res, ids) < 0)
+		goto db_fail;
+	row = sv_db_row(db, res, 1);
+	/* A closed task is invisible to students. */
+	if (!row || (!sv_db_get_bool(db, row, 6) && !sess->staff)) {
+		not_found(ctx, "task not found");
+		return NULL;
+	}
+	t = cJSON_CreateObject();
+	cJSON_AddNumberToObject(t, "id", (double)id);
+	cJSON_AddStringToObject(t, "slug", sv_db_get(db, row, 1));
+	cJSON_AddStringToObject(t, "title", sv_db_get(db, row, 2));
+	cJSON_AddStringToObject(t, "statement_html", markdown_html(r, sv_db_get(db, row, 3)));
+	cJSON_AddNumberToObject(t, "time_limit_ms", (double)sv_db_get_ll(db, row, 4));
+	cJSON_AddNumberToObject(t, "memory_limit_kb", (double)sv_db_get_ll(db, row, 5));
+	cJSON_AddBoolToObject(t, "open", sv_db_get_bool(db, row, 6));
+	samples = cJSON_AddArrayToObject(t, "samples");
+	if (sv_db_select(db, SV_SQL_TASK_SAMPLES, &res, ids) < 0) {
+		cJSON_Delete(t);
+		goto db_fail;
+	}
+	for (int i = 1; (row = sv_db_row(db, res, i)) != NULL; i++) {
+		cJSON *s = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(s, "order", (double)sv_db_get_ll(db, row, 0));
+		cJSON_AddStringToObject(s, "input", sv_db_get(db, row, 1));
+		cJSON_AddStringToObject(s, "output", sv_db_get(db, row, 2));
+		cJSON_AddItemToArray(samples, s);
+	}
+	cJSON_AddItemToObject(t, "languages", sv_api_languages_array(ctx));
+	return t;
+db_fail:
+	ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
+	ctx->fail_message = "database unavailable";
+	return NULL;
+}
+
+int sv_api_task(sv_ctx *ctx, apr_int64_t id)
+{
+	cJSON *body = sv_api_task_body(ctx, id);
+
+	return body ? sv_send_json(ctx->r, HTTP_OK, body) : sv_ctx_fail(ctx);
+}
+
+/* A query argument's value, decoded, or NULL. */
+static const char *query_arg(request_rec *r, const char *name)
+{
+	const char *err;
+	apr_array_header_t *args;
+	const sv_field *f;
+
+	if (!r->args)
+		return NULL;
+	args = sv_urlencoded_parse(r->pool, r->args, strlen(r->args), &err);
+	f = args ? sv_fields_get(args, name) : NULL;
+	return f ? f->value : NULL;
+}
+
+int sv_api_submissions(sv_ctx *ctx)
+{
+	request_rec *r = ctx->r;
+	sv_session *sess = sv_ctx_user(ctx);
+	const char *task_arg = query_arg(r, "task_id"), *page_arg = query_arg(r, "page");
+	apr_int64_t task_id = 0, page = 1;
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	cJSON *body, *list;
+	sv_db *db = &ctx->db;
+	int n = 0;
+
+	if (!sess)
+		return sv_ctx_fail(ctx);
+	if (task_arg && *task_arg && (task_id = sv_parse_id(task_arg)) <= 0)
+		return sv_send_error(r, HTTP_BAD_REQUEST, "task_id must be a positive integer");
+	if (page_arg && *page_arg && ((page = sv_parse_id(page_arg)) <= 0 || page > 100000))
+		return sv_send_error(r, HTTP_BAD_REQUEST, "page must be a positive integer");
+	/* One row more than a page tells whether another page follows. */
+	if (sv_db_select(db, SV_SQL_SUBMISSIONS_LIST, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id),
+			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, task_id),
+			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, task_id), apr_itoa(r->pool, PAGE_SIZE + 1),
+			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (page - 1) * PAGE_SIZE)) < 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	body = cJSON_CreateObject();
+	list = cJSON_AddArrayToObject(body, "submissions");
+	for (int i = 1; (row = sv_db_row(db, res, i)) != NULL; i++) {
+		cJSON *s;
+
+		if (++n > PAGE_SIZE)
+			continue; /* drain: never leave rows behind on a pooled connection */
+		s = cJSON_CreateObject();
+		cJSON_AddNumberToObject(s, "id", (double)sv_db_get_ll(db, row, 0));
+		cJSON_AddNumberToObject(s, "task_id", (double)sv_db_get_ll(db, row, 1));
+		cJSON_AddStringToObject(s, "task_slug", sv_db_get(db, row, 2));
+		cJSON_AddNumberToObject(s, "language_id", (double)sv_db_get_ll(db, row, 3));
+		cJSON_AddStringToObject(s, "status", sv_db_get(db, row, 4));
+		add_nullable_string(s, "verdict", sv_db_get(db, row, 5));
+		add_nullable_number(s, "score", sv_db_get(db, row, 6));
+		cJSON_AddStringToObject(s, "submitted_at", sv_db_get(db, row, 7));
+		add_nullable_number(s, "passed_tests", sv_db_get(db, row, 8));
+		add_nullable_number(s, "total_tests", sv_db_get(db, row, 9));
+		cJSON_AddItemToArray(list, s);
+	}
+	cJSON_AddNumberToObject(body, "page", (double)page);
+	cJSON_AddNumberToObject(body, "page_size", PAGE_SIZE);
+	cJSON_AddBoolToObject(body, "has_more", n > PAGE_SIZE);
+	return sv_send_json(r, HTTP_OK, body);
+}
+
+/* Hidden tests show only verdict, time and memory (DESIGN.md §3); staff see everything. */
+static void hide_hidden_tests(cJSON *results)
+{
+	static const char *const secret[] = {"input",  "expected_output", "expected", "actual_output",
+					     "output", "stdout",          "stderr"};
+	cJSON *test;
+
+	cJSON_ArrayForEach(test, results)
+	{
+		if (!cJSON_IsObject(test) || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(test, "is_sample")))
+			continue;
+		for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+			cJSON_DeleteItemFromObjectCaseSensitive(test, secret[i]);
+	}
+}
+
+cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
+{
+	request_rec *r = ctx->r;
+	sv_session *sess = sv_ctx_user(ctx);
+	sv_db *db = &ctx->db;
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	cJSON *s, *results, *user, *task;
+	const char *lang_name;
+	int lang;
+
+	if (!sess)
+		return NULL;
+	if (sv_db_select(db, SV_SQL_SUBMISSION_GET, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id)) < 0) {
+		ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
+		ctx->fail_message = "database unavailable";
+		return NULL;
+	}
+	row = sv_db_row(db, res, 1);
+	/* Someone else's submission is indistinguishable from a missing one. */
+	if (!row || (sv_db_get_ll(db, row, 1) != sess->user_id && !sess->staff)) {
+		not_found(ctx, "submission not found");
+		return NULL;
+	}
+	s = cJSON_CreateObject();
+	cJSON_AddNumberToObject(s, "id", (double)id);
+	cJSON_AddNumberToObject(s, "submission_id", (double)id);
+	user = cJSON_AddObjectToObject(s, "user");
+	cJSON_AddNumberToObject(user, "id", (double)sv_db_get_ll(db, row, 1));
+	cJSON_AddStringToObject(user, "username", sv_db_get(db, row, 21));
+	cJSON_AddNumberToObject(s, "task_id", (double)sv_db_get_ll(db, row, 2));
+	task = cJSON_AddObjectToObject(s, "task");
+	cJSON_AddNumberToObject(task, "id", (double)sv_db_get_ll(db, row, 2));
+	cJSON_AddStringToObject(task, "slug", sv_db_get(db, row, 22));
+	cJSON_AddStringToObject(task, "title", sv_db_get(db, row, 23));
+	lang = (int)sv_db_get_ll(db, row, 3);
+	cJSON_AddNumberToObject(s, "language_id", lang);
+	lang_name = sv_language_name(lang);
+	add_nullable_string(s, "language", lang_name);
+	cJSON_AddStringToObject(s, "status", sv_db_get(db, row, 4));
+	add_nullable_string(s, "verdict", sv_db_get(db, row, 5));
+	add_nullable_number(s, "score", sv_db_get(db, row, 6));
+	cJSON_AddNumberToObject(s, "attempt", (double)sv_db_get_ll(db, row, 7));
+	add_nullable_string(s, "submitted_at", sv_db_get(db, row, 8));
+	add_nullable_string(s, "kafka_sent_at", sv_db_get(db, row, 9));
+	add_nullable_string(s, "processing_started_at", sv_db_get(db, row, 10));
+	add_nullable_string(s, "processing_completed_at", sv_db_get(db, row, 11));
+	add_nullable_number(s, "execution_time", sv_db_get(db, row, 12));
+	add_nullable_number(s, "memory_used", sv_db_get(db, row, 13));
+	add_nullable_number(s, "passed_tests", sv_db_get(db, row, 14));
+	add_nullable_number(s, "total_tests", sv_db_get(db, row, 15));
+	add_nullable_number(s, "tests_done", sv_db_get(db, row, 16));
+	results = cJSON_Parse(sv_db_get(db, row, 17) ? sv_db_get(db, row, 17) : "[]");
+	if (!results)
+		results = cJSON_CreateArray();
+	if (!sess->staff)
+		hide_hidden_tests(results);
+	cJSON_AddItemToObject(s, "test_results", results);
+	add_nullable_string(s, "compiler_output", sv_db_get(db, row, 18));
+	add_nullable_string(s, "error_message", sv_db_get(db, row, 19));
+	add_nullable_string(s, "code", sv_db_get(db, row, 20));
+	return s;
+}
+
+/* The ETag is a digest of the body: it changes exactly when what the client sees changes. */
+int sv_api_submission(sv_ctx *ctx, apr_int64_t id)
+{
+	request_rec *r = ctx->r;
+	cJSON *body = sv_api_submission_body(ctx, id);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	const char *etag, *inm, *digest;
+	char *text;
+	apr_size_t len;
+
+	if (!body)
+		return sv_ctx_fail(ctx);
+	text = cJSON_PrintUnformatted(body);
+	cJSON_Delete(body);
+	if (!text)
+		return HTTP_INTERNAL_SERVER_ERROR;
+	len = strlen(text);
+	EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
+	digest = sv_hex(r->pool, md, 16);
+	etag = apr_pstrcat(r->pool, "\"", digest, "\"", NULL);
+	apr_table_setn(r->headers_out, "ETag", etag);
+	/* Private data that changes while judging: caches must revalidate every time. */
+	apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
+	apr_table_setn(r->headers_out, "Vary", "Cookie");
+	apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+	inm = apr_table_get(r->headers_in, "If-None-Match");
+	/* Matched on the digest alone: mod_deflate sends the tag back as "<digest>-gzip". */
+	if (inm && (strstr(inm, digest) || !strcmp(inm, "*"))) {
+		free(text);
+		r->status = HTTP_NOT_MODIFIED;
+		return OK;
+	}
+	r->status = HTTP_OK;
+	ap_set_content_type(r, "application/json; charset=utf-8");
+	ap_set_content_length(r, (apr_off_t)len);
+	if (!r->header_only)
+		ap_rwrite(text, (int)len, r);
+	free(text);
+	return OK;
+}

@@ -1,0 +1,353 @@
+#include "solveit_auth.h"
+
+#include <string.h>
+
+#include "apr_general.h"
+#include "apr_md5.h"
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include "solveit_text.h"
+
+APLOG_USE_MODULE(solveit);
+
+/* ASVS 4.0.3 V2.4.4: at least 10 (65 ms per hash on the 2-core machine). */
+#define BCRYPT_COST     10
+#define AUTH_BODY_LIMIT (16 * 1024)
+#define PASSWORD_MIN    8
+#define PASSWORD_MAX    72 /* bcrypt ignores what follows */
+
+/* Compared against when the account does not exist, so both answers take one bcrypt. */
+static const char dummy_hash[] = "$2y$10$oJ3Cm/2pgg8LYB9gB87EKOWVX5niwPtUK0IvMMntBuxBJCOK0oh0q";
+
+cJSON *sv_auth_me_body(const sv_session *sess)
+{
+	cJSON *body = cJSON_CreateObject(), *user = cJSON_AddObjectToObject(body, "user");
+
+	cJSON_AddNumberToObject(user, "id", (double)sess->user_id);
+	cJSON_AddStringToObject(user, "username", sess->username);
+	if (sess->team_id > 0) {
+		cJSON *team = cJSON_AddObjectToObject(user, "team");
+
+		cJSON_AddNumberToObject(team, "id", (double)sess->team_id);
+		cJSON_AddStringToObject(team, "name", sess->team ? sess->team : "");
+	} else {
+		cJSON_AddNullToObject(user, "team");
+	}
+	cJSON_AddBoolToObject(user, "staff", sess->staff);
+	cJSON_AddStringToObject(body, "csrf_token", sess->csrf_token);
+	return body;
+}
+
+typedef struct {
+	apr_int64_t id;
+	const char *username;
+	const char *password_hash;
+	int staff;
+	apr_int64_t team_id;
+	const char *team;
+	int active;
+} user_row;
+
+/* 1 found, 0 no such user, -1 database failure. */
+static int user_by_name(sv_ctx *ctx, const char *username, user_row *u)
+{
+	sv_db *db = &ctx->db;
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+
+	if (sv_db_select(db, SV_SQL_USER_BY_NAME, &res, username) < 0)
+		return -1;
+	if (!(row = sv_db_row(db, res, 1)))
+		return 0;
+	u->id = sv_db_get_ll(db, row, 0);
+	u->username = sv_db_get(db, row, 1);
+	u->password_hash = sv_db_get(db, row, 2);
+	u->staff = sv_db_get_bool(db, row, 3) || sv_cfg_is_staff_name(ctx->cfg, u->username);
+	u->team_id = sv_db_get_ll(db, row, 4);
+	u->team = sv_db_get(db, row, 5);
+	u->active = sv_db_get_bool(db, row, 6);
+	return 1;
+}
+
+sv_session *sv_auth_external(sv_ctx *ctx)
+{
+	request_rec *r = ctx->r;
+	sv_db *db = sv_ctx_db(ctx);
+	sv_session *sess;
+	user_row u;
+	int found;
+
+	if (!db)
+		return NULL;
+	if (!r->user || !*r->user) {
+		ctx->fail_status = HTTP_UNAUTHORIZED;
+		ctx->fail_message = "not authenticated by the web server (SolveitAuth external)";
+		return NULL;
+	}
+	if (sv_session_load(r, db, &sess) < 0)
+		goto db_fail;
+	if (sess && strcmp(sess->username, r->user) == 0)
+		return sess;
+	if (!sv_username_valid(r->user) || !sv_utf8_valid(r->user, strlen(r->user))) {
+		ctx->fail_status = HTTP_FORBIDDEN;
+		ctx->fail_message = "the web server's user name is not usable here (1-64 letters, digits, . _ - @)";
+		return NULL;
+	}
+	/* Provisioning on first sight; a concurrent first request may win the INSERT, hence the
+	 * ON CONFLICT and the lookup after it. */
+	found = user_by_name(ctx, r->user, &u);
+	if (found == 0) {
+		if (sv_db_query(db, SV_SQL_USER_PROVISION, NULL, r->user,
+				sv_cfg_is_staff_name(ctx->cfg, r->user) ? "true" : "false") < 0)
+			goto db_fail;
+		ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "solveit: provisioned external user %s", r->user);
+		found = user_by_name(ctx, r->user, &u);
+	}
+	if (found <= 0)
+		goto db_fail;
+	if (!u.active) {
+		ctx->fail_status = HTTP_FORBIDDEN;
+		ctx->fail_message = "this account is disabled";
+		return NULL;
+	}
+	if (sess)
+		sv_session_destroy(r, db, sess);
+	sess = sv_session_create(r, db, u.id, u.username, u.staff, u.team_id, u.team);
+	if (sess)
+		return sess;
+db_fail:
+	ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
+	ctx->fail_message = "database unavailable";
+	return NULL;
+}
+
+static int external_refusal(sv_ctx *ctx)
+{
+	return sv_send_error(ctx->r, HTTP_BAD_REQUEST,
+			     "this server uses external authentication (SolveitAuth external): log in through the web "
+			     "server");
+}
+
+/* 0 when below the limits, else sends 429 and returns its status. */
+static int login_rate_check(sv_ctx *ctx, const char *username, int *status)
+{
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	const char *ip = ctx->r->useragent_ip;
+	int limit = sv_cfg_login_attempts(ctx->cfg);
+
+	if (sv_db_select(&ctx->db, SV_SQL_LOGIN_FAILURES_COUNT, &res, username, ip, username, ip) < 0) {
+		*status = sv_send_error(ctx->r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+		return -1;
+	}
+	row = sv_db_row(&ctx->db, res, 1);
+	if (row && (sv_db_get_ll(&ctx->db, row, 0) >= limit || sv_db_get_ll(&ctx->db, row, 1) >= limit)) {
+		apr_table_setn(ctx->r->err_headers_out, "Retry-After", "900");
+		*status = sv_send_error(ctx->r, HTTP_TOO_MANY_REQUESTS,
+					"too many failed logins for this account or address; try again in 15 minutes");
+		return -1;
+	}
+	return 0;
+}
+
+int sv_auth_login(sv_ctx *ctx)
+{
+	request_rec *r = ctx->r;
+	sv_input in;
+	const char *err, *username, *password, *old;
+	sv_session *sess;
+	user_row u;
+	int rc, found, status;
+
+	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
+		return external_refusal(ctx);
+	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	username = sv_input_get(r, &in, "username", NULL, NULL);
+	password = sv_input_get(r, &in, "password", NULL, NULL);
+	if (!username || !*username || !password || !*password)
+		return sv_send_error(r, HTTP_BAD_REQUEST, "username and password are required");
+	if (!sv_utf8_valid(username, strlen(username)) || !sv_utf8_valid(password, strlen(password)))
+		return sv_send_error(r, HTTP_BAD_REQUEST, "username and password must be valid UTF-8");
+	if (!sv_ctx_db(ctx))
+		return sv_ctx_fail(ctx);
+	if (login_rate_check(ctx, username, &status) < 0)
+		return status;
+	found = user_by_name(ctx, username, &u);
+	if (found < 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	if (found == 0 || !u.password_hash || !u.active) {
+		apr_password_validate(password, dummy_hash);
+		found = 0;
+	} else if (apr_password_validate(password, u.password_hash) != APR_SUCCESS) {
+		found = 0;
+	}
+	if (!found) {
+		sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURE_ADD, NULL, username, r->useragent_ip);
+		ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "solveit: failed login for %s from %s",
+			      sv_username_valid(username) ? username : "(unprintable name)", r->useragent_ip);
+		return sv_send_error(r, HTTP_UNAUTHORIZED, "wrong username or password");
+	}
+	sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURES_CLEAR, NULL, username);
+	/* Housekeeping at each login: expired sessions and old failure records go. */
+	sv_db_query(&ctx->db, SV_SQL_SESSION_PURGE, NULL, apr_itoa(r->pool, sv_cfg_session_idle(ctx->cfg)));
+	sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURES_PURGE, NULL);
+	/* Whatever token the client brought (its own or one planted on it) dies here: login always
+	 * starts a new session. */
+	if ((old = sv_session_cookie(r)) != NULL)
+		sv_db_query(&ctx->db, SV_SQL_SESSION_DELETE, NULL, sv_session_hash(r->pool, old));
+	sess = sv_session_create(r, &ctx->db, u.id, u.username, u.staff, u.team_id, u.team);
+	if (!sess)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	sv_db_query(&ctx->db, SV_SQL_USER_LOGGED_IN, NULL, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id));
+	if (sv_form_redirect(r, &in))
+		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+	return sv_send_json(r, HTTP_OK, sv_auth_me_body(sess));
+}
+
+int sv_auth_logout(sv_ctx *ctx)
+{
+	request_rec *r = ctx->r;
+	sv_input in;
+	const char *err;
+	sv_session *sess;
+	cJSON *body;
+	int rc;
+
+	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	if (!(sess = sv_ctx_user(ctx)))
+		return sv_ctx_fail(ctx);
+	if ((rc = sv_csrf_check(r, sess, &in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	sv_session_destroy(r, &ctx->db, sess);
+	if (sv_form_redirect(r, &in))
+		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "status", "logged out");
+	return sv_send_json(r, HTTP_OK, body);
+}
+
+static const char *password_problem(const char *password)
+{
+	apr_size_t len = strlen(password);
+
+	if (!sv_utf8_valid(password, len))
+		return "the password must be valid UTF-8";
+	if (len < PASSWORD_MIN)
+		return "the password must have at least 8 characters";
+	if (len > PASSWORD_MAX)
+		return "the password must have at most 72 bytes";
+	return NULL;
+}
+
+static const char *bcrypt_hash(request_rec *r, const char *password)
+{
+	unsigned char salt[16];
+	char hash[64];
+
+	if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS ||
+	    apr_bcrypt_encode(password, BCRYPT_COST, salt, sizeof(salt), hash, sizeof(hash)) != APR_SUCCESS)
+		return NULL;
+	return apr_pstrdup(r->pool, hash);
+}
+
+int sv_auth_register(sv_ctx *ctx)
+{
+	request_rec *r = ctx->r;
+	sv_input in;
+	const char *err, *username, *password, *problem, *hash;
+	apr_dbd_results_t *res;
+	sv_session *sess;
+	int rc, staff;
+	apr_int64_t id;
+	apr_dbd_row_t *row;
+
+	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
+		return external_refusal(ctx);
+	if (!sv_cfg_registration(ctx->cfg))
+		return sv_send_error(r, HTTP_FORBIDDEN, "registration is closed on this server");
+	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	username = sv_input_get(r, &in, "username", NULL, NULL);
+	password = sv_input_get(r, &in, "password", NULL, NULL);
+	if (!username || !password)
+		return sv_send_error(r, HTTP_BAD_REQUEST, "username and password are required");
+	if (!sv_username_valid(username))
+		return sv_send_error(r, HTTP_BAD_REQUEST, "the username must be 1-64 letters, digits, . _ - or @");
+	if ((problem = password_problem(password)) != NULL)
+		return sv_send_error(r, HTTP_BAD_REQUEST, "%s", problem);
+	if (!sv_ctx_db(ctx))
+		return sv_ctx_fail(ctx);
+	if (!(hash = bcrypt_hash(r, password)))
+		return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "cannot hash the password");
+	staff = sv_cfg_is_staff_name(ctx->cfg, username);
+	if (sv_db_select(&ctx->db, SV_SQL_USER_REGISTER, &res, username, hash, staff ? "true" : "false") < 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	if (!(row = sv_db_row(&ctx->db, res, 1)))
+		return sv_send_error(r, HTTP_CONFLICT, "the username is taken");
+	id = sv_db_get_ll(&ctx->db, row, 0);
+	sess = sv_session_create(r, &ctx->db, id, apr_pstrdup(r->pool, username), staff, 0, NULL);
+	if (!sess)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	if (sv_form_redirect(r, &in))
+		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+	return sv_send_json(r, HTTP_CREATED, sv_auth_me_body(sess));
+}
+
+int sv_auth_password(sv_ctx *ctx)
+{
+	request_rec *r = ctx->r;
+	sv_input in;
+	const char *err, *current, *new_password, *problem, *hash;
+	sv_session *sess;
+	user_row u;
+	cJSON *body;
+	int rc, status;
+
+	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
+		return external_refusal(ctx);
+	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	if (!(sess = sv_ctx_user(ctx)))
+		return sv_ctx_fail(ctx);
+	if ((rc = sv_csrf_check(r, sess, &in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	current = sv_input_get(r, &in, "current_password", NULL, NULL);
+	new_password = sv_input_get(r, &in, "new_password", NULL, NULL);
+	if (!current || !new_password)
+		return sv_send_error(r, HTTP_BAD_REQUEST, "current_password and new_password are required");
+	if ((problem = password_problem(new_password)) != NULL)
+		return sv_send_error(r, HTTP_BAD_REQUEST, "%s", problem);
+	if (login_rate_check(ctx, sess->username, &status) < 0)
+		return status;
+	if (user_by_name(ctx, sess->username, &u) <= 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	if (!u.password_hash || apr_password_validate(current, u.password_hash) != APR_SUCCESS) {
+		sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURE_ADD, NULL, sess->username, r->useragent_ip);
+		return sv_send_error(r, HTTP_FORBIDDEN, "the current password is wrong");
+	}
+	if (!(hash = bcrypt_hash(r, new_password)))
+		return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "cannot hash the password");
+	if (sv_db_query(&ctx->db, SV_SQL_USER_SET_PASSWORD, NULL, hash,
+			apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id)) < 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	/* Other sessions may belong to whoever knew the old password. */
+	sv_db_query(&ctx->db, SV_SQL_SESSION_DELETE_OTHERS, NULL, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id),
+		    sess->token_hash);
+	if (sv_form_redirect(r, &in))
+		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "status", "password changed");
+	return sv_send_json(r, HTTP_OK, body);
+}
+
+int sv_auth_me(sv_ctx *ctx)
+{
+	sv_session *sess = sv_ctx_user(ctx);
+
+	if (!sess)
+		return sv_ctx_fail(ctx);
+	return sv_send_json(ctx->r, HTTP_OK, sv_auth_me_body(sess));
+}

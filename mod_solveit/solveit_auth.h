@@ -1,0 +1,19 @@
+#ifndef SOLVEIT_AUTH_H
+#define SOLVEIT_AUTH_H
+
+#include "solveit_router.h"
+
+/* The user named by the web server's authentication (r->user) in SolveitAuth external mode:
+ * provisioned on first sight, with a session of its own for the CSRF token. */
+sv_session *sv_auth_external(sv_ctx *ctx);
+
+/* {"user":{id,username,team,staff},"csrf_token"} */
+cJSON *sv_auth_me_body(const sv_session *sess);
+
+int sv_auth_login(sv_ctx *ctx);
+int sv_auth_logout(sv_ctx *ctx);
+int sv_auth_register(sv_ctx *ctx);
+int sv_auth_password(sv_ctx *ctx);
+int sv_auth_me(sv_ctx *ctx);
+
+#endif

@@ -1,0 +1,523 @@
+#include "solveit_config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include "solveit_leaderboard.h"
+#include "sv_kafka.h"
+#include "sv_version.h"
+
+APLOG_USE_MODULE(solveit);
+
+extern module AP_MODULE_DECLARE_DATA solveit_module;
+
+/* Judge0 CE 1.13.1's active languages (db/languages/active.rb); ids mean the same everywhere. */
+static const sv_language judge0_languages[] = {
+    {43, "Plain Text"},
+    {44, "Executable"},
+    {45, "Assembly (NASM 2.14.02)"},
+    {46, "Bash (5.0.0)"},
+    {47, "Basic (FBC 1.07.1)"},
+    {48, "C (GCC 7.4.0)"},
+    {49, "C (GCC 8.3.0)"},
+    {50, "C (GCC 9.2.0)"},
+    {51, "C# (Mono 6.6.0.161)"},
+    {52, "C++ (GCC 7.4.0)"},
+    {53, "C++ (GCC 8.3.0)"},
+    {54, "C++ (GCC 9.2.0)"},
+    {55, "Common Lisp (SBCL 2.0.0)"},
+    {56, "D (DMD 2.089.1)"},
+    {57, "Elixir (1.9.4)"},
+    {58, "Erlang (OTP 22.2)"},
+    {59, "Fortran (GFortran 9.2.0)"},
+    {60, "Go (1.13.5)"},
+    {61, "Haskell (GHC 8.8.1)"},
+    {62, "Java (OpenJDK 13.0.1)"},
+    {63, "JavaScript (Node.js 12.14.0)"},
+    {64, "Lua (5.3.5)"},
+    {65, "OCaml (4.09.0)"},
+    {66, "Octave (5.1.0)"},
+    {67, "Pascal (FPC 3.0.4)"},
+    {68, "PHP (7.4.1)"},
+    {69, "Prolog (GNU Prolog 1.4.5)"},
+    {70, "Python (2.7.17)"},
+    {71, "Python (3.8.1)"},
+    {72, "Ruby (2.7.0)"},
+    {73, "Rust (1.40.0)"},
+    {74, "TypeScript (3.7.4)"},
+    {75, "C (Clang 7.0.1)"},
+    {76, "C++ (Clang 7.0.1)"},
+    {77, "COBOL (GnuCOBOL 2.2)"},
+    {78, "Kotlin (1.3.70)"},
+    {79, "Objective-C (Clang 7.0.1)"},
+    {80, "R (4.0.0)"},
+    {81, "Scala (2.13.2)"},
+    {82, "SQL (SQLite 3.27.2)"},
+    {83, "Swift (5.2.3)"},
+    {84, "Visual Basic.Net (vbnc 0.0.0.5943)"},
+    {85, "Perl (5.28.1)"},
+    {86, "Clojure (1.10.1)"},
+    {87, "F# (.NET Core SDK 3.1.202)"},
+    {88, "Groovy (3.0.3)"},
+};
+
+static const int default_languages[] = {50, 54, 71};
+
+const char *sv_language_name(int id)
+{
+	for (size_t i = 0; i < sizeof(judge0_languages) / sizeof(judge0_languages[0]); i++)
+		if (judge0_languages[i].id == id)
+			return judge0_languages[i].name;
+	return NULL;
+}
+
+void *solveit_config_create(apr_pool_t *p, server_rec *s)
+{
+	solveit_config *c = apr_pcalloc(p, sizeof(*c));
+
+	c->kafka_wait_ms = SV_UNSET;
+	c->max_source = SV_UNSET;
+	c->submission_rate = SV_UNSET;
+	c->login_attempts = SV_UNSET;
+	c->auth_mode = SV_AUTH_UNSET;
+	c->registration = SV_UNSET;
+	c->session_idle = SV_UNSET;
+	c->session_lifetime = SV_UNSET;
+	return c;
+}
+
+#define MERGE_PTR(m) (c->m = add->m ? add->m : base->m)
+#define MERGE_INT(m) (c->m = add->m != SV_UNSET ? add->m : base->m)
+
+void *solveit_config_merge(apr_pool_t *p, void *base_, void *add_)
+{
+	const solveit_config *base = base_, *add = add_;
+	solveit_config *c = apr_pcalloc(p, sizeof(*c));
+
+	MERGE_PTR(kafka_brokers);
+	MERGE_PTR(kafka_topic);
+	MERGE_PTR(kafka_options);
+	MERGE_INT(kafka_wait_ms);
+	MERGE_PTR(languages);
+	MERGE_INT(max_source);
+	MERGE_INT(submission_rate);
+	MERGE_INT(login_attempts);
+	MERGE_INT(auth_mode);
+	MERGE_INT(registration);
+	MERGE_PTR(staff);
+	MERGE_INT(session_idle);
+	MERGE_INT(session_lifetime);
+	MERGE_PTR(base_path);
+	return c;
+}
+
+solveit_config *solveit_config_get(const server_rec *s)
+{
+	return ap_get_module_config(s->module_config, &solveit_module);
+}
+
+/* ---- getters: the defaults live here ---- */
+
+const char *sv_cfg_kafka_brokers(const solveit_config *c)
+{
+	return c->kafka_brokers;
+}
+const char *sv_cfg_kafka_topic(const solveit_config *c)
+{
+	return c->kafka_topic ? c->kafka_topic : SV_TOPIC_SUBMISSIONS;
+}
+int sv_cfg_kafka_wait_ms(const solveit_config *c)
+{
+	return c->kafka_wait_ms != SV_UNSET ? c->kafka_wait_ms : 0;
+}
+apr_off_t sv_cfg_max_source(const solveit_config *c)
+{
+	return c->max_source != SV_UNSET ? c->max_source : 64 * 1024;
+}
+int sv_cfg_submission_rate(const solveit_config *c)
+{
+	return c->submission_rate != SV_UNSET ? c->submission_rate : 10;
+}
+int sv_cfg_login_attempts(const solveit_config *c)
+{
+	return c->login_attempts != SV_UNSET ? c->login_attempts : 10;
+}
+sv_auth_mode sv_cfg_auth_mode(const solveit_config *c)
+{
+	return c->auth_mode != SV_AUTH_UNSET ? (sv_auth_mode)c->auth_mode : SV_AUTH_BUILTIN;
+}
+int sv_cfg_registration(const solveit_config *c)
+{
+	return c->registration != SV_UNSET ? c->registration : 0;
+}
+int sv_cfg_session_idle(const solveit_config *c)
+{
+	return c->session_idle != SV_UNSET ? c->session_idle : 2 * 3600;
+}
+int sv_cfg_session_lifetime(const solveit_config *c)
+{
+	return c->session_lifetime != SV_UNSET ? c->session_lifetime : 24 * 3600;
+}
+const char *sv_cfg_base_path(const solveit_config *c)
+{
+	return c->base_path ? c->base_path : "/solveit";
+}
+
+int sv_cfg_is_staff_name(const solveit_config *c, const char *username)
+{
+	if (!c->staff)
+		return 0;
+	for (int i = 0; i < c->staff->nelts; i++)
+		if (strcmp(APR_ARRAY_IDX(c->staff, i, const char *), username) == 0)
+			return 1;
+	return 0;
+}
+
+const int *sv_cfg_languages(const solveit_config *c, int *count)
+{
+	if (!c->languages) {
+		*count = (int)(sizeof(default_languages) / sizeof(default_languages[0]));
+		return default_languages;
+	}
+	*count = c->languages->nelts;
+	return (const int *)c->languages->elts;
+}
+
+int sv_cfg_language_enabled(const solveit_config *c, int id)
+{
+	int n;
+	const int *ids = sv_cfg_languages(c, &n);
+
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return 1;
+	return 0;
+}
+
+/* ---- setters: each validates its argument and names itself in the error ---- */
+
+static solveit_config *cmd_config(cmd_parms *cmd)
+{
+	return ap_get_module_config(cmd->server->module_config, &solveit_module);
+}
+
+__attribute__((format(printf, 2, 3))) static const char *fail(cmd_parms *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	const char *msg;
+
+	va_start(ap, fmt);
+	msg = apr_pvsprintf(cmd->pool, fmt, ap);
+	va_end(ap);
+	return apr_pstrcat(cmd->pool, cmd->directive->directive, ": ", msg, NULL);
+}
+
+/* The Kafka producer is one per child process, made from the main server's configuration. */
+static const char *global_only(cmd_parms *cmd)
+{
+	return ap_check_cmd_context(cmd, GLOBAL_ONLY);
+}
+
+/* A whole decimal number in [min, max]; returns 0 on success. */
+static int parse_int(const char *arg, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!*arg || !(isdigit((unsigned char)*arg) || *arg == '-'))
+		return -1;
+	v = strtoll(arg, &end, 10);
+	if (*end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static const char *set_kafka_brokers(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	char *list = apr_pstrdup(cmd->temp_pool, arg), *state, *item;
+	int n = 0;
+
+	if (global_only(cmd))
+		return global_only(cmd);
+	for (item = apr_strtok(list, ",", &state); item; item = apr_strtok(NULL, ",", &state)) {
+		char *colon = strrchr(item, ':');
+		long long port;
+
+		while (*item == ' ')
+			item++;
+		if (!colon || colon == item || parse_int(colon + 1, 1, 65535, &port) < 0)
+			return fail(cmd, "\"%s\" is not a comma-separated list of host:port", arg);
+		for (const char *h = item; h < colon; h++)
+			if (!isalnum((unsigned char)*h) && !strchr(".-_[]:/", *h))
+				return fail(cmd, "\"%s\" is not a comma-separated list of host:port", arg);
+		n++;
+	}
+	if (n == 0)
+		return fail(cmd, "\"%s\" names no broker", arg);
+	cmd_config(cmd)->kafka_brokers = arg;
+	return NULL;
+}
+
+static const char *set_kafka_topic(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	if (global_only(cmd))
+		return global_only(cmd);
+	/* Kafka's own rule (Topic.validate): 1..249 of [a-zA-Z0-9._-], not "." or "..". */
+	if (len == 0 || len > 249 || !strcmp(arg, ".") || !strcmp(arg, ".."))
+		return fail(cmd, "\"%s\" is not a valid Kafka topic name", arg);
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)arg[i]) && !strchr("._-", arg[i]))
+			return fail(cmd, "\"%s\" is not a valid Kafka topic name (letters, digits, . _ - only)", arg);
+	cmd_config(cmd)->kafka_topic = arg;
+	return NULL;
+}
+
+static const char *set_kafka_option(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	solveit_config *c = cmd_config(cmd);
+	rd_kafka_conf_t *conf;
+	char err[512];
+	int rc;
+
+	if (global_only(cmd))
+		return global_only(cmd);
+	if (!strncmp(arg, "bootstrap.servers=", 18) || !strncmp(arg, "metadata.broker.list=", 21))
+		return fail(cmd, "\"%s\": set the brokers with " SV_DIR_KAFKA_BROKERS, arg);
+	/* librdkafka knows its keys and value types: let it judge, on a scratch configuration (no
+	 * client, no threads: safe in the parent). */
+	conf = rd_kafka_conf_new();
+	rc = sv_kafka_conf_set_option(conf, arg, err, sizeof(err));
+	rd_kafka_conf_destroy(conf);
+	if (rc < 0)
+		return fail(cmd, "%s", err);
+	if (!c->kafka_options)
+		c->kafka_options = apr_array_make(cmd->pool, 4, sizeof(const char *));
+	APR_ARRAY_PUSH(c->kafka_options, const char *) = arg;
+	return NULL;
+}
+
+static const char *set_kafka_wait(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	long long v;
+
+	if (global_only(cmd))
+		return global_only(cmd);
+	if (parse_int(arg, 0, 10000, &v) < 0)
+		return fail(cmd, "\"%s\" is not a number of milliseconds between 0 and 10000", arg);
+	cmd_config(cmd)->kafka_wait_ms = (int)v;
+	return NULL;
+}
+
+static const char *set_language(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	solveit_config *c = cmd_config(cmd);
+	long long v;
+
+	if (parse_int(arg, 1, 1000, &v) < 0 || !sv_language_name((int)v))
+		return fail(cmd, "\"%s\" is not the id of an active Judge0 CE 1.13 language", arg);
+	if (!c->languages)
+		c->languages = apr_array_make(cmd->pool, 8, sizeof(int));
+	for (int i = 0; i < c->languages->nelts; i++)
+		if (APR_ARRAY_IDX(c->languages, i, int) == (int)v)
+			return fail(cmd, "language %s is listed twice", arg);
+	APR_ARRAY_PUSH(c->languages, int) = (int)v;
+	return NULL;
+}
+
+static const char *set_max_source(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	char *end;
+	long long v;
+	long long unit = 1;
+
+	if (!isdigit((unsigned char)*arg))
+		return fail(cmd, "\"%s\" is not a size (bytes, or with a K or M suffix)", arg);
+	v = strtoll(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		unit = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		unit = 1024 * 1024, end++;
+	if (*end || v <= 0 || v * unit > 16LL * 1024 * 1024)
+		return fail(cmd, "\"%s\" is not a size between 1 byte and 16M", arg);
+	cmd_config(cmd)->max_source = (apr_off_t)(v * unit);
+	return NULL;
+}
+
+static const char *set_submission_rate(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	long long v;
+	char *num = apr_pstrdup(cmd->temp_pool, arg), *slash = strchr(num, '/');
+
+	if (slash) {
+		if (strcmp(slash, "/minute") != 0)
+			return fail(cmd, "\"%s\": the only period is /minute", arg);
+		*slash = '\0';
+	}
+	if (parse_int(num, 0, 100000, &v) < 0)
+		return fail(cmd, "\"%s\" is not a number of submissions per minute (0 = unlimited)", arg);
+	cmd_config(cmd)->submission_rate = (int)v;
+	return NULL;
+}
+
+static const char *set_login_attempts(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	long long v;
+
+	if (parse_int(arg, 1, 100000, &v) < 0)
+		return fail(cmd, "\"%s\" is not a positive number of failed logins per 15 minutes", arg);
+	cmd_config(cmd)->login_attempts = (int)v;
+	return NULL;
+}
+
+static const char *set_auth(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	if (!strcasecmp(arg, "builtin"))
+		cmd_config(cmd)->auth_mode = SV_AUTH_BUILTIN;
+	else if (!strcasecmp(arg, "external"))
+		cmd_config(cmd)->auth_mode = SV_AUTH_EXTERNAL;
+	else
+		return fail(cmd, "\"%s\" is neither builtin nor external", arg);
+	return NULL;
+}
+
+static const char *set_registration(cmd_parms *cmd, void *dummy, int flag)
+{
+	cmd_config(cmd)->registration = flag;
+	return NULL;
+}
+
+int sv_username_valid(const char *name);
+
+static const char *set_staff(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	solveit_config *c = cmd_config(cmd);
+
+	if (!sv_username_valid(arg))
+		return fail(cmd, "\"%s\" is not a valid user name (1-64 letters, digits, . _ - @)", arg);
+	if (!c->staff)
+		c->staff = apr_array_make(cmd->pool, 4, sizeof(const char *));
+	APR_ARRAY_PUSH(c->staff, const char *) = arg;
+	return NULL;
+}
+
+/* Seconds, or a number with s, m, h or d. */
+static int parse_duration(const char *arg, long long *out)
+{
+	char *end;
+	long long v, unit = 1;
+
+	if (!isdigit((unsigned char)*arg))
+		return -1;
+	v = strtoll(arg, &end, 10);
+	switch (*end) {
+	case '\0':
+		break;
+	case 's':
+		end++;
+		break;
+	case 'm':
+		unit = 60, end++;
+		break;
+	case 'h':
+		unit = 3600, end++;
+		break;
+	case 'd':
+		unit = 86400, end++;
+		break;
+	default:
+		return -1;
+	}
+	if (*end || v <= 0 || v > 366LL * 86400 / unit)
+		return -1;
+	*out = v * unit;
+	return 0;
+}
+
+static const char *set_session_idle(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	long long v;
+
+	if (parse_duration(arg, &v) < 0)
+		return fail(cmd, "\"%s\" is not a duration (seconds, or a number with s, m, h or d; at most 366d)",
+			    arg);
+	cmd_config(cmd)->session_idle = (int)v;
+	return NULL;
+}
+
+static const char *set_session_lifetime(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	long long v;
+
+	if (parse_duration(arg, &v) < 0)
+		return fail(cmd, "\"%s\" is not a duration (seconds, or a number with s, m, h or d; at most 366d)",
+			    arg);
+	cmd_config(cmd)->session_lifetime = (int)v;
+	return NULL;
+}
+
+static const char *set_base_path(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	if (len < 2 || arg[0] != '/' || arg[len - 1] == '/' || strstr(arg, "//") || strstr(arg, "/."))
+		return fail(cmd, "\"%s\" must start with / and not end with / (e.g. /solveit)", arg);
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)arg[i]) && !strchr("/-_.~", arg[i]))
+			return fail(cmd, "\"%s\" may hold only letters, digits and / - _ . ~", arg);
+	cmd_config(cmd)->base_path = arg;
+	return NULL;
+}
+
+const command_rec solveit_cmds[] = {
+    AP_INIT_TAKE1(SV_DIR_KAFKA_BROKERS, set_kafka_brokers, NULL, RSRC_CONF,
+		  "Kafka bootstrap brokers, host:port[,host:port...]"),
+    AP_INIT_TAKE1(SV_DIR_KAFKA_TOPIC, set_kafka_topic, NULL, RSRC_CONF,
+		  "Kafka topic for new submissions (default code-submissions)"),
+    AP_INIT_ITERATE(SV_DIR_KAFKA_OPTION, set_kafka_option, NULL, RSRC_CONF,
+		    "librdkafka producer option key=value (e.g. security.protocol=SASL_SSL), repeatable"),
+    AP_INIT_TAKE1(SV_DIR_KAFKA_WAIT, set_kafka_wait, NULL, RSRC_CONF,
+		  "milliseconds a submission request may wait for Kafka's delivery report (default 0)"),
+    AP_INIT_ITERATE(SV_DIR_LANGUAGES, set_language, NULL, RSRC_CONF,
+		    "enabled languages as Judge0 CE ids (default 50 54 71)"),
+    AP_INIT_TAKE1(SV_DIR_MAX_SOURCE, set_max_source, NULL, RSRC_CONF,
+		  "largest accepted source code, bytes or with K/M (default 64K)"),
+    AP_INIT_TAKE1(SV_DIR_SUBMISSION_RATE, set_submission_rate, NULL, RSRC_CONF,
+		  "submissions per user per minute, staff exempt (default 10; 0 = unlimited)"),
+    AP_INIT_TAKE1(SV_DIR_LOGIN_ATTEMPTS, set_login_attempts, NULL, RSRC_CONF,
+		  "failed logins per account and per address in 15 minutes before 429 (default 10)"),
+    AP_INIT_TAKE1(SV_DIR_AUTH, set_auth, NULL, RSRC_CONF,
+		  "builtin (accounts in PostgreSQL) or external (trust the web server's REMOTE_USER)"),
+    AP_INIT_FLAG(SV_DIR_REGISTRATION, set_registration, NULL, RSRC_CONF,
+		 "On to let visitors create accounts (builtin auth only; default Off)"),
+    AP_INIT_ITERATE(SV_DIR_STAFF, set_staff, NULL, RSRC_CONF, "user names that are staff, repeatable"),
+    AP_INIT_TAKE1(SV_DIR_SESSION_IDLE, set_session_idle, NULL, RSRC_CONF,
+		  "a session ends after this much inactivity (default 2h)"),
+    AP_INIT_TAKE1(SV_DIR_SESSION_LIFETIME, set_session_lifetime, NULL, RSRC_CONF,
+		  "a session ends this long after login whatever happens (default 24h)"),
+    AP_INIT_TAKE1(SV_DIR_BASE_PATH, set_base_path, NULL, RSRC_CONF, "URL path of the judge (default /solveit)"),
+    SV_LEADERBOARD_DIRECTIVES,
+    {NULL},
+};
+
+const char *solveit_config_check(apr_pool_t *p, const solveit_config *c)
+{
+	if (!c->kafka_brokers)
+		return SV_DIR_KAFKA_BROKERS ": not set; mod_solveit needs the Kafka brokers (host:port[,host:port])";
+	if (sv_cfg_session_idle(c) > sv_cfg_session_lifetime(c))
+		return apr_psprintf(p,
+				    SV_DIR_SESSION_IDLE ": %d s is longer than " SV_DIR_SESSION_LIFETIME
+							" (%d s); the idle limit would never apply",
+				    sv_cfg_session_idle(c), sv_cfg_session_lifetime(c));
+	if (sv_cfg_registration(c) && sv_cfg_auth_mode(c) == SV_AUTH_EXTERNAL)
+		return SV_DIR_REGISTRATION ": On needs SolveitAuth builtin; with external authentication the web "
+					   "server owns the accounts";
+	return NULL;
+}

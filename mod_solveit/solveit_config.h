@@ -1,0 +1,82 @@
+#ifndef SOLVEIT_CONFIG_H
+#define SOLVEIT_CONFIG_H
+
+#include "httpd.h"
+#include "http_config.h"
+
+#include "apr_tables.h"
+
+/* Every directive name once, so a misspelling is a compile error (openidc cfg/directives.h). */
+#define SV_DIR_KAFKA_BROKERS    "SolveitKafkaBrokers"
+#define SV_DIR_KAFKA_TOPIC      "SolveitKafkaTopic"
+#define SV_DIR_KAFKA_OPTION     "SolveitKafkaOption"
+#define SV_DIR_KAFKA_WAIT       "SolveitKafkaWait"
+#define SV_DIR_LANGUAGES        "SolveitLanguages"
+#define SV_DIR_MAX_SOURCE       "SolveitMaxSourceSize"
+#define SV_DIR_SUBMISSION_RATE  "SolveitSubmissionRate"
+#define SV_DIR_LOGIN_ATTEMPTS   "SolveitLoginAttempts"
+#define SV_DIR_AUTH             "SolveitAuth"
+#define SV_DIR_REGISTRATION     "SolveitRegistration"
+#define SV_DIR_STAFF            "SolveitStaff"
+#define SV_DIR_SESSION_IDLE     "SolveitSessionIdle"
+#define SV_DIR_SESSION_LIFETIME "SolveitSessionLifetime"
+#define SV_DIR_BASE_PATH        "SolveitBasePath"
+
+#define SV_UNSET (-1)
+
+typedef enum { SV_AUTH_UNSET = -1, SV_AUTH_BUILTIN = 0, SV_AUTH_EXTERNAL = 1 } sv_auth_mode;
+
+/* Server config. Members start unset (NULL / SV_UNSET); merge takes this level if set, else the
+ * parent; defaults live in the getters below. */
+typedef struct {
+	const char *kafka_brokers;
+	const char *kafka_topic;
+	apr_array_header_t *kafka_options; /* const char * "key=value" */
+	int kafka_wait_ms;
+	apr_array_header_t *languages; /* int Judge0 ids */
+	apr_off_t max_source;
+	int submission_rate; /* per minute, 0: unlimited */
+	int login_attempts;  /* failed logins per 15 minutes per account and per address */
+	int auth_mode;
+	int registration;
+	apr_array_header_t *staff; /* const char * user names */
+	int session_idle;          /* seconds */
+	int session_lifetime;      /* seconds */
+	const char *base_path;
+} solveit_config;
+
+typedef struct {
+	int id;
+	const char *name;
+} sv_language;
+
+extern const command_rec solveit_cmds[];
+
+void *solveit_config_create(apr_pool_t *p, server_rec *s);
+void *solveit_config_merge(apr_pool_t *p, void *base, void *add);
+
+solveit_config *solveit_config_get(const server_rec *s);
+
+const char *sv_cfg_kafka_brokers(const solveit_config *c);
+const char *sv_cfg_kafka_topic(const solveit_config *c);
+int sv_cfg_kafka_wait_ms(const solveit_config *c);
+apr_off_t sv_cfg_max_source(const solveit_config *c);
+int sv_cfg_submission_rate(const solveit_config *c);
+int sv_cfg_login_attempts(const solveit_config *c);
+sv_auth_mode sv_cfg_auth_mode(const solveit_config *c);
+int sv_cfg_registration(const solveit_config *c);
+int sv_cfg_session_idle(const solveit_config *c);
+int sv_cfg_session_lifetime(const solveit_config *c);
+const char *sv_cfg_base_path(const solveit_config *c);
+int sv_cfg_is_staff_name(const solveit_config *c, const char *username);
+/* The enabled languages in configuration order; *count receives their number. */
+const int *sv_cfg_languages(const solveit_config *c, int *count);
+int sv_cfg_language_enabled(const solveit_config *c, int id);
+
+/* The Judge0 CE 1.13 name of a language id, or NULL when Judge0 has no such active language. */
+const char *sv_language_name(int id);
+
+/* Cross-directive checks for one server; returns NULL or "SolveitX: what is wrong". */
+const char *solveit_config_check(apr_pool_t *p, const solveit_config *c);
+
+#endif

@@ -1,0 +1,322 @@
+#include "solveit_db.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_optional.h"
+#include "apr_strings.h"
+#include "http_log.h"
+
+APLOG_USE_MODULE(solveit);
+
+/* UTC timestamps as the message contract writes them. */
+#define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Placeholders are apr_dbd's: %s text, %lld bigint, %d integer (rewritten to $1..$n). Labels are
+ * PostgreSQL identifiers, unique on every pooled connection. */
+/* clang-format off: the SQL reads better laid out by hand */
+static const struct {
+	const char *label;
+	const char *sql;
+} statements[SV_SQL_COUNT] = {
+    [SV_SQL_HEALTH] = {"solveit_health", "SELECT 1"},
+    [SV_SQL_SESSION_GET] = {"solveit_session_get",
+			    "SELECT u.id, u.username, u.is_staff, u.team_id, tm.name, s.csrf_token,"
+			    " extract(epoch FROM now() - s.last_seen_at)::integer"
+			    " FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN teams tm ON tm.id = u.team_id"
+			    " WHERE s.token_hash = %s AND s.expires_at > now()"
+			    " AND s.last_seen_at > now() - make_interval(secs => %d) AND u.is_active"},
+    [SV_SQL_SESSION_TOUCH] = {"solveit_session_touch",
+			      "UPDATE sessions SET last_seen_at = now() WHERE token_hash = %s"},
+    [SV_SQL_SESSION_CREATE] = {"solveit_session_create",
+			       "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, remote_addr)"
+			       " VALUES (%s, %lld, %s, now() + make_interval(secs => %d), %s)"},
+    [SV_SQL_SESSION_DELETE] = {"solveit_session_delete", "DELETE FROM sessions WHERE token_hash = %s"},
+    [SV_SQL_SESSION_DELETE_OTHERS] = {"solveit_session_delete_others",
+				      "DELETE FROM sessions WHERE user_id = %lld AND token_hash <> %s"},
+    [SV_SQL_SESSION_PURGE] = {"solveit_session_purge", "DELETE FROM sessions WHERE expires_at <= now()"
+						       " OR last_seen_at <= now() - make_interval(secs => %d)"},
+    [SV_SQL_LOGIN_FAILURES_PURGE] = {"solveit_login_failures_purge",
+				     "DELETE FROM login_failures WHERE at < now() - interval '1 day'"},
+    [SV_SQL_USER_BY_NAME] = {"solveit_user_by_name",
+			     "SELECT u.id, u.username, u.password_hash, u.is_staff, u.team_id, tm.name, u.is_active"
+			     " FROM users u LEFT JOIN teams tm ON tm.id = u.team_id WHERE u.username = %s"},
+    [SV_SQL_USER_REGISTER] =
+	{"solveit_user_register",
+	 "INSERT INTO users (username, password_hash, is_staff, auth_source)"
+	 " VALUES (%s, %s, %s::boolean, 'builtin') ON CONFLICT (username) DO NOTHING RETURNING id"},
+    [SV_SQL_USER_PROVISION] = {"solveit_user_provision",
+			       "INSERT INTO users (username, password_hash, is_staff, auth_source)"
+			       " VALUES (%s, NULL, %s::boolean, 'external') ON CONFLICT (username) DO NOTHING"},
+    [SV_SQL_USER_SET_STAFF] = {"solveit_user_set_staff", "UPDATE users SET is_staff = true WHERE id = %lld"},
+    [SV_SQL_USER_SET_PASSWORD] = {"solveit_user_set_password", "UPDATE users SET password_hash = %s WHERE id = %lld"},
+    [SV_SQL_USER_LOGGED_IN] = {"solveit_user_logged_in", "UPDATE users SET last_login_at = now() WHERE id = %lld"},
+    [SV_SQL_LOGIN_FAILURES_COUNT] =
+	{"solveit_login_failures_count",
+	 "SELECT count(*) FILTER (WHERE username = %s), count(*) FILTER (WHERE address = %s)"
+	 " FROM login_failures WHERE at > now() - interval '15 minutes'"
+	 " AND (username = %s OR address = %s)"},
+    [SV_SQL_LOGIN_FAILURE_ADD] = {"solveit_login_failure_add",
+				  "INSERT INTO login_failures (username, address) VALUES (%s, %s)"},
+    [SV_SQL_LOGIN_FAILURES_CLEAR] = {"solveit_login_failures_clear", "DELETE FROM login_failures WHERE username = %s"},
+    [SV_SQL_TASKS_LIST] =
+	{"solveit_tasks_list",
+	 "SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, b.score, b.verdict"
+	 " FROM tasks t LEFT JOIN LATERAL (SELECT s.score, s.verdict FROM submissions s"
+	 " WHERE s.task_id = t.id AND s.user_id = %lld AND s.status = 'completed'"
+	 " ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true"
+	 " WHERE t.is_open OR %s::boolean ORDER BY t.position, t.id"},
+    [SV_SQL_TASK_GET] = {"solveit_task_get",
+			 "SELECT id, slug, title, statement_md, time_limit_ms, memory_limit_kb, is_open"
+			 " FROM tasks WHERE id = %lld"},
+    [SV_SQL_TASK_SAMPLES] = {"solveit_task_samples",
+			     "SELECT \"order\", input, expected_output FROM tests WHERE task_id = %lld AND is_sample"
+			     " ORDER BY \"order\""},
+    [SV_SQL_SUBMISSIONS_RECENT] =
+	{"solveit_submissions_recent",
+	 "SELECT count(*), COALESCE(ceil(extract(epoch FROM min(submitted_at)"
+	 " + interval '60 seconds' - now())), 0)::integer"
+	 " FROM submissions WHERE user_id = %lld AND submitted_at > now() - interval '60 seconds'"},
+    [SV_SQL_SUBMISSION_BY_KEY] = {"solveit_submission_by_key",
+				  "SELECT id, status FROM submissions WHERE user_id = %lld AND idempotency_key = %s"},
+    [SV_SQL_SUBMISSION_INSERT] =
+	{"solveit_submission_insert",
+	 "INSERT INTO submissions (user_id, team_id, task_id, code, language_id, idempotency_key)"
+	 " VALUES (%lld, (SELECT team_id FROM users WHERE id = %lld), %lld, %s, %d, %s)"
+	 " ON CONFLICT (user_id, idempotency_key) DO NOTHING"
+	 " RETURNING id, team_id, " ISO("submitted_at") ", attempt"},
+    [SV_SQL_SUBMISSIONS_SENT] = {"solveit_submissions_sent",
+				 "UPDATE submissions SET kafka_sent_at = now()"
+				 " WHERE id = ANY (string_to_array(%s, ',')::bigint[]) AND kafka_sent_at IS NULL"},
+    [SV_SQL_SUBMISSIONS_LIST] = {"solveit_submissions_list",
+				 "SELECT s.id, s.task_id, t.slug, s.language_id, s.status, s.verdict, s.score, " ISO(
+				     "s.submitted_at") ", s.passed_tests, s.total_tests"
+						       " FROM submissions s JOIN tasks t ON t.id = s.task_id"
+						       " WHERE s.user_id = %lld AND (%lld = 0 OR s.task_id = %lld)"
+						       " ORDER BY s.id DESC LIMIT %d OFFSET %d"},
+    [SV_SQL_SUBMISSION_GET] = {"solveit_submission_get",
+			       "SELECT s.id, s.user_id, s.task_id, s.language_id, s.status, s.verdict, s.score, "
+			       "s.attempt, " ISO("s.submitted_at") ", " ISO("s.kafka_sent_at") ", " ISO(
+				   "s.processing_started_at") ", " ISO("s.processing_completed_at") ", "
+												    "s.execution_time, "
+												    "s.memory_used, "
+												    "s.passed_tests,"
+												    " s.total_tests, "
+												    "s.tests_done, "
+												    "s.test_results::"
+												    "text, "
+												    "s.compiler_output,"
+												    " s.error_message,"
+												    " s.code, "
+												    "u.username, "
+												    "t.slug, t.title"
+												    " FROM submissions "
+												    "s JOIN users u ON "
+												    "u.id = s.user_id "
+												    "JOIN tasks t ON "
+												    "t.id = s.task_id"
+												    " WHERE s.id = "
+												    "%lld"},
+};
+/* clang-format on */
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) * dbd_prepare_fn;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire_fn;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open_fn;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close_fn;
+
+const char *solveit_db_register(server_rec *s)
+{
+	dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+	dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+	dbd_open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
+	dbd_close_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
+	if (!dbd_prepare_fn || !dbd_acquire_fn || !dbd_open_fn || !dbd_close_fn)
+		return "mod_solveit needs mod_dbd: add LoadModule dbd_module and DBDriver pgsql / DBDParams";
+	for (server_rec *sp = s; sp; sp = sp->next)
+		for (int i = 0; i < SV_SQL_COUNT; i++)
+			dbd_prepare_fn(sp, statements[i].sql, statements[i].label);
+	return NULL;
+}
+
+__attribute__((format(printf, 4, 5))) static void db_log(sv_db *db, int level, apr_status_t rv, const char *fmt, ...)
+{
+	va_list ap;
+	const char *msg;
+
+	va_start(ap, fmt);
+	msg = apr_pvsprintf(db->pool, fmt, ap);
+	va_end(ap);
+	if (db->r)
+		ap_log_rerror(APLOG_MARK, level, rv, db->r, "%s", msg);
+	else
+		ap_log_error(APLOG_MARK, level, rv, db->s, "%s", msg);
+}
+
+int sv_db_acquire(request_rec *r, sv_db *db)
+{
+	db->r = r;
+	db->s = r->server;
+	db->pool = r->pool;
+	db->dbd = dbd_acquire_fn ? dbd_acquire_fn(r) : NULL;
+	if (!db->dbd) {
+		db_log(db, APLOG_ERR, 0, "solveit: no database connection (see mod_dbd's messages)");
+		return -1;
+	}
+	return 0;
+}
+
+int sv_db_open(server_rec *s, apr_pool_t *pool, sv_db *db)
+{
+	db->r = NULL;
+	db->s = s;
+	db->pool = pool;
+	db->dbd = dbd_open_fn ? dbd_open_fn(pool, s) : NULL;
+	return db->dbd ? 0 : -1;
+}
+
+void sv_db_close(sv_db *db)
+{
+	if (db->dbd)
+		dbd_close_fn(db->s, db->dbd);
+	db->dbd = NULL;
+}
+
+/* Prepares every statement again on this connection, under the same labels. */
+static void reprepare_all(sv_db *db)
+{
+	for (int i = 0; i < SV_SQL_COUNT; i++) {
+		apr_dbd_prepared_t *stmt = NULL;
+
+		if (apr_dbd_prepare(db->dbd->driver, db->dbd->pool, db->dbd->handle, statements[i].sql,
+				    statements[i].label, &stmt) == 0 &&
+		    stmt)
+			apr_hash_set(db->dbd->prepared, statements[i].label, APR_HASH_KEY_STRING, stmt);
+	}
+}
+
+/* The number of apr_dbd placeholders (%s, %d, %lld) in sql; %% is a literal percent sign. */
+static int count_args(const char *sql)
+{
+	int n = 0;
+
+	for (const char *p = sql; (p = strchr(p, '%')) != NULL; p++) {
+		if (p[1] == '%') {
+			p++;
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Runs one statement with the mod_dbd pitfall of a PostgreSQL restart handled here: the pgsql
+ * driver's check_conn PQreset()s a broken connection and reports success, but the server-side
+ * prepared statements died with the old backend ("prepared statement ... does not exist"). So
+ * when a statement fails and the connection is (again) usable, we re-prepare all our statements
+ * on that handle with apr_dbd_prepare under the same labels and retry; a first failure that was
+ * the broken connection itself is retried once after the reset. At most three attempts; a
+ * database that is really down fails the check and answers -1 at once.
+ */
+static int run(sv_db *db, sv_sql q, int select, apr_dbd_results_t **res, int *nrows, va_list ap)
+{
+	const char *label = statements[q].label;
+	int nargs = count_args(statements[q].sql);
+	const char **args = apr_palloc(db->pool, sizeof(const char *) * (apr_size_t)(nargs + 1));
+
+	/* apr_dbd_pv* are variadic only; collect the strings for apr_dbd_p*, which take an array. */
+	for (int i = 0; i < nargs; i++)
+		args[i] = va_arg(ap, const char *);
+	for (int attempt = 1;; attempt++) {
+		apr_dbd_prepared_t *stmt = apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
+		int rc;
+		const char *msg;
+
+		if (!stmt) {
+			db_log(db, APLOG_ERR, 0, "solveit: statement %s is not prepared on this connection", label);
+			return -1;
+		}
+		if (select) {
+			*res = NULL;
+			rc = apr_dbd_pselect(db->dbd->driver, db->pool, db->dbd->handle, res, stmt, 1, nargs, args);
+		} else {
+			rc = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle, nrows, stmt, nargs, args);
+		}
+		if (rc == 0)
+			return 0;
+		msg = apr_dbd_error(db->dbd->driver, db->dbd->handle, rc);
+		msg = apr_pstrdup(db->pool, msg ? msg : "unknown error");
+		if (attempt == 3 || apr_dbd_check_conn(db->dbd->driver, db->pool, db->dbd->handle) != APR_SUCCESS) {
+			db_log(db, APLOG_ERR, 0, "solveit: %s failed: %s", label, msg);
+			return -1;
+		}
+		if (strstr(msg, "does not exist"))
+			reprepare_all(db);
+		else if (attempt == 2) {
+			db_log(db, APLOG_ERR, 0, "solveit: %s failed: %s", label, msg);
+			return -1;
+		}
+		db_log(db, APLOG_INFO, 0, "solveit: %s failed (%s), retrying on the reset connection", label, msg);
+	}
+}
+
+int sv_db_select(sv_db *db, sv_sql q, apr_dbd_results_t **res, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, res);
+	rc = run(db, q, 1, res, NULL, ap);
+	va_end(ap);
+	return rc;
+}
+
+int sv_db_query(sv_db *db, sv_sql q, int *nrows, ...)
+{
+	va_list ap;
+	int rc, dummy;
+
+	va_start(ap, nrows);
+	rc = run(db, q, 0, NULL, nrows ? nrows : &dummy, ap);
+	va_end(ap);
+	return rc;
+}
+
+apr_dbd_row_t *sv_db_row(sv_db *db, apr_dbd_results_t *res, int n)
+{
+	apr_dbd_row_t *row = NULL;
+
+	/* Random access (all our selects): the result is held in full, so rows may be read in any
+	 * order and nothing is left pending on the pooled connection. */
+	if (n < 1 || n > apr_dbd_num_tuples(db->dbd->driver, res))
+		return NULL;
+	if (apr_dbd_get_row(db->dbd->driver, db->pool, res, &row, n) != 0)
+		return NULL;
+	return row;
+}
+
+const char *sv_db_get(sv_db *db, apr_dbd_row_t *row, int col)
+{
+	char *value = NULL;
+
+	/* apr_dbd_get_entry cannot tell NULL from ""; datum_get answers APR_ENOENT for NULL. */
+	if (apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &value) != APR_SUCCESS)
+		return NULL;
+	return value;
+}
+
+apr_int64_t sv_db_get_ll(sv_db *db, apr_dbd_row_t *row, int col)
+{
+	const char *v = sv_db_get(db, row, col);
+
+	return v ? apr_atoi64(v) : 0;
+}
+
+int sv_db_get_bool(sv_db *db, apr_dbd_row_t *row, int col)
+{
+	const char *v = sv_db_get(db, row, col);
+
+	return v && (v[0] == 't' || v[0] == '1');
+}

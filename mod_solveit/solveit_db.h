@@ -1,0 +1,75 @@
+#ifndef SOLVEIT_DB_H
+#define SOLVEIT_DB_H
+
+#include "httpd.h"
+
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+
+/* Every SQL statement of the module, prepared through mod_dbd under a "solveit_" label. */
+typedef enum {
+	SV_SQL_HEALTH,
+	SV_SQL_SESSION_GET,
+	SV_SQL_SESSION_TOUCH,
+	SV_SQL_SESSION_CREATE,
+	SV_SQL_SESSION_DELETE,
+	SV_SQL_SESSION_DELETE_OTHERS,
+	SV_SQL_SESSION_PURGE,
+	SV_SQL_LOGIN_FAILURES_PURGE,
+	SV_SQL_USER_BY_NAME,
+	SV_SQL_USER_REGISTER,
+	SV_SQL_USER_PROVISION,
+	SV_SQL_USER_SET_STAFF,
+	SV_SQL_USER_SET_PASSWORD,
+	SV_SQL_USER_LOGGED_IN,
+	SV_SQL_LOGIN_FAILURES_COUNT,
+	SV_SQL_LOGIN_FAILURE_ADD,
+	SV_SQL_LOGIN_FAILURES_CLEAR,
+	SV_SQL_TASKS_LIST,
+	SV_SQL_TASK_GET,
+	SV_SQL_TASK_SAMPLES,
+	SV_SQL_SUBMISSIONS_RECENT,
+	SV_SQL_SUBMISSION_BY_KEY,
+	SV_SQL_SUBMISSION_INSERT,
+	SV_SQL_SUBMISSIONS_SENT,
+	SV_SQL_SUBMISSIONS_LIST,
+	SV_SQL_SUBMISSION_GET,
+	SV_SQL_COUNT
+} sv_sql;
+
+/* A checked-out connection plus where results and logs go (r is NULL outside a request). */
+typedef struct {
+	ap_dbd_t *dbd;
+	apr_pool_t *pool;
+	server_rec *s;
+	request_rec *r;
+} sv_db;
+
+/* Registers every statement with mod_dbd for s and its virtual hosts; returns NULL or an error
+ * text (mod_dbd not loaded). Runs in post_config before mod_dbd's own post_config. */
+const char *solveit_db_register(server_rec *s);
+
+/* The request's pooled connection (ap_dbd_acquire, released with the request). Returns 0, or -1
+ * after logging when the database cannot be reached. */
+int sv_db_acquire(request_rec *r, sv_db *db);
+
+/* A connection outside a request (the Kafka poll thread): ap_dbd_open, give back with
+ * sv_db_close. */
+int sv_db_open(server_rec *s, apr_pool_t *pool, sv_db *db);
+void sv_db_close(sv_db *db);
+
+/* Runs a statement returning rows (random access) / a statement returning none; arguments are
+ * strings (NULL for SQL NULL), as many as the statement has placeholders. Return 0, or -1 after
+ * logging the database's message. */
+int sv_db_select(sv_db *db, sv_sql q, apr_dbd_results_t **res, ...);
+int sv_db_query(sv_db *db, sv_sql q, int *nrows, ...);
+
+/* Row n (1-based) of res, or NULL when there is no such row. */
+apr_dbd_row_t *sv_db_row(sv_db *db, apr_dbd_results_t *res, int n);
+/* Column col of row (NULL for SQL NULL). */
+const char *sv_db_get(sv_db *db, apr_dbd_row_t *row, int col);
+apr_int64_t sv_db_get_ll(sv_db *db, apr_dbd_row_t *row, int col);
+/* PostgreSQL booleans arrive as "t" / "f". */
+int sv_db_get_bool(sv_db *db, apr_dbd_row_t *row, int col);
+
+#endif

@@ -1,0 +1,225 @@
+#include "solveit_http.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include "solveit_text.h"
+
+APLOG_USE_MODULE(solveit);
+
+static apr_status_t json_cleanup(void *tree)
+{
+	cJSON_Delete(tree);
+	return APR_SUCCESS;
+}
+
+cJSON *sv_json_own(request_rec *r, cJSON *body)
+{
+	if (body)
+		apr_pool_cleanup_register(r->pool, body, json_cleanup, apr_pool_cleanup_null);
+	return body;
+}
+
+static void common_headers(request_rec *r)
+{
+	apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+	apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+}
+
+int sv_send_json(request_rec *r, int status, cJSON *body)
+{
+	char *text = cJSON_PrintUnformatted(body);
+
+	cJSON_Delete(body);
+	if (!text)
+		return HTTP_INTERNAL_SERVER_ERROR;
+	r->status = status;
+	common_headers(r);
+	ap_set_content_type(r, "application/json; charset=utf-8");
+	ap_set_content_length(r, (apr_off_t)strlen(text));
+	if (!r->header_only)
+		ap_rwrite(text, (int)strlen(text), r);
+	free(text);
+	return OK;
+}
+
+int sv_send_error(request_rec *r, int status, const char *fmt, ...)
+{
+	cJSON *body = cJSON_CreateObject();
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = apr_pvsprintf(r->pool, fmt, ap);
+	va_end(ap);
+	cJSON_AddStringToObject(body, "error", msg);
+	/* Clients' mistakes are worth a debug line; the server's own are logged where they happen. */
+	ap_log_rerror(APLOG_MARK, status >= 500 ? APLOG_ERR : APLOG_DEBUG, 0, r, "solveit: %d %s", status, msg);
+	return sv_send_json(r, status, body);
+}
+
+int sv_redirect(request_rec *r, const char *location)
+{
+	apr_table_setn(r->headers_out, "Location", location);
+	common_headers(r);
+	r->status = HTTP_SEE_OTHER;
+	ap_set_content_type(r, "text/plain; charset=utf-8");
+	ap_rputs("See Other\n", r);
+	return OK;
+}
+
+static int read_body(request_rec *r, apr_size_t limit, char **body, apr_size_t *len, const char **err)
+{
+	const char *cl = apr_table_get(r->headers_in, "Content-Length");
+	apr_size_t cap = 8192, used = 0;
+	char *buf;
+	int rc;
+
+	if (cl && apr_atoi64(cl) > (apr_int64_t)limit) {
+		*err = apr_psprintf(r->pool, "request body is larger than %" APR_SIZE_T_FMT " bytes", limit);
+		return HTTP_REQUEST_ENTITY_TOO_LARGE;
+	}
+	if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
+		*err = "cannot read the request body";
+		return rc;
+	}
+	if (cl && apr_atoi64(cl) > 0)
+		cap = (apr_size_t)apr_atoi64(cl) + 1;
+	buf = apr_palloc(r->pool, cap);
+	if (ap_should_client_block(r)) {
+		long n;
+
+		for (;;) {
+			if (used + 1 >= cap) {
+				char *grown = apr_palloc(r->pool, cap * 2);
+
+				memcpy(grown, buf, used);
+				buf = grown;
+				cap *= 2;
+			}
+			n = ap_get_client_block(r, buf + used, cap - used - 1);
+			if (n == 0)
+				break;
+			if (n < 0) {
+				*err = "cannot read the request body";
+				return HTTP_BAD_REQUEST;
+			}
+			used += (apr_size_t)n;
+			if (used > limit) {
+				*err = apr_psprintf(r->pool, "request body is larger than %" APR_SIZE_T_FMT " bytes",
+						    limit);
+				return HTTP_REQUEST_ENTITY_TOO_LARGE;
+			}
+		}
+	}
+	buf[used] = '\0';
+	*body = buf;
+	*len = used;
+	return 0;
+}
+
+int sv_input_read(request_rec *r, apr_size_t limit, sv_input *in, const char **err)
+{
+	const char *ct = apr_table_get(r->headers_in, "Content-Type");
+	char *body;
+	apr_size_t len;
+	int rc;
+
+	memset(in, 0, sizeof(*in));
+	if ((rc = read_body(r, limit, &body, &len, err)) != 0)
+		return rc;
+	if (!ct)
+		ct = "";
+	if (!strncasecmp(ct, "application/json", 16) || (!*ct && len > 0 && body[0] == '{')) {
+		in->json = sv_json_own(r, cJSON_ParseWithLength(body, len));
+		if (!in->json || !cJSON_IsObject(in->json)) {
+			*err = "request body is not a JSON object";
+			return HTTP_BAD_REQUEST;
+		}
+		return 0;
+	}
+	if (!strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+		in->fields = sv_urlencoded_parse(r->pool, body, len, err);
+		in->is_form = 1;
+		return in->fields ? 0 : HTTP_BAD_REQUEST;
+	}
+	if (!strncasecmp(ct, "multipart/form-data", 19)) {
+		in->fields = sv_multipart_parse(r->pool, ct, body, len, err);
+		in->is_form = 1;
+		return in->fields ? 0 : HTTP_BAD_REQUEST;
+	}
+	if (len == 0) {
+		in->fields = apr_array_make(r->pool, 1, sizeof(sv_field));
+		return 0;
+	}
+	*err = "unsupported Content-Type: send application/json, application/x-www-form-urlencoded or "
+	       "multipart/form-data";
+	return HTTP_UNSUPPORTED_MEDIA_TYPE;
+}
+
+const char *sv_input_get(request_rec *r, const sv_input *in, const char *name, apr_size_t *len, const char **filename)
+{
+	const char *v = NULL;
+
+	if (filename)
+		*filename = NULL;
+	if (in->json) {
+		const cJSON *item = cJSON_GetObjectItemCaseSensitive(in->json, name);
+
+		if (cJSON_IsString(item))
+			v = item->valuestring;
+		else if (cJSON_IsNumber(item))
+			v = item->valuedouble == (double)(apr_int64_t)item->valuedouble
+				? apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)item->valuedouble)
+				: apr_psprintf(r->pool, "%g", item->valuedouble);
+		else if (cJSON_IsBool(item))
+			v = cJSON_IsTrue(item) ? "true" : "false";
+		if (v && len)
+			*len = strlen(v);
+		return v;
+	}
+	if (in->fields) {
+		const sv_field *f = sv_fields_get(in->fields, name);
+
+		if (!f)
+			return NULL;
+		if (len)
+			*len = f->len;
+		if (filename)
+			*filename = f->filename;
+		return f->value;
+	}
+	return NULL;
+}
+
+int sv_is_tls(request_rec *r)
+{
+	return strcmp(ap_http_scheme(r), "https") == 0;
+}
+
+apr_int64_t sv_parse_id(const char *s)
+{
+	apr_int64_t v = 0;
+
+	if (!s || !*s || strlen(s) > 15)
+		return 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return 0;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+int sv_form_redirect(request_rec *r, const sv_input *in)
+{
+	const char *accept = apr_table_get(r->headers_in, "Accept");
+
+	return in->is_form && !(accept && strstr(accept, "application/json"));
+}

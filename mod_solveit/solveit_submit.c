@@ -1,0 +1,213 @@
+#include "solveit_submit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include "solveit_kafka.h"
+#include "solveit_text.h"
+#include "sv_message.h"
+
+APLOG_USE_MODULE(solveit);
+
+#define KEY_MAX 128
+
+/* What a submission request carries, validated. */
+typedef struct {
+	apr_int64_t task_id;
+	int language_id;
+	const char *code;
+	apr_size_t code_len;
+	const char *key; /* idempotency key or NULL */
+} submission_form;
+
+static int idempotency_key_valid(const char *key)
+{
+	apr_size_t len = strlen(key);
+
+	if (len < 1 || len > KEY_MAX)
+		return 0;
+	for (apr_size_t i = 0; i < len; i++)
+		if (key[i] < 0x21 || key[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The checks that need no database; sends the error and returns its status, or 0. */
+/* The error was sent (sv_send_error answers OK): tell the caller to stop. */
+static int refuse(int sent)
+{
+	(void)sent;
+	return -1;
+}
+
+static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f)
+{
+	request_rec *r = ctx->r;
+	const char *task = sv_input_get(r, in, "task_id", NULL, NULL);
+	const char *lang = sv_input_get(r, in, "language_id", NULL, NULL);
+	apr_off_t limit = sv_cfg_max_source(ctx->cfg);
+	const char *filename;
+	apr_size_t len = 0;
+
+	if (!task || (f->task_id = sv_parse_id(task)) <= 0)
+		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "task_id must be a positive integer"));
+	if (!lang || sv_parse_id(lang) <= 0)
+		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "language_id must be a positive integer"));
+	f->language_id = (int)sv_parse_id(lang);
+	if (!sv_cfg_language_enabled(ctx->cfg, f->language_id))
+		return refuse(
+		    sv_send_error(r, HTTP_BAD_REQUEST, "language %d is not enabled on this server", f->language_id));
+	f->code = sv_input_get(r, in, "code", &len, &filename);
+	/* A browser form sends an empty file part when no file was chosen: then the text field wins. */
+	if ((!f->code || len == 0) && in->fields) {
+		const char *file = sv_input_get(r, in, "code_file", &len, &filename);
+
+		if (file && len > 0)
+			f->code = file;
+	}
+	if (!f->code)
+		return refuse(
+		    sv_send_error(r, HTTP_BAD_REQUEST, "code is required (a code field or an uploaded file)"));
+	f->code_len = len;
+	if ((apr_off_t)len > limit)
+		return refuse(sv_send_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE,
+					    "code is larger than the limit of %" APR_OFF_T_FMT " bytes", limit));
+	if (len == 0 || strspn(f->code, " \t\r\n") == len)
+		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "code is empty"));
+	if (memchr(f->code, '\0', len))
+		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "code contains a NUL byte"));
+	if (!sv_utf8_valid(f->code, len))
+		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "code is not valid UTF-8"));
+	f->key = sv_input_get(r, in, "idempotency_key", NULL, NULL);
+	if (!f->key || !*f->key)
+		f->key = apr_table_get(r->headers_in, "Idempotency-Key");
+	if (f->key && !*f->key)
+		f->key = NULL;
+	if (f->key && !idempotency_key_valid(f->key))
+		return refuse(
+		    sv_send_error(r, HTTP_BAD_REQUEST, "idempotency_key must be 1-128 printable ASCII characters"));
+	return 0;
+}
+
+static int accepted(sv_ctx *ctx, const sv_input *in, apr_int64_t id, const char *status)
+{
+	request_rec *r = ctx->r;
+	const char *base = sv_cfg_base_path(ctx->cfg);
+	cJSON *body;
+
+	if (sv_form_redirect(r, in))
+		return sv_redirect(r, apr_psprintf(r->pool, "%s/submission.html?id=%" APR_INT64_T_FMT, base, id));
+	apr_table_setn(r->headers_out, "Location",
+		       apr_psprintf(r->pool, "%s/api/submissions/%" APR_INT64_T_FMT, base, id));
+	body = cJSON_CreateObject();
+	cJSON_AddNumberToObject(body, "submission_id", (double)id);
+	cJSON_AddStringToObject(body, "status", status);
+	return sv_send_json(r, HTTP_ACCEPTED, body);
+}
+
+/* An earlier submission with this idempotency key: 1 (answered), 0 (none), -1 (db failure). */
+static int replay(sv_ctx *ctx, const sv_input *in, const sv_session *sess, const char *key, int *rc)
+{
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+
+	if (sv_db_select(&ctx->db, SV_SQL_SUBMISSION_BY_KEY, &res,
+			 apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id), key) < 0)
+		return -1;
+	if (!(row = sv_db_row(&ctx->db, res, 1)))
+		return 0;
+	*rc = accepted(ctx, in, sv_db_get_ll(&ctx->db, row, 0), sv_db_get(&ctx->db, row, 1));
+	return 1;
+}
+
+int sv_submit(sv_ctx *ctx)
+{
+	request_rec *r = ctx->r;
+	apr_off_t limit = sv_cfg_max_source(ctx->cfg);
+	submission_form f;
+	sv_session *sess;
+	sv_input in;
+	const char *err, *uid;
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	sv_submission_msg msg;
+	char *payload;
+	apr_int64_t id;
+	int rc, queued;
+
+	if (!(sess = sv_ctx_user(ctx)))
+		return sv_ctx_fail(ctx);
+	/* Room for JSON escapes (up to 6 bytes per byte of code) and the other fields. */
+	if ((rc = sv_input_read(r, (apr_size_t)limit * 6 + 65536, &in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	if ((rc = sv_csrf_check(r, sess, &in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	memset(&f, 0, sizeof(f));
+	if (validate_form(ctx, &in, &f) < 0)
+		return OK;
+	uid = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id);
+	if (f.key && (rc = replay(ctx, &in, sess, f.key, &queued)) != 0)
+		return rc > 0 ? queued : sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	if (sv_db_select(&ctx->db, SV_SQL_TASK_GET, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, f.task_id)) < 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	row = sv_db_row(&ctx->db, res, 1);
+	if (!row || (!sv_db_get_bool(&ctx->db, row, 6) && !sess->staff))
+		return sv_send_error(r, HTTP_BAD_REQUEST, "task %" APR_INT64_T_FMT " does not exist or is closed",
+				     f.task_id);
+	/* Staff are exempt so that teachers can test their tasks in bulk. */
+	if (!sess->staff && sv_cfg_submission_rate(ctx->cfg) > 0) {
+		if (sv_db_select(&ctx->db, SV_SQL_SUBMISSIONS_RECENT, &res, uid) < 0)
+			return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+		row = sv_db_row(&ctx->db, res, 1);
+		if (row && sv_db_get_ll(&ctx->db, row, 0) >= sv_cfg_submission_rate(ctx->cfg)) {
+			apr_int64_t wait = sv_db_get_ll(&ctx->db, row, 1);
+
+			if (wait < 1)
+				wait = 1;
+			apr_table_setn(r->err_headers_out, "Retry-After",
+				       apr_psprintf(r->pool, "%" APR_INT64_T_FMT, wait));
+			return sv_send_error(
+			    r, HTTP_TOO_MANY_REQUESTS,
+			    "too many submissions: at most %d per minute; try again in %" APR_INT64_T_FMT " s",
+			    sv_cfg_submission_rate(ctx->cfg), wait);
+		}
+	}
+	/* PostgreSQL first: once the row exists nothing is lost, whatever Kafka does. */
+	if (sv_db_select(&ctx->db, SV_SQL_SUBMISSION_INSERT, &res, uid, uid,
+			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, f.task_id),
+			 apr_pstrmemdup(r->pool, f.code, f.code_len), apr_itoa(r->pool, f.language_id), f.key) < 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	row = sv_db_row(&ctx->db, res, 1);
+	if (!row) {
+		/* A concurrent request with the same key won the INSERT. */
+		if (f.key && replay(ctx, &in, sess, f.key, &queued) > 0)
+			return queued;
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	}
+	id = sv_db_get_ll(&ctx->db, row, 0);
+	memset(&msg, 0, sizeof(msg));
+	msg.submission_id = id;
+	msg.task_id = f.task_id;
+	msg.user_id = sess->user_id;
+	msg.team_id = sv_db_get_ll(&ctx->db, row, 1);
+	msg.code = f.code;
+	msg.code_len = f.code_len;
+	msg.language_id = f.language_id;
+	msg.timestamp = sv_db_get(&ctx->db, row, 2);
+	msg.attempt = (int)sv_db_get_ll(&ctx->db, row, 3);
+	payload = sv_submission_msg_build(&msg);
+	if (!payload) {
+		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+			      "solveit: out of memory building the message of %" APR_INT64_T_FMT, id);
+		queued = -1;
+	} else {
+		queued = solveit_kafka_send_submission(r, id, payload, strlen(payload), sv_cfg_kafka_wait_ms(ctx->cfg));
+		free(payload);
+	}
+	/* queued -1 (not even queued) still answers 202: the row stays unsent for the sweeper. */
+	return accepted(ctx, &in, id, "pending");
+}

@@ -1,0 +1,106 @@
+"""Helpers shared by the mod_solveit integration tests (test_module_*.py); no tests here."""
+
+import hashlib
+import json
+import secrets
+import time
+
+import pytest
+import requests
+
+PASSWORD = "student"  # every user made by new_user gets the demo student's password hash
+
+
+def new_user(db, staff=False, prefix="u"):
+    """A fresh built-in account, so that rate limits and listings of one test never see another's."""
+    name = "%s%s" % (prefix, secrets.token_hex(5))
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO users (username, password_hash, is_staff, team_id) "
+                    "SELECT %s, password_hash, %s, team_id FROM users WHERE username = 'student' RETURNING id",
+                    (name, staff))
+        uid = cur.fetchone()[0]
+    return name, uid
+
+
+class Client:
+    """A logged-in browser-like client: a cookie jar and the session's CSRF token."""
+
+    def __init__(self, base, username, password=PASSWORD):
+        self.base = base
+        self.http = requests.Session()
+        r = self.http.post(base + "/api/login", json={"username": username, "password": password}, timeout=30)
+        assert r.status_code == 200, r.text
+        self.me = r.json()
+        self.csrf = self.me["csrf_token"]
+        self.login_response = r
+
+    def get(self, path, **kw):
+        kw.setdefault("timeout", 30)
+        return self.http.get(self.base + path, **kw)
+
+    def post(self, path, csrf=True, **kw):
+        headers = kw.pop("headers", {}) or {}
+        if csrf:
+            headers.setdefault("X-CSRF-Token", self.csrf)
+        kw.setdefault("timeout", 30)
+        kw.setdefault("allow_redirects", False)
+        return self.http.post(self.base + path, headers=headers, **kw)
+
+    def submit(self, task_id=1, language_id=71, code="print('Hello, World!')\n", **extra):
+        body = {"task_id": task_id, "language_id": language_id, "code": code}
+        body.update(extra)
+        return self.post("/api/submissions", json=body)
+
+    def token(self):
+        for cookie in self.http.cookies:
+            if cookie.name.endswith("solveit_session"):
+                return cookie.value
+        return None
+
+
+def login(httpd, db, staff=False):
+    name, uid = new_user(db, staff=staff)
+    client = Client(httpd.base, name)
+    client.user_id = uid
+    client.username = name
+    return client
+
+
+def token_hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def count_submissions(db, user_id):
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM submissions WHERE user_id = %s", (user_id,))
+        return cur.fetchone()[0]
+
+
+def wait_for(predicate, what, timeout=30.0):
+    """Polls until predicate() is truthy (a bound on waiting, not an assertion on speed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.2)
+
+
+def kafka_message(services, submission_id, topic="code-submissions"):
+    """The message keyed by submission_id on topic, read back with kcat (None if absent)."""
+    r = services.kcat("-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n")
+    for line in r.stdout.splitlines():
+        key, _, value = line.partition("\t")
+        if key == str(submission_id):
+            return json.loads(value)
+    return None
+
+
+@pytest.fixture
+def clean_login_failures(db):
+    """Failed logins are counted per address, and every test client is 127.0.0.1."""
+    db.execute("DELETE FROM login_failures")
+    yield
+    db.execute("DELETE FROM login_failures")
