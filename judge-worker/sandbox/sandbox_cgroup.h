@@ -1,0 +1,59 @@
+#ifndef SV_SANDBOX_CGROUP_H
+#define SV_SANDBOX_CGROUP_H
+
+/* cgroups for the sandbox: v2 (unified) or v1 (memory, pids, cpuacct hierarchies). One fresh cgroup per
+ * execution, below a "solveit-sandbox" directory under the cgroup this process itself sits in (so a limit
+ * set on us still holds for the boxes). */
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "sandbox.h"
+
+enum { SV_CG_MEMORY = 0, SV_CG_PIDS, SV_CG_CPU, SV_CG_N };
+
+struct sv_cgroot {
+	sv_sandbox_mode mode;         /* CGROUP_V2, CGROUP_V1 or RLIMIT */
+	int have[SV_CG_N];            /* the controller limits/measures through the cgroup */
+	char base[SV_CG_N][PATH_MAX]; /* v1: one parent per controller; v2: base[0] for all */
+	int made_base[SV_CG_N];
+};
+
+struct sv_cgroup {
+	const struct sv_cgroot *root;
+	char dir[SV_CG_N][PATH_MAX];
+	int made[SV_CG_N];
+	int procs_fd[SV_CG_N]; /* cgroup.procs (v2) or tasks (v1) to join, handed to the box init */
+	int n_procs;
+	int dir_fd; /* v2: the cgroup directory, for clone3(CLONE_INTO_CGROUP); -1 otherwise */
+};
+
+/* Chooses and prepares the mode. want AUTO detects. On success fills desc with a line for the start-up log.
+ * Returns 0, or -1 when a forced mode cannot work here (err says why). */
+int sv_cgroot_init(struct sv_cgroot *root, sv_sandbox_mode want, char *desc, size_t desclen, char *err, size_t errlen);
+
+/* Removes the parent directories made by init when no box uses them any more. */
+void sv_cgroot_fini(struct sv_cgroot *root);
+
+/* Creates the cgroups of one execution named name (leftovers of a crashed run of the same name are killed and
+ * removed first), sets the memory (KB) and pids limits, opens cgroup.procs for the box init. In rlimit mode it
+ * does nothing and returns 0. */
+int sv_cgroup_create(const struct sv_cgroot *root, const char *name, long memory_kb, int pids, struct sv_cgroup *cg,
+		     char *err, size_t errlen);
+
+/* Closes the cgroup.procs descriptors (after the init inherited them). */
+void sv_cgroup_close_procs(struct sv_cgroup *cg);
+
+/* CPU nanoseconds used so far by the cgroup; -1 if not measured through a cgroup. */
+long long sv_cgroup_cpu_ns(const struct sv_cgroup *cg);
+
+/* 1 when the kernel OOM-killed something in the cgroup, 0 if not, -1 if unknown. */
+int sv_cgroup_oom_killed(const struct sv_cgroup *cg);
+
+/* Kills every process left in the cgroups. */
+void sv_cgroup_kill(const struct sv_cgroup *cg);
+
+/* Kills what is left and removes the cgroups. Returns 0, or -1 when one could not be removed. */
+int sv_cgroup_destroy(struct sv_cgroup *cg);
+
+#endif

@@ -1,0 +1,4 @@
+// EXPECT: TLE
+// ARGS: --time-limit 1
+let x = 0;
+for (;;) x++;

@@ -1,0 +1,7 @@
+/* EXPECT: RE
+ * EXIT: 3 */
+#include <stdlib.h>
+int main(void)
+{
+	exit(3);
+}

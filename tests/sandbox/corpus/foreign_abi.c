@@ -1,0 +1,13 @@
+/* EXPECT: RE
+ * SIGNAL: 31
+ * System calls through the 32-bit ABI (int 0x80) would slip past a filter written for x86-64 numbers; the
+ * filter kills on any foreign ABI (SIGSYS). Without it, this would be exit(42) via i386 syscall 1. */
+int main(void)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("int $0x80" : : "a"(1), "b"(42));
+	return 0;
+#else
+	return 42;
+#endif
+}

@@ -1,0 +1,6 @@
+// EXPECT: RE
+public class Main {
+	public static void main(String[] args) {
+		throw new IllegalStateException("boom");
+	}
+}

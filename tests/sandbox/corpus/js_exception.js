@@ -1,0 +1,2 @@
+// EXPECT: RE
+throw new Error("boom");

@@ -1,0 +1,4 @@
+# EXPECT: OLE
+# ARGS: --output-limit 1024
+while True:
+    print("x" * 1000)

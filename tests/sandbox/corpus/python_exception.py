@@ -1,0 +1,3 @@
+# EXPECT: RE
+# EXIT: 1
+raise ValueError("boom")
