@@ -25,16 +25,16 @@
  * stays far below Kafka's 1 MB default; a cut sample field is marked "<field>_truncated":true, a cut
  * compiler output or error message ends in a "[... truncated]" line. */
 
-#define SV_RESULT_SAMPLE_MAX 4096    /* bytes kept of a sample test's input, expected, actual */
-#define SV_RESULT_MESSAGE_MAX 512    /* bytes kept of a test's message */
+#define SV_RESULT_SAMPLE_MAX   4096  /* bytes kept of a sample test's input, expected, actual */
+#define SV_RESULT_MESSAGE_MAX  512   /* bytes kept of a test's message */
 #define SV_RESULT_COMPILER_MAX 65536 /* bytes kept of the compiler output */
-#define SV_RESULT_ERROR_MAX 4096     /* bytes kept of the error message */
+#define SV_RESULT_ERROR_MAX    4096  /* bytes kept of the error message */
 
 typedef struct {
 	long long test_id;
 	int order;
 	sv_verdict verdict;
-	double time;	  /* seconds */
+	double time;      /* seconds */
 	long long memory; /* KB */
 	int is_sample;
 	/* Why the test failed ("line 3: expected \"7\", got \"8\"", "killed by signal 11 (SIGSEGV)").
@@ -71,7 +71,7 @@ typedef struct {
 	size_t test_count;
 	const char *compiler_output; /* NULL: "" */
 	const char *error_message;   /* NULL: "" */
-	int schema;		     /* "v" after parsing; 0 when absent (the original design's messages) */
+	int schema;                  /* "v" after parsing; 0 when absent (the original design's messages) */
 } sv_result_msg;
 
 /* Builds the JSON text of a final result (status completed or failed) or of a processing event,

@@ -18,7 +18,7 @@ typedef enum {
 
 typedef struct {
 	checker_mode mode;
-	int case_sensitive;	    /* default mode: letters must match in case */
+	int case_sensitive;         /* default mode: letters must match in case */
 	int space_change_sensitive; /* default mode: whitespace runs must match exactly */
 	/* Float tolerances: when either is set, every expected token that is a decimal number is
 	 * compared numerically and accepted if within the absolute OR the relative tolerance. */

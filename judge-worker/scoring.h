@@ -9,15 +9,15 @@
 
 typedef struct {
 	long long test_id;
-	int order;	    /* tests run in ascending order */
-	double weight;	    /* negative or NaN counts as 0 */
+	int order;          /* tests run in ascending order */
+	double weight;      /* negative or NaN counts as 0 */
 	sv_verdict verdict; /* SV_VERDICT_NONE: not run, counts as not passed */
-	double time;	    /* seconds */
+	double time;        /* seconds */
 	long long memory;   /* KB */
 } scoring_test;
 
 typedef struct {
-	int score;	       /* 0..100 */
+	int score;             /* 0..100 */
 	int passed_tests;      /* tests with verdict AC */
 	int total_tests;       /* all tests of the task */
 	double execution_time; /* seconds, max over tests */

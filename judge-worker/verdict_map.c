@@ -9,26 +9,26 @@
 enum { SIG_KILL = 9, SIG_XCPU = 24, SIG_XFSZ = 25 };
 
 static const char *const judge0_descriptions[] = {
-	[JUDGE0_IN_QUEUE] = "In Queue",
-	[JUDGE0_PROCESSING] = "Processing",
-	[JUDGE0_ACCEPTED] = "Accepted",
-	[JUDGE0_WRONG_ANSWER] = "Wrong Answer",
-	[JUDGE0_TIME_LIMIT_EXCEEDED] = "Time Limit Exceeded",
-	[JUDGE0_COMPILATION_ERROR] = "Compilation Error",
-	[JUDGE0_RE_SIGSEGV] = "Runtime Error (SIGSEGV)",
-	[JUDGE0_RE_SIGXFSZ] = "Runtime Error (SIGXFSZ)",
-	[JUDGE0_RE_SIGFPE] = "Runtime Error (SIGFPE)",
-	[JUDGE0_RE_SIGABRT] = "Runtime Error (SIGABRT)",
-	[JUDGE0_RE_NZEC] = "Runtime Error (NZEC)",
-	[JUDGE0_RE_OTHER] = "Runtime Error (Other)",
-	[JUDGE0_INTERNAL_ERROR] = "Internal Error",
-	[JUDGE0_EXEC_FORMAT_ERROR] = "Exec Format Error",
+    [JUDGE0_IN_QUEUE] = "In Queue",
+    [JUDGE0_PROCESSING] = "Processing",
+    [JUDGE0_ACCEPTED] = "Accepted",
+    [JUDGE0_WRONG_ANSWER] = "Wrong Answer",
+    [JUDGE0_TIME_LIMIT_EXCEEDED] = "Time Limit Exceeded",
+    [JUDGE0_COMPILATION_ERROR] = "Compilation Error",
+    [JUDGE0_RE_SIGSEGV] = "Runtime Error (SIGSEGV)",
+    [JUDGE0_RE_SIGXFSZ] = "Runtime Error (SIGXFSZ)",
+    [JUDGE0_RE_SIGFPE] = "Runtime Error (SIGFPE)",
+    [JUDGE0_RE_SIGABRT] = "Runtime Error (SIGABRT)",
+    [JUDGE0_RE_NZEC] = "Runtime Error (NZEC)",
+    [JUDGE0_RE_OTHER] = "Runtime Error (Other)",
+    [JUDGE0_INTERNAL_ERROR] = "Internal Error",
+    [JUDGE0_EXEC_FORMAT_ERROR] = "Exec Format Error",
 };
 
 static const char *const signal_names[] = {
-	[1] = "SIGHUP",	  [2] = "SIGINT",   [3] = "SIGQUIT",  [4] = "SIGILL",	[5] = "SIGTRAP",  [6] = "SIGABRT",
-	[7] = "SIGBUS",	  [8] = "SIGFPE",   [9] = "SIGKILL",  [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
-	[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [24] = "SIGXCPU", [25] = "SIGXFSZ", [31] = "SIGSYS",
+    [1] = "SIGHUP",   [2] = "SIGINT",   [3] = "SIGQUIT",  [4] = "SIGILL",   [5] = "SIGTRAP",  [6] = "SIGABRT",
+    [7] = "SIGBUS",   [8] = "SIGFPE",   [9] = "SIGKILL",  [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
+    [13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM", [24] = "SIGXCPU", [25] = "SIGXFSZ", [31] = "SIGSYS",
 };
 
 const char *verdict_map_judge0_description(int status_id)
@@ -155,9 +155,9 @@ verdict_map_outcome verdict_map_judge0(const judge0_run *run, sv_verdict *verdic
 }
 
 static const char *const sandbox_outcome_names[] = {
-	[SANDBOX_OUTCOME_OK] = "OK", [SANDBOX_OUTCOME_TLE] = "TLE", [SANDBOX_OUTCOME_MLE] = "MLE",
-	[SANDBOX_OUTCOME_RE] = "RE", [SANDBOX_OUTCOME_OLE] = "OLE", [SANDBOX_OUTCOME_CE] = "CE",
-	[SANDBOX_OUTCOME_IE] = "IE",
+    [SANDBOX_OUTCOME_OK] = "OK", [SANDBOX_OUTCOME_TLE] = "TLE", [SANDBOX_OUTCOME_MLE] = "MLE",
+    [SANDBOX_OUTCOME_RE] = "RE", [SANDBOX_OUTCOME_OLE] = "OLE", [SANDBOX_OUTCOME_CE] = "CE",
+    [SANDBOX_OUTCOME_IE] = "IE",
 };
 
 int verdict_map_sandbox_outcome_parse(const char *name, sandbox_outcome *out)

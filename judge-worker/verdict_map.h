@@ -36,9 +36,9 @@ typedef struct {
 	int exit_code;
 	int has_exit_signal; /* exit_signal is null in practice (§3.5): signals arrive as 128+n */
 	int exit_signal;
-	long long memory;	 /* KB; < 0 when null */
-	long long memory_limit;	 /* KB; the limit we sent, <= 0 when unknown */
-	const char *message;	 /* Judge0's message, decoded; may be NULL */
+	long long memory;        /* KB; < 0 when null */
+	long long memory_limit;  /* KB; the limit we sent, <= 0 when unknown */
+	const char *message;     /* Judge0's message, decoded; may be NULL */
 	const char *stderr_text; /* decoded stderr; may be NULL */
 } judge0_run;
 

@@ -122,7 +122,7 @@ START_TEST(either_tolerance_accepts)
 {
 	const char *both = "float_absolute_tolerance 1e-9 float_relative_tolerance 1e-3";
 
-	ck_assert_int_eq(cmp_flags(both, "1000\n", "1000.5\n"), SV_VERDICT_AC);	   /* relative */
+	ck_assert_int_eq(cmp_flags(both, "1000\n", "1000.5\n"), SV_VERDICT_AC);    /* relative */
 	ck_assert_int_eq(cmp_flags(both, "0\n", "0.0000000001\n"), SV_VERDICT_AC); /* absolute */
 	ck_assert_int_eq(cmp_flags(both, "1000\n", "1002\n"), SV_VERDICT_WA);
 	/* float_tolerance sets both */
@@ -230,7 +230,7 @@ END_TEST
 
 /* 5,000,000 lines of "123456789\n": 50 MB each. */
 #define HUGE_LINES 5000000
-#define HUGE_LEN (HUGE_LINES * 10)
+#define HUGE_LEN   (HUGE_LINES * 10)
 
 static char *make_huge_output(void)
 {

@@ -18,20 +18,20 @@ static cJSON *json_of(const char *text)
 static sv_result_msg final_msg(const sv_test_result *tests, size_t count)
 {
 	sv_result_msg msg = {
-		.submission_id = 123,
-		.task_id = 45,
-		.status = SV_STATUS_COMPLETED,
-		.attempt = 2,
-		.processed_at = "2025-11-28T12:00:05Z",
-		.score = 85,
-		.passed_tests = 17,
-		.total_tests = 20,
-		.execution_time = 0.2341,
-		.memory_used = 2048,
-		.verdict = SV_VERDICT_PA,
-		.tests = tests,
-		.test_count = count,
-		.compiler_output = "main.c:1: warning: unused variable",
+	    .submission_id = 123,
+	    .task_id = 45,
+	    .status = SV_STATUS_COMPLETED,
+	    .attempt = 2,
+	    .processed_at = "2025-11-28T12:00:05Z",
+	    .score = 85,
+	    .passed_tests = 17,
+	    .total_tests = 20,
+	    .execution_time = 0.2341,
+	    .memory_used = 2048,
+	    .verdict = SV_VERDICT_PA,
+	    .tests = tests,
+	    .test_count = count,
+	    .compiler_output = "main.c:1: warning: unused variable",
 	};
 	return msg;
 }
@@ -39,20 +39,20 @@ static sv_result_msg final_msg(const sv_test_result *tests, size_t count)
 START_TEST(final_result_round_trip)
 {
 	sv_test_result tests[2] = {
-		{.test_id = 7,
-		 .order = 1,
-		 .verdict = SV_VERDICT_WA,
-		 .time = 0.0125,
-		 .memory = 1500,
-		 .is_sample = 1,
-		 .message = "line 1: expected \"3\", got \"4\"",
-		 .input = "1 2\n",
-		 .input_len = 4,
-		 .expected = "3\n",
-		 .expected_len = 2,
-		 .actual = "4\n",
-		 .actual_len = 2},
-		{.test_id = 8, .order = 2, .verdict = SV_VERDICT_AC, .time = 0.2341, .memory = 2048},
+	    {.test_id = 7,
+	     .order = 1,
+	     .verdict = SV_VERDICT_WA,
+	     .time = 0.0125,
+	     .memory = 1500,
+	     .is_sample = 1,
+	     .message = "line 1: expected \"3\", got \"4\"",
+	     .input = "1 2\n",
+	     .input_len = 4,
+	     .expected = "3\n",
+	     .expected_len = 2,
+	     .actual = "4\n",
+	     .actual_len = 2},
+	    {.test_id = 8, .order = 2, .verdict = SV_VERDICT_AC, .time = 0.2341, .memory = 2048},
 	};
 	sv_result_msg msg = final_msg(tests, 2), back;
 	char *text = sv_result_msg_build(&msg);
@@ -103,9 +103,9 @@ START_TEST(final_result_has_the_contract_fields)
 	sv_result_msg msg = final_msg(NULL, 0);
 	char *text = sv_result_msg_build(&msg);
 	static const char *const fields[] = {
-		"submission_id", "task_id",	   "status",	  "score",	  "passed_tests",
-		"total_tests",	 "execution_time", "memory_used", "test_results", "compiler_output",
-		"error_message", "processed_at",   "attempt",	  "verdict",	  "v",
+	    "submission_id", "task_id",        "status",      "score",        "passed_tests",
+	    "total_tests",   "execution_time", "memory_used", "test_results", "compiler_output",
+	    "error_message", "processed_at",   "attempt",     "verdict",      "v",
 	};
 	cJSON *root = json_of(text);
 
@@ -125,17 +125,17 @@ END_TEST
 START_TEST(hidden_tests_show_no_data_and_no_answer)
 {
 	sv_test_result tests[2] = {
-		{.test_id = 1,
-		 .order = 1,
-		 .verdict = SV_VERDICT_WA,
-		 .message = "line 1: expected \"secret\", got \"x\"",
-		 .input = "secret input",
-		 .input_len = 12,
-		 .expected = "secret",
-		 .expected_len = 6,
-		 .actual = "x",
-		 .actual_len = 1},
-		{.test_id = 2, .order = 2, .verdict = SV_VERDICT_RE, .message = "killed by signal 11 (SIGSEGV)"},
+	    {.test_id = 1,
+	     .order = 1,
+	     .verdict = SV_VERDICT_WA,
+	     .message = "line 1: expected \"secret\", got \"x\"",
+	     .input = "secret input",
+	     .input_len = 12,
+	     .expected = "secret",
+	     .expected_len = 6,
+	     .actual = "x",
+	     .actual_len = 1},
+	    {.test_id = 2, .order = 2, .verdict = SV_VERDICT_RE, .message = "killed by signal 11 (SIGSEGV)"},
 	};
 	sv_result_msg msg = final_msg(tests, 2);
 	char *text = sv_result_msg_build(&msg);

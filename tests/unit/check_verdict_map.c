@@ -10,11 +10,8 @@ static char reason[256];
 /* A finished Judge0 run as 1.13 reports it: exit_signal null, memory 1000 KB of a 128000 KB limit. */
 static judge0_run run_of(int status_id, int exit_code)
 {
-	judge0_run run = {.status_id = status_id,
-			  .has_exit_code = 1,
-			  .exit_code = exit_code,
-			  .memory = 1000,
-			  .memory_limit = 128000};
+	judge0_run run = {
+	    .status_id = status_id, .has_exit_code = 1, .exit_code = exit_code, .memory = 1000, .memory_limit = 128000};
 	return run;
 }
 
@@ -27,21 +24,21 @@ static verdict_map_outcome map(const judge0_run *run, sv_verdict *verdict)
 START_TEST(descriptions_are_judge0s)
 {
 	static const char *const expected[] = {
-		NULL,
-		"In Queue",
-		"Processing",
-		"Accepted",
-		"Wrong Answer",
-		"Time Limit Exceeded",
-		"Compilation Error",
-		"Runtime Error (SIGSEGV)",
-		"Runtime Error (SIGXFSZ)",
-		"Runtime Error (SIGFPE)",
-		"Runtime Error (SIGABRT)",
-		"Runtime Error (NZEC)",
-		"Runtime Error (Other)",
-		"Internal Error",
-		"Exec Format Error",
+	    NULL,
+	    "In Queue",
+	    "Processing",
+	    "Accepted",
+	    "Wrong Answer",
+	    "Time Limit Exceeded",
+	    "Compilation Error",
+	    "Runtime Error (SIGSEGV)",
+	    "Runtime Error (SIGXFSZ)",
+	    "Runtime Error (SIGFPE)",
+	    "Runtime Error (SIGABRT)",
+	    "Runtime Error (NZEC)",
+	    "Runtime Error (Other)",
+	    "Internal Error",
+	    "Exec Format Error",
 	};
 
 	for (int id = 1; id <= 14; id++)
@@ -262,13 +259,13 @@ START_TEST(every_judge0_status_has_an_outcome)
 		verdict_map_outcome outcome;
 		sv_verdict verdict;
 	} table[] = {
-		{1, VERDICT_MAP_PENDING, SV_VERDICT_NONE}, {2, VERDICT_MAP_PENDING, SV_VERDICT_NONE},
-		{3, VERDICT_MAP_CHECK, SV_VERDICT_NONE},   {4, VERDICT_MAP_CHECK, SV_VERDICT_NONE},
-		{5, VERDICT_MAP_FINAL, SV_VERDICT_TLE},	   {6, VERDICT_MAP_FINAL, SV_VERDICT_CE},
-		{7, VERDICT_MAP_FINAL, SV_VERDICT_RE},	   {8, VERDICT_MAP_FINAL, SV_VERDICT_OLE},
-		{9, VERDICT_MAP_FINAL, SV_VERDICT_RE},	   {10, VERDICT_MAP_FINAL, SV_VERDICT_RE},
-		{11, VERDICT_MAP_FINAL, SV_VERDICT_RE},	   {12, VERDICT_MAP_FINAL, SV_VERDICT_RE},
-		{13, VERDICT_MAP_ERROR, SV_VERDICT_NONE},  {14, VERDICT_MAP_FINAL, SV_VERDICT_RE},
+	    {1, VERDICT_MAP_PENDING, SV_VERDICT_NONE}, {2, VERDICT_MAP_PENDING, SV_VERDICT_NONE},
+	    {3, VERDICT_MAP_CHECK, SV_VERDICT_NONE},   {4, VERDICT_MAP_CHECK, SV_VERDICT_NONE},
+	    {5, VERDICT_MAP_FINAL, SV_VERDICT_TLE},    {6, VERDICT_MAP_FINAL, SV_VERDICT_CE},
+	    {7, VERDICT_MAP_FINAL, SV_VERDICT_RE},     {8, VERDICT_MAP_FINAL, SV_VERDICT_OLE},
+	    {9, VERDICT_MAP_FINAL, SV_VERDICT_RE},     {10, VERDICT_MAP_FINAL, SV_VERDICT_RE},
+	    {11, VERDICT_MAP_FINAL, SV_VERDICT_RE},    {12, VERDICT_MAP_FINAL, SV_VERDICT_RE},
+	    {13, VERDICT_MAP_ERROR, SV_VERDICT_NONE},  {14, VERDICT_MAP_FINAL, SV_VERDICT_RE},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
