@@ -1,0 +1,25 @@
+#ifndef SINK_APPLY_H
+#define SINK_APPLY_H
+
+#include <stddef.h>
+
+#include "sink_db.h"
+#include "sv_result.h"
+
+/* The consumer's statements, for sink_db_new. */
+extern const sink_statement sink_apply_statements[];
+extern const size_t sink_apply_statement_count;
+
+/* Applies one parsed code-results event in one transaction: locks the submission's row, decides
+ * with sink_decide, updates it if the event is newer, commits. test_results is the event's
+ * test_results array as JSON text. Returns SINK_DB_OK (committed or rightly ignored; *decision says
+ * which), SINK_DB_RETRY (database trouble: call again later) or SINK_DB_REJECT (the event cannot
+ * apply, e.g. no such submission; err says why). */
+sink_db_rc sink_apply_event(sink_db *db, const sv_result_msg *msg, const char *test_results, sink_decision *decision,
+			    char *err, size_t errlen);
+
+/* Seconds since the epoch of an ISO 8601 UTC time as the contract writes it
+ * ("2025-11-28T12:00:05Z", optionally with a fraction); -1 when text is not one. */
+double sink_parse_iso8601(const char *text);
+
+#endif

@@ -1,0 +1,46 @@
+#ifndef SINK_CONFIG_H
+#define SINK_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define SINK_MAX_KAFKA_OPTIONS 64
+
+/* Everything result-sink can be told, from SOLVEIT_* variables and then flags (flags win). */
+typedef struct {
+	const char *brokers;           /* --brokers, SOLVEIT_KAFKA_BROKERS */
+	const char *db;                /* --db, SOLVEIT_DB: a libpq conninfo string or URI */
+	const char *group;             /* --group, SOLVEIT_SINK_GROUP */
+	const char *results_topic;     /* --topic-results, SOLVEIT_TOPIC_RESULTS */
+	const char *dead_letter_topic; /* --topic-results-dead, SOLVEIT_TOPIC_RESULTS_DEAD */
+	const char *submissions_topic; /* --topic-submissions, SOLVEIT_TOPIC_SUBMISSIONS */
+	/* --kafka-option key=value (repeatable) after SOLVEIT_KAFKA_OPTIONS (comma- or space-separated) */
+	const char *kafka_options[SINK_MAX_KAFKA_OPTIONS];
+	size_t kafka_option_count;
+	int sweeper;                  /* --no-sweeper, SOLVEIT_SWEEPER=0 turn it off */
+	double sweep_interval;        /* seconds between sweeps */
+	double resend_after;          /* pending and never confirmed by Kafka for this long: re-send */
+	double requeue_pending_after; /* pending, sent, never picked up for this long: send again; 0 off */
+	double stuck_after;           /* processing this long past its time budget: next attempt */
+	int max_attempts;             /* after this many attempts a stuck submission is failed */
+	int foreground;               /* --foreground: log to stderr, else syslog */
+	int verbose;                  /* --verbose: debug log lines */
+	/* Storage the strings above may point into (SOLVEIT_KAFKA_OPTIONS split at commas). */
+	char *owned;
+} sink_config;
+
+typedef enum {
+	SINK_CONFIG_RUN = 0,
+	SINK_CONFIG_HELP,    /* --help: usage printed, exit 0 */
+	SINK_CONFIG_VERSION, /* --version: printed, exit 0 */
+	SINK_CONFIG_ERROR,   /* err says what is wrong, exit 1 */
+} sink_config_result;
+
+/* Fills c from the environment and argv. Returns SINK_CONFIG_ERROR with a message naming the flag
+ * or variable in err. Free with sink_config_free. */
+sink_config_result sink_config_load(sink_config *c, int argc, char **argv, char *err, size_t errlen);
+void sink_config_free(sink_config *c);
+
+void sink_config_usage(FILE *out);
+
+#endif
