@@ -1,0 +1,65 @@
+#ifndef EXECUTOR_H
+#define EXECUTOR_H
+
+#include <stddef.h>
+
+#include "sv_verdict.h"
+#include "task_data.h"
+#include "worker_config.h"
+
+/* Where submitted programs run, behind one small vtable chosen by --executor (the mod_tile
+ * storage-backend pattern). An executor compiles once if it can and runs every test in order,
+ * reporting each run through the request's callback; the worker checks outputs, scores and reports. */
+
+typedef struct {
+	/* SV_VERDICT_NONE: the program ran cleanly, check its output. Else TLE, MLE, RE or OLE. */
+	sv_verdict verdict;
+	double time;        /* CPU seconds */
+	long long memory;   /* KB */
+	const char *output; /* stdout, valid during the callback only */
+	size_t output_len;
+	char message[256]; /* why it failed ("killed by signal 11 (SIGSEGV)"), "" otherwise */
+} exec_test_result;
+
+typedef struct {
+	int language_id;
+	const char *code;
+	size_t code_len;
+	const task_data *task;
+	/* Called once per test, in test order. A non-zero return stops the judgement (EXEC_CANCELLED). */
+	int (*on_test)(void *baton, size_t index, const exec_test_result *result);
+	void *baton;
+	const volatile int *cancel; /* non-zero: stop as soon as possible (shutdown, rebalance) */
+} exec_request;
+
+typedef enum {
+	EXEC_DONE = 0,      /* every test was reported */
+	EXEC_COMPILE_ERROR, /* compiler_output says why; no test was run */
+	EXEC_FAILED,        /* the executor failed (sandbox error, Judge0 down beyond the budget): retry later */
+	EXEC_REJECTED,      /* the executor refuses this submission for good (Judge0 422): report failed */
+	EXEC_CANCELLED,
+} exec_status;
+
+typedef struct {
+	exec_status status;
+	char *compiler_output; /* malloc'd or NULL; set for CE, may be set for DONE (warnings) */
+	char error[512];       /* for FAILED and REJECTED */
+} exec_outcome;
+
+typedef struct {
+	const char *name;
+	int (*open)(const worker_config *cfg, void **state, char *err, size_t errlen);
+	void (*close)(void *state);
+	/* 1 when the language can be judged; 0 with the reason in err. */
+	int (*language_ok)(void *state, int language_id, char *err, size_t errlen);
+	/* Thread-safe: several submissions are judged at once. */
+	void (*judge)(void *state, const exec_request *req, exec_outcome *out);
+} executor_ops;
+
+/* "local" or "judge0"; NULL for an unknown name. */
+const executor_ops *executor_find(const char *name);
+
+extern const executor_ops executor_local;
+extern const executor_ops executor_judge0;
+
+#endif

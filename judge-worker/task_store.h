@@ -1,0 +1,39 @@
+#ifndef TASK_STORE_H
+#define TASK_STORE_H
+
+#include <stddef.h>
+
+#include "task_data.h"
+#include "worker_config.h"
+
+/* Task data for judging: Redis first (key with the task's revision), PostgreSQL on a miss.
+ *
+ * The current revision of every task is kept in memory by a watcher thread that re-reads
+ * "SELECT id, revision FROM tasks" every --revision-poll-ms (and at once on a NOTIFY on channel
+ * solveit_task_revision, if the schema sends one), so a warm cache costs no PostgreSQL query per
+ * submission. A task the watcher has not seen yet is read from PostgreSQL directly.
+ *
+ * Redis is only a cache: when it is down, slow (--redis-timeout-ms) or answers garbage, the data
+ * comes from PostgreSQL, the failure is logged once, and Redis is retried after a back-off. */
+
+typedef struct task_store task_store;
+typedef struct task_conn task_conn;
+
+typedef enum {
+	TASK_OK = 0,
+	TASK_NOT_FOUND, /* no such task: the submission cannot be judged */
+	TASK_DB_DOWN,   /* PostgreSQL unreachable and nothing usable cached: try again later */
+} task_status;
+
+/* Starts the revision watcher. Never fails because a service is down. */
+int task_store_open(const worker_config *cfg, task_store **out, char *err, size_t errlen);
+void task_store_close(task_store *store);
+
+/* One per judging thread (libpq and hiredis connections are not shared). */
+task_conn *task_conn_new(task_store *store);
+void task_conn_free(task_conn *conn);
+
+/* Fills *task (task_data_free it) for TASK_OK; err says why otherwise. */
+task_status task_store_get(task_conn *conn, long long task_id, task_data *task, char *err, size_t errlen);
+
+#endif

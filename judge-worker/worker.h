@@ -1,0 +1,49 @@
+#ifndef WORKER_H
+#define WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "executor.h"
+#include "task_store.h"
+#include "worker_config.h"
+
+/* The judge-worker's shared state and one unit of work. */
+
+typedef struct {
+	worker_config *cfg;
+	const executor_ops *exec;
+	void *exec_state;
+	task_store *tasks;
+	rd_kafka_t *producer;
+	volatile int stop;          /* SIGTERM: take no more work */
+	volatile int producer_stop; /* set last, after the final flush */
+} worker;
+
+typedef struct job {
+	struct job *next;
+	rd_kafka_message_t *msg;
+	int32_t partition;
+	int64_t offset;
+	double received_ms;  /* monotonic, when the consumer handed it over */
+	volatile int cancel; /* give it back: shutdown grace over, or its partition was revoked */
+	int running;
+} job;
+
+typedef enum {
+	JOB_DONE,       /* a final result (or a dead letter) is delivered: store the offset */
+	JOB_GIVEN_BACK, /* abandoned unfinished: the offset is not stored, Kafka redelivers it */
+} job_result;
+
+/* Judges one code-submissions message from start to delivered final result. */
+job_result worker_judge(worker *w, task_conn *tc, job *j);
+
+/* Sets up delivery reports on a producer configuration (before rd_kafka_new). */
+void worker_producer_conf(rd_kafka_conf_t *conf);
+
+/* Serves the producer's delivery reports until w->producer_stop (a thread; arg is the worker). */
+void *worker_producer_poll_main(void *arg);
+
+#endif

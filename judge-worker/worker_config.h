@@ -1,0 +1,74 @@
+#ifndef WORKER_CONFIG_H
+#define WORKER_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* The judge-worker's settings: defaults, then SOLVEIT_* environment variables, then command-line
+ * flags (later wins). One table in worker_config.c names every setting, its flag, its variable and
+ * its help text, so --help and the man page list the same things. */
+
+#define WORKER_MAX_KAFKA_OPTIONS 64
+
+typedef struct {
+	/* Kafka */
+	char *brokers;
+	char *group_id;
+	char *topic_submissions;
+	char *topic_results;
+	char *topic_dead;
+	char *kafka_options[WORKER_MAX_KAFKA_OPTIONS]; /* "key=value", passed to librdkafka as is */
+	size_t kafka_option_count;
+	/* Task data */
+	char *db;             /* libpq conninfo */
+	char *redis;          /* host:port; "" or "none": no cache */
+	int redis_timeout_ms; /* connect and command timeout */
+	int cache_ttl;        /* seconds */
+	int revision_poll_ms; /* how often task revisions are re-read from PostgreSQL */
+	/* Execution */
+	char *executor;  /* "local" or "judge0" */
+	int concurrency; /* submissions judged at once */
+	int prefetch;    /* messages taken ahead, waiting for a free thread */
+	long max_code_bytes;
+	int max_tries; /* judgements attempted before a submission is reported failed */
+	char *judge0_url;
+	char *judge0_token; /* sent in judge0_auth_header when set */
+	char *judge0_auth_header;
+	int judge0_timeout_ms;   /* one HTTP request */
+	int judge0_retry_budget; /* seconds of 503 / network errors tolerated per submission */
+	int judge0_poll_min_ms;
+	int judge0_poll_max_ms;
+	int judge0_max_wait; /* seconds a submission may stay unfinished on Judge0 */
+	/* Process */
+	int shutdown_grace; /* seconds to finish in-flight work on SIGTERM */
+	char *stats_file;   /* written every second when set */
+	int stats_every;    /* a stats log line every N judged submissions; 0: never */
+	int log_level;      /* sv_log_level */
+	int foreground;
+} worker_config;
+
+/* How the loader reads the environment: getenv in the daemon, a table in the unit tests. */
+typedef const char *worker_getenv_fn(const char *name);
+
+/* Fills defaults. */
+void worker_config_init(worker_config *cfg);
+
+/* Applies the environment (via get_env, may be NULL) and then argv. Returns 0; 1 when --help or
+ * --version was asked for (the text is printed to out); -1 with a reason naming the flag or the
+ * variable in err. */
+int worker_config_load(worker_config *cfg, int argc, char **argv, worker_getenv_fn *get_env, FILE *out, char *err,
+		       size_t errlen);
+
+/* Checks cross-setting consistency (executor name, poll bounds, ...). 0 or -1 with err. */
+int worker_config_check(const worker_config *cfg, char *err, size_t errlen);
+
+void worker_config_free(worker_config *cfg);
+
+/* The --help text. */
+void worker_config_usage(FILE *out);
+
+/* Splits "host:port" (port defaults to 6379). Returns 0, or -1 when malformed. host must hold
+ * hostlen bytes. */
+int worker_parse_host_port(const char *text, char *host, size_t hostlen, int *port);
+
+#endif
