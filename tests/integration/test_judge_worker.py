@@ -400,9 +400,6 @@ def test_judge_worker_verdicts(workers, results, db, producer, verdict_tasks, ex
     assert events[-1]["status"] == "completed"
 
 
-@pytest.mark.xfail(strict=True, reason="the Judge0 peer reports the sandbox's output cap (a SIGKILL) as exit 137, "
-                   "where Judge0's file-size limit gives SIGXFSZ, exit 153 (reference §3.2/§3.5): "
-                   "tests/peers/judge0_peer.py finish() should answer 153 for every OLE")
 @pytest.mark.parametrize("language", [50, 71], ids=["c", "python"])
 def test_judge_worker_judge0_output_limit(workers, results, db, producer, verdict_tasks, language):
     workers.ensure("judge0")

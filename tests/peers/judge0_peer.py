@@ -465,7 +465,9 @@ class Peer:
             if status == "MLE":
                 signal_number = 9
                 result["memory"] = sub["memory_limit"]
-            elif status == "OLE" and signal_number == 0 and exit_code in (0, -1):
+            elif status == "OLE":
+                # The sandbox may stop an output flood with SIGKILL; Judge0's file-size limit
+                # (isolate -f) always shows up as SIGXFSZ, exit 153.
                 signal_number = 25
             code = 128 + signal_number if signal_number > 0 else exit_code
             bash_says = {9: "Killed                 ", 11: "Segmentation fault      (core dumped)"}
