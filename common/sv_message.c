@@ -32,6 +32,8 @@ char *sv_submission_msg_build(const sv_submission_msg *msg)
 	cJSON_AddNumberToObject(root, "language_id", msg->language_id);
 	cJSON_AddStringToObject(root, "timestamp", msg->timestamp ? msg->timestamp : "");
 	cJSON_AddNumberToObject(root, "attempt", msg->attempt);
+	if (msg->task_revision > 0)
+		cJSON_AddNumberToObject(root, "task_revision", msg->task_revision);
 	cJSON_AddNumberToObject(root, "v", SV_MESSAGE_SCHEMA);
 	text = cJSON_PrintUnformatted(root);
 	free(code);
@@ -112,5 +114,11 @@ int sv_submission_msg_parse(const char *json, size_t len, sv_submission_msg *msg
 	} else {
 		msg->attempt = (int)number;
 	}
+
+	if (get_id(root, "task_revision", &number, 0, err, errlen) < 0 || number > 2147483647) {
+		snprintf(err, errlen, "field \"task_revision\" must be a positive integer");
+		return -1;
+	}
+	msg->task_revision = (int)number;
 	return 0;
 }

@@ -17,6 +17,10 @@ typedef struct {
 	int language_id;
 	const char *timestamp; /* ISO 8601 UTC */
 	int attempt;
+	/* tasks.revision when the submission was stored (0: not known, as in the original design's
+	 * messages). The judge never uses cached tests older than this, so a change to a task's tests
+	 * applies to every submission made after it. */
+	int task_revision;
 } sv_submission_msg;
 
 /* Returns a malloc'd JSON text (free with free()) or NULL when out of memory. */

@@ -488,12 +488,20 @@ static task_status db_load(task_conn *conn, long long task_id, task_data *task, 
 	return TASK_OK;
 }
 
-task_status task_store_get(task_conn *conn, long long task_id, task_data *task, char *err, size_t errlen)
+task_status task_store_get(task_conn *conn, long long task_id, int min_revision, task_data *task, char *err,
+			   size_t errlen)
 {
 	task_store *store = conn->store;
 	int revision = map_lookup(store, task_id);
 	task_status st;
 	int use_cache = redis_ready(conn);
+
+	/* The submission says which revision it was made against: the watcher may not have seen
+	 * that change yet, but the tests judged must never be older than it. */
+	if (min_revision > revision) {
+		revision = min_revision;
+		map_update(store, task_id, min_revision);
+	}
 
 	if (use_cache && revision >= 0) {
 		int rc = cache_get(conn, task_id, revision, task);

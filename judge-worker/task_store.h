@@ -34,6 +34,7 @@ task_conn *task_conn_new(task_store *store);
 void task_conn_free(task_conn *conn);
 
 /* Fills *task (task_data_free it) for TASK_OK; err says why otherwise. */
-task_status task_store_get(task_conn *conn, long long task_id, task_data *task, char *err, size_t errlen);
+task_status task_store_get(task_conn *conn, long long task_id, int min_revision, task_data *task, char *err,
+			   size_t errlen);
 
 #endif

@@ -432,7 +432,7 @@ job_result worker_judge(worker *w, task_conn *tc, job *j)
 		goto done;
 	}
 	for (;;) {
-		task_status st = task_store_get(tc, msg.task_id, &task, err, sizeof(err));
+		task_status st = task_store_get(tc, msg.task_id, msg.task_revision, &task, err, sizeof(err));
 		if (st == TASK_OK)
 			break;
 		if (st == TASK_NOT_FOUND) {

@@ -36,7 +36,8 @@ static const sink_statement sweeper_statements[] = {
      "UPDATE submissions SET kafka_sent_at = NULL WHERE status = 'pending'"
      " AND kafka_sent_at < now() - make_interval(secs => $1::double precision) RETURNING id, attempt"},
     {"sweep_unsent", "SELECT id, task_id, user_id, COALESCE(team_id, 0), code, language_id,"
-		     " to_char(submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), attempt"
+		     " to_char(submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), attempt,"
+		     " (SELECT revision FROM tasks t WHERE t.id = submissions.task_id)"
 		     " FROM submissions WHERE status = 'pending' AND kafka_sent_at IS NULL"
 		     " AND submitted_at < now() - make_interval(secs => $1::double precision)"
 		     " ORDER BY submitted_at, id LIMIT " BATCH},
@@ -115,6 +116,7 @@ static int send_batch(sink_sweeper *s, const char *delay)
 		    .language_id = atoi(PQgetvalue(res, i, 5)),
 		    .timestamp = PQgetvalue(res, i, 6),
 		    .attempt = atoi(PQgetvalue(res, i, 7)),
+		    .task_revision = atoi(PQgetvalue(res, i, 8)),
 		};
 		char *json = sv_submission_msg_build(&msg);
 

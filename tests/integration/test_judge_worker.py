@@ -437,6 +437,22 @@ def test_judge_worker_cache_hit_then_no_stale_tests(workers, results, db, produc
     assert final["db_task_loads"] == loads + 1 and final["cache_misses"] == after["cache_misses"] + 1
 
 
+def test_judge_worker_message_revision_beats_the_watcher(workers, results, db, producer):
+    """A submission made after a change to the tests carries the new revision: the worker must not
+    judge it on cached tests, even before its once-a-while revision scan has seen the change."""
+    workers.ensure("local", SOLVEIT_REVISION_POLL_MS="600000")
+    task = make_task(db, [("4 5\n", "9\n", 1, False), ("7 7\n", "14\n", 1, False)])
+    rev = db.execute("SELECT revision FROM tasks WHERE id = %s", (task,)).fetchone()[0]
+    with_revision = lambda r: (lambda m: dict(m, task_revision=r))
+    assert results.wait_final(submit(db, producer, task, 50, C["AC"], raw=with_revision(rev)))["verdict"] == "AC"
+    assert results.wait_final(submit(db, producer, task, 50, C["AC"], raw=with_revision(rev)))["verdict"] == "AC"
+    db.execute('UPDATE tests SET input = %s, expected_output = %s WHERE task_id = %s AND "order" = 2',
+               ("7 8\n", "16\n", task))
+    new_rev = db.execute("SELECT revision FROM tasks WHERE id = %s", (task,)).fetchone()[0]
+    after = results.wait_final(submit(db, producer, task, 50, C["AC"], raw=with_revision(new_rev)))
+    assert after["verdict"] == "PA" and after["passed_tests"] == 1, after  # judged on the changed test
+
+
 def test_judge_worker_redis_stopped_mid_run(services, workers, results, db, producer):
     proc = workers.ensure("local")
     task = make_task(db, [("2 2\n", "4\n", 1, False)])

@@ -66,6 +66,8 @@ START_TEST(submission_message_round_trip)
 	ck_assert_int_eq(out.attempt, 2);
 	ck_assert_str_eq(out.code, code);
 	ck_assert_str_eq(out.timestamp, "2025-11-28T12:00:00Z");
+	ck_assert_int_eq(out.task_revision, 0);
+	ck_assert_ptr_null(strstr(json, "task_revision"));
 	/* The original design's field names, exactly. */
 	ck_assert_ptr_nonnull(strstr(json, "\"submission_id\":123"));
 	ck_assert_ptr_nonnull(strstr(json, "\"language_id\":50"));
@@ -140,6 +142,33 @@ START_TEST(submission_message_default_attempt)
 }
 END_TEST
 
+START_TEST(submission_message_task_revision)
+{
+	sv_submission_msg in = {.submission_id = 1,
+				.task_id = 2,
+				.user_id = 3,
+				.code = "x",
+				.code_len = 1,
+				.language_id = 71,
+				.timestamp = "t",
+				.attempt = 1,
+				.task_revision = 7};
+	sv_submission_msg out;
+	cJSON *tree;
+	char err[256];
+	char *json = sv_submission_msg_build(&in);
+
+	ck_assert_ptr_nonnull(strstr(json, "\"task_revision\":7"));
+	ck_assert_int_eq(sv_submission_msg_parse(json, strlen(json), &out, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(out.task_revision, 7);
+	cJSON_Delete(tree);
+	free(json);
+	expect_parse_error("{\"submission_id\":7,\"task_id\":1,\"user_id\":1,\"language_id\":50,\"code\":\"\","
+			   "\"task_revision\":-1}",
+			   "\"task_revision\" must be a positive integer", 7);
+}
+END_TEST
+
 START_TEST(kafka_options)
 {
 	const char *good[] = {"linger.ms=5", "client.id=solveit-test"};
@@ -181,6 +210,7 @@ int main(void)
 	tcase_add_test(tc, submission_message_without_team);
 	tcase_add_test(tc, submission_message_rejects_bad_input);
 	tcase_add_test(tc, submission_message_default_attempt);
+	tcase_add_test(tc, submission_message_task_revision);
 	tcase_add_test(tc, kafka_options);
 	tcase_add_test(tc, iso8601);
 	suite_add_tcase(s, tc);
