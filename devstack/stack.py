@@ -34,6 +34,9 @@ def daemon_processes(var, pg, redis, kafka):
         "SOLVEIT_KAFKA_BROKERS": kafka.bootstrap,
         "SOLVEIT_DB": pg.dsn,
         "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port,
+        # The embedded broker keeps a departed group member until its session times out (45 s by
+        # default) before a restarted daemon gets partitions: keep sessions short here.
+        "SOLVEIT_KAFKA_OPTIONS": "session.timeout.ms=6000 heartbeat.interval.ms=500 reconnect.backoff.max.ms=500",
     }
     worker = REPO / "judge-worker" / "judge-worker"
     if worker.exists():
