@@ -5,9 +5,14 @@
 #   1. Apache serving a static file (the yardstick),
 #   2. GET <base>/api/tasks, authenticated (32 connections),
 #   3. POST <base>/api/submissions, authenticated JSON (wrk + bench/submit.lua),
-# and each API figure as a ratio of the static one.
+# and each API figure as a ratio of the static one. "httpd p50/p99" is the time httpd itself spent on
+# each request (%D of the access log: from reading the request to logging it), so that a loaded
+# machine's scheduling (queues before httpd reads a request, or before wrk sees the answer) can be
+# told apart from the module's own time.
 #   usage: bench/api-bench.sh [duration_s=10] [connections=32] [mpm=event]
 #   SOLVEIT_BENCH_REPLACE="DBDMax=8;CustomLog=/dev/null timed" sets httpd directives for an experiment.
+#   SOLVEIT_BENCH_MODULE=/path/to/mod_solveit.so benches another build (before/after comparisons in
+#   one sitting: copy the old .so somewhere the httpd user can read, then run the script twice).
 # Needs: wrk, the built tree (make), Debian's python3 with psycopg and requests.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,6 +24,22 @@ here, duration, conns, mpm = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.ar
 sys.path.insert(0, str(here.parent / "tests" / "integration"))
 import requests  # noqa: E402
 from harness import Stack, chown_run_user  # noqa: E402
+
+
+def served_times(log, method, path):
+    """p50 and p99 of %D (microseconds, the access log's last field) for method and path."""
+    try:
+        lines = log.read_text().splitlines()
+    except OSError:
+        return "?", "?"
+    times = sorted(int(line.rsplit(" ", 1)[1]) for line in lines
+                   if ('"%s %s ' % (method, path)) in line and line.rsplit(" ", 1)[1].isdigit())
+    if not times:
+        return "?", "?"
+
+    def ms(us):
+        return "%.2fms" % (us / 1000.0)
+    return ms(times[len(times) // 2]), ms(times[min(len(times) - 1, int(len(times) * 0.99))])
 
 
 def wrk(url, script=None, env=None, headers=()):
@@ -49,7 +70,10 @@ try:
     for item in filter(None, os.environ.get("SOLVEIT_BENCH_REPLACE", "").split(";")):
         key, _, value = item.partition("=")
         replace[key] = value
-    httpd = stack.httpd(mpm=mpm, values={"HTDOCS": docs}, replace=replace).start()
+    values = {"HTDOCS": docs}
+    if os.environ.get("SOLVEIT_BENCH_MODULE"):
+        values["SOLVEIT_MODULE"] = os.environ["SOLVEIT_BENCH_MODULE"]
+    httpd = stack.httpd(mpm=mpm, values=values, replace=replace).start()
     try:
         http = requests.Session()
         r = http.post(httpd.base + "/api/login", json={"username": "student", "password": "student"}, timeout=30)
@@ -58,15 +82,21 @@ try:
         csrf = r.json()["csrf_token"]
         print("mod_solveit API benchmark: %s MPM, %s connections, %s s each, wrk -t2 on loopback, %d CPUs"
               % (mpm, conns, duration, os.cpu_count()))
+        print("module: %s; load average at start: %s" % (values.get("SOLVEIT_MODULE", "the built tree"),
+                                                        " ".join(open("/proc/loadavg").read().split()[:3])))
         static = wrk(httpd.url + "/static.json")
         tasks = wrk(httpd.base + "/api/tasks", headers=["Cookie: " + cookie])
         submit = wrk(httpd.base + "/api/submissions", script=here / "submit.lua",
                      env={"SOLVEIT_COOKIE": cookie, "SOLVEIT_CSRF": csrf})
-        print("%-34s %10s %9s %9s %8s %7s" % ("", "req/s", "p50", "p99", "errors", "ratio"))
-        for name, (rps, p50, p99, errors, bad) in [("static file (Apache core)", static),
-                                                   ("GET /api/tasks (authenticated)", tasks),
-                                                   ("POST /api/submissions (JSON)", submit)]:
-            print("%-34s %10.0f %9s %9s %8d %6.2fx" % (name, rps, p50, p99, errors + bad, rps / static[0]))
+        log = httpd.log_dir / "access_log"
+        print("%-34s %10s %9s %9s %8s %7s %11s %11s" % ("", "req/s", "p50", "p99", "errors", "ratio",
+                                                          "httpd p50", "httpd p99"))
+        for name, (rps, p50, p99, errors, bad), (method, path) in [
+                ("static file (Apache core)", static, ("GET", "/static.json")),
+                ("GET /api/tasks (authenticated)", tasks, ("GET", "/solveit/api/tasks")),
+                ("POST /api/submissions (JSON)", submit, ("POST", "/solveit/api/submissions"))]:
+            print("%-34s %10.0f %9s %9s %8d %6.2fx %11s %11s" % ((name, rps, p50, p99, errors + bad, rps / static[0])
+                                                                 + served_times(log, method, path)))
         with __import__("psycopg").connect(stack.pg.dsn) as db:
             n, unsent = db.execute("SELECT count(*), count(*) FILTER (WHERE kafka_sent_at IS NULL) "
                                    "FROM submissions").fetchone()

@@ -16,6 +16,7 @@
 #include "solveit_db.h"
 #include "solveit_kafka.h"
 #include "solveit_router.h"
+#include "solveit_session.h"
 #include "sv_log.h"
 #include "sv_version.h"
 
@@ -47,6 +48,8 @@ static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 		return OK; /* the dry run: nothing more to do */
 	log_server = s;
 	sv_log_set_sink(log_sink, NULL, SV_LOG_INFO);
+	/* Made in the parent so that every child of this generation shares it. */
+	sv_session_cache_post_config(pconf, s);
 	if (rd_kafka_version() != RD_KAFKA_VERSION)
 		ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "solveit: built against librdkafka %x, running with %s",
 			     RD_KAFKA_VERSION, rd_kafka_version_str());
@@ -60,6 +63,7 @@ static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 	 * the MPM dropped privileges and blocked signals for the threads we start. A failure is
 	 * logged and the child serves on; submissions then wait for the sweeper. */
 	solveit_kafka_child_init(pchild, s);
+	sv_session_cache_child_init(pchild, s);
 }
 
 #if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)

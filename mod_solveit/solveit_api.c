@@ -75,6 +75,16 @@ static void add_nullable_string(cJSON *obj, const char *name, const char *value)
 		cJSON_AddNullToObject(obj, name);
 }
 
+/* An integer column as a JSON number copied from PostgreSQL's text, without a round trip through
+ * a double, printf and sscanf (the task list is the hot path); null for SQL NULL. */
+static void add_integer_column(cJSON *obj, const char *name, const char *text)
+{
+	if (sv_integer_text(text))
+		cJSON_AddRawToObject(obj, name, text);
+	else
+		cJSON_AddNullToObject(obj, name);
+}
+
 static void not_found(sv_ctx *ctx, const char *what)
 {
 	ctx->fail_status = HTTP_NOT_FOUND;
@@ -83,7 +93,7 @@ static void not_found(sv_ctx *ctx, const char *what)
 
 cJSON *sv_api_tasks_body(sv_ctx *ctx)
 {
-	sv_session *sess = sv_ctx_user(ctx);
+	sv_session *sess = sv_ctx_user_db(ctx);
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 	cJSON *body, *list;
@@ -91,8 +101,8 @@ cJSON *sv_api_tasks_body(sv_ctx *ctx)
 
 	if (!sess)
 		return NULL;
-	if (sv_db_select(db, SV_SQL_TASKS_LIST, &res, apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id),
-			 sess->staff ? "true" : "false") < 0) {
+	if (sv_db_select(db, sess->staff ? SV_SQL_TASKS_LIST_ALL : SV_SQL_TASKS_LIST, &res,
+			 apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id)) < 0) {
 		ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
 		ctx->fail_message = "database unavailable";
 		return NULL;
@@ -102,14 +112,15 @@ cJSON *sv_api_tasks_body(sv_ctx *ctx)
 	for (int i = 1; (row = sv_db_row(db, res, i)) != NULL; i++) {
 		cJSON *t = cJSON_CreateObject();
 
-		cJSON_AddNumberToObject(t, "id", (double)sv_db_get_ll(db, row, 0));
+		add_integer_column(t, "id", sv_db_get(db, row, 0));
 		cJSON_AddStringToObject(t, "slug", sv_db_get(db, row, 1));
 		cJSON_AddStringToObject(t, "title", sv_db_get(db, row, 2));
-		cJSON_AddNumberToObject(t, "time_limit_ms", (double)sv_db_get_ll(db, row, 3));
-		cJSON_AddNumberToObject(t, "memory_limit_kb", (double)sv_db_get_ll(db, row, 4));
+		add_integer_column(t, "time_limit_ms", sv_db_get(db, row, 3));
+		add_integer_column(t, "memory_limit_kb", sv_db_get(db, row, 4));
 		cJSON_AddBoolToObject(t, "open", sv_db_get_bool(db, row, 5));
-		add_nullable_number(t, "best_score", sv_db_get(db, row, 6));
-		add_nullable_string(t, "best_verdict", sv_db_get(db, row, 7));
+		add_integer_column(t, "test_count", sv_db_get(db, row, 6));
+		add_integer_column(t, "best_score", sv_db_get(db, row, 7));
+		add_nullable_string(t, "best_verdict", sv_db_get(db, row, 8));
 		cJSON_AddItemToArray(list, t);
 	}
 	return body;
@@ -137,7 +148,7 @@ static char *markdown_html(request_rec *r, const char *md)
 
 cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 {
-	sv_session *sess = sv_ctx_user(ctx);
+	sv_session *sess = sv_ctx_user_db(ctx);
 	request_rec *r = ctx->r;
 	sv_db *db = &ctx->db;
 	const char *ids = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id);
@@ -163,6 +174,7 @@ cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 	cJSON_AddNumberToObject(t, "time_limit_ms", (double)sv_db_get_ll(db, row, 4));
 	cJSON_AddNumberToObject(t, "memory_limit_kb", (double)sv_db_get_ll(db, row, 5));
 	cJSON_AddBoolToObject(t, "open", sv_db_get_bool(db, row, 6));
+	cJSON_AddNumberToObject(t, "test_count", (double)sv_db_get_ll(db, row, 7));
 	samples = cJSON_AddArrayToObject(t, "samples");
 	if (sv_db_select(db, SV_SQL_TASK_SAMPLES, &res, ids) < 0) {
 		cJSON_Delete(t);
@@ -205,12 +217,28 @@ static const char *query_arg(request_rec *r, const char *name)
 	return f ? f->value : NULL;
 }
 
+/* A filter argument: NULL when absent or empty (no filter), else its value, with *invalid set
+ * when it is not one of allowed[]. */
+static const char *enum_arg(request_rec *r, const char *name, const char *const *allowed, int *invalid)
+{
+	const char *v = query_arg(r, name);
+
+	*invalid = 0;
+	if (!v || !*v)
+		return NULL;
+	*invalid = !sv_word_in(v, allowed);
+	return v;
+}
+
 int sv_api_submissions(sv_ctx *ctx)
 {
+	static const char *const verdicts[] = {"AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "PA", NULL};
+	static const char *const statuses[] = {"pending", "processing", "completed", "failed", NULL};
 	request_rec *r = ctx->r;
-	sv_session *sess = sv_ctx_user(ctx);
-	const char *task_arg = query_arg(r, "task_id"), *page_arg = query_arg(r, "page");
+	sv_session *sess = sv_ctx_user_db(ctx);
+	const char *task_arg = query_arg(r, "task_id"), *page_arg = query_arg(r, "page"), *verdict, *status;
 	apr_int64_t task_id = 0, page = 1;
+	int invalid;
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 	cJSON *body, *list;
@@ -223,10 +251,18 @@ int sv_api_submissions(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "task_id must be a positive integer");
 	if (page_arg && *page_arg && ((page = sv_parse_id(page_arg)) <= 0 || page > 100000))
 		return sv_send_error(r, HTTP_BAD_REQUEST, "page must be a positive integer");
+	verdict = enum_arg(r, "verdict", verdicts, &invalid);
+	if (invalid)
+		return sv_send_error(r, HTTP_BAD_REQUEST, "verdict must be one of AC, WA, TLE, MLE, RE, OLE, CE, PA");
+	status = enum_arg(r, "status", statuses, &invalid);
+	if (invalid)
+		return sv_send_error(r, HTTP_BAD_REQUEST,
+				     "status must be one of pending, processing, completed, failed");
 	/* One row more than a page tells whether another page follows. */
 	if (sv_db_select(db, SV_SQL_SUBMISSIONS_LIST, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id),
 			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, task_id),
-			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, task_id), apr_itoa(r->pool, PAGE_SIZE + 1),
+			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, task_id), verdict, verdict, status, status,
+			 apr_itoa(r->pool, PAGE_SIZE + 1),
 			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (page - 1) * PAGE_SIZE)) < 0)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	body = cJSON_CreateObject();
@@ -274,7 +310,7 @@ static void hide_hidden_tests(cJSON *results)
 cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
 {
 	request_rec *r = ctx->r;
-	sv_session *sess = sv_ctx_user(ctx);
+	sv_session *sess = sv_ctx_user_db(ctx);
 	sv_db *db = &ctx->db;
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;

@@ -20,7 +20,13 @@ APLOG_USE_MODULE(solveit);
 /* Compared against when the account does not exist, so both answers take one bcrypt. */
 static const char dummy_hash[] = "$2y$10$oJ3Cm/2pgg8LYB9gB87EKOWVX5niwPtUK0IvMMntBuxBJCOK0oh0q";
 
-cJSON *sv_auth_me_body(const sv_session *sess)
+static void add_site(cJSON *body, const solveit_config *cfg)
+{
+	cJSON_AddStringToObject(body, "auth", sv_cfg_auth_mode(cfg) == SV_AUTH_EXTERNAL ? "external" : "builtin");
+	cJSON_AddBoolToObject(body, "registration", sv_cfg_registration(cfg));
+}
+
+cJSON *sv_auth_me_body(const solveit_config *cfg, const sv_session *sess)
 {
 	cJSON *body = cJSON_CreateObject(), *user = cJSON_AddObjectToObject(body, "user");
 
@@ -36,6 +42,7 @@ cJSON *sv_auth_me_body(const sv_session *sess)
 	}
 	cJSON_AddBoolToObject(user, "staff", sess->staff);
 	cJSON_AddStringToObject(body, "csrf_token", sess->csrf_token);
+	add_site(body, cfg);
 	return body;
 }
 
@@ -73,18 +80,20 @@ static int user_by_name(sv_ctx *ctx, const char *username, user_row *u)
 sv_session *sv_auth_external(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
-	sv_db *db = sv_ctx_db(ctx);
+	sv_db *db;
 	sv_session *sess;
 	user_row u;
 	int found;
 
-	if (!db)
-		return NULL;
 	if (!r->user || !*r->user) {
 		ctx->fail_status = HTTP_UNAUTHORIZED;
 		ctx->fail_message = "not authenticated by the web server (SolveitAuth external)";
 		return NULL;
 	}
+	if (sv_session_cached(r, &sess) && strcmp(sess->username, r->user) == 0)
+		return sess;
+	if (!(db = sv_ctx_db(ctx)))
+		return NULL;
 	if (sv_session_load(r, db, &sess) < 0)
 		goto db_fail;
 	if (sess && strcmp(sess->username, r->user) == 0)
@@ -129,26 +138,33 @@ static int external_refusal(sv_ctx *ctx)
 			     "server");
 }
 
-/* 0 when below the limits, else sends 429 and returns its status. */
-static int login_rate_check(sv_ctx *ctx, const char *username, int *status)
+/* Reserves a login attempt for username from the client's address (sql/012,
+ * solveit_login_attempt: counted and recorded as a failure under a lock, so concurrent attempts
+ * cannot exceed SolveitLoginAttempts). Returns the record's id, to release when the password turns
+ * out right, or 0 after sending 429 (over the limit) or 503 with *status. */
+static apr_int64_t login_attempt_reserve(sv_ctx *ctx, const char *username, int *status)
 {
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
-	const char *ip = ctx->r->useragent_ip;
-	int limit = sv_cfg_login_attempts(ctx->cfg);
+	apr_int64_t id;
 
-	if (sv_db_select(&ctx->db, SV_SQL_LOGIN_FAILURES_COUNT, &res, username, ip, username, ip) < 0) {
+	if (sv_db_select(&ctx->db, SV_SQL_LOGIN_ATTEMPT, &res, username, ctx->r->useragent_ip,
+			 apr_itoa(ctx->r->pool, sv_cfg_login_attempts(ctx->cfg))) < 0 ||
+	    !(row = sv_db_row(&ctx->db, res, 1))) {
 		*status = sv_send_error(ctx->r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-		return -1;
+		return 0;
 	}
-	row = sv_db_row(&ctx->db, res, 1);
-	if (row && (sv_db_get_ll(&ctx->db, row, 0) >= limit || sv_db_get_ll(&ctx->db, row, 1) >= limit)) {
-		apr_table_setn(ctx->r->err_headers_out, "Retry-After", "900");
-		*status = sv_send_error(ctx->r, HTTP_TOO_MANY_REQUESTS,
-					"too many failed logins for this account or address; try again in 15 minutes");
-		return -1;
-	}
+	if ((id = sv_db_get_ll(&ctx->db, row, 0)) > 0)
+		return id;
+	apr_table_setn(ctx->r->err_headers_out, "Retry-After", "900");
+	*status = sv_send_error(ctx->r, HTTP_TOO_MANY_REQUESTS,
+				"too many failed logins for this account or address; try again in 15 minutes");
 	return 0;
+}
+
+static void login_attempt_release(sv_ctx *ctx, apr_int64_t id)
+{
+	sv_db_query(&ctx->db, SV_SQL_LOGIN_ATTEMPT_RELEASE, NULL, apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, id));
 }
 
 int sv_auth_login(sv_ctx *ctx)
@@ -158,6 +174,7 @@ int sv_auth_login(sv_ctx *ctx)
 	const char *err, *username, *password, *old;
 	sv_session *sess;
 	user_row u;
+	apr_int64_t attempt;
 	int rc, found, status;
 
 	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
@@ -172,11 +189,13 @@ int sv_auth_login(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "username and password must be valid UTF-8");
 	if (!sv_ctx_db(ctx))
 		return sv_ctx_fail(ctx);
-	if (login_rate_check(ctx, username, &status) < 0)
+	if (!(attempt = login_attempt_reserve(ctx, username, &status)))
 		return status;
 	found = user_by_name(ctx, username, &u);
-	if (found < 0)
+	if (found < 0) {
+		login_attempt_release(ctx, attempt);
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	}
 	if (found == 0 || !u.password_hash || !u.active) {
 		apr_password_validate(password, dummy_hash);
 		found = 0;
@@ -184,26 +203,29 @@ int sv_auth_login(sv_ctx *ctx)
 		found = 0;
 	}
 	if (!found) {
-		sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURE_ADD, NULL, username, r->useragent_ip);
+		/* The reserved attempt stays: it is this failure's record. */
 		ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "solveit: failed login for %s from %s",
 			      sv_username_valid(username) ? username : "(unprintable name)", r->useragent_ip);
 		return sv_send_error(r, HTTP_UNAUTHORIZED, "wrong username or password");
 	}
+	/* Also releases the attempt reserved above. */
 	sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURES_CLEAR, NULL, username);
 	/* Housekeeping at each login: expired sessions and old failure records go. */
 	sv_db_query(&ctx->db, SV_SQL_SESSION_PURGE, NULL, apr_itoa(r->pool, sv_cfg_session_idle(ctx->cfg)));
 	sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURES_PURGE, NULL);
 	/* Whatever token the client brought (its own or one planted on it) dies here: login always
 	 * starts a new session. */
-	if ((old = sv_session_cookie(r)) != NULL)
+	if ((old = sv_session_cookie(r)) != NULL) {
 		sv_db_query(&ctx->db, SV_SQL_SESSION_DELETE, NULL, sv_session_hash(r->pool, old));
+		sv_session_forget_all();
+	}
 	sess = sv_session_create(r, &ctx->db, u.id, u.username, u.staff, u.team_id, u.team);
 	if (!sess)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	sv_db_query(&ctx->db, SV_SQL_USER_LOGGED_IN, NULL, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id));
 	if (sv_form_redirect(r, &in))
 		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
-	return sv_send_json(r, HTTP_OK, sv_auth_me_body(sess));
+	return sv_send_json(r, HTTP_OK, sv_auth_me_body(ctx->cfg, sess));
 }
 
 int sv_auth_logout(sv_ctx *ctx)
@@ -217,7 +239,7 @@ int sv_auth_logout(sv_ctx *ctx)
 
 	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
 		return sv_send_error(r, rc, "%s", err);
-	if (!(sess = sv_ctx_user(ctx)))
+	if (!(sess = sv_ctx_user_db(ctx)))
 		return sv_ctx_fail(ctx);
 	if ((rc = sv_csrf_check(r, sess, &in, &err)) != 0)
 		return sv_send_error(r, rc, "%s", err);
@@ -293,7 +315,7 @@ int sv_auth_register(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	if (sv_form_redirect(r, &in))
 		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
-	return sv_send_json(r, HTTP_CREATED, sv_auth_me_body(sess));
+	return sv_send_json(r, HTTP_CREATED, sv_auth_me_body(ctx->cfg, sess));
 }
 
 int sv_auth_password(sv_ctx *ctx)
@@ -304,13 +326,14 @@ int sv_auth_password(sv_ctx *ctx)
 	sv_session *sess;
 	user_row u;
 	cJSON *body;
+	apr_int64_t attempt;
 	int rc, status;
 
 	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
 		return external_refusal(ctx);
 	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
 		return sv_send_error(r, rc, "%s", err);
-	if (!(sess = sv_ctx_user(ctx)))
+	if (!(sess = sv_ctx_user_db(ctx)))
 		return sv_ctx_fail(ctx);
 	if ((rc = sv_csrf_check(r, sess, &in, &err)) != 0)
 		return sv_send_error(r, rc, "%s", err);
@@ -320,14 +343,15 @@ int sv_auth_password(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "current_password and new_password are required");
 	if ((problem = password_problem(new_password)) != NULL)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "%s", problem);
-	if (login_rate_check(ctx, sess->username, &status) < 0)
+	if (!(attempt = login_attempt_reserve(ctx, sess->username, &status)))
 		return status;
-	if (user_by_name(ctx, sess->username, &u) <= 0)
+	if (user_by_name(ctx, sess->username, &u) <= 0) {
+		login_attempt_release(ctx, attempt);
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	if (!u.password_hash || apr_password_validate(current, u.password_hash) != APR_SUCCESS) {
-		sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURE_ADD, NULL, sess->username, r->useragent_ip);
-		return sv_send_error(r, HTTP_FORBIDDEN, "the current password is wrong");
 	}
+	if (!u.password_hash || apr_password_validate(current, u.password_hash) != APR_SUCCESS)
+		return sv_send_error(r, HTTP_FORBIDDEN, "the current password is wrong"); /* the attempt stays */
+	login_attempt_release(ctx, attempt);
 	if (!(hash = bcrypt_hash(r, new_password)))
 		return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "cannot hash the password");
 	if (sv_db_query(&ctx->db, SV_SQL_USER_SET_PASSWORD, NULL, hash,
@@ -336,6 +360,7 @@ int sv_auth_password(sv_ctx *ctx)
 	/* Other sessions may belong to whoever knew the old password. */
 	sv_db_query(&ctx->db, SV_SQL_SESSION_DELETE_OTHERS, NULL, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id),
 		    sess->token_hash);
+	sv_session_forget_all();
 	if (sv_form_redirect(r, &in))
 		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
 	body = cJSON_CreateObject();
@@ -346,8 +371,15 @@ int sv_auth_password(sv_ctx *ctx)
 int sv_auth_me(sv_ctx *ctx)
 {
 	sv_session *sess = sv_ctx_user(ctx);
+	cJSON *body;
 
-	if (!sess)
+	if (sess)
+		return sv_send_json(ctx->r, HTTP_OK, sv_auth_me_body(ctx->cfg, sess));
+	if (ctx->fail_status != HTTP_UNAUTHORIZED)
 		return sv_ctx_fail(ctx);
-	return sv_send_json(ctx->r, HTTP_OK, sv_auth_me_body(sess));
+	/* A visitor: the pages still need to know how one logs in here, and whether one may register. */
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "error", ctx->fail_message);
+	add_site(body, ctx->cfg);
+	return sv_send_json(ctx->r, HTTP_UNAUTHORIZED, body);
 }

@@ -7,8 +7,8 @@
  * provisioned on first sight, with a session of its own for the CSRF token. */
 sv_session *sv_auth_external(sv_ctx *ctx);
 
-/* {"user":{id,username,team,staff},"csrf_token"} */
-cJSON *sv_auth_me_body(const sv_session *sess);
+/* {"user":{id,username,team,staff},"csrf_token","auth":"builtin"|"external","registration":bool} */
+cJSON *sv_auth_me_body(const solveit_config *cfg, const sv_session *sess);
 
 int sv_auth_login(sv_ctx *ctx);
 int sv_auth_logout(sv_ctx *ctx);

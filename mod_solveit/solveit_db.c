@@ -15,111 +15,97 @@ APLOG_USE_MODULE(solveit);
 
 /* Placeholders are apr_dbd's: %s text, %lld bigint, %d integer (rewritten to $1..$n). Labels are
  * PostgreSQL identifiers, unique on every pooled connection. */
-/* clang-format off: the SQL reads better laid out by hand */
+/* The SQL reads better laid out by hand. */
+// clang-format off
 static const struct {
 	const char *label;
 	const char *sql;
 } statements[SV_SQL_COUNT] = {
     [SV_SQL_HEALTH] = {"solveit_health", "SELECT 1"},
+    /* The session, its user and how long the row stays valid (idle or absolute expiry, whichever
+     * comes first, in seconds from now): the per-child cache keeps it no longer than that. */
     [SV_SQL_SESSION_GET] = {"solveit_session_get",
-			    "SELECT u.id, u.username, u.is_staff, u.team_id, tm.name, s.csrf_token,"
-			    " extract(epoch FROM now() - s.last_seen_at)::integer"
-			    " FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN teams tm ON tm.id = u.team_id"
-			    " WHERE s.token_hash = %s AND s.expires_at > now()"
-			    " AND s.last_seen_at > now() - make_interval(secs => %d) AND u.is_active"},
+	"SELECT u.id, u.username, u.is_staff, u.team_id, tm.name, s.csrf_token,"
+	" extract(epoch FROM now() - s.last_seen_at)::integer,"
+	" extract(epoch FROM least(s.expires_at, s.last_seen_at + make_interval(secs => %d)) - now())::integer"
+	" FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN teams tm ON tm.id = u.team_id"
+	" WHERE s.token_hash = %s AND s.expires_at > now()"
+	" AND s.last_seen_at > now() - make_interval(secs => %d) AND u.is_active"},
     [SV_SQL_SESSION_TOUCH] = {"solveit_session_touch",
-			      "UPDATE sessions SET last_seen_at = now() WHERE token_hash = %s"},
+	"UPDATE sessions SET last_seen_at = now() WHERE token_hash = %s"},
     [SV_SQL_SESSION_CREATE] = {"solveit_session_create",
-			       "INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, remote_addr)"
-			       " VALUES (%s, %lld, %s, now() + make_interval(secs => %d), %s)"},
+	"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, remote_addr)"
+	" VALUES (%s, %lld, %s, now() + make_interval(secs => %d), %s)"},
     [SV_SQL_SESSION_DELETE] = {"solveit_session_delete", "DELETE FROM sessions WHERE token_hash = %s"},
     [SV_SQL_SESSION_DELETE_OTHERS] = {"solveit_session_delete_others",
-				      "DELETE FROM sessions WHERE user_id = %lld AND token_hash <> %s"},
-    [SV_SQL_SESSION_PURGE] = {"solveit_session_purge", "DELETE FROM sessions WHERE expires_at <= now()"
-						       " OR last_seen_at <= now() - make_interval(secs => %d)"},
+	"DELETE FROM sessions WHERE user_id = %lld AND token_hash <> %s"},
+    [SV_SQL_SESSION_PURGE] = {"solveit_session_purge",
+	"DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - make_interval(secs => %d)"},
     [SV_SQL_LOGIN_FAILURES_PURGE] = {"solveit_login_failures_purge",
-				     "DELETE FROM login_failures WHERE at < now() - interval '1 day'"},
+	"DELETE FROM login_failures WHERE at < now() - interval '1 day'"},
     [SV_SQL_USER_BY_NAME] = {"solveit_user_by_name",
-			     "SELECT u.id, u.username, u.password_hash, u.is_staff, u.team_id, tm.name, u.is_active"
-			     " FROM users u LEFT JOIN teams tm ON tm.id = u.team_id WHERE u.username = %s"},
-    [SV_SQL_USER_REGISTER] =
-	{"solveit_user_register",
-	 "INSERT INTO users (username, password_hash, is_staff, auth_source)"
-	 " VALUES (%s, %s, %s::boolean, 'builtin') ON CONFLICT (username) DO NOTHING RETURNING id"},
+	"SELECT u.id, u.username, u.password_hash, u.is_staff, u.team_id, tm.name, u.is_active"
+	" FROM users u LEFT JOIN teams tm ON tm.id = u.team_id WHERE u.username = %s"},
+    [SV_SQL_USER_REGISTER] = {"solveit_user_register",
+	"INSERT INTO users (username, password_hash, is_staff, auth_source)"
+	" VALUES (%s, %s, %s::boolean, 'builtin') ON CONFLICT (username) DO NOTHING RETURNING id"},
     [SV_SQL_USER_PROVISION] = {"solveit_user_provision",
-			       "INSERT INTO users (username, password_hash, is_staff, auth_source)"
-			       " VALUES (%s, NULL, %s::boolean, 'external') ON CONFLICT (username) DO NOTHING"},
+	"INSERT INTO users (username, password_hash, is_staff, auth_source)"
+	" VALUES (%s, NULL, %s::boolean, 'external') ON CONFLICT (username) DO NOTHING"},
     [SV_SQL_USER_SET_STAFF] = {"solveit_user_set_staff", "UPDATE users SET is_staff = true WHERE id = %lld"},
-    [SV_SQL_USER_SET_PASSWORD] = {"solveit_user_set_password", "UPDATE users SET password_hash = %s WHERE id = %lld"},
+    [SV_SQL_USER_SET_PASSWORD] = {"solveit_user_set_password",
+	"UPDATE users SET password_hash = %s WHERE id = %lld"},
     [SV_SQL_USER_LOGGED_IN] = {"solveit_user_logged_in", "UPDATE users SET last_login_at = now() WHERE id = %lld"},
-    [SV_SQL_LOGIN_FAILURES_COUNT] =
-	{"solveit_login_failures_count",
-	 "SELECT count(*) FILTER (WHERE username = %s), count(*) FILTER (WHERE address = %s)"
-	 " FROM login_failures WHERE at > now() - interval '15 minutes'"
-	 " AND (username = %s OR address = %s)"},
-    [SV_SQL_LOGIN_FAILURE_ADD] = {"solveit_login_failure_add",
-				  "INSERT INTO login_failures (username, address) VALUES (%s, %s)"},
-    [SV_SQL_LOGIN_FAILURES_CLEAR] = {"solveit_login_failures_clear", "DELETE FROM login_failures WHERE username = %s"},
-    [SV_SQL_TASKS_LIST] =
-	{"solveit_tasks_list",
-	 "SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, b.score, b.verdict"
-	 " FROM tasks t LEFT JOIN LATERAL (SELECT s.score, s.verdict FROM submissions s"
-	 " WHERE s.task_id = t.id AND s.user_id = %lld AND s.status = 'completed'"
-	 " ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true"
-	 " WHERE t.is_open OR %s::boolean ORDER BY t.position, t.id"},
+    /* sql/012: counts and records the attempt under an advisory lock, in one statement. */
+    [SV_SQL_LOGIN_ATTEMPT] = {"solveit_login_attempt", "SELECT solveit_login_attempt(%s, %s, %d)"},
+    [SV_SQL_LOGIN_ATTEMPT_RELEASE] = {"solveit_login_attempt_release",
+	"DELETE FROM login_failures WHERE id = %lld"},
+    [SV_SQL_LOGIN_FAILURES_CLEAR] = {"solveit_login_failures_clear",
+	"DELETE FROM login_failures WHERE username = %s"},
+    /* Two statements rather than "is_open OR $2": with one parameter PostgreSQL settles on a
+     * generic plan, so the hot path is not planned again on every request. */
+    [SV_SQL_TASKS_LIST] = {"solveit_tasks_list",
+	"SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count, b.score, b.verdict"
+	" FROM tasks t LEFT JOIN LATERAL (SELECT s.score, s.verdict FROM submissions s"
+	" WHERE s.user_id = %lld AND s.task_id = t.id AND s.status = 'completed'"
+	" ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true"
+	" WHERE t.is_open ORDER BY t.position, t.id"},
+    [SV_SQL_TASKS_LIST_ALL] = {"solveit_tasks_list_all",
+	"SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count, b.score, b.verdict"
+	" FROM tasks t LEFT JOIN LATERAL (SELECT s.score, s.verdict FROM submissions s"
+	" WHERE s.user_id = %lld AND s.task_id = t.id AND s.status = 'completed'"
+	" ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true"
+	" ORDER BY t.position, t.id"},
     [SV_SQL_TASK_GET] = {"solveit_task_get",
-			 "SELECT id, slug, title, statement_md, time_limit_ms, memory_limit_kb, is_open"
-			 " FROM tasks WHERE id = %lld"},
+	"SELECT id, slug, title, statement_md, time_limit_ms, memory_limit_kb, is_open, test_count"
+	" FROM tasks WHERE id = %lld"},
     [SV_SQL_TASK_SAMPLES] = {"solveit_task_samples",
-			     "SELECT \"order\", input, expected_output FROM tests WHERE task_id = %lld AND is_sample"
-			     " ORDER BY \"order\""},
-    [SV_SQL_SUBMISSIONS_RECENT] =
-	{"solveit_submissions_recent",
-	 "SELECT count(*), COALESCE(ceil(extract(epoch FROM min(submitted_at)"
-	 " + interval '60 seconds' - now())), 0)::integer"
-	 " FROM submissions WHERE user_id = %lld AND submitted_at > now() - interval '60 seconds'"},
-    [SV_SQL_SUBMISSION_BY_KEY] = {"solveit_submission_by_key",
-				  "SELECT id, status FROM submissions WHERE user_id = %lld AND idempotency_key = %s"},
-    [SV_SQL_SUBMISSION_INSERT] =
-	{"solveit_submission_insert",
-	 "INSERT INTO submissions (user_id, team_id, task_id, code, language_id, idempotency_key)"
-	 " VALUES (%lld, (SELECT team_id FROM users WHERE id = %lld), %lld, %s, %d, %s)"
-	 " ON CONFLICT (user_id, idempotency_key) DO NOTHING"
-	 " RETURNING id, team_id, " ISO("submitted_at") ", attempt"},
+	"SELECT \"order\", input, expected_output FROM tests WHERE task_id = %lld AND is_sample"
+	" ORDER BY \"order\""},
+    /* sql/012: idempotency replay, task check, exact rate limit and INSERT in one statement. */
+    [SV_SQL_SUBMIT] = {"solveit_submit",
+	"SELECT r_outcome, r_id, r_team_id, r_submitted_at, r_attempt, r_status, r_retry_after"
+	" FROM solveit_submit(%lld, %lld, %s, %d, %s, %s::boolean, %d)"},
     [SV_SQL_SUBMISSIONS_SENT] = {"solveit_submissions_sent",
-				 "UPDATE submissions SET kafka_sent_at = now()"
-				 " WHERE id = ANY (string_to_array(%s, ',')::bigint[]) AND kafka_sent_at IS NULL"},
+	"UPDATE submissions SET kafka_sent_at = now()"
+	" WHERE id = ANY (string_to_array(%s, ',')::bigint[]) AND kafka_sent_at IS NULL"},
+    /* Filters: task id 0 = any; verdict and status NULL = any. */
     [SV_SQL_SUBMISSIONS_LIST] = {"solveit_submissions_list",
-				 "SELECT s.id, s.task_id, t.slug, s.language_id, s.status, s.verdict, s.score, " ISO(
-				     "s.submitted_at") ", s.passed_tests, s.total_tests"
-						       " FROM submissions s JOIN tasks t ON t.id = s.task_id"
-						       " WHERE s.user_id = %lld AND (%lld = 0 OR s.task_id = %lld)"
-						       " ORDER BY s.id DESC LIMIT %d OFFSET %d"},
+	"SELECT s.id, s.task_id, t.slug, s.language_id, s.status, s.verdict, s.score, " ISO("s.submitted_at") ","
+	" s.passed_tests, s.total_tests"
+	" FROM submissions s JOIN tasks t ON t.id = s.task_id"
+	" WHERE s.user_id = %lld AND (%lld = 0 OR s.task_id = %lld)"
+	" AND (%s::text IS NULL OR s.verdict = %s::text) AND (%s::text IS NULL OR s.status = %s::text)"
+	" ORDER BY s.id DESC LIMIT %d OFFSET %d"},
     [SV_SQL_SUBMISSION_GET] = {"solveit_submission_get",
-			       "SELECT s.id, s.user_id, s.task_id, s.language_id, s.status, s.verdict, s.score, "
-			       "s.attempt, " ISO("s.submitted_at") ", " ISO("s.kafka_sent_at") ", " ISO(
-				   "s.processing_started_at") ", " ISO("s.processing_completed_at") ", "
-												    "s.execution_time, "
-												    "s.memory_used, "
-												    "s.passed_tests,"
-												    " s.total_tests, "
-												    "s.tests_done, "
-												    "s.test_results::"
-												    "text, "
-												    "s.compiler_output,"
-												    " s.error_message,"
-												    " s.code, "
-												    "u.username, "
-												    "t.slug, t.title"
-												    " FROM submissions "
-												    "s JOIN users u ON "
-												    "u.id = s.user_id "
-												    "JOIN tasks t ON "
-												    "t.id = s.task_id"
-												    " WHERE s.id = "
-												    "%lld"},
+	"SELECT s.id, s.user_id, s.task_id, s.language_id, s.status, s.verdict, s.score, s.attempt,"
+	" " ISO("s.submitted_at") ", " ISO("s.kafka_sent_at") ", " ISO("s.processing_started_at") ","
+	" " ISO("s.processing_completed_at") ", s.execution_time, s.memory_used, s.passed_tests, s.total_tests,"
+	" s.tests_done, s.test_results::text, s.compiler_output, s.error_message, s.code, u.username, t.slug, t.title"
+	" FROM submissions s JOIN users u ON u.id = s.user_id JOIN tasks t ON t.id = s.task_id"
+	" WHERE s.id = %lld"},
 };
-/* clang-format on */
+// clang-format on
 
 static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) * dbd_prepare_fn;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire_fn;

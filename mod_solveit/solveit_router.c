@@ -36,6 +36,9 @@ sv_session *sv_ctx_user(sv_ctx *ctx)
 		ctx->sess = sv_auth_external(ctx);
 		return ctx->sess;
 	}
+	/* Most requests end here, without a database connection. */
+	if (sv_session_cached(ctx->r, &ctx->sess))
+		return ctx->sess;
 	if (!sv_ctx_db(ctx))
 		return NULL;
 	if (sv_session_load(ctx->r, &ctx->db, &ctx->sess) < 0) {
@@ -51,6 +54,13 @@ sv_session *sv_ctx_user(sv_ctx *ctx)
 		ctx->fail_message = "not logged in";
 	}
 	return ctx->sess;
+}
+
+sv_session *sv_ctx_user_db(sv_ctx *ctx)
+{
+	sv_session *sess = sv_ctx_user(ctx);
+
+	return sess && sv_ctx_db(ctx) ? sess : NULL;
 }
 
 int sv_ctx_fail(sv_ctx *ctx)

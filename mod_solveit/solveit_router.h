@@ -28,6 +28,10 @@ sv_db *sv_ctx_db(sv_ctx *ctx);
  * with the failure recorded (401 nobody, 503 database). */
 sv_session *sv_ctx_user(sv_ctx *ctx);
 
+/* sv_ctx_user plus the database connection the caller goes on to use (a session from the
+ * per-child cache comes without one): NULL with the failure recorded when either is missing. */
+sv_session *sv_ctx_user_db(sv_ctx *ctx);
+
 /* Sends the recorded failure as a JSON error. */
 int sv_ctx_fail(sv_ctx *ctx);
 

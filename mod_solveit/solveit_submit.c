@@ -109,36 +109,24 @@ static int accepted(sv_ctx *ctx, const sv_input *in, apr_int64_t id, const char 
 	return sv_send_json(r, HTTP_ACCEPTED, body);
 }
 
-/* An earlier submission with this idempotency key: 1 (answered), 0 (none), -1 (db failure). */
-static int replay(sv_ctx *ctx, const sv_input *in, const sv_session *sess, const char *key, int *rc)
-{
-	apr_dbd_results_t *res;
-	apr_dbd_row_t *row;
-
-	if (sv_db_select(&ctx->db, SV_SQL_SUBMISSION_BY_KEY, &res,
-			 apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id), key) < 0)
-		return -1;
-	if (!(row = sv_db_row(&ctx->db, res, 1)))
-		return 0;
-	*rc = accepted(ctx, in, sv_db_get_ll(&ctx->db, row, 0), sv_db_get(&ctx->db, row, 1));
-	return 1;
-}
-
 int sv_submit(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
 	apr_off_t limit = sv_cfg_max_source(ctx->cfg);
+	int rate = sv_cfg_submission_rate(ctx->cfg);
 	submission_form f;
 	sv_session *sess;
 	sv_input in;
-	const char *err, *uid;
+	const char *err, *outcome;
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 	sv_submission_msg msg;
 	char *payload;
 	apr_int64_t id;
-	int rc, queued;
+	int rc;
 
+	/* The session (from the cache, mostly) first; the pooled connection only once the body is
+	 * read and checked, so that a slow client does not hold one. */
 	if (!(sess = sv_ctx_user(ctx)))
 		return sv_ctx_fail(ctx);
 	/* Room for JSON escapes (up to 6 bytes per byte of code) and the other fields. */
@@ -149,65 +137,53 @@ int sv_submit(sv_ctx *ctx)
 	memset(&f, 0, sizeof(f));
 	if (validate_form(ctx, &in, &f) < 0)
 		return OK;
-	uid = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id);
-	if (f.key && (rc = replay(ctx, &in, sess, f.key, &queued)) != 0)
-		return rc > 0 ? queued : sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	if (sv_db_select(&ctx->db, SV_SQL_TASK_GET, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, f.task_id)) < 0)
+	if (!sv_ctx_db(ctx))
+		return sv_ctx_fail(ctx);
+	/* One statement (sql/012, solveit_submit): an earlier submission with the same idempotency
+	 * key, else the task check, else the rate limit counted under a per-user lock so concurrent
+	 * requests cannot exceed it, else the INSERT. PostgreSQL first: once the row exists nothing
+	 * is lost, whatever Kafka does. Staff are exempt so that teachers can test tasks in bulk. */
+	if (sv_db_select(&ctx->db, SV_SQL_SUBMIT, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id),
+			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, f.task_id),
+			 apr_pstrmemdup(r->pool, f.code, f.code_len), apr_itoa(r->pool, f.language_id), f.key,
+			 sess->staff ? "true" : "false", apr_itoa(r->pool, sess->staff ? 0 : rate)) < 0 ||
+	    !(row = sv_db_row(&ctx->db, res, 1)) || !(outcome = sv_db_get(&ctx->db, row, 0)))
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	row = sv_db_row(&ctx->db, res, 1);
-	if (!row || (!sv_db_get_bool(&ctx->db, row, 6) && !sess->staff))
+	if (!strcmp(outcome, "replay"))
+		return accepted(ctx, &in, sv_db_get_ll(&ctx->db, row, 1), sv_db_get(&ctx->db, row, 5));
+	if (!strcmp(outcome, "no_task"))
 		return sv_send_error(r, HTTP_BAD_REQUEST, "task %" APR_INT64_T_FMT " does not exist or is closed",
 				     f.task_id);
-	/* Staff are exempt so that teachers can test their tasks in bulk. */
-	if (!sess->staff && sv_cfg_submission_rate(ctx->cfg) > 0) {
-		if (sv_db_select(&ctx->db, SV_SQL_SUBMISSIONS_RECENT, &res, uid) < 0)
-			return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-		row = sv_db_row(&ctx->db, res, 1);
-		if (row && sv_db_get_ll(&ctx->db, row, 0) >= sv_cfg_submission_rate(ctx->cfg)) {
-			apr_int64_t wait = sv_db_get_ll(&ctx->db, row, 1);
+	if (!strcmp(outcome, "rate_limited")) {
+		apr_int64_t wait = sv_db_get_ll(&ctx->db, row, 6);
 
-			if (wait < 1)
-				wait = 1;
-			apr_table_setn(r->err_headers_out, "Retry-After",
-				       apr_psprintf(r->pool, "%" APR_INT64_T_FMT, wait));
-			return sv_send_error(
-			    r, HTTP_TOO_MANY_REQUESTS,
-			    "too many submissions: at most %d per minute; try again in %" APR_INT64_T_FMT " s",
-			    sv_cfg_submission_rate(ctx->cfg), wait);
-		}
+		if (wait < 1)
+			wait = 1;
+		apr_table_setn(r->err_headers_out, "Retry-After", apr_psprintf(r->pool, "%" APR_INT64_T_FMT, wait));
+		return sv_send_error(r, HTTP_TOO_MANY_REQUESTS,
+				     "too many submissions: at most %d per minute; try again in %" APR_INT64_T_FMT " s",
+				     rate, wait);
 	}
-	/* PostgreSQL first: once the row exists nothing is lost, whatever Kafka does. */
-	if (sv_db_select(&ctx->db, SV_SQL_SUBMISSION_INSERT, &res, uid, uid,
-			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, f.task_id),
-			 apr_pstrmemdup(r->pool, f.code, f.code_len), apr_itoa(r->pool, f.language_id), f.key) < 0)
-		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	row = sv_db_row(&ctx->db, res, 1);
-	if (!row) {
-		/* A concurrent request with the same key won the INSERT. */
-		if (f.key && replay(ctx, &in, sess, f.key, &queued) > 0)
-			return queued;
-		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	}
-	id = sv_db_get_ll(&ctx->db, row, 0);
+	id = sv_db_get_ll(&ctx->db, row, 1);
 	memset(&msg, 0, sizeof(msg));
 	msg.submission_id = id;
 	msg.task_id = f.task_id;
 	msg.user_id = sess->user_id;
-	msg.team_id = sv_db_get_ll(&ctx->db, row, 1);
+	msg.team_id = sv_db_get_ll(&ctx->db, row, 2);
 	msg.code = f.code;
 	msg.code_len = f.code_len;
 	msg.language_id = f.language_id;
-	msg.timestamp = sv_db_get(&ctx->db, row, 2);
-	msg.attempt = (int)sv_db_get_ll(&ctx->db, row, 3);
+	msg.timestamp = sv_db_get(&ctx->db, row, 3);
+	msg.attempt = (int)sv_db_get_ll(&ctx->db, row, 4);
+	/* A message that cannot be built or queued still answers 202: the row stays unsent (kafka_sent_at
+	 * NULL) for the sweeper. */
 	payload = sv_submission_msg_build(&msg);
 	if (!payload) {
 		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
 			      "solveit: out of memory building the message of %" APR_INT64_T_FMT, id);
-		queued = -1;
 	} else {
-		queued = solveit_kafka_send_submission(r, id, payload, strlen(payload), sv_cfg_kafka_wait_ms(ctx->cfg));
+		solveit_kafka_send_submission(r, id, payload, strlen(payload), sv_cfg_kafka_wait_ms(ctx->cfg));
 		free(payload);
 	}
-	/* queued -1 (not even queued) still answers 202: the row stays unsent for the sweeper. */
 	return accepted(ctx, &in, id, "pending");
 }

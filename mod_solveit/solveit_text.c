@@ -312,3 +312,20 @@ int sv_secure_equal(const char *a, const char *b)
 		diff |= (unsigned char)(a[i] ^ b[i]);
 	return diff == 0;
 }
+
+int sv_word_in(const char *s, const char *const *words)
+{
+	for (; s && *words; words++)
+		if (!strcmp(s, *words))
+			return 1;
+	return 0;
+}
+
+int sv_integer_text(const char *s)
+{
+	if (!s)
+		return 0;
+	if (*s == '-')
+		s++;
+	return *s && s[strspn(s, "0123456789")] == '\0';
+}

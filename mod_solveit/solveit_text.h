@@ -41,6 +41,13 @@ apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, 
 /* The first field called name, or NULL. */
 const sv_field *sv_fields_get(const apr_array_header_t *fields, const char *name);
 
+/* Whether s is one of the NULL-terminated words[] (exactly, case and all). */
+int sv_word_in(const char *s, const char *const *words);
+
+/* Whether s is a decimal integer as PostgreSQL prints one (an optional '-', then digits only), so
+ * that it can go into JSON as it is. */
+int sv_integer_text(const char *s);
+
 /* Constant-time comparison of two NUL-terminated strings (length leaks, content does not). */
 int sv_secure_equal(const char *a, const char *b);
 

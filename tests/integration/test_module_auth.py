@@ -1,9 +1,11 @@
 """Built-in accounts, sessions, CSRF and Origin checks of mod_solveit."""
 
+import threading
+
 import requests
 
 from test_module_helpers import (PASSWORD, Client, clean_login_failures, login, new_user,  # noqa: F401
-                                 token_hash)
+                                 token_hash, wait_for)
 
 
 def test_login_sets_a_safe_cookie_and_returns_me(httpd, db):
@@ -26,10 +28,26 @@ def test_login_sets_a_safe_cookie_and_returns_me(httpd, db):
     assert r.json() == client.me
 
 
+ANONYMOUS = {"error": "not logged in", "auth": "builtin", "registration": False}
+
+
 def test_me_without_session_is_401(httpd):
     r = requests.get(httpd.base + "/api/me", timeout=30)
     assert r.status_code == 401
-    assert r.json() == {"error": "not logged in"}
+    # The pages learn how one logs in here, and whether one may register, before anyone has.
+    assert r.json() == ANONYMOUS
+
+
+def test_me_tells_auth_mode_and_registration(httpd, httpd_factory, mpm, db):
+    client = login(httpd, db)
+    assert (client.me["auth"], client.me["registration"]) == ("builtin", False)
+    assert client.get("/api/me").json() == client.me
+    server = httpd_factory(mpm=mpm, replace={"SolveitRegistration": "On"})
+    r = requests.get(server.base + "/api/me", timeout=30)
+    assert r.status_code == 401
+    assert r.json() == {"error": "not logged in", "auth": "builtin", "registration": True}
+    client = login(server, db)
+    assert (client.me["auth"], client.me["registration"]) == ("builtin", True)
 
 
 def test_disabled_account_cannot_log_in(httpd, db, clean_login_failures):
@@ -82,13 +100,46 @@ def test_logout_ends_the_session(httpd, db):
     assert r.status_code == 401
 
 
+def me_over_new_connections(httpd, token, n=40):
+    """GET /api/me n times, each on a new TCP connection (so they spread over the children and
+    their threads); returns the statuses."""
+    statuses = []
+    for _ in range(n):
+        with requests.Session() as http:
+            statuses.append(http.get(httpd.base + "/api/me", cookies={"solveit_session": token}, timeout=30,
+                                     headers={"Connection": "close"}).status_code)
+    return statuses
+
+
+def test_logout_is_seen_by_every_child_at_once(httpd, db):
+    # Sessions are cached per child for a second; a logout must still end the session everywhere
+    # at once, not only in the child that answered it.
+    client = login(httpd, db)
+    token = client.token()
+    assert set(me_over_new_connections(httpd, token)) == {200}
+    assert client.post("/api/logout").status_code == 200
+    assert set(me_over_new_connections(httpd, token)) == {401}
+
+
+def test_database_changes_reach_cached_sessions(httpd, db):
+    # Changes made straight in the database (an administrator disabling an account) are not
+    # announced to the children: they apply once the cached row is older than its second.
+    client = login(httpd, db)
+    assert set(me_over_new_connections(httpd, client.token(), 10)) == {200}
+    db.execute("UPDATE users SET is_active = false WHERE id = %s", (client.user_id,))
+    wait_for(lambda: set(me_over_new_connections(httpd, client.token(), 10)) == {401},
+             "the disabled account to be refused", timeout=10)
+    r = client.get("/api/me")
+    assert r.status_code == 401 and r.json() == ANONYMOUS
+
+
 def test_idle_session_expires(httpd, db):
     client = login(httpd, db)
     db.execute("UPDATE sessions SET last_seen_at = now() - interval '3 hours' WHERE token_hash = %s",
                (token_hash(client.token()),))
     r = client.get("/api/me")
     assert r.status_code == 401
-    assert r.json() == {"error": "not logged in"}
+    assert r.json() == ANONYMOUS
     assert "Max-Age=0" in r.headers["Set-Cookie"]
 
 
@@ -127,6 +178,8 @@ def test_session_fixation_planted_token_is_replaced(httpd, db):
 def test_session_fixation_attackers_own_session_dies_at_victims_login(httpd, db):
     attacker = login(httpd, db)
     attacker_token = attacker.token()
+    # Seen once, so that a child's session cache holds it when the victim logs in.
+    assert requests.get(httpd.base + "/api/me", cookies={"solveit_session": attacker_token}, timeout=30).ok
     victim_name, victim_id = new_user(db)
     http = requests.Session()
     http.cookies.set("solveit_session", attacker_token, path="/solveit")
@@ -213,6 +266,7 @@ def test_registration_when_open(httpd_factory, mpm, db):
 def test_password_change(httpd, db, clean_login_failures):
     client = login(httpd, db)
     other = Client(httpd.base, client.username)
+    assert other.get("/api/me").status_code == 200  # cached by the child that answered
     r = client.post("/api/password", json={"current_password": PASSWORD})
     assert r.status_code == 400
     assert r.json() == {"error": "current_password and new_password are required"}
@@ -256,5 +310,47 @@ def test_login_attempts_limited_per_address(httpd_factory, mpm, db, clean_login_
                           timeout=30)
         assert r.status_code == 401
     name, _ = new_user(db)
+    r = requests.post(server.base + "/api/login", json={"username": name, "password": PASSWORD}, timeout=30)
+    assert r.status_code == 429
+
+
+def concurrently(n, fn):
+    """Runs fn() in n threads released at the same moment; returns their results."""
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def run(i):
+        barrier.wait()
+        results[i] = fn()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_concurrent_failed_logins_cannot_exceed_the_limit(httpd_factory, mpm, db, clean_login_failures):
+    # The attempt is counted and recorded in one locked step before the password is checked:
+    # N + 5 simultaneous guesses get exactly N answers and 5 refusals.
+    limit = 5
+    server = httpd_factory(mpm=mpm, replace={"SolveitLoginAttempts": str(limit)})
+    name, _ = new_user(db)
+
+    def guess():
+        with requests.Session() as http:
+            r = http.post(server.base + "/api/login", json={"username": name, "password": "guess"}, timeout=60)
+            return r.status_code, r.headers.get("Retry-After"), r.json()["error"]
+    results = concurrently(limit + 5, guess)
+    wrong = [r for r in results if r[0] == 401]
+    refused = [r for r in results if r[0] == 429]
+    assert len(wrong) == limit and len(refused) == 5, results
+    assert {r[2] for r in wrong} == {"wrong username or password"}
+    assert {r[1:] for r in refused} == {("900", "too many failed logins for this account or address; try again in "
+                                                 "15 minutes")}
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM login_failures WHERE username = %s", (name,))
+        assert cur.fetchone()[0] == limit
+    # The right password is refused too while the account is locked out.
     r = requests.post(server.base + "/api/login", json={"username": name, "password": PASSWORD}, timeout=30)
     assert r.status_code == 429

@@ -30,6 +30,55 @@ def basic_server(httpd_factory, mpm, services):
     return httpd_factory(mpm=mpm, extra=extra, replace={"SolveitAuth": "external", "SolveitStaff": "boss-" + mpm})
 
 
+def test_me_says_the_auth_mode(basic_server, mpm):
+    me = requests.get(basic_server.base + "/api/me", auth=("boss-" + mpm, "bosspass"), timeout=30).json()
+    assert (me["auth"], me["registration"]) == ("external", False)
+
+
+def test_health_can_be_exempt_from_the_web_servers_authentication(httpd_factory, mpm, services):
+    # httpd-conf/solveit.conf: monitoring asks /api/health without credentials.
+    htpasswd = services.tmp / ("htpasswd-health-" + mpm)
+    subprocess.run(["htpasswd", "-b", "-c", "-B", str(htpasswd), "carol-" + mpm, "pw"], check=True,
+                   capture_output=True)
+    htpasswd.chmod(0o644)
+    chown_run_user(htpasswd)
+    protected = """
+<Location /solveit>
+    AuthType Basic
+    AuthName "Solve-IT"
+    AuthUserFile "%s"
+    Require valid-user
+</Location>
+""" % htpasswd
+    exempt = """
+<Location /solveit/api/health>
+    AuthType None
+    Require all granted
+</Location>
+"""
+    server = httpd_factory(mpm=mpm, extra=protected + exempt, replace={"SolveitAuth": "external"})
+    r = requests.get(server.base + "/api/health", timeout=30)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "ok"
+    # Only health: everything else still wants the web server's login.
+    assert requests.get(server.base + "/api/me", timeout=30).status_code == 401
+    assert requests.get(server.base + "/api/tasks", timeout=30).status_code == 401
+    r = requests.get(server.base + "/api/me", auth=("carol-" + mpm, "pw"), timeout=30)
+    assert r.status_code == 200 and r.json()["user"]["username"] == "carol-" + mpm
+    # Without the exemption the web server refuses health too.
+    server = httpd_factory(mpm=mpm, extra=protected, replace={"SolveitAuth": "external"})
+    assert requests.get(server.base + "/api/health", timeout=30).status_code == 401
+
+
+def test_unprotected_external_mode_answers_401_with_the_auth_mode(httpd_factory, mpm):
+    # A site that forgot to protect the base path: the module refuses, and says how to log in.
+    server = httpd_factory(mpm=mpm, replace={"SolveitAuth": "external"})
+    r = requests.get(server.base + "/api/me", timeout=30)
+    assert r.status_code == 401
+    assert r.json() == {"error": "not authenticated by the web server (SolveitAuth external)", "auth": "external",
+                        "registration": False}
+
+
 def test_first_request_provisions_the_user(basic_server, db, mpm):
     alice = "alice-" + mpm
     assert db.execute("SELECT count(*) FROM users WHERE username = %s", (alice,)).fetchone()[0] == 0

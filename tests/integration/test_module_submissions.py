@@ -1,6 +1,7 @@
 """Submissions through mod_solveit: PostgreSQL first, then Kafka; validation; the read API."""
 
 import re
+import threading
 
 import requests
 
@@ -332,3 +333,101 @@ def test_leaderboard_is_wired_in(httpd, db):
     assert r.status_code == 200, r.text
     body = r.json()
     assert isinstance(body["users"], list) and isinstance(body["teams"], list)
+
+
+def test_tasks_carry_their_test_count(httpd, db):
+    tid = db.execute("INSERT INTO tasks (slug, title) VALUES ('count-tests', 'Counted') ON CONFLICT (slug) DO UPDATE "
+                     "SET title = 'Counted' RETURNING id").fetchone()[0]
+    other = db.execute("INSERT INTO tasks (slug, title) VALUES ('count-tests-2', 'Counted too') ON CONFLICT (slug) "
+                       "DO UPDATE SET title = 'Counted too' RETURNING id").fetchone()[0]
+    db.execute("DELETE FROM tests WHERE task_id IN (%s, %s)", (tid, other))
+    client = login(httpd, db)
+
+    def counts():
+        listed = {t["id"]: t["test_count"] for t in client.get("/api/tasks").json()["tasks"]}
+        return listed[tid], client.get("/api/tasks/%d" % tid).json()["test_count"], listed[other]
+    assert counts() == (0, 0, 0)
+    for order in (1, 2, 3):
+        db.execute("INSERT INTO tests (task_id, \"order\", input, expected_output) VALUES (%s, %s, '', '')",
+                   (tid, order))
+    assert counts() == (3, 3, 0)
+    db.execute("UPDATE tests SET task_id = %s WHERE task_id = %s AND \"order\" = 3", (other, tid))
+    db.execute("UPDATE tests SET weight = 2 WHERE task_id = %s", (tid,))  # not a move: no change
+    assert counts() == (2, 2, 1)
+    db.execute("DELETE FROM tests WHERE task_id = %s", (tid,))
+    assert counts() == (0, 0, 1)
+    # The demo tasks: the count is the number of rows in tests.
+    for task in client.get("/api/tasks").json()["tasks"]:
+        n = db.execute("SELECT count(*) FROM tests WHERE task_id = %s", (task["id"],)).fetchone()[0]
+        assert task["test_count"] == n, task
+
+
+def test_submission_list_filters_by_verdict_and_status(httpd, db):
+    client = login(httpd, db, staff=True)  # staff: no rate limit
+    ids = [client.submit(task_id=1 + i % 2, code="print(%d)" % i).json()["submission_id"] for i in range(35)]
+    # Judged: every third one accepted, the others wrong answers; two still pending.
+    for i, sid in enumerate(ids[:-2]):
+        db.execute("UPDATE submissions SET status = 'completed', verdict = %s, score = %s WHERE id = %s",
+                   ("AC" if i % 3 == 0 else "WA", 100 if i % 3 == 0 else 0, sid))
+    ac = [sid for i, sid in enumerate(ids[:-2]) if i % 3 == 0][::-1]
+    wa = [sid for i, sid in enumerate(ids[:-2]) if i % 3 != 0][::-1]
+
+    def listed(query):
+        r = client.get("/api/submissions?" + query)
+        assert r.status_code == 200, r.text
+        return r.json()
+    body = listed("verdict=AC")
+    assert [s["id"] for s in body["submissions"]] == ac and body["has_more"] is False
+    assert {s["verdict"] for s in body["submissions"]} == {"AC"}
+    body = listed("verdict=WA")
+    assert [s["id"] for s in body["submissions"]] == wa[:20] and body["has_more"] is True
+    body = listed("verdict=WA&page=2")
+    assert [s["id"] for s in body["submissions"]] == wa[20:] and body["has_more"] is False
+    body = listed("status=pending")
+    assert [s["id"] for s in body["submissions"]] == ids[-2:][::-1]
+    assert listed("status=completed&verdict=AC")["submissions"] == listed("verdict=AC")["submissions"]
+    assert listed("status=pending&verdict=AC")["submissions"] == []
+    body = listed("verdict=AC&task_id=1")
+    assert [s["id"] for s in body["submissions"]] == [sid for sid in ac if (ids.index(sid) % 2) == 0]
+    assert listed("verdict=&status=")["submissions"] == listed("")["submissions"]  # empty: no filter
+    for query, error in [("verdict=XX", "verdict must be one of AC, WA, TLE, MLE, RE, OLE, CE, PA"),
+                         ("verdict=ac", "verdict must be one of AC, WA, TLE, MLE, RE, OLE, CE, PA"),
+                         ("status=done", "status must be one of pending, processing, completed, failed"),
+                         ("status=pending%27%20OR%201=1",
+                          "status must be one of pending, processing, completed, failed")]:
+        r = client.get("/api/submissions?" + query)
+        assert r.status_code == 400, query
+        assert r.json() == {"error": error}
+
+
+def test_concurrent_submissions_cannot_exceed_the_rate_limit(httpd, db):
+    # N + 5 simultaneous POSTs of one user: the count and the INSERT happen under a per-user lock,
+    # so exactly N are stored and the others get 429 with Retry-After.
+    limit = 10  # SolveitSubmissionRate's default
+    client = login(httpd, db)
+    barrier = threading.Barrier(limit + 5)
+    results = []
+    lock = threading.Lock()
+
+    def submit(i):
+        http = requests.Session()
+        http.cookies.update(client.http.cookies)
+        barrier.wait()
+        r = http.post(httpd.base + "/api/submissions", json={"task_id": 1, "language_id": 71,
+                                                              "code": "print(%d)" % i},
+                      headers={"X-CSRF-Token": client.csrf}, timeout=60)
+        with lock:
+            results.append((r.status_code, r.headers.get("Retry-After"), r.json()))
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(limit + 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    accepted = [r for r in results if r[0] == 202]
+    refused = [r for r in results if r[0] == 429]
+    assert len(accepted) == limit and len(refused) == 5, results
+    assert all(1 <= int(r[1]) <= 60 for r in refused)
+    assert all(r[2]["error"].startswith("too many submissions: at most 10 per minute; try again in ")
+               for r in refused)
+    assert count_submissions(db, client.user_id) == limit
+    assert len({r[2]["submission_id"] for r in accepted}) == limit

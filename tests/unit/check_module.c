@@ -145,6 +145,32 @@ START_TEST(secure_equal_and_hex)
 }
 END_TEST
 
+START_TEST(words_and_integers)
+{
+	static const char *const verdicts[] = {"AC", "WA", "PA", NULL};
+
+	ck_assert(sv_word_in("AC", verdicts));
+	ck_assert(sv_word_in("PA", verdicts));
+	ck_assert(!sv_word_in("ac", verdicts));
+	ck_assert(!sv_word_in("A", verdicts));
+	ck_assert(!sv_word_in("ACC", verdicts));
+	ck_assert(!sv_word_in("", verdicts));
+	ck_assert(!sv_word_in(NULL, verdicts));
+	ck_assert(sv_integer_text("0"));
+	ck_assert(sv_integer_text("262144"));
+	ck_assert(sv_integer_text("-12"));
+	ck_assert(sv_integer_text("9223372036854775807"));
+	ck_assert(!sv_integer_text(""));
+	ck_assert(!sv_integer_text("-"));
+	ck_assert(!sv_integer_text("1.5"));
+	ck_assert(!sv_integer_text("1e3"));
+	ck_assert(!sv_integer_text("12 "));
+	ck_assert(!sv_integer_text("0x10"));
+	ck_assert(!sv_integer_text("1,2"));
+	ck_assert(!sv_integer_text(NULL));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("module");
@@ -162,6 +188,7 @@ int main(void)
 	tcase_add_test(tc, multipart_binary_content_keeps_its_length);
 	tcase_add_test(tc, multipart_malformed);
 	tcase_add_test(tc, secure_equal_and_hex);
+	tcase_add_test(tc, words_and_integers);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
