@@ -84,7 +84,8 @@ static const struct {
 	" ORDER BY \"order\""},
     /* sql/012: idempotency replay, task check, exact rate limit and INSERT in one statement. */
     [SV_SQL_SUBMIT] = {"solveit_submit",
-	"SELECT r_outcome, r_id, r_team_id, r_submitted_at, r_attempt, r_status, r_retry_after"
+	"SELECT r_outcome, r_id, r_team_id, r_submitted_at, r_attempt, r_status, r_retry_after,"
+	" (SELECT t.revision FROM tasks t WHERE t.id = %lld)"
 	" FROM solveit_submit(%lld, %lld, %s, %d, %s, %s::boolean, %d)"},
     [SV_SQL_SUBMISSIONS_SENT] = {"solveit_submissions_sent",
 	"UPDATE submissions SET kafka_sent_at = now()"

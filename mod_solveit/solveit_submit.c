@@ -143,7 +143,9 @@ int sv_submit(sv_ctx *ctx)
 	 * key, else the task check, else the rate limit counted under a per-user lock so concurrent
 	 * requests cannot exceed it, else the INSERT. PostgreSQL first: once the row exists nothing
 	 * is lost, whatever Kafka does. Staff are exempt so that teachers can test tasks in bulk. */
-	if (sv_db_select(&ctx->db, SV_SQL_SUBMIT, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id),
+	/* The task's revision goes into the message: the judge never uses tests older than it. */
+	if (sv_db_select(&ctx->db, SV_SQL_SUBMIT, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, f.task_id),
+			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id),
 			 apr_psprintf(r->pool, "%" APR_INT64_T_FMT, f.task_id),
 			 apr_pstrmemdup(r->pool, f.code, f.code_len), apr_itoa(r->pool, f.language_id), f.key,
 			 sess->staff ? "true" : "false", apr_itoa(r->pool, sess->staff ? 0 : rate)) < 0 ||
@@ -175,6 +177,7 @@ int sv_submit(sv_ctx *ctx)
 	msg.language_id = f.language_id;
 	msg.timestamp = sv_db_get(&ctx->db, row, 3);
 	msg.attempt = (int)sv_db_get_ll(&ctx->db, row, 4);
+	msg.task_revision = (int)sv_db_get_ll(&ctx->db, row, 7);
 	/* A message that cannot be built or queued still answers 202: the row stays unsent (kafka_sent_at
 	 * NULL) for the sweeper. */
 	payload = sv_submission_msg_build(&msg);

@@ -25,7 +25,10 @@ def test_submission_lands_in_postgresql_and_on_kafka(httpd, services, db):
         user_id, task_id, language_id, stored, status, attempt, team_id = cur.fetchone()
     assert (user_id, task_id, language_id, stored, status, attempt) == (client.user_id, 2, 71, code, "pending", 1)
     msg = wait_for(lambda: kafka_message(services, sid), "the message on code-submissions")
-    assert DESIGN_FIELDS <= set(msg) and set(msg) - DESIGN_FIELDS <= {"v"}
+    assert DESIGN_FIELDS <= set(msg) and set(msg) - DESIGN_FIELDS <= {"v", "task_revision"}
+    with db.cursor() as cur:
+        cur.execute("SELECT revision FROM tasks WHERE id = 2")
+        assert msg["task_revision"] == cur.fetchone()[0]
     assert msg["submission_id"] == sid and msg["task_id"] == 2 and msg["user_id"] == client.user_id
     assert msg["team_id"] == team_id and msg["code"] == code and msg["language_id"] == 71 and msg["attempt"] == 1
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", msg["timestamp"])
