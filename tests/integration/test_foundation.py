@@ -224,3 +224,23 @@ def test_dev_stack_up_keeps_data_and_ctrl_c_leaves_nothing(services_tmp):
         proc.communicate(timeout=60)
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     assert not services.port_open(port)
+
+
+def test_example_configuration_for_an_existing_apache_parses(tmp_path):
+    """httpd-conf/solveit.conf, as shipped for an existing Apache, passes apache2 -t."""
+    mods = services.APACHE_MODULES
+    conf = tmp_path / "httpd.conf"
+    conf.write_text("\n".join([
+        "ServerRoot %s" % tmp_path, "Listen 127.0.0.1:%d" % services.free_port(), "ErrorLog %s/error_log" % tmp_path,
+        "PidFile %s/httpd.pid" % tmp_path,
+        "LoadModule mpm_event_module %s/mod_mpm_event.so" % mods,
+        "LoadModule authz_core_module %s/mod_authz_core.so" % mods,
+        "LoadModule alias_module %s/mod_alias.so" % mods,
+        "LoadModule dir_module %s/mod_dir.so" % mods,
+        "LoadModule headers_module %s/mod_headers.so" % mods,
+        "LoadModule dbd_module %s/mod_dbd.so" % mods,
+        "LoadModule solveit_module %s" % services.MODULE_SO,
+        "Include %s" % (REPO / "httpd-conf" / "solveit.conf"),
+    ]) + "\n")
+    r = subprocess.run([services.APACHE_BIN, "-t", "-f", str(conf)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "Syntax OK" in r.stdout + r.stderr, r.stdout + r.stderr
