@@ -378,9 +378,10 @@ int sv_api_submission(sv_ctx *ctx, apr_int64_t id)
 	cJSON *body = sv_api_submission_body(ctx, id);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	const char *etag, *inm, *digest;
+	const char *etag, *digest;
 	char *text;
 	apr_size_t len;
+	int rc;
 
 	if (!body)
 		return sv_ctx_fail(ctx);
@@ -392,23 +393,8 @@ int sv_api_submission(sv_ctx *ctx, apr_int64_t id)
 	EVP_Digest(text, len, md, &mdlen, EVP_sha256(), NULL);
 	digest = sv_hex(r->pool, md, 16);
 	etag = apr_pstrcat(r->pool, "\"", digest, "\"", NULL);
-	apr_table_setn(r->headers_out, "ETag", etag);
-	/* Private data that changes while judging: caches must revalidate every time. */
-	apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
-	apr_table_setn(r->headers_out, "Vary", "Cookie");
-	apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-	inm = apr_table_get(r->headers_in, "If-None-Match");
-	/* Matched on the digest alone: mod_deflate sends the tag back as "<digest>-gzip". */
-	if (inm && (strstr(inm, digest) || !strcmp(inm, "*"))) {
-		free(text);
-		r->status = HTTP_NOT_MODIFIED;
-		return OK;
-	}
-	r->status = HTTP_OK;
-	ap_set_content_type(r, "application/json; charset=utf-8");
-	ap_set_content_length(r, (apr_off_t)len);
-	if (!r->header_only)
-		ap_rwrite(text, (int)len, r);
+	/* Private data that changes while judging: the page polls with If-None-Match. */
+	rc = sv_send_json_tagged(r, etag, digest, text, len);
 	free(text);
-	return OK;
+	return rc;
 }

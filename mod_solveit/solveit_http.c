@@ -223,3 +223,23 @@ int sv_form_redirect(request_rec *r, const sv_input *in)
 
 	return in->is_form && !(accept && strstr(accept, "application/json"));
 }
+
+int sv_send_json_tagged(request_rec *r, const char *etag, const char *match, const char *json, apr_size_t len)
+{
+	const char *inm = apr_table_get(r->headers_in, "If-None-Match");
+
+	apr_table_setn(r->headers_out, "ETag", etag);
+	apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
+	apr_table_setn(r->headers_out, "Vary", "Cookie");
+	apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+	if (inm && (strstr(inm, match) || !strcmp(inm, "*"))) {
+		r->status = HTTP_NOT_MODIFIED;
+		return OK;
+	}
+	r->status = HTTP_OK;
+	ap_set_content_type(r, "application/json; charset=utf-8");
+	ap_set_content_length(r, (apr_off_t)len);
+	if (!r->header_only)
+		ap_rwrite(json, (int)len, r);
+	return OK;
+}

@@ -21,6 +21,10 @@ cJSON *sv_json_own(request_rec *r, cJSON *body);
 int sv_send_json(request_rec *r, int status, cJSON *body);
 
 /* Sends {"error": message} with status. */
+/* Sends a JSON text with its ETag ("..."), private and revalidated every time; answers 304 when
+ * If-None-Match holds match (the tag's unique part: mod_deflate hands back "<tag>-gzip"). */
+int sv_send_json_tagged(request_rec *r, const char *etag, const char *match, const char *json, apr_size_t len);
+
 int sv_send_error(request_rec *r, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* 303 to base-relative location (for HTML forms). */

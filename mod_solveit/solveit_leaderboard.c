@@ -276,7 +276,7 @@ static const char *with_etag(apr_pool_t *p, const char *json)
 
 static int send_cached(request_rec *r, const char *value)
 {
-	const char *nl = strchr(value, '\n'), *inm;
+	const char *nl = strchr(value, '\n');
 	const char *etag, *json;
 	apr_size_t len;
 
@@ -285,21 +285,8 @@ static int send_cached(request_rec *r, const char *value)
 	etag = apr_pstrmemdup(r->pool, value, (apr_size_t)(nl - value));
 	json = nl + 1;
 	len = strlen(json);
-	apr_table_setn(r->headers_out, "ETag", etag);
 	/* Shared by everyone, but only for signed-in users: private, revalidated every time. */
-	apr_table_setn(r->headers_out, "Cache-Control", "private, no-cache");
-	apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-	inm = apr_table_get(r->headers_in, "If-None-Match");
-	if (inm && (strstr(inm, etag) || !strcmp(inm, "*"))) {
-		r->status = HTTP_NOT_MODIFIED;
-		return OK;
-	}
-	r->status = HTTP_OK;
-	ap_set_content_type(r, "application/json; charset=utf-8");
-	ap_set_content_length(r, (apr_off_t)len);
-	if (!r->header_only)
-		ap_rwrite(json, (int)len, r);
-	return OK;
+	return sv_send_json_tagged(r, etag, etag, json, len);
 }
 
 int sv_api_leaderboard(sv_ctx *ctx)
