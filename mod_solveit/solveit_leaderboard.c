@@ -285,8 +285,9 @@ static int send_cached(request_rec *r, const char *value)
 	etag = apr_pstrmemdup(r->pool, value, (apr_size_t)(nl - value));
 	json = nl + 1;
 	len = strlen(json);
-	/* Shared by everyone, but only for signed-in users: private, revalidated every time. */
-	return sv_send_json_tagged(r, etag, etag, json, len);
+	/* Shared by everyone, but only for signed-in users: private, revalidated every time. Matched
+	 * without the quotes, since mod_deflate hands the tag back as "<tag>-gzip". */
+	return sv_send_json_tagged(r, etag, apr_pstrmemdup(r->pool, etag + 1, strlen(etag) - 2), json, len);
 }
 
 int sv_api_leaderboard(sv_ctx *ctx)
