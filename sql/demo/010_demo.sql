@@ -28,15 +28,6 @@ The sum fits in a signed 64-bit integer.
 
 ## Output
 One line with $a + b$.
-
-## Example
-Input:
-
-    2 3
-
-Output:
-
-    5
 $md$),
 ('maxofn', 'Largest number', 3, 1000, 65536, $md$
 Given a list of integers, print the largest one.
