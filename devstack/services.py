@@ -424,6 +424,12 @@ class Httpd:
         wait_until(answers, timeout, "httpd answering on %s" % self.url, self.error_log_path)
         return self
 
+    def truncate_access_log(self):
+        """Empties the access log in place (httpd keeps writing to the same open file)."""
+        path = self.log_dir / "access_log"
+        if path.exists():
+            os.truncate(path, 0)
+
     def error_log(self):
         return log_tail(self.error_log_path, 100000)
 
