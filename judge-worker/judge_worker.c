@@ -23,7 +23,6 @@
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t stats_requested;
 static volatile sig_atomic_t fatal_error;
-static int assignment_changed; /* set by the rebalance callback, which runs inside the poll */
 
 static worker w;
 static rd_kafka_t *consumer;
@@ -218,7 +217,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		sv_log(SV_LOG_INFO, "assigned %d partition(s) of %s", parts->cnt, w.cfg->topic_submissions);
 		rd_kafka_assign(rk, parts);
-		assignment_changed = 1; /* new partitions start unpaused */
 		return;
 	}
 	if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
@@ -294,19 +292,41 @@ fail:
 	return NULL;
 }
 
-static void set_paused(int pause)
+/* While as many submissions as it may hold are taken, the poll loop waits for a thread to finish
+ * instead of pausing the partitions: a pause drops librdkafka's fetched messages, and fetching
+ * starts again only after a back-off (about a second of idle judging threads per pause, measured
+ * with bench/pipeline-bench.py). The rest waits in librdkafka's own fetch queue. Returns 1 when the
+ * loop should poll: a slot is free, or FULL_POLL_MS passed, so that a worker whose threads are all
+ * busy for long still polls well within max.poll.interval.ms (taking at most one more message). */
+#define FULL_POLL_MS 30000
+static int wait_for_room(size_t limit, double *full_since)
 {
-	rd_kafka_topic_partition_list_t *parts = NULL;
+	struct timespec until;
+	int room;
 
-	if (rd_kafka_assignment(consumer, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR || !parts)
-		return;
-	if (parts->cnt > 0) {
-		if (pause)
-			rd_kafka_pause_partitions(consumer, parts);
-		else
-			rd_kafka_resume_partitions(consumer, parts);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 100 * 1000 * 1000;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
 	}
-	rd_kafka_topic_partition_list_destroy(parts);
+	pthread_mutex_lock(&jobs_lock);
+	while (jobs_pending > limit && !stop_requested)
+		if (pthread_cond_timedwait(&jobs_done, &jobs_lock, &until) != 0)
+			break;
+	room = jobs_pending <= limit;
+	pthread_mutex_unlock(&jobs_lock);
+	if (room) {
+		*full_since = 0;
+		return 1;
+	}
+	if (*full_since == 0)
+		*full_since = sv_time_mono_ms();
+	if (sv_time_mono_ms() - *full_since >= FULL_POLL_MS) {
+		*full_since = 0;
+		return 1;
+	}
+	return 0;
 }
 
 static void take(rd_kafka_message_t *m)
@@ -338,33 +358,14 @@ static void take(rd_kafka_message_t *m)
 
 static void run(void)
 {
-	int paused = 0;
-	double next_stats = 0;
+	double next_stats = 0, full_since = 0;
 	size_t limit = (size_t)w.cfg->concurrency + (size_t)w.cfg->prefetch;
 	rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
 	while (!stop_requested) {
 		rd_kafka_message_t *m;
-		size_t pending;
 		double now = sv_time_mono_ms();
 
-		pthread_mutex_lock(&jobs_lock);
-		pending = jobs_pending;
-		pthread_mutex_unlock(&jobs_lock);
-		if (assignment_changed) {
-			assignment_changed = 0;
-			paused = 0;
-		}
-		/* Take what we can judge plus --prefetch waiting, so that a thread that finishes starts the next at
-		 * once while fetching resumes (that takes a fetch round trip); the rest stays in Kafka for other
-		 * workers. */
-		if (pending > limit && !paused) {
-			set_paused(1);
-			paused = 1;
-		} else if (pending <= limit && paused) {
-			set_paused(0);
-			paused = 0;
-		}
 		if (now >= next_stats) {
 			if (*w.cfg->stats_file && stats_write_file(w.cfg->stats_file) < 0)
 				sv_log(SV_LOG_WARNING, "cannot write %s: %s", w.cfg->stats_file, strerror(errno));
@@ -374,6 +375,10 @@ static void run(void)
 			stats_requested = 0;
 			log_stats("SIGUSR1");
 		}
+		/* Take what the threads can judge plus --prefetch waiting, so that a thread that finishes
+		 * starts the next at once. */
+		if (!wait_for_room(limit, &full_since))
+			continue;
 		m = rd_kafka_consumer_poll(consumer, 100);
 		if (!m)
 			continue;

@@ -58,7 +58,7 @@ static const opt_def options[] = {
     {"concurrency", 'j', "SOLVEIT_CONCURRENCY", OPT_INT, OFF(concurrency), 1, 256, "N",
      "submissions judged at once by this process"},
     {"prefetch", 0, "SOLVEIT_PREFETCH", OPT_INT, OFF(prefetch), 0, 1000, "N",
-     "messages taken ahead of the judging threads (the rest stays in Kafka for other workers)"},
+     "messages taken ahead of the judging threads (the rest waits in the fetch queue)"},
     {"max-code-bytes", 0, "SOLVEIT_MAX_CODE_BYTES", OPT_LONG, OFF(max_code_bytes), 1, 64L * 1024 * 1024, "BYTES",
      "larger source code is reported as failed"},
     {"max-tries", 0, "SOLVEIT_MAX_TRIES", OPT_INT, OFF(max_tries), 1, 100, "N",
