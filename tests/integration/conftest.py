@@ -9,6 +9,18 @@ MPMS = [m for m in os.environ.get("SOLVEIT_MPMS", "event,worker,prefork").split(
 
 
 @pytest.fixture(scope="session")
+def built_programs():
+    """The module and the daemons under test. A missing one fails the tests that need it: the test
+    command builds everything first, so absence means a broken build, never a reason to skip."""
+    from harness import REPO
+    programs = [REPO / "mod_solveit" / ".libs" / "mod_solveit.so", REPO / "judge-worker" / "judge-worker",
+                REPO / "result-sink" / "result-sink", REPO / "judge-worker" / "sandbox" / "solveit-sandbox"]
+    missing = [str(p) for p in programs if not p.exists()]
+    if missing:
+        pytest.fail("not built (run make): %s" % ", ".join(missing))
+
+
+@pytest.fixture(scope="session")
 def services():
     stack = Stack().start()
     yield stack

@@ -28,7 +28,7 @@ PEER = REPO / "tests" / "peers" / "judge0_peer.py"
 PEER_TOKEN = "peer-token-%s" % uuid.uuid4().hex[:8]
 WAIT = 120  # seconds any one judgement may take on a busy 2-core machine before a test gives up
 
-pytestmark = pytest.mark.skipif(not WORKER.exists(), reason="judge-worker is not built")
+pytestmark = pytest.mark.usefixtures("built_programs")
 
 # ---- programs: one per verdict and language ----
 

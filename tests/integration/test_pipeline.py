@@ -9,15 +9,12 @@ import uuid
 
 import pytest
 
-from harness import REPO
 from services import Process
 from test_judge_worker import C, CPP, JAVA, PY, WORKER
 from test_module_helpers import Client, new_user
 from test_result_sink import SINK, read_topic
 
-pytestmark = pytest.mark.skipif(not (SINK.exists() and WORKER.exists()
-                                     and (REPO / "mod_solveit" / ".libs" / "mod_solveit.so").exists()),
-                                reason="the module, judge-worker and result-sink must be built")
+pytestmark = pytest.mark.usefixtures("built_programs")
 
 # test_judge_worker's C++ "WA" prints a - b, which is right for "0 0": here every test must fail.
 LANGUAGES = {50: C, 54: dict(CPP, WA='#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;'

@@ -23,7 +23,7 @@ from services import Process
 
 # SOLVEIT_RESULT_SINK runs the tests against another build (e.g. one with -fsanitize=address).
 SINK = Path(os.environ.get("SOLVEIT_RESULT_SINK", REPO / "result-sink" / "result-sink"))
-pytestmark = pytest.mark.skipif(not SINK.exists(), reason="result-sink is not built")
+pytestmark = pytest.mark.usefixtures("built_programs")
 
 
 def now_iso():

@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from test_result_sink import SINK, decided, final, insert_submission, read_topic, row, send, wait_for
+from test_result_sink import decided, final, insert_submission, read_topic, row, send, wait_for
 from test_result_sink import sinks  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.skipif(not SINK.exists(), reason="result-sink is not built")
+pytestmark = pytest.mark.usefixtures("built_programs")
 
 LOCK_KEY = 6005078787434565714
 FAST = ["--sweep-interval", "0.3", "--resend-after", "5", "--stuck-after", "1", "--max-attempts", "3"]

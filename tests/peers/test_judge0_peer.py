@@ -26,8 +26,15 @@ from judge0_languages import ACTIVE_ORDER, ALL_FIELDS, CONFIG_INFO  # noqa: E402
 
 PEER = os.path.join(HERE, "judge0_peer.py")
 SANDBOX = os.environ.get("SOLVEIT_SANDBOX_BIN", judge0_peer.DEFAULT_SANDBOX)
-needs_sandbox = pytest.mark.skipif(not os.access(SANDBOX, os.X_OK),
-                                   reason="the sandbox CLI %s is not built yet" % SANDBOX)
+needs_sandbox = pytest.mark.usefixtures("sandbox_cli")
+
+
+@pytest.fixture(scope="session")
+def sandbox_cli():
+    """The peer runs C and Python through the sandbox CLI; the test command builds it first, so a
+    missing one is a broken build and fails these tests."""
+    if not os.access(SANDBOX, os.X_OK):
+        pytest.fail("the sandbox CLI %s is not built (run make)" % SANDBOX)
 DEFAULT_ORDER = ["stdout", "time", "memory", "stderr", "token", "compile_output", "message", "status"]
 DECIMAL = re.compile(r"^\d+\.\d+$")
 WAIT_LIMIT = 60  # seconds a submission may take to finish before a test gives up
