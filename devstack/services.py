@@ -293,20 +293,22 @@ class KafkaMock(Process):
         if not self.alive():
             raise ServiceError("the Kafka broker exited:\n" + log_tail(self.log))
         self.bootstrap = self.bootstrap_file.read_text().strip()
-        port = int(self.bootstrap.split(",")[0].rsplit(":", 1)[1])
-        wait_until(lambda: port_open(port), 10, "the Kafka broker's port", self.log)
+        wait_until(lambda: port_open(self.port), 10, "the Kafka broker's port", self.log)
         return self
+
+    @property
+    def port(self):
+        """The first broker's port."""
+        return int(self.bootstrap.split(",")[0].rsplit(":", 1)[1])
 
     def down(self):
         """Every broker disconnects its clients and refuses new connections."""
         os.kill(self.pid, signal.SIGUSR1)
-        port = int(self.bootstrap.split(",")[0].rsplit(":", 1)[1])
-        wait_until(lambda: not port_open(port), 10, "the Kafka broker going down", self.log)
+        wait_until(lambda: not port_open(self.port), 10, "the Kafka broker going down", self.log)
 
     def up(self):
         os.kill(self.pid, signal.SIGUSR2)
-        port = int(self.bootstrap.split(",")[0].rsplit(":", 1)[1])
-        wait_until(lambda: port_open(port), 10, "the Kafka broker coming up", self.log)
+        wait_until(lambda: port_open(self.port), 10, "the Kafka broker coming up", self.log)
 
 
 def render(template, values):

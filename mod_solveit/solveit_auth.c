@@ -167,6 +167,13 @@ static void login_attempt_release(sv_ctx *ctx, apr_int64_t id)
 	sv_db_query(&ctx->db, SV_SQL_LOGIN_ATTEMPT_RELEASE, NULL, apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, id));
 }
 
+/* A browser form (not asking for JSON) goes on to the pages after a login, logout, registration
+ * or password change. */
+static int redirect_to_pages(sv_ctx *ctx)
+{
+	return sv_redirect(ctx->r, apr_pstrcat(ctx->r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+}
+
 int sv_auth_login(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
@@ -224,7 +231,7 @@ int sv_auth_login(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	sv_db_query(&ctx->db, SV_SQL_USER_LOGGED_IN, NULL, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id));
 	if (sv_form_redirect(r, &in))
-		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+		return redirect_to_pages(ctx);
 	return sv_send_json(r, HTTP_OK, sv_auth_me_body(ctx->cfg, sess));
 }
 
@@ -245,7 +252,7 @@ int sv_auth_logout(sv_ctx *ctx)
 		return sv_send_error(r, rc, "%s", err);
 	sv_session_destroy(r, &ctx->db, sess);
 	if (sv_form_redirect(r, &in))
-		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+		return redirect_to_pages(ctx);
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "status", "logged out");
 	return sv_send_json(r, HTTP_OK, body);
@@ -314,7 +321,7 @@ int sv_auth_register(sv_ctx *ctx)
 	if (!sess)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	if (sv_form_redirect(r, &in))
-		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+		return redirect_to_pages(ctx);
 	return sv_send_json(r, HTTP_CREATED, sv_auth_me_body(ctx->cfg, sess));
 }
 
@@ -362,7 +369,7 @@ int sv_auth_password(sv_ctx *ctx)
 		    sess->token_hash);
 	sv_session_forget_all();
 	if (sv_form_redirect(r, &in))
-		return sv_redirect(r, apr_pstrcat(r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+		return redirect_to_pages(ctx);
 	body = cJSON_CreateObject();
 	cJSON_AddStringToObject(body, "status", "password changed");
 	return sv_send_json(r, HTTP_OK, body);
