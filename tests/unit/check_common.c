@@ -4,6 +4,7 @@
 
 #include "sv_kafka.h"
 #include "sv_message.h"
+#include "sv_parse.h"
 #include "sv_time.h"
 #include "sv_verdict.h"
 
@@ -197,6 +198,62 @@ START_TEST(iso8601)
 }
 END_TEST
 
+START_TEST(parse_numbers_take_the_whole_text)
+{
+	long long n = 7;
+	double d = 7;
+
+	ck_assert_int_eq(sv_parse_ll("42", 0, 100, &n), 0);
+	ck_assert_int_eq(n, 42);
+	ck_assert_int_eq(sv_parse_ll("-5", -10, 10, &n), 0);
+	ck_assert_int_eq(n, -5);
+	n = 7;
+	ck_assert_int_eq(sv_parse_ll("", 0, 100, &n), -1);
+	ck_assert_int_eq(sv_parse_ll(NULL, 0, 100, &n), -1);
+	ck_assert_int_eq(sv_parse_ll(" 4", 0, 100, &n), -1);
+	ck_assert_int_eq(sv_parse_ll("+4", 0, 100, &n), -1);
+	ck_assert_int_eq(sv_parse_ll("4x", 0, 100, &n), -1);
+	ck_assert_int_eq(sv_parse_ll("101", 0, 100, &n), -1);
+	ck_assert_int_eq(sv_parse_ll("-", -10, 10, &n), -1);
+	ck_assert_int_eq(sv_parse_ll("99999999999999999999", 0, 100, &n), -1);
+	ck_assert_int_eq(n, 7);
+
+	ck_assert_int_eq(sv_parse_double("2.5", 0, 10, &d), 0);
+	ck_assert_double_eq(d, 2.5);
+	ck_assert_int_eq(sv_parse_double(".5", 0, 10, &d), 0);
+	ck_assert_double_eq(d, 0.5);
+	d = 7;
+	ck_assert_int_eq(sv_parse_double("inf", 0, 1e300, &d), -1);
+	ck_assert_int_eq(sv_parse_double("nan", 0, 10, &d), -1);
+	ck_assert_int_eq(sv_parse_double("0x10", 0, 100, &d), -1);
+	ck_assert_int_eq(sv_parse_double("1e999", 0, 1e300, &d), -1);
+	ck_assert_int_eq(sv_parse_double("2.5s", 0, 10, &d), -1);
+	ck_assert_int_eq(sv_parse_double("11", 0, 10, &d), -1);
+	ck_assert_double_eq(d, 7);
+}
+END_TEST
+
+START_TEST(json_numbers_are_checked)
+{
+	cJSON *root = cJSON_Parse("[3, 2.5, 9007199254740993, \"3\", -4]");
+	long long n = 0;
+	double d = 0;
+
+	ck_assert_int_eq(sv_json_ll(cJSON_GetArrayItem(root, 0), 1, 10, &n), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(sv_json_ll(cJSON_GetArrayItem(root, 1), 0, 10, &n), -1);
+	ck_assert_int_eq(sv_json_ll(cJSON_GetArrayItem(root, 2), 0, SV_JSON_INT_MAX, &n), -1);
+	ck_assert_int_eq(sv_json_ll(cJSON_GetArrayItem(root, 3), 0, 10, &n), -1);
+	ck_assert_int_eq(sv_json_ll(cJSON_GetArrayItem(root, 4), 0, 10, &n), -1);
+	ck_assert_int_eq(sv_json_ll(NULL, 0, 10, &n), -1);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(sv_json_double(cJSON_GetArrayItem(root, 1), 0, 10, &d), 0);
+	ck_assert_double_eq(d, 2.5);
+	ck_assert_int_eq(sv_json_double(cJSON_GetArrayItem(root, 4), 0, 10, &d), -1);
+	cJSON_Delete(root);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -213,6 +270,8 @@ int main(void)
 	tcase_add_test(tc, submission_message_task_revision);
 	tcase_add_test(tc, kafka_options);
 	tcase_add_test(tc, iso8601);
+	tcase_add_test(tc, parse_numbers_take_the_whole_text);
+	tcase_add_test(tc, json_numbers_are_checked);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,27 @@
+#ifndef SV_PARSE_H
+#define SV_PARSE_H
+
+#include <cjson/cJSON.h>
+
+/* The one place that reads numbers from text (directives, flags, environment variables, database
+ * columns) and from JSON (messages, cache values, request bodies). Every reader takes the whole
+ * input: "12x", "", " 12" and out-of-range values are refused, never silently truncated. */
+
+/* A whole decimal number in [min, max] (an optional leading '-'). Returns 0, or -1 when text is
+ * NULL, empty, not a whole number or out of range; *out is left alone then. */
+int sv_parse_ll(const char *text, long long min, long long max, long long *out);
+
+/* A finite decimal number in [min, max] (strtod syntax, no hex, no inf/nan). Returns 0 or -1. */
+int sv_parse_double(const char *text, double min, double max, double *out);
+
+/* The largest whole number a JSON number (an IEEE double) holds exactly: 2^53 - 1. */
+#define SV_JSON_INT_MAX 9007199254740991LL
+
+/* A JSON number that is a whole number in [min, max] (both within +-SV_JSON_INT_MAX). Returns 0, or
+ * -1 when item is NULL, not a number, has a fraction or is out of range. */
+int sv_json_ll(const cJSON *item, long long min, long long max, long long *out);
+
+/* A finite JSON number in [min, max]. Returns 0 or -1. */
+int sv_json_double(const cJSON *item, double min, double max, double *out);
+
+#endif
