@@ -248,12 +248,13 @@ def sandbox(state_dir, tmp_path):
 
 
 def parse_header(text):
-    """EXPECT, ARGS, STDOUT (regex, per line), STDERR (substring), STDIN, SIGNAL, EXIT, RUNS from the comment
-    at the top of a corpus program."""
+    """EXPECT, ARGS, STDOUT (regex, per line), STDERR (substring), STDIN, SIGNAL, SIGNAL_IF_NO_IA32 (see
+    kernel_probe.py), EXIT, RUNS from the comment at the top of a corpus program."""
     meta = {}
     for line in text.splitlines()[:12]:
-        m = re.match(r"^\s*(?:/\*|\*|//|#)?\s*([A-Z]+):\s?(.*?)\s*(?:\*/)?$", line)
-        if m and m.group(1) in {"EXPECT", "ARGS", "STDOUT", "STDERR", "STDIN", "SIGNAL", "EXIT", "RUNS"}:
+        m = re.match(r"^\s*(?:/\*|\*|//|#)?\s*([A-Z0-9_]+):\s?(.*?)\s*(?:\*/)?$", line)
+        if m and m.group(1) in {"EXPECT", "ARGS", "STDOUT", "STDERR", "STDIN", "SIGNAL",
+                                "SIGNAL_IF_NO_IA32", "EXIT", "RUNS"}:
             meta[m.group(1)] = m.group(2)
     return meta
 
