@@ -5,7 +5,7 @@
 #
 #   title: Log in                      the text before " — Solve-IT" in <title>; once
 #   preload: vendor/editor.js?v=...    a <link rel="modulepreload">; any number, in this order
-#   script: js/login.js?v=1            a <script type="module">; at least one, in this order
+#   script: js/login.js?v=N            a <script type="module">; at least one, in this order
 #   ---
 #   <div id="content">...</div>        the body: everything in <main> after the message box
 #
@@ -13,7 +13,9 @@
 # each on a line of their own. @VENDOR_VERSION@ anywhere is VENDOR_VERSION of js/common.js, so the
 # preload of the editor and the import in the code cannot disagree. Anything else between two @ that
 # looks like a placeholder, an unknown field, a missing title or script, or an empty body stops the
-# build with the file and line, and no page is changed.
+# build with the file and line, and so does an own asset (js/, css/, images/) whose ?v= differs from
+# the rest of the pages and of the imports in js/*.js; then no page is changed. When a file under
+# js/ or css/ changes, bump that N at once in src/layout.tmpl, src/pages/*.page and js/*.js.
 #
 # Pure shell and awk, so `make`, `make install` and devstack/setup.sh can run it on a machine
 # without Node. A page is only rewritten when its text changes (its mtime is half of its ETag), and
