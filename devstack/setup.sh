@@ -52,10 +52,12 @@ if [ -f "$ROOT/package.json" ]; then
 	fi
 fi
 
-# The pages' third-party packages are copied from node_modules into htdocs/vendor (not in git).
+# The pages' third-party packages are copied from node_modules into htdocs/vendor, and the served
+# pages are built from htdocs/src/ (neither is in git).
 if [ -x "$ROOT/htdocs/build-vendor.sh" ]; then
 	"$ROOT/htdocs/build-vendor.sh"
 fi
+"$ROOT/htdocs/build-pages.sh"
 
 cd "$ROOT"
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then

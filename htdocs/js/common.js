@@ -297,6 +297,18 @@ export async function startPage({ requireLogin = true } = {}) {
 	return me || {};
 }
 
+// Start of a page about one thing named by ?id=N (a task, a submission): startPage, then the id.
+// Resolves to the id, or null after the page has said why it cannot go on.
+export async function startPageOf(what) {
+	const id = positiveInt(param('id'));
+	if (!(await startPage())) return null;
+	if (!id) {
+		showLoadError(document.getElementById('content'), new ApiError(404, `This address names no ${what}.`), `the ${what}`);
+		return null;
+	}
+	return id;
+}
+
 // Repeats fn on a timer that backs off while nothing changes and while the server fails, and
 // pauses while the tab is hidden. fn resolves to 'changed', 'same' or 'stop'; it may throw.
 export function poller(fn, { min = 1000, max = 10000, onError } = {}) {

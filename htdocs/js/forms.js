@@ -1,5 +1,42 @@
-// Field-level error display shared by the login and registration forms.
-import { clear } from './common.js?v=1';
+// Shared by the login and registration forms: the start of the page and field-level errors.
+import { clear, loadMe, maybeSignedIn, renderHeader, showMessage } from './common.js?v=2';
+
+// Someone signed in already (also every user of an external-authentication site, who arrives
+// authenticated) has no use for the form and goes on to `target`. Resolves to false when the page is
+// left; `stayHint` follows the message when the server's answer cannot be read.
+export async function startAuthForm(target, stayHint = '') {
+	renderHeader(null);
+	if (!maybeSignedIn()) return true;
+	try {
+		if (await loadMe()) {
+			location.replace(target);
+			return false;
+		}
+	} catch (e) {
+		showMessage(`The server is not answering properly (${e.message}).${stayHint}`);
+	}
+	return true;
+}
+
+// The submit of a user name and password form. `validate` marks the fields the page finds wrong and
+// the first of them takes the focus; otherwise the button stays disabled while `send` runs, and
+// when it throws the button comes back and `failed` says why.
+export function onCredentialsSubmit(form, button, { validate, send, failed }) {
+	form.addEventListener('submit', async (event) => {
+		event.preventDefault();
+		clearErrors(form);
+		const credentials = { username: form.username.value.trim(), password: form.password.value };
+		validate(credentials);
+		if (focusFirstInvalid(form)) return;
+		button.disabled = true;
+		try {
+			await send(credentials);
+		} catch (e) {
+			button.disabled = false;
+			failed(e);
+		}
+	});
+}
 
 export function fieldError(form, name, text) {
 	const input = form.querySelector('#' + name);

@@ -2,9 +2,9 @@
 // verdict, score, time, memory, per-test results with the differences of sample tests, and the
 // compiler output of a compilation error.
 import {
-	api, startPage, el, clear, showLoadError, param, positiveInt, verdictBadge, verdictName, formatSeconds,
-	formatMemoryKb, timeElement, poller, ApiError, showMessage, clearMessages,
-} from './common.js?v=1';
+	api, startPageOf, el, clear, showLoadError, verdictBadge, verdictName, formatSeconds, formatMemoryKb,
+	timeElement, poller, showMessage, clearMessages,
+} from './common.js?v=2';
 
 const content = document.getElementById('content');
 
@@ -160,12 +160,8 @@ function render(sub) {
 }
 
 async function start() {
-	const id = positiveInt(param('id'));
-	if (!(await startPage())) return;
-	if (!id) {
-		showLoadError(content, new ApiError(404, 'This address names no submission.'), 'the submission');
-		return;
-	}
+	const id = await startPageOf('submission');
+	if (!id) return;
 	let etag = null;
 	let shown = false;
 	let lastStatus = null;

@@ -2,10 +2,10 @@
 // with a CodeMirror editor (a plain text area until it has loaded, or if it cannot) or a file.
 // The typed code is kept in localStorage per task, so no error, reload or expired session loses it.
 import {
-	api, startPage, el, clear, showLoadError, param, positiveInt, formatTimeLimit, formatMemoryKb, listOf,
-	verdictBadge, ApiError, VENDOR_VERSION, BASE, herePath,
-} from './common.js?v=1';
-import { sanitizeHtml } from './sanitize.js?v=1';
+	api, startPageOf, el, clear, showLoadError, formatTimeLimit, formatMemoryKb, listOf, verdictBadge,
+	VENDOR_VERSION, BASE, herePath,
+} from './common.js?v=2';
+import { sanitizeHtml } from './sanitize.js?v=2';
 
 const content = document.getElementById('content');
 const LANGUAGE_KEY = 'solveit.language';
@@ -278,12 +278,8 @@ async function setupForm(task, languages) {
 }
 
 async function start() {
-	const id = positiveInt(param('id'));
-	if (!(await startPage())) return;
-	if (!id) {
-		showLoadError(content, new ApiError(404, 'This address names no task.'), 'the task');
-		return;
-	}
+	const id = await startPageOf('task');
+	if (!id) return;
 	let task;
 	let languages = [];
 	try {
