@@ -38,12 +38,13 @@ typedef struct {
 
 /* The members by kind, once: create and merge are generated from these lists, so no member can
  * be left out of either (openidc cfg/dir.c). */
-#define SV_CONFIG_POINTERS(X)                                                                                          \
+// clang-format off
+#define SV_CONFIG_POINTERS(X) \
 	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis)
-#define SV_CONFIG_NUMBERS(X)                                                                                           \
-	X(kafka_wait_ms)                                                                                               \
-	X(max_source) X(submission_rate) X(login_attempts) X(auth_mode) X(registration) X(session_idle)                \
-	    X(session_lifetime)
+#define SV_CONFIG_NUMBERS(X) \
+	X(kafka_wait_ms) X(max_source) X(submission_rate) X(login_attempts) \
+	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
+// clang-format on
 
 /* Server config. Members start unset (NULL / SV_UNSET); merge takes this level if set, else the
  * parent; defaults live in the getters below. */
