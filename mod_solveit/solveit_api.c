@@ -221,23 +221,44 @@ static const char *enum_arg(request_rec *r, const char *name, const char *const 
 	return v;
 }
 
-/* The columns that SV_SQL_SUBMISSIONS_LIST and SV_SQL_SUBMISSION_GET both start with (solveit_db.c):
- * id, task_id, language_id, status, verdict, score, submitted_at, passed_tests, total_tests. */
+/* The plain columns of SV_SQL_SUBMISSIONS_LIST and SV_SQL_SUBMISSION_GET in SELECT order
+ * (solveit_db.c): a summary that both start with, then what the full view adds. Each becomes a
+ * member of the same name, a number ('n') or a string ('s'), null for SQL NULL. */
+static const struct {
+	const char *name;
+	char kind;
+} submission_columns[] = {
+    {"id", 'n'},
+    {"task_id", 'n'},
+    {"language_id", 'n'},
+    {"status", 's'},
+    {"verdict", 's'},
+    {"score", 'n'},
+    {"submitted_at", 's'},
+    {"passed_tests", 'n'},
+    {"total_tests", 'n'},
+    /* the full view */
+    {"attempt", 'n'},
+    {"kafka_sent_at", 's'},
+    {"processing_started_at", 's'},
+    {"processing_completed_at", 's'},
+    {"execution_time", 'n'},
+    {"memory_used", 'n'},
+    {"tests_done", 'n'},
+    {"compiler_output", 's'},
+    {"error_message", 's'},
+    {"code", 's'},
+};
 #define SUMMARY_COLUMNS 9
+#define PLAIN_COLUMNS   ((int)(sizeof(submission_columns) / sizeof(submission_columns[0])))
 
-static cJSON *submission_summary(sv_db *db, apr_dbd_row_t *row)
+static cJSON *submission_object(sv_db *db, apr_dbd_row_t *row, int columns)
 {
 	cJSON *s = cJSON_CreateObject();
 
-	cJSON_AddNumberToObject(s, "id", (double)sv_db_get_ll(db, row, 0));
-	cJSON_AddNumberToObject(s, "task_id", (double)sv_db_get_ll(db, row, 1));
-	cJSON_AddNumberToObject(s, "language_id", (double)sv_db_get_ll(db, row, 2));
-	add_nullable_string(s, "status", sv_db_get(db, row, 3));
-	add_nullable_string(s, "verdict", sv_db_get(db, row, 4));
-	add_nullable_number(s, "score", sv_db_get(db, row, 5));
-	add_nullable_string(s, "submitted_at", sv_db_get(db, row, 6));
-	add_nullable_number(s, "passed_tests", sv_db_get(db, row, 7));
-	add_nullable_number(s, "total_tests", sv_db_get(db, row, 8));
+	for (int i = 0; i < columns; i++)
+		(submission_columns[i].kind == 'n' ? add_nullable_number : add_nullable_string)(
+		    s, submission_columns[i].name, sv_db_get(db, row, i));
 	return s;
 }
 
@@ -283,7 +304,7 @@ int sv_api_submissions(sv_ctx *ctx)
 
 		if (++n > PAGE_SIZE)
 			continue; /* drain: never leave rows behind on a pooled connection */
-		s = submission_summary(db, row);
+		s = submission_object(db, row, SUMMARY_COLUMNS);
 		cJSON_AddStringToObject(s, "task_slug", sv_db_get(db, row, SUMMARY_COLUMNS));
 		cJSON_AddItemToArray(list, s);
 	}
@@ -324,34 +345,24 @@ cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
 		return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	row = sv_db_row(db, res, 1);
 	/* Someone else's submission is indistinguishable from a missing one. */
-	if (!row || (sv_db_get_ll(db, row, 9) != sess->user_id && !sess->staff))
+	if (!row || (sv_db_get_ll(db, row, PLAIN_COLUMNS) != sess->user_id && !sess->staff))
 		return sv_ctx_failed(ctx, HTTP_NOT_FOUND, "submission not found");
-	s = submission_summary(db, row);
+	s = submission_object(db, row, PLAIN_COLUMNS);
 	cJSON_AddNumberToObject(s, "submission_id", (double)id);
 	user = cJSON_AddObjectToObject(s, "user");
-	cJSON_AddNumberToObject(user, "id", (double)sv_db_get_ll(db, row, 9));
-	cJSON_AddStringToObject(user, "username", sv_db_get(db, row, 21));
+	cJSON_AddNumberToObject(user, "id", (double)sv_db_get_ll(db, row, PLAIN_COLUMNS));
+	cJSON_AddStringToObject(user, "username", sv_db_get(db, row, PLAIN_COLUMNS + 1));
 	task = cJSON_AddObjectToObject(s, "task");
 	cJSON_AddNumberToObject(task, "id", (double)sv_db_get_ll(db, row, 1));
-	cJSON_AddStringToObject(task, "slug", sv_db_get(db, row, 22));
-	cJSON_AddStringToObject(task, "title", sv_db_get(db, row, 23));
+	cJSON_AddStringToObject(task, "slug", sv_db_get(db, row, PLAIN_COLUMNS + 2));
+	cJSON_AddStringToObject(task, "title", sv_db_get(db, row, PLAIN_COLUMNS + 3));
 	add_nullable_string(s, "language", sv_language_name((int)sv_db_get_ll(db, row, 2)));
-	cJSON_AddNumberToObject(s, "attempt", (double)sv_db_get_ll(db, row, 10));
-	add_nullable_string(s, "kafka_sent_at", sv_db_get(db, row, 11));
-	add_nullable_string(s, "processing_started_at", sv_db_get(db, row, 12));
-	add_nullable_string(s, "processing_completed_at", sv_db_get(db, row, 13));
-	add_nullable_number(s, "execution_time", sv_db_get(db, row, 14));
-	add_nullable_number(s, "memory_used", sv_db_get(db, row, 15));
-	add_nullable_number(s, "tests_done", sv_db_get(db, row, 16));
-	results = cJSON_Parse(sv_db_get(db, row, 17) ? sv_db_get(db, row, 17) : "[]");
+	results = cJSON_Parse(sv_db_get(db, row, PLAIN_COLUMNS + 4) ? sv_db_get(db, row, PLAIN_COLUMNS + 4) : "[]");
 	if (!results)
 		results = cJSON_CreateArray();
 	if (!sess->staff)
 		hide_hidden_tests(results);
 	cJSON_AddItemToObject(s, "test_results", results);
-	add_nullable_string(s, "compiler_output", sv_db_get(db, row, 18));
-	add_nullable_string(s, "error_message", sv_db_get(db, row, 19));
-	add_nullable_string(s, "code", sv_db_get(db, row, 20));
 	return s;
 }
 

@@ -1,6 +1,5 @@
 #include "solveit_db.h"
 
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +7,6 @@
 #include "apr_optional.h"
 #include "apr_strings.h"
 #include "http_log.h"
-
-#include "sv_parse.h"
 
 APLOG_USE_MODULE(solveit);
 
@@ -24,8 +21,8 @@ APLOG_USE_MODULE(solveit);
 	" WHERE s.user_id = %lld AND s.task_id = t.id AND s.status = 'completed'"                                      \
 	" ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true " where " ORDER BY t.position, t.id"
 
-/* The columns a submission's summary and its full view start with (solveit_api.c reads them by
- * position). */
+/* The columns a submission's summary and its full view start with; solveit_api.c reads them and
+ * the full view's by position (submission_columns[]). */
 #define SUBMISSION_SUMMARY                                                                                             \
 	"s.id, s.task_id, s.language_id, s.status, s.verdict, s.score, " ISO(                                          \
 	    "s.submitted_at") ","                                                                                      \
@@ -157,10 +154,9 @@ static const struct {
 	" AND (%s::text IS NULL OR s.verdict = %s::text) AND (%s::text IS NULL OR s.status = %s::text)"
 	" ORDER BY s.id DESC LIMIT %d OFFSET %d"},
     [SV_SQL_SUBMISSION_GET] = {"solveit_submission_get",
-	"SELECT " SUBMISSION_SUMMARY ", s.user_id, s.attempt,"
-	" " ISO("s.kafka_sent_at") ", " ISO("s.processing_started_at") ", " ISO("s.processing_completed_at") ","
-	" s.execution_time, s.memory_used, s.tests_done, s.test_results::text, s.compiler_output, s.error_message,"
-	" s.code, u.username, t.slug, t.title"
+	"SELECT " SUBMISSION_SUMMARY ", s.attempt, " ISO("s.kafka_sent_at") ", " ISO("s.processing_started_at") ","
+	" " ISO("s.processing_completed_at") ", s.execution_time, s.memory_used, s.tests_done, s.compiler_output,"
+	" s.error_message, s.code, s.user_id, u.username, t.slug, t.title, s.test_results::text"
 	" FROM submissions s JOIN users u ON u.id = s.user_id JOIN tasks t ON t.id = s.task_id"
 	" WHERE s.id = %lld"},
     [SV_SQL_LEADERBOARD] = {"solveit_leaderboard", LEADERBOARD_SQL},
@@ -351,18 +347,4 @@ const char *sv_db_get(sv_db *db, apr_dbd_row_t *row, int col)
 	if (apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &value) != APR_SUCCESS)
 		return NULL;
 	return value;
-}
-
-apr_int64_t sv_db_get_ll(sv_db *db, apr_dbd_row_t *row, int col)
-{
-	long long v = 0;
-
-	return sv_parse_ll(sv_db_get(db, row, col), LLONG_MIN, LLONG_MAX, &v) == 0 ? v : 0;
-}
-
-int sv_db_get_bool(sv_db *db, apr_dbd_row_t *row, int col)
-{
-	const char *v = sv_db_get(db, row, col);
-
-	return v && (v[0] == 't' || v[0] == '1');
 }

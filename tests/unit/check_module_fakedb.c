@@ -2,11 +2,9 @@
  * reach the handlers' logic without PostgreSQL; the SQL itself is covered by the integration
  * tests. Linked instead of libsolveit_db.la. */
 
-#include <limits.h>
 #include <string.h>
 
 #include "httpd_stub.h"
-#include "sv_parse.h"
 
 struct apr_dbd_results_t {
 	int ncols, nrows;
@@ -109,18 +107,4 @@ const char *sv_db_get(sv_db *db, apr_dbd_row_t *row, int col)
 	if (col < 0 || col >= row->res->ncols)
 		return NULL;
 	return row->res->cells[row->n * row->res->ncols + col];
-}
-
-apr_int64_t sv_db_get_ll(sv_db *db, apr_dbd_row_t *row, int col)
-{
-	long long v = 0;
-
-	return sv_parse_ll(sv_db_get(db, row, col), LLONG_MIN, LLONG_MAX, &v) == 0 ? v : 0;
-}
-
-int sv_db_get_bool(sv_db *db, apr_dbd_row_t *row, int col)
-{
-	const char *v = sv_db_get(db, row, col);
-
-	return v && (v[0] == 't' || v[0] == '1');
 }

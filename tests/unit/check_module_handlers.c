@@ -675,11 +675,12 @@ END_TEST
 
 static const char *const submission_row[] = {
     "9", "5", "71", "completed", "WA", "50", "2026-01-02T03:04:05Z", "1", "2",
-    /* user_id, attempt, sent, started, completed, time, memory, tests_done */
-    "7", "1", NULL, NULL, NULL, "0.25", "2048", "2",
+    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
+    "1", NULL, NULL, NULL, "0.25", "2048", "2", "", NULL, "print(3)",
+    /* user_id, username, slug, title, test_results */
+    "7", "student", "aplusb", "A+B",
     "[{\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"input\":\"1 2\"},"
-    "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"input\":\"3 4\",\"expected_output\":\"7\"}]",
-    "", NULL, "print(3)", "student", "aplusb", "A+B"};
+    "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"input\":\"3 4\",\"expected_output\":\"7\"}]"};
 
 START_TEST(submission_view_hides_hidden_tests)
 {
@@ -699,6 +700,9 @@ START_TEST(submission_view_hides_hidden_tests)
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "kafka_sent_at")));
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "error_message")));
 	ck_assert(number_of(s, "execution_time") == 0.25);
+	ck_assert_int_eq((int)number_of(s, "attempt"), 1);
+	ck_assert_str_eq(string_of(s, "code"), "print(3)");
+	ck_assert_str_eq(string_of(s, "compiler_output"), "");
 	tests = cJSON_GetObjectItemCaseSensitive(s, "test_results");
 	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 0), "input"), "1 2");
 	hidden = cJSON_GetArrayItem(tests, 1);
@@ -722,10 +726,10 @@ END_TEST
 
 START_TEST(someone_elses_submission_is_missing)
 {
-	static const char *const others[] = {"9",       "5",      "71", "pending", NULL, NULL, "2026-01-02T03:04:05Z",
-					     NULL,      NULL,     "99", "1",       NULL, NULL, NULL,
-					     NULL,      NULL,     NULL, NULL,      NULL, NULL, "x",
-					     "someone", "aplusb", "A+B"};
+	static const char *const others[] = {"9",      "5",   "71", "pending", NULL, NULL, "2026-01-02T03:04:05Z",
+					     NULL,     NULL,  "1",  NULL,      NULL, NULL, NULL,
+					     NULL,     NULL,  NULL, NULL,      "x",  "99", "someone",
+					     "aplusb", "A+B", "[]"};
 	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
 
 	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, others);
