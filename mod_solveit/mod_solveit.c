@@ -15,6 +15,7 @@
 #include "solveit_config.h"
 #include "solveit_db.h"
 #include "solveit_kafka.h"
+#include "solveit_redis.h"
 #include "solveit_router.h"
 #include "solveit_session.h"
 #include "sv_log.h"
@@ -62,8 +63,14 @@ static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 	/* librdkafka's threads do not survive fork(): every child makes its own producer here, after
 	 * the MPM dropped privileges and blocked signals for the threads we start. A failure is
 	 * logged and the child serves on; submissions then wait for the sweeper. */
+	int threads = 1;
+
 	solveit_kafka_child_init(pchild, s);
 	sv_session_cache_child_init(pchild, s);
+	/* At most one Redis connection per thread serving requests. */
+	if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1)
+		threads = 1;
+	solveit_redis_child_init(pchild, s, threads);
 }
 
 #if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)

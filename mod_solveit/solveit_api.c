@@ -1,5 +1,6 @@
 #include "solveit_api.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 
 #include "solveit_kafka.h"
 #include "solveit_text.h"
+#include "sv_parse.h"
 #include "sv_version.h"
 
 APLOG_USE_MODULE(solveit);
@@ -61,8 +63,10 @@ int sv_api_languages(sv_ctx *ctx)
 
 static void add_nullable_number(cJSON *obj, const char *name, const char *value)
 {
-	if (value)
-		cJSON_AddNumberToObject(obj, name, strtod(value, NULL));
+	double v;
+
+	if (sv_parse_double(value, -DBL_MAX, DBL_MAX, &v) == 0)
+		cJSON_AddNumberToObject(obj, name, v);
 	else
 		cJSON_AddNullToObject(obj, name);
 }
@@ -85,12 +89,6 @@ static void add_integer_column(cJSON *obj, const char *name, const char *text)
 		cJSON_AddNullToObject(obj, name);
 }
 
-static void not_found(sv_ctx *ctx, const char *what)
-{
-	ctx->fail_status = HTTP_NOT_FOUND;
-	ctx->fail_message = what;
-}
-
 cJSON *sv_api_tasks_body(sv_ctx *ctx)
 {
 	sv_session *sess = sv_ctx_user_db(ctx);
@@ -102,11 +100,8 @@ cJSON *sv_api_tasks_body(sv_ctx *ctx)
 	if (!sess)
 		return NULL;
 	if (sv_db_select(db, sess->staff ? SV_SQL_TASKS_LIST_ALL : SV_SQL_TASKS_LIST, &res,
-			 apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id)) < 0) {
-		ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
-		ctx->fail_message = "database unavailable";
-		return NULL;
-	}
+			 apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id)) < 0)
+		return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "tasks");
 	for (int i = 1; (row = sv_db_row(db, res, i)) != NULL; i++) {
@@ -162,10 +157,8 @@ cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 		goto db_fail;
 	row = sv_db_row(db, res, 1);
 	/* A closed task is invisible to students. */
-	if (!row || (!sv_db_get_bool(db, row, 6) && !sess->staff)) {
-		not_found(ctx, "task not found");
-		return NULL;
-	}
+	if (!row || (!sv_db_get_bool(db, row, 6) && !sess->staff))
+		return sv_ctx_failed(ctx, HTTP_NOT_FOUND, "task not found");
 	t = cJSON_CreateObject();
 	cJSON_AddNumberToObject(t, "id", (double)id);
 	cJSON_AddStringToObject(t, "slug", sv_db_get(db, row, 1));
@@ -191,14 +184,12 @@ cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 	cJSON_AddItemToObject(t, "languages", sv_api_languages_array(ctx));
 	return t;
 db_fail:
-	ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
-	ctx->fail_message = "database unavailable";
-	return NULL;
+	return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 }
 
-int sv_api_task(sv_ctx *ctx, apr_int64_t id)
+int sv_api_task(sv_ctx *ctx)
 {
-	cJSON *body = sv_api_task_body(ctx, id);
+	cJSON *body = sv_api_task_body(ctx, ctx->id);
 
 	return body ? sv_send_json(ctx->r, HTTP_OK, body) : sv_ctx_fail(ctx);
 }
@@ -228,6 +219,47 @@ static const char *enum_arg(request_rec *r, const char *name, const char *const 
 		return NULL;
 	*invalid = !sv_word_in(v, allowed);
 	return v;
+}
+
+/* The plain columns of SV_SQL_SUBMISSIONS_LIST and SV_SQL_SUBMISSION_GET in SELECT order
+ * (solveit_db.c): a summary that both start with, then what the full view adds. Each becomes a
+ * member of the same name, a number ('n') or a string ('s'), null for SQL NULL. */
+static const struct {
+	const char *name;
+	char kind;
+} submission_columns[] = {
+    {"id", 'n'},
+    {"task_id", 'n'},
+    {"language_id", 'n'},
+    {"status", 's'},
+    {"verdict", 's'},
+    {"score", 'n'},
+    {"submitted_at", 's'},
+    {"passed_tests", 'n'},
+    {"total_tests", 'n'},
+    /* the full view */
+    {"attempt", 'n'},
+    {"kafka_sent_at", 's'},
+    {"processing_started_at", 's'},
+    {"processing_completed_at", 's'},
+    {"execution_time", 'n'},
+    {"memory_used", 'n'},
+    {"tests_done", 'n'},
+    {"compiler_output", 's'},
+    {"error_message", 's'},
+    {"code", 's'},
+};
+#define SUMMARY_COLUMNS 9
+#define PLAIN_COLUMNS   ((int)(sizeof(submission_columns) / sizeof(submission_columns[0])))
+
+static cJSON *submission_object(sv_db *db, apr_dbd_row_t *row, int columns)
+{
+	cJSON *s = cJSON_CreateObject();
+
+	for (int i = 0; i < columns; i++)
+		(submission_columns[i].kind == 'n' ? add_nullable_number : add_nullable_string)(
+		    s, submission_columns[i].name, sv_db_get(db, row, i));
+	return s;
 }
 
 int sv_api_submissions(sv_ctx *ctx)
@@ -272,17 +304,8 @@ int sv_api_submissions(sv_ctx *ctx)
 
 		if (++n > PAGE_SIZE)
 			continue; /* drain: never leave rows behind on a pooled connection */
-		s = cJSON_CreateObject();
-		cJSON_AddNumberToObject(s, "id", (double)sv_db_get_ll(db, row, 0));
-		cJSON_AddNumberToObject(s, "task_id", (double)sv_db_get_ll(db, row, 1));
-		cJSON_AddStringToObject(s, "task_slug", sv_db_get(db, row, 2));
-		cJSON_AddNumberToObject(s, "language_id", (double)sv_db_get_ll(db, row, 3));
-		cJSON_AddStringToObject(s, "status", sv_db_get(db, row, 4));
-		add_nullable_string(s, "verdict", sv_db_get(db, row, 5));
-		add_nullable_number(s, "score", sv_db_get(db, row, 6));
-		cJSON_AddStringToObject(s, "submitted_at", sv_db_get(db, row, 7));
-		add_nullable_number(s, "passed_tests", sv_db_get(db, row, 8));
-		add_nullable_number(s, "total_tests", sv_db_get(db, row, 9));
+		s = submission_object(db, row, SUMMARY_COLUMNS);
+		cJSON_AddStringToObject(s, "task_slug", sv_db_get(db, row, SUMMARY_COLUMNS));
 		cJSON_AddItemToArray(list, s);
 	}
 	cJSON_AddNumberToObject(body, "page", (double)page);
@@ -315,67 +338,39 @@ cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 	cJSON *s, *results, *user, *task;
-	const char *lang_name;
-	int lang;
 
 	if (!sess)
 		return NULL;
-	if (sv_db_select(db, SV_SQL_SUBMISSION_GET, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id)) < 0) {
-		ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
-		ctx->fail_message = "database unavailable";
-		return NULL;
-	}
+	if (sv_db_select(db, SV_SQL_SUBMISSION_GET, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id)) < 0)
+		return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	row = sv_db_row(db, res, 1);
 	/* Someone else's submission is indistinguishable from a missing one. */
-	if (!row || (sv_db_get_ll(db, row, 1) != sess->user_id && !sess->staff)) {
-		not_found(ctx, "submission not found");
-		return NULL;
-	}
-	s = cJSON_CreateObject();
-	cJSON_AddNumberToObject(s, "id", (double)id);
+	if (!row || (sv_db_get_ll(db, row, PLAIN_COLUMNS) != sess->user_id && !sess->staff))
+		return sv_ctx_failed(ctx, HTTP_NOT_FOUND, "submission not found");
+	s = submission_object(db, row, PLAIN_COLUMNS);
 	cJSON_AddNumberToObject(s, "submission_id", (double)id);
 	user = cJSON_AddObjectToObject(s, "user");
-	cJSON_AddNumberToObject(user, "id", (double)sv_db_get_ll(db, row, 1));
-	cJSON_AddStringToObject(user, "username", sv_db_get(db, row, 21));
-	cJSON_AddNumberToObject(s, "task_id", (double)sv_db_get_ll(db, row, 2));
+	cJSON_AddNumberToObject(user, "id", (double)sv_db_get_ll(db, row, PLAIN_COLUMNS));
+	cJSON_AddStringToObject(user, "username", sv_db_get(db, row, PLAIN_COLUMNS + 1));
 	task = cJSON_AddObjectToObject(s, "task");
-	cJSON_AddNumberToObject(task, "id", (double)sv_db_get_ll(db, row, 2));
-	cJSON_AddStringToObject(task, "slug", sv_db_get(db, row, 22));
-	cJSON_AddStringToObject(task, "title", sv_db_get(db, row, 23));
-	lang = (int)sv_db_get_ll(db, row, 3);
-	cJSON_AddNumberToObject(s, "language_id", lang);
-	lang_name = sv_language_name(lang);
-	add_nullable_string(s, "language", lang_name);
-	cJSON_AddStringToObject(s, "status", sv_db_get(db, row, 4));
-	add_nullable_string(s, "verdict", sv_db_get(db, row, 5));
-	add_nullable_number(s, "score", sv_db_get(db, row, 6));
-	cJSON_AddNumberToObject(s, "attempt", (double)sv_db_get_ll(db, row, 7));
-	add_nullable_string(s, "submitted_at", sv_db_get(db, row, 8));
-	add_nullable_string(s, "kafka_sent_at", sv_db_get(db, row, 9));
-	add_nullable_string(s, "processing_started_at", sv_db_get(db, row, 10));
-	add_nullable_string(s, "processing_completed_at", sv_db_get(db, row, 11));
-	add_nullable_number(s, "execution_time", sv_db_get(db, row, 12));
-	add_nullable_number(s, "memory_used", sv_db_get(db, row, 13));
-	add_nullable_number(s, "passed_tests", sv_db_get(db, row, 14));
-	add_nullable_number(s, "total_tests", sv_db_get(db, row, 15));
-	add_nullable_number(s, "tests_done", sv_db_get(db, row, 16));
-	results = cJSON_Parse(sv_db_get(db, row, 17) ? sv_db_get(db, row, 17) : "[]");
+	cJSON_AddNumberToObject(task, "id", (double)sv_db_get_ll(db, row, 1));
+	cJSON_AddStringToObject(task, "slug", sv_db_get(db, row, PLAIN_COLUMNS + 2));
+	cJSON_AddStringToObject(task, "title", sv_db_get(db, row, PLAIN_COLUMNS + 3));
+	add_nullable_string(s, "language", sv_language_name((int)sv_db_get_ll(db, row, 2)));
+	results = cJSON_Parse(sv_db_get(db, row, PLAIN_COLUMNS + 4) ? sv_db_get(db, row, PLAIN_COLUMNS + 4) : "[]");
 	if (!results)
 		results = cJSON_CreateArray();
 	if (!sess->staff)
 		hide_hidden_tests(results);
 	cJSON_AddItemToObject(s, "test_results", results);
-	add_nullable_string(s, "compiler_output", sv_db_get(db, row, 18));
-	add_nullable_string(s, "error_message", sv_db_get(db, row, 19));
-	add_nullable_string(s, "code", sv_db_get(db, row, 20));
 	return s;
 }
 
 /* The ETag is a digest of the body: it changes exactly when what the client sees changes. */
-int sv_api_submission(sv_ctx *ctx, apr_int64_t id)
+int sv_api_submission(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
-	cJSON *body = sv_api_submission_body(ctx, id);
+	cJSON *body = sv_api_submission_body(ctx, ctx->id);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	const char *etag, *digest;

@@ -12,10 +12,9 @@
 APLOG_USE_MODULE(solveit);
 
 /* ASVS 4.0.3 V2.4.4: at least 10 (65 ms per hash on the 2-core machine). */
-#define BCRYPT_COST     10
-#define AUTH_BODY_LIMIT (16 * 1024)
-#define PASSWORD_MIN    8
-#define PASSWORD_MAX    72 /* bcrypt ignores what follows */
+#define BCRYPT_COST  10
+#define PASSWORD_MIN 8
+#define PASSWORD_MAX 72 /* bcrypt ignores what follows */
 
 /* Compared against when the account does not exist, so both answers take one bcrypt. */
 static const char dummy_hash[] = "$2y$10$oJ3Cm/2pgg8LYB9gB87EKOWVX5niwPtUK0IvMMntBuxBJCOK0oh0q";
@@ -85,11 +84,9 @@ sv_session *sv_auth_external(sv_ctx *ctx)
 	user_row u;
 	int found;
 
-	if (!r->user || !*r->user) {
-		ctx->fail_status = HTTP_UNAUTHORIZED;
-		ctx->fail_message = "not authenticated by the web server (SolveitAuth external)";
-		return NULL;
-	}
+	if (!r->user || !*r->user)
+		return sv_ctx_failed(ctx, HTTP_UNAUTHORIZED,
+				     "not authenticated by the web server (SolveitAuth external)");
 	if (sv_session_cached(r, &sess) && strcmp(sess->username, r->user) == 0)
 		return sess;
 	if (!(db = sv_ctx_db(ctx)))
@@ -98,11 +95,9 @@ sv_session *sv_auth_external(sv_ctx *ctx)
 		goto db_fail;
 	if (sess && strcmp(sess->username, r->user) == 0)
 		return sess;
-	if (!sv_username_valid(r->user) || !sv_utf8_valid(r->user, strlen(r->user))) {
-		ctx->fail_status = HTTP_FORBIDDEN;
-		ctx->fail_message = "the web server's user name is not usable here (1-64 letters, digits, . _ - @)";
-		return NULL;
-	}
+	if (!sv_username_valid(r->user) || !sv_utf8_valid(r->user, strlen(r->user)))
+		return sv_ctx_failed(ctx, HTTP_FORBIDDEN,
+				     "the web server's user name is not usable here (1-64 letters, digits, . _ - @)");
 	/* Provisioning on first sight; a concurrent first request may win the INSERT, hence the
 	 * ON CONFLICT and the lookup after it. */
 	found = user_by_name(ctx, r->user, &u);
@@ -115,27 +110,15 @@ sv_session *sv_auth_external(sv_ctx *ctx)
 	}
 	if (found <= 0)
 		goto db_fail;
-	if (!u.active) {
-		ctx->fail_status = HTTP_FORBIDDEN;
-		ctx->fail_message = "this account is disabled";
-		return NULL;
-	}
+	if (!u.active)
+		return sv_ctx_failed(ctx, HTTP_FORBIDDEN, "this account is disabled");
 	if (sess)
 		sv_session_destroy(r, db, sess);
 	sess = sv_session_create(r, db, u.id, u.username, u.staff, u.team_id, u.team);
 	if (sess)
 		return sess;
 db_fail:
-	ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
-	ctx->fail_message = "database unavailable";
-	return NULL;
-}
-
-static int external_refusal(sv_ctx *ctx)
-{
-	return sv_send_error(ctx->r, HTTP_BAD_REQUEST,
-			     "this server uses external authentication (SolveitAuth external): log in through the web "
-			     "server");
+	return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 }
 
 /* Reserves a login attempt for username from the client's address (sql/012,
@@ -168,28 +151,33 @@ static void login_attempt_release(sv_ctx *ctx, apr_int64_t id)
 }
 
 /* A browser form (not asking for JSON) goes on to the pages after a login, logout, registration
- * or password change. */
-static int redirect_to_pages(sv_ctx *ctx)
+ * or password change; a script gets body. */
+static int done(sv_ctx *ctx, int status, cJSON *body)
 {
+	if (!sv_form_redirect(ctx->r, &ctx->in))
+		return sv_send_json(ctx->r, status, body);
+	cJSON_Delete(body);
 	return sv_redirect(ctx->r, apr_pstrcat(ctx->r->pool, sv_cfg_base_path(ctx->cfg), "/", NULL));
+}
+
+static cJSON *status_body(const char *status)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(body, "status", status);
+	return body;
 }
 
 int sv_auth_login(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
-	sv_input in;
-	const char *err, *username, *password, *old;
+	const char *username = sv_input_get(r, &ctx->in, "username", NULL, NULL);
+	const char *password = sv_input_get(r, &ctx->in, "password", NULL, NULL), *old;
 	sv_session *sess;
 	user_row u;
 	apr_int64_t attempt;
-	int rc, found, status;
+	int found, status;
 
-	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
-		return external_refusal(ctx);
-	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
-	username = sv_input_get(r, &in, "username", NULL, NULL);
-	password = sv_input_get(r, &in, "password", NULL, NULL);
 	if (!username || !*username || !password || !*password)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "username and password are required");
 	if (!sv_utf8_valid(username, strlen(username)) || !sv_utf8_valid(password, strlen(password)))
@@ -230,32 +218,17 @@ int sv_auth_login(sv_ctx *ctx)
 	if (!sess)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	sv_db_query(&ctx->db, SV_SQL_USER_LOGGED_IN, NULL, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id));
-	if (sv_form_redirect(r, &in))
-		return redirect_to_pages(ctx);
-	return sv_send_json(r, HTTP_OK, sv_auth_me_body(ctx->cfg, sess));
+	return done(ctx, HTTP_OK, sv_auth_me_body(ctx->cfg, sess));
 }
 
 int sv_auth_logout(sv_ctx *ctx)
 {
-	request_rec *r = ctx->r;
-	sv_input in;
-	const char *err;
-	sv_session *sess;
-	cJSON *body;
-	int rc;
+	sv_session *sess = sv_ctx_user_db(ctx);
 
-	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
-	if (!(sess = sv_ctx_user_db(ctx)))
+	if (!sess)
 		return sv_ctx_fail(ctx);
-	if ((rc = sv_csrf_check(r, sess, &in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
-	sv_session_destroy(r, &ctx->db, sess);
-	if (sv_form_redirect(r, &in))
-		return redirect_to_pages(ctx);
-	body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "status", "logged out");
-	return sv_send_json(r, HTTP_OK, body);
+	sv_session_destroy(ctx->r, &ctx->db, sess);
+	return done(ctx, HTTP_OK, status_body("logged out"));
 }
 
 static const char *password_problem(const char *password)
@@ -285,22 +258,16 @@ static const char *bcrypt_hash(request_rec *r, const char *password)
 int sv_auth_register(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
-	sv_input in;
-	const char *err, *username, *password, *problem, *hash;
+	const char *username = sv_input_get(r, &ctx->in, "username", NULL, NULL);
+	const char *password = sv_input_get(r, &ctx->in, "password", NULL, NULL), *problem, *hash;
 	apr_dbd_results_t *res;
 	sv_session *sess;
-	int rc, staff;
+	int staff;
 	apr_int64_t id;
 	apr_dbd_row_t *row;
 
-	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
-		return external_refusal(ctx);
 	if (!sv_cfg_registration(ctx->cfg))
 		return sv_send_error(r, HTTP_FORBIDDEN, "registration is closed on this server");
-	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
-	username = sv_input_get(r, &in, "username", NULL, NULL);
-	password = sv_input_get(r, &in, "password", NULL, NULL);
 	if (!username || !password)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "username and password are required");
 	if (!sv_username_valid(username))
@@ -320,32 +287,21 @@ int sv_auth_register(sv_ctx *ctx)
 	sess = sv_session_create(r, &ctx->db, id, apr_pstrdup(r->pool, username), staff, 0, NULL);
 	if (!sess)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	if (sv_form_redirect(r, &in))
-		return redirect_to_pages(ctx);
-	return sv_send_json(r, HTTP_CREATED, sv_auth_me_body(ctx->cfg, sess));
+	return done(ctx, HTTP_CREATED, sv_auth_me_body(ctx->cfg, sess));
 }
 
 int sv_auth_password(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
-	sv_input in;
-	const char *err, *current, *new_password, *problem, *hash;
-	sv_session *sess;
+	const char *current = sv_input_get(r, &ctx->in, "current_password", NULL, NULL);
+	const char *new_password = sv_input_get(r, &ctx->in, "new_password", NULL, NULL), *problem, *hash;
+	sv_session *sess = sv_ctx_user_db(ctx);
 	user_row u;
-	cJSON *body;
 	apr_int64_t attempt;
-	int rc, status;
+	int status;
 
-	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
-		return external_refusal(ctx);
-	if ((rc = sv_input_read(r, AUTH_BODY_LIMIT, &in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
-	if (!(sess = sv_ctx_user_db(ctx)))
+	if (!sess)
 		return sv_ctx_fail(ctx);
-	if ((rc = sv_csrf_check(r, sess, &in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
-	current = sv_input_get(r, &in, "current_password", NULL, NULL);
-	new_password = sv_input_get(r, &in, "new_password", NULL, NULL);
 	if (!current || !new_password)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "current_password and new_password are required");
 	if ((problem = password_problem(new_password)) != NULL)
@@ -368,11 +324,7 @@ int sv_auth_password(sv_ctx *ctx)
 	sv_db_query(&ctx->db, SV_SQL_SESSION_DELETE_OTHERS, NULL, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id),
 		    sess->token_hash);
 	sv_session_forget_all();
-	if (sv_form_redirect(r, &in))
-		return redirect_to_pages(ctx);
-	body = cJSON_CreateObject();
-	cJSON_AddStringToObject(body, "status", "password changed");
-	return sv_send_json(r, HTTP_OK, body);
+	return done(ctx, HTTP_OK, status_body("password changed"));
 }
 
 int sv_auth_me(sv_ctx *ctx)

@@ -1,7 +1,7 @@
 #ifndef SOLVEIT_AUTH_H
 #define SOLVEIT_AUTH_H
 
-#include "solveit_router.h"
+#include "solveit_ctx.h"
 
 /* The user named by the web server's authentication (r->user) in SolveitAuth external mode:
  * provisioned on first sight, with a session of its own for the CSRF token. */

@@ -2,14 +2,14 @@
 
 #include <ctype.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "apr_strings.h"
 #include "http_log.h"
 
-#include "solveit_leaderboard.h"
+#include "solveit_text.h"
 #include "sv_kafka.h"
+#include "sv_parse.h"
 #include "sv_version.h"
 
 APLOG_USE_MODULE(solveit);
@@ -76,43 +76,26 @@ const char *sv_language_name(int id)
 	return NULL;
 }
 
+#define SET_UNSET(m) c->m = SV_UNSET;
+
 void *solveit_config_create(apr_pool_t *p, server_rec *s)
 {
 	solveit_config *c = apr_pcalloc(p, sizeof(*c));
 
-	c->kafka_wait_ms = SV_UNSET;
-	c->max_source = SV_UNSET;
-	c->submission_rate = SV_UNSET;
-	c->login_attempts = SV_UNSET;
-	c->auth_mode = SV_AUTH_UNSET;
-	c->registration = SV_UNSET;
-	c->session_idle = SV_UNSET;
-	c->session_lifetime = SV_UNSET;
+	SV_CONFIG_NUMBERS(SET_UNSET)
 	return c;
 }
 
-#define MERGE_PTR(m) (c->m = add->m ? add->m : base->m)
-#define MERGE_INT(m) (c->m = add->m != SV_UNSET ? add->m : base->m)
+#define MERGE_PTR(m) c->m = add->m ? add->m : base->m;
+#define MERGE_INT(m) c->m = add->m != SV_UNSET ? add->m : base->m;
 
 void *solveit_config_merge(apr_pool_t *p, void *base_, void *add_)
 {
 	const solveit_config *base = base_, *add = add_;
 	solveit_config *c = apr_pcalloc(p, sizeof(*c));
 
-	MERGE_PTR(kafka_brokers);
-	MERGE_PTR(kafka_topic);
-	MERGE_PTR(kafka_options);
-	MERGE_INT(kafka_wait_ms);
-	MERGE_PTR(languages);
-	MERGE_INT(max_source);
-	MERGE_INT(submission_rate);
-	MERGE_INT(login_attempts);
-	MERGE_INT(auth_mode);
-	MERGE_INT(registration);
-	MERGE_PTR(staff);
-	MERGE_INT(session_idle);
-	MERGE_INT(session_lifetime);
-	MERGE_PTR(base_path);
+	SV_CONFIG_POINTERS(MERGE_PTR)
+	SV_CONFIG_NUMBERS(MERGE_INT)
 	return c;
 }
 
@@ -188,6 +171,11 @@ const int *sv_cfg_languages(const solveit_config *c, int *count)
 	return (const int *)c->languages->elts;
 }
 
+const sv_redis_address *sv_cfg_redis(const solveit_config *c)
+{
+	return c->redis && !c->redis->none ? c->redis : NULL;
+}
+
 int sv_cfg_language_enabled(const solveit_config *c, int id)
 {
 	int n;
@@ -223,20 +211,69 @@ static const char *global_only(cmd_parms *cmd)
 	return ap_check_cmd_context(cmd, GLOBAL_ONLY);
 }
 
-/* A whole decimal number in [min, max]; returns 0 on success. */
-static int parse_int(const char *arg, long long min, long long max, long long *out)
-{
-	char *end;
-	long long v;
+/* A member set from a number: where it is, its range, and what the directive wants. */
+typedef struct {
+	apr_size_t offset;
+	long long min, max;
+	int global; /* main server only */
+	const char *what;
+} number_rule;
 
-	if (!*arg || !(isdigit((unsigned char)*arg) || *arg == '-'))
+#define CONFIG_INT(cfg, offset) ((int *)((char *)(cfg) + (offset)))
+
+/* host:port with a port from 1 to 65535; the host is not checked here. */
+static int parse_host_port(const char *item, const char **colon)
+{
+	long long port;
+
+	*colon = strrchr(item, ':');
+	return *colon && *colon != item && sv_parse_ll(*colon + 1, 1, 65535, &port) == 0 ? (int)port : 0;
+}
+
+/* A positive number with an optional one-letter unit from units (each with its multiplier), at
+ * most max once multiplied. Returns 0 or -1. */
+typedef struct {
+	char suffix;
+	long long multiplier;
+} unit;
+
+static int parse_scaled(apr_pool_t *p, const char *arg, const unit *units, long long max, long long *out)
+{
+	apr_size_t digits = strspn(arg, "0123456789");
+	long long scale = 1, v;
+
+	if (arg[digits] != '\0') {
+		const unit *u = units;
+
+		while (u->suffix && u->suffix != arg[digits])
+			u++;
+		if (!u->suffix || arg[digits + 1] != '\0')
+			return -1;
+		scale = u->multiplier;
+	}
+	if (sv_parse_ll(apr_pstrmemdup(p, arg, digits), 1, max / scale, &v) < 0)
 		return -1;
-	v = strtoll(arg, &end, 10);
-	if (*end || v < min || v > max)
-		return -1;
-	*out = v;
+	*out = v * scale;
 	return 0;
 }
+
+static const char *set_number(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	const number_rule *rule = cmd->info;
+	long long v;
+
+	if (rule->global && global_only(cmd))
+		return global_only(cmd);
+	if (sv_parse_ll(arg, rule->min, rule->max, &v) < 0)
+		return fail(cmd, "\"%s\" is not %s", arg, rule->what);
+	*CONFIG_INT(cmd_config(cmd), rule->offset) = (int)v;
+	return NULL;
+}
+
+static number_rule kafka_wait_rule = {APR_OFFSETOF(solveit_config, kafka_wait_ms), 0, 10000, 1,
+				      "a number of milliseconds between 0 and 10000"};
+static number_rule login_attempts_rule = {APR_OFFSETOF(solveit_config, login_attempts), 1, 100000, 0,
+					  "a positive number of failed logins per 15 minutes"};
 
 static const char *set_kafka_brokers(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -246,12 +283,11 @@ static const char *set_kafka_brokers(cmd_parms *cmd, void *dummy, const char *ar
 	if (global_only(cmd))
 		return global_only(cmd);
 	for (item = apr_strtok(list, ",", &state); item; item = apr_strtok(NULL, ",", &state)) {
-		char *colon = strrchr(item, ':');
-		long long port;
+		const char *colon;
 
 		while (*item == ' ')
 			item++;
-		if (!colon || colon == item || parse_int(colon + 1, 1, 65535, &port) < 0)
+		if (!parse_host_port(item, &colon))
 			return fail(cmd, "\"%s\" is not a comma-separated list of host:port", arg);
 		for (const char *h = item; h < colon; h++)
 			if (!isalnum((unsigned char)*h) && !strchr(".-_[]:/", *h))
@@ -304,24 +340,12 @@ static const char *set_kafka_option(cmd_parms *cmd, void *dummy, const char *arg
 	return NULL;
 }
 
-static const char *set_kafka_wait(cmd_parms *cmd, void *dummy, const char *arg)
-{
-	long long v;
-
-	if (global_only(cmd))
-		return global_only(cmd);
-	if (parse_int(arg, 0, 10000, &v) < 0)
-		return fail(cmd, "\"%s\" is not a number of milliseconds between 0 and 10000", arg);
-	cmd_config(cmd)->kafka_wait_ms = (int)v;
-	return NULL;
-}
-
 static const char *set_language(cmd_parms *cmd, void *dummy, const char *arg)
 {
 	solveit_config *c = cmd_config(cmd);
 	long long v;
 
-	if (parse_int(arg, 1, 1000, &v) < 0 || !sv_language_name((int)v))
+	if (sv_parse_ll(arg, 1, 1000, &v) < 0 || !sv_language_name((int)v))
 		return fail(cmd, "\"%s\" is not the id of an active Judge0 CE 1.13 language", arg);
 	if (!c->languages)
 		c->languages = apr_array_make(cmd->pool, 8, sizeof(int));
@@ -334,20 +358,14 @@ static const char *set_language(cmd_parms *cmd, void *dummy, const char *arg)
 
 static const char *set_max_source(cmd_parms *cmd, void *dummy, const char *arg)
 {
-	char *end;
+	static const unit sizes[] = {{'K', 1024}, {'k', 1024}, {'M', 1024 * 1024}, {'m', 1024 * 1024}, {0, 0}};
 	long long v;
-	long long unit = 1;
 
 	if (!isdigit((unsigned char)*arg))
 		return fail(cmd, "\"%s\" is not a size (bytes, or with a K or M suffix)", arg);
-	v = strtoll(arg, &end, 10);
-	if (*end == 'K' || *end == 'k')
-		unit = 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		unit = 1024 * 1024, end++;
-	if (*end || v <= 0 || v * unit > 16LL * 1024 * 1024)
+	if (parse_scaled(cmd->temp_pool, arg, sizes, 16LL * 1024 * 1024, &v) < 0)
 		return fail(cmd, "\"%s\" is not a size between 1 byte and 16M", arg);
-	cmd_config(cmd)->max_source = (apr_off_t)(v * unit);
+	cmd_config(cmd)->max_source = (apr_off_t)v;
 	return NULL;
 }
 
@@ -361,19 +379,9 @@ static const char *set_submission_rate(cmd_parms *cmd, void *dummy, const char *
 			return fail(cmd, "\"%s\": the only period is /minute", arg);
 		*slash = '\0';
 	}
-	if (parse_int(num, 0, 100000, &v) < 0)
+	if (sv_parse_ll(num, 0, 100000, &v) < 0)
 		return fail(cmd, "\"%s\" is not a number of submissions per minute (0 = unlimited)", arg);
 	cmd_config(cmd)->submission_rate = (int)v;
-	return NULL;
-}
-
-static const char *set_login_attempts(cmd_parms *cmd, void *dummy, const char *arg)
-{
-	long long v;
-
-	if (parse_int(arg, 1, 100000, &v) < 0)
-		return fail(cmd, "\"%s\" is not a positive number of failed logins per 15 minutes", arg);
-	cmd_config(cmd)->login_attempts = (int)v;
 	return NULL;
 }
 
@@ -394,8 +402,6 @@ static const char *set_registration(cmd_parms *cmd, void *dummy, int flag)
 	return NULL;
 }
 
-int sv_username_valid(const char *name);
-
 static const char *set_staff(cmd_parms *cmd, void *dummy, const char *arg)
 {
 	solveit_config *c = cmd_config(cmd);
@@ -408,58 +414,16 @@ static const char *set_staff(cmd_parms *cmd, void *dummy, const char *arg)
 	return NULL;
 }
 
-/* Seconds, or a number with s, m, h or d. */
-static int parse_duration(const char *arg, long long *out)
+/* Seconds, or a number with s, m, h or d, at most 366 days; cmd->info is the member's offset. */
+static const char *set_duration(cmd_parms *cmd, void *dummy, const char *arg)
 {
-	char *end;
-	long long v, unit = 1;
-
-	if (!isdigit((unsigned char)*arg))
-		return -1;
-	v = strtoll(arg, &end, 10);
-	switch (*end) {
-	case '\0':
-		break;
-	case 's':
-		end++;
-		break;
-	case 'm':
-		unit = 60, end++;
-		break;
-	case 'h':
-		unit = 3600, end++;
-		break;
-	case 'd':
-		unit = 86400, end++;
-		break;
-	default:
-		return -1;
-	}
-	if (*end || v <= 0 || v > 366LL * 86400 / unit)
-		return -1;
-	*out = v * unit;
-	return 0;
-}
-
-static const char *set_session_idle(cmd_parms *cmd, void *dummy, const char *arg)
-{
+	static const unit units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {0, 0}};
 	long long v;
 
-	if (parse_duration(arg, &v) < 0)
+	if (parse_scaled(cmd->temp_pool, arg, units, 366LL * 86400, &v) < 0)
 		return fail(cmd, "\"%s\" is not a duration (seconds, or a number with s, m, h or d; at most 366d)",
 			    arg);
-	cmd_config(cmd)->session_idle = (int)v;
-	return NULL;
-}
-
-static const char *set_session_lifetime(cmd_parms *cmd, void *dummy, const char *arg)
-{
-	long long v;
-
-	if (parse_duration(arg, &v) < 0)
-		return fail(cmd, "\"%s\" is not a duration (seconds, or a number with s, m, h or d; at most 366d)",
-			    arg);
-	cmd_config(cmd)->session_lifetime = (int)v;
+	*CONFIG_INT(cmd_config(cmd), (apr_size_t)cmd->info) = (int)v;
 	return NULL;
 }
 
@@ -476,6 +440,27 @@ static const char *set_base_path(cmd_parms *cmd, void *dummy, const char *arg)
 	return NULL;
 }
 
+/* SolveitRedis host:port | /path/to/redis.sock | none */
+static const char *set_redis(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	sv_redis_address *a = apr_pcalloc(cmd->pool, sizeof(*a));
+	const char *colon;
+
+	if (!strcasecmp(arg, "none")) {
+		a->none = 1;
+	} else if (arg[0] == '/') {
+		a->path = arg;
+	} else if (!(colon = strrchr(arg, ':')) || colon == arg) {
+		return fail(cmd, "expected host:port, an absolute socket path or none");
+	} else if (!(a->port = parse_host_port(arg, &colon))) {
+		return fail(cmd, "the port must be a number from 1 to 65535");
+	} else {
+		a->host = apr_pstrmemdup(cmd->pool, arg, (apr_size_t)(colon - arg));
+	}
+	cmd_config(cmd)->redis = a;
+	return NULL;
+}
+
 const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_KAFKA_BROKERS, set_kafka_brokers, NULL, RSRC_CONF,
 		  "Kafka bootstrap brokers, host:port[,host:port...]"),
@@ -483,7 +468,7 @@ const command_rec solveit_cmds[] = {
 		  "Kafka topic for new submissions (default code-submissions)"),
     AP_INIT_ITERATE(SV_DIR_KAFKA_OPTION, set_kafka_option, NULL, RSRC_CONF,
 		    "librdkafka producer option key=value (e.g. security.protocol=SASL_SSL), repeatable"),
-    AP_INIT_TAKE1(SV_DIR_KAFKA_WAIT, set_kafka_wait, NULL, RSRC_CONF,
+    AP_INIT_TAKE1(SV_DIR_KAFKA_WAIT, set_number, &kafka_wait_rule, RSRC_CONF,
 		  "milliseconds a submission request may wait for Kafka's delivery report (default 0)"),
     AP_INIT_ITERATE(SV_DIR_LANGUAGES, set_language, NULL, RSRC_CONF,
 		    "enabled languages as Judge0 CE ids (default 50 54 71)"),
@@ -491,19 +476,20 @@ const command_rec solveit_cmds[] = {
 		  "largest accepted source code, bytes or with K/M (default 64K)"),
     AP_INIT_TAKE1(SV_DIR_SUBMISSION_RATE, set_submission_rate, NULL, RSRC_CONF,
 		  "submissions per user per minute, staff exempt (default 10; 0 = unlimited)"),
-    AP_INIT_TAKE1(SV_DIR_LOGIN_ATTEMPTS, set_login_attempts, NULL, RSRC_CONF,
+    AP_INIT_TAKE1(SV_DIR_LOGIN_ATTEMPTS, set_number, &login_attempts_rule, RSRC_CONF,
 		  "failed logins per account and per address in 15 minutes before 429 (default 10)"),
     AP_INIT_TAKE1(SV_DIR_AUTH, set_auth, NULL, RSRC_CONF,
 		  "builtin (accounts in PostgreSQL) or external (trust the web server's REMOTE_USER)"),
     AP_INIT_FLAG(SV_DIR_REGISTRATION, set_registration, NULL, RSRC_CONF,
 		 "On to let visitors create accounts (builtin auth only; default Off)"),
     AP_INIT_ITERATE(SV_DIR_STAFF, set_staff, NULL, RSRC_CONF, "user names that are staff, repeatable"),
-    AP_INIT_TAKE1(SV_DIR_SESSION_IDLE, set_session_idle, NULL, RSRC_CONF,
+    AP_INIT_TAKE1(SV_DIR_SESSION_IDLE, set_duration, (void *)APR_OFFSETOF(solveit_config, session_idle), RSRC_CONF,
 		  "a session ends after this much inactivity (default 2h)"),
-    AP_INIT_TAKE1(SV_DIR_SESSION_LIFETIME, set_session_lifetime, NULL, RSRC_CONF,
-		  "a session ends this long after login whatever happens (default 24h)"),
+    AP_INIT_TAKE1(SV_DIR_SESSION_LIFETIME, set_duration, (void *)APR_OFFSETOF(solveit_config, session_lifetime),
+		  RSRC_CONF, "a session ends this long after login whatever happens (default 24h)"),
     AP_INIT_TAKE1(SV_DIR_BASE_PATH, set_base_path, NULL, RSRC_CONF, "URL path of the judge (default /solveit)"),
-    SV_LEADERBOARD_DIRECTIVES,
+    AP_INIT_TAKE1(SV_DIR_REDIS, set_redis, NULL, RSRC_CONF,
+		  "Redis for the leaderboard cache: host:port, a socket path, or none (default none)"),
     {NULL},
 };
 

@@ -21,10 +21,30 @@
 #define SV_DIR_SESSION_IDLE     "SolveitSessionIdle"
 #define SV_DIR_SESSION_LIFETIME "SolveitSessionLifetime"
 #define SV_DIR_BASE_PATH        "SolveitBasePath"
+#define SV_DIR_REDIS            "SolveitRedis"
 
 #define SV_UNSET (-1)
 
 typedef enum { SV_AUTH_UNSET = -1, SV_AUTH_BUILTIN = 0, SV_AUTH_EXTERNAL = 1 } sv_auth_mode;
+
+/* Where SolveitRedis points: host and port, or a Unix socket path (host NULL); none set for
+ * "none", which a virtual host may say to turn off what the main server set. */
+typedef struct {
+	const char *host;
+	int port;
+	const char *path;
+	int none;
+} sv_redis_address;
+
+/* The members by kind, once: create and merge are generated from these lists, so no member can
+ * be left out of either (openidc cfg/dir.c). */
+// clang-format off
+#define SV_CONFIG_POINTERS(X) \
+	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis)
+#define SV_CONFIG_NUMBERS(X) \
+	X(kafka_wait_ms) X(max_source) X(submission_rate) X(login_attempts) \
+	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
+// clang-format on
 
 /* Server config. Members start unset (NULL / SV_UNSET); merge takes this level if set, else the
  * parent; defaults live in the getters below. */
@@ -43,6 +63,7 @@ typedef struct {
 	int session_idle;          /* seconds */
 	int session_lifetime;      /* seconds */
 	const char *base_path;
+	const sv_redis_address *redis;
 } solveit_config;
 
 typedef struct {
@@ -72,6 +93,8 @@ int sv_cfg_is_staff_name(const solveit_config *c, const char *username);
 /* The enabled languages in configuration order; *count receives their number. */
 const int *sv_cfg_languages(const solveit_config *c, int *count);
 int sv_cfg_language_enabled(const solveit_config *c, int id);
+/* The Redis of the leaderboard cache, or NULL for none. */
+const sv_redis_address *sv_cfg_redis(const solveit_config *c);
 
 /* The Judge0 CE 1.13 name of a language id, or NULL when Judge0 has no such active language. */
 const char *sv_language_name(int id);

@@ -13,6 +13,72 @@ APLOG_USE_MODULE(solveit);
 /* UTC timestamps as the message contract writes them. */
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* A task list with the caller's best score per task, filtered by where. */
+#define TASKS_LIST(where)                                                                                              \
+	"SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count, b.score, "         \
+	"b.verdict"                                                                                                    \
+	" FROM tasks t LEFT JOIN LATERAL (SELECT s.score, s.verdict FROM submissions s"                                \
+	" WHERE s.user_id = %lld AND s.task_id = t.id AND s.status = 'completed'"                                      \
+	" ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true " where " ORDER BY t.position, t.id"
+
+/* The columns a submission's summary and its full view start with; solveit_api.c reads them and
+ * the full view's by position (submission_columns[]). */
+#define SUBMISSION_SUMMARY                                                                                             \
+	"s.id, s.task_id, s.language_id, s.status, s.verdict, s.score, " ISO(                                          \
+	    "s.submitted_at") ","                                                                                      \
+			      " s.passed_tests, s.total_tests"
+
+/* The leaderboard, built by PostgreSQL in one statement (solveit_leaderboard.h describes it).
+ * Best score per (user, task) and per (team, task) over completed submissions of open tasks,
+ * reached at the first submission with that score; a total is reached when the last of its best
+ * scores was. Teams count the submissions made under their name (submissions.team_id). */
+#define LEADERBOARD_RANKED(who)                                                                                        \
+	" " who "_ranked AS (SELECT *, rank() OVER (ORDER BY total DESC, reached ASC NULLS LAST) AS place FROM " who   \
+	"_rows)"
+#define LEADERBOARD_SCORES(best, key)                                                                                  \
+	"'scores', (SELECT json_agg(b.score ORDER BY t.position, t.id)"                                                \
+	" FROM open_tasks t LEFT JOIN " best " b ON b.task_id = t.id AND b." key " = r.id)"
+#define LEADERBOARD_TOTALS                                                                                             \
+	"sum(b.score) AS total, count(*) FILTER (WHERE b.score = 100) AS solved,"                                      \
+	" max(b.submitted_at) FILTER (WHERE b.score > 0) AS reached"
+#define LEADERBOARD_SQL                                                                                                \
+	"WITH open_tasks AS (SELECT id, slug, title, position FROM tasks WHERE is_open),"                              \
+	" judged AS (SELECT s.id, s.user_id, s.team_id, s.task_id, s.score, s.submitted_at"                            \
+	"  FROM submissions s JOIN open_tasks t ON t.id = s.task_id"                                                   \
+	"  WHERE s.status = 'completed' AND s.score IS NOT NULL),"                                                     \
+	" user_best AS (SELECT DISTINCT ON (user_id, task_id) user_id, task_id, score, submitted_at FROM judged"       \
+	"  ORDER BY user_id, task_id, score DESC, submitted_at, id),"                                                  \
+	" team_best AS (SELECT DISTINCT ON (team_id, task_id) team_id, task_id, score, submitted_at FROM judged"       \
+	"  WHERE team_id IS NOT NULL ORDER BY team_id, task_id, score DESC, submitted_at, id),"                        \
+	" user_rows AS (SELECT u.id, u.username, u.is_staff, tm.name AS team, " LEADERBOARD_TOTALS                     \
+	"  FROM user_best b JOIN users u ON u.id = b.user_id LEFT JOIN teams tm ON tm.id = u.team_id"                  \
+	"  WHERE u.is_active GROUP BY u.id, u.username, u.is_staff, tm.name)," LEADERBOARD_RANKED(                     \
+	    "user") ","                                                                                                \
+		    " team_rows AS (SELECT tm.id, tm.name,"                                                            \
+		    "  (SELECT count(*) FROM users m WHERE m.team_id = tm.id AND m.is_active) AS "                     \
+		    "members, " LEADERBOARD_TOTALS                                                                     \
+		    "  FROM team_best b JOIN teams tm ON tm.id = b.team_id GROUP BY tm.id, "                           \
+		    "tm.name)," LEADERBOARD_RANKED(                                                                    \
+			"team") " SELECT json_build_object("                                                           \
+				"  'tasks', COALESCE((SELECT json_agg(json_build_object('id', id, 'slug', slug, "      \
+				"'title', title)"                                                                      \
+				"   ORDER BY position, id) FROM open_tasks), '[]'::json),"                             \
+				"  'users', COALESCE((SELECT json_agg(json_build_object('rank', r.place, 'user_id', "  \
+				"r.id,"                                                                                \
+				"   'username', r.username, 'team', r.team, 'staff', r.is_staff, 'score', r.total, "   \
+				"'solved', r.solved,"                                                                  \
+				"   'reached_at', " ISO("r.reached") ", " LEADERBOARD_SCORES(                          \
+				    "user_best",                                                                       \
+				    "user_id") ")"                                                                     \
+					       "   ORDER BY r.place, r.username) FROM user_ranked r), '[]'::json),"    \
+					       "  'teams', COALESCE((SELECT json_agg(json_build_object('rank', "       \
+					       "r.place, 'team_id', r.id, 'name', r.name,"                             \
+					       "   'members', r.members, 'score', r.total, 'solved', r.solved,"        \
+					       "   'reached_at', " ISO("r.reached") ", " LEADERBOARD_SCORES(           \
+						   "team_best", "team_id") ")"                                         \
+									   "   ORDER BY r.place, r.name) FROM "        \
+									   "team_ranked r), '[]'::json))::text"
+
 /* Placeholders are apr_dbd's: %s text, %lld bigint, %d integer (rewritten to $1..$n). Labels are
  * PostgreSQL identifiers, unique on every pooled connection. */
 /* The SQL reads better laid out by hand. */
@@ -64,18 +130,8 @@ static const struct {
 	"DELETE FROM login_failures WHERE username = %s"},
     /* Two statements rather than "is_open OR $2": with one parameter PostgreSQL settles on a
      * generic plan, so the hot path is not planned again on every request. */
-    [SV_SQL_TASKS_LIST] = {"solveit_tasks_list",
-	"SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count, b.score, b.verdict"
-	" FROM tasks t LEFT JOIN LATERAL (SELECT s.score, s.verdict FROM submissions s"
-	" WHERE s.user_id = %lld AND s.task_id = t.id AND s.status = 'completed'"
-	" ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true"
-	" WHERE t.is_open ORDER BY t.position, t.id"},
-    [SV_SQL_TASKS_LIST_ALL] = {"solveit_tasks_list_all",
-	"SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count, b.score, b.verdict"
-	" FROM tasks t LEFT JOIN LATERAL (SELECT s.score, s.verdict FROM submissions s"
-	" WHERE s.user_id = %lld AND s.task_id = t.id AND s.status = 'completed'"
-	" ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true"
-	" ORDER BY t.position, t.id"},
+    [SV_SQL_TASKS_LIST] = {"solveit_tasks_list", TASKS_LIST("WHERE t.is_open")},
+    [SV_SQL_TASKS_LIST_ALL] = {"solveit_tasks_list_all", TASKS_LIST("")},
     [SV_SQL_TASK_GET] = {"solveit_task_get",
 	"SELECT id, slug, title, statement_md, time_limit_ms, memory_limit_kb, is_open, test_count"
 	" FROM tasks WHERE id = %lld"},
@@ -92,19 +148,18 @@ static const struct {
 	" WHERE id = ANY (string_to_array(%s, ',')::bigint[]) AND kafka_sent_at IS NULL"},
     /* Filters: task id 0 = any; verdict and status NULL = any. */
     [SV_SQL_SUBMISSIONS_LIST] = {"solveit_submissions_list",
-	"SELECT s.id, s.task_id, t.slug, s.language_id, s.status, s.verdict, s.score, " ISO("s.submitted_at") ","
-	" s.passed_tests, s.total_tests"
+	"SELECT " SUBMISSION_SUMMARY ", t.slug"
 	" FROM submissions s JOIN tasks t ON t.id = s.task_id"
 	" WHERE s.user_id = %lld AND (%lld = 0 OR s.task_id = %lld)"
 	" AND (%s::text IS NULL OR s.verdict = %s::text) AND (%s::text IS NULL OR s.status = %s::text)"
 	" ORDER BY s.id DESC LIMIT %d OFFSET %d"},
     [SV_SQL_SUBMISSION_GET] = {"solveit_submission_get",
-	"SELECT s.id, s.user_id, s.task_id, s.language_id, s.status, s.verdict, s.score, s.attempt,"
-	" " ISO("s.submitted_at") ", " ISO("s.kafka_sent_at") ", " ISO("s.processing_started_at") ","
-	" " ISO("s.processing_completed_at") ", s.execution_time, s.memory_used, s.passed_tests, s.total_tests,"
-	" s.tests_done, s.test_results::text, s.compiler_output, s.error_message, s.code, u.username, t.slug, t.title"
+	"SELECT " SUBMISSION_SUMMARY ", s.attempt, " ISO("s.kafka_sent_at") ", " ISO("s.processing_started_at") ","
+	" " ISO("s.processing_completed_at") ", s.execution_time, s.memory_used, s.tests_done, s.compiler_output,"
+	" s.error_message, s.code, s.user_id, u.username, t.slug, t.title, s.test_results::text"
 	" FROM submissions s JOIN users u ON u.id = s.user_id JOIN tasks t ON t.id = s.task_id"
 	" WHERE s.id = %lld"},
+    [SV_SQL_LEADERBOARD] = {"solveit_leaderboard", LEADERBOARD_SQL},
 };
 // clang-format on
 
@@ -292,18 +347,4 @@ const char *sv_db_get(sv_db *db, apr_dbd_row_t *row, int col)
 	if (apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &value) != APR_SUCCESS)
 		return NULL;
 	return value;
-}
-
-apr_int64_t sv_db_get_ll(sv_db *db, apr_dbd_row_t *row, int col)
-{
-	const char *v = sv_db_get(db, row, col);
-
-	return v ? apr_atoi64(v) : 0;
-}
-
-int sv_db_get_bool(sv_db *db, apr_dbd_row_t *row, int col)
-{
-	const char *v = sv_db_get(db, row, col);
-
-	return v && (v[0] == 't' || v[0] == '1');
 }

@@ -1,10 +1,14 @@
 #ifndef SOLVEIT_DB_H
 #define SOLVEIT_DB_H
 
+#include <limits.h>
+
 #include "httpd.h"
 
 #include "apr_dbd.h"
 #include "mod_dbd.h"
+
+#include "sv_parse.h"
 
 /* Every SQL statement of the module, prepared through mod_dbd under a "solveit_" label. */
 typedef enum {
@@ -33,6 +37,7 @@ typedef enum {
 	SV_SQL_SUBMISSIONS_SENT,
 	SV_SQL_SUBMISSIONS_LIST,
 	SV_SQL_SUBMISSION_GET,
+	SV_SQL_LEADERBOARD,
 	SV_SQL_COUNT
 } sv_sql;
 
@@ -67,8 +72,21 @@ int sv_db_query(sv_db *db, sv_sql q, int *nrows, ...);
 apr_dbd_row_t *sv_db_row(sv_db *db, apr_dbd_results_t *res, int n);
 /* Column col of row (NULL for SQL NULL). */
 const char *sv_db_get(sv_db *db, apr_dbd_row_t *row, int col);
-apr_int64_t sv_db_get_ll(sv_db *db, apr_dbd_row_t *row, int col);
+
+/* An integer column; 0 for SQL NULL (or what is not an integer). */
+static inline apr_int64_t sv_db_get_ll(sv_db *db, apr_dbd_row_t *row, int col)
+{
+	long long v = 0;
+
+	return sv_parse_ll(sv_db_get(db, row, col), LLONG_MIN, LLONG_MAX, &v) == 0 ? v : 0;
+}
+
 /* PostgreSQL booleans arrive as "t" / "f". */
-int sv_db_get_bool(sv_db *db, apr_dbd_row_t *row, int col);
+static inline int sv_db_get_bool(sv_db *db, apr_dbd_row_t *row, int col)
+{
+	const char *v = sv_db_get(db, row, col);
+
+	return v && (v[0] == 't' || v[0] == '1');
+}
 
 #endif

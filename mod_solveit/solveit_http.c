@@ -1,5 +1,6 @@
 #include "solveit_http.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "http_protocol.h"
 
 #include "solveit_text.h"
+#include "sv_parse.h"
 
 APLOG_USE_MODULE(solveit);
 
@@ -76,12 +78,15 @@ int sv_redirect(request_rec *r, const char *location)
 
 static int read_body(request_rec *r, apr_size_t limit, char **body, apr_size_t *len, const char **err)
 {
-	const char *cl = apr_table_get(r->headers_in, "Content-Length");
+	long long announced = 0;
 	apr_size_t cap = 8192, used = 0;
 	char *buf;
 	int rc;
 
-	if (cl && apr_atoi64(cl) > (apr_int64_t)limit) {
+	/* httpd has checked the header already; what is not a number announces nothing. */
+	if (sv_parse_ll(apr_table_get(r->headers_in, "Content-Length"), 0, LLONG_MAX, &announced) < 0)
+		announced = 0;
+	if (announced > (long long)limit) {
 		*err = apr_psprintf(r->pool, "request body is larger than %" APR_SIZE_T_FMT " bytes", limit);
 		return HTTP_REQUEST_ENTITY_TOO_LARGE;
 	}
@@ -89,8 +94,8 @@ static int read_body(request_rec *r, apr_size_t limit, char **body, apr_size_t *
 		*err = "cannot read the request body";
 		return rc;
 	}
-	if (cl && apr_atoi64(cl) > 0)
-		cap = (apr_size_t)apr_atoi64(cl) + 1;
+	if (announced > 0)
+		cap = (apr_size_t)announced + 1;
 	buf = apr_palloc(r->pool, cap);
 	if (ap_should_client_block(r)) {
 		long n;
@@ -205,16 +210,10 @@ int sv_is_tls(request_rec *r)
 
 apr_int64_t sv_parse_id(const char *s)
 {
-	apr_int64_t v = 0;
+	long long v;
 
-	if (!s || !*s || strlen(s) > 15)
-		return 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return 0;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
+	/* 15 digits at most, as PostgreSQL's bigserial ids will not reach more for a long while. */
+	return s && strlen(s) <= 15 && sv_parse_ll(s, 1, LLONG_MAX, &v) == 0 ? v : 0;
 }
 
 int sv_form_redirect(request_rec *r, const sv_input *in)

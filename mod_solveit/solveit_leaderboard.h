@@ -1,10 +1,7 @@
 #ifndef SOLVEIT_LEADERBOARD_H
 #define SOLVEIT_LEADERBOARD_H
 
-#include "httpd.h"
-#include "http_config.h"
-
-#include "solveit_router.h"
+#include "solveit_ctx.h"
 
 /* GET <base>/api/leaderboard: users and teams ranked by the total of their best score per open
  * task, ties broken by the time that total was reached (the submission that last raised it).
@@ -13,21 +10,13 @@
  *    "users":[{"rank","user_id","username","team","staff","score","solved","reached_at","scores":[..]}],
  *    "teams":[{"rank","team_id","name","members","score","solved","reached_at","scores":[..]}]}
  *
- * scores holds one entry per task of "tasks" (null: never judged). The body is the same for
- * every caller, so it is cached in Redis for SV_LEADERBOARD_TTL_MS under one key, computed by
- * one request at a time (a short lock); hundreds of open pages cost about one PostgreSQL query a
- * second. Without Redis (not configured, or down) every request computes it. The answer carries
- * an ETag; a matching If-None-Match gets 304. */
+ * scores holds one entry per task of "tasks" (null: never judged). The body (SV_SQL_LEADERBOARD)
+ * is the same for every caller, so it is cached in Redis (SolveitRedis, solveit_redis.h) for
+ * SV_LEADERBOARD_TTL_MS under one key, computed by one request at a time (a short lock); hundreds
+ * of open pages cost about one PostgreSQL query a second. Without Redis (not configured, or down)
+ * every request computes it. The answer carries an ETag; a matching If-None-Match gets 304. */
 int sv_api_leaderboard(sv_ctx *ctx);
 
-#define SV_DIR_REDIS          "SolveitRedis"
 #define SV_LEADERBOARD_TTL_MS 1000
-
-/* The SolveitRedis directive, for solveit_cmds[]:
- *   SolveitRedis host:port | /path/to/redis.sock | none */
-const char *sv_leaderboard_set_redis(cmd_parms *cmd, void *dummy, const char *arg);
-#define SV_LEADERBOARD_DIRECTIVES                                                                                      \
-	AP_INIT_TAKE1(SV_DIR_REDIS, sv_leaderboard_set_redis, NULL, RSRC_CONF,                                         \
-		      "Redis for the leaderboard cache: host:port, a socket path, or none (default none)")
 
 #endif

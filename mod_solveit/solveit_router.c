@@ -3,78 +3,140 @@
 #include <string.h>
 
 #include "apr_strings.h"
-#include "http_core.h"
-#include "http_log.h"
 #include "http_protocol.h"
-#include "http_request.h"
 
 #include "solveit_api.h"
 #include "solveit_auth.h"
 #include "solveit_leaderboard.h"
 #include "solveit_submit.h"
 
-APLOG_USE_MODULE(solveit);
+// clang-format off
+const sv_route solveit_routes[] = {
+    {M_GET,  "/api/health",            sv_api_health,      SV_ACCESS_PUBLIC, 0,                                 SV_BODY_NONE},
+    /* Visitors get a 401 that still tells the pages how one logs in here. */
+    {M_GET,  "/api/me",                sv_auth_me,         SV_ACCESS_PUBLIC, 0,                                 SV_BODY_NONE},
+    {M_GET,  "/api/languages",         sv_api_languages,   SV_ACCESS_PUBLIC, 0,                                 SV_BODY_NONE},
+    {M_GET,  "/api/leaderboard",       sv_api_leaderboard, SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
+    {M_GET,  "/api/tasks",             sv_api_tasks,       SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
+    {M_GET,  "/api/tasks/{id}",        sv_api_task,        SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
+    {M_GET,  "/api/submissions",       sv_api_submissions, SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
+    {M_POST, "/api/submissions",       sv_submit,          SV_ACCESS_USER,   SV_ROUTE_CSRF,                     SV_BODY_SOURCE},
+    {M_GET,  "/api/submissions/{id}",  sv_api_submission,  SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
+    {M_POST, "/api/login",             sv_auth_login,      SV_ACCESS_PUBLIC, SV_ROUTE_BUILTIN,                  SV_BODY_FORM},
+    {M_POST, "/api/logout",            sv_auth_logout,     SV_ACCESS_USER,   SV_ROUTE_CSRF,                     SV_BODY_FORM},
+    {M_POST, "/api/register",          sv_auth_register,   SV_ACCESS_PUBLIC, SV_ROUTE_BUILTIN,                  SV_BODY_FORM},
+    {M_POST, "/api/password",          sv_auth_password,   SV_ACCESS_USER,   SV_ROUTE_BUILTIN | SV_ROUTE_CSRF,  SV_BODY_FORM},
+};
+// clang-format on
+const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);
 
-sv_db *sv_ctx_db(sv_ctx *ctx)
+/* Whether path fits pattern; an "{id}" segment is stored in *id. Ids have at most 15 digits, as
+ * everywhere in the API. */
+static int path_match(const char *pattern, const char *path, apr_int64_t *id)
 {
-	if (ctx->db_state == 0)
-		ctx->db_state = sv_db_acquire(ctx->r, &ctx->db) == 0 ? 1 : -1;
-	if (ctx->db_state < 0) {
-		ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
-		ctx->fail_message = "database unavailable";
-		return NULL;
+	while (*pattern) {
+		if (!strncmp(pattern, "{id}", 4)) {
+			apr_size_t n = strcspn(path, "/");
+			char digits[16];
+
+			if (n == 0 || n >= sizeof(digits))
+				return 0;
+			memcpy(digits, path, n);
+			digits[n] = '\0';
+			if ((*id = sv_parse_id(digits)) <= 0)
+				return 0;
+			path += n;
+			pattern += 4;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
 	}
-	return &ctx->db;
+	return *path == '\0';
 }
 
-sv_session *sv_ctx_user(sv_ctx *ctx)
+/* The Allow header for a path that some rows match, in a fixed method order. */
+static const char *allow_header(apr_pool_t *p, unsigned methods)
 {
-	if (ctx->user_loaded)
-		return ctx->sess;
-	ctx->user_loaded = 1;
-	if (sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL) {
-		ctx->sess = sv_auth_external(ctx);
-		return ctx->sess;
-	}
-	/* Most requests end here, without a database connection. */
-	if (sv_session_cached(ctx->r, &ctx->sess))
-		return ctx->sess;
-	if (!sv_ctx_db(ctx))
-		return NULL;
-	if (sv_session_load(ctx->r, &ctx->db, &ctx->sess) < 0) {
-		ctx->fail_status = HTTP_SERVICE_UNAVAILABLE;
-		ctx->fail_message = "database unavailable";
-		return NULL;
-	}
-	if (!ctx->sess) {
-		/* A token we do not know (expired, logged out) is dropped from the browser too. */
-		if (sv_session_cookie(ctx->r))
-			sv_session_clear_cookie(ctx->r);
-		ctx->fail_status = HTTP_UNAUTHORIZED;
-		ctx->fail_message = "not logged in";
-	}
-	return ctx->sess;
+	static const struct {
+		int method;
+		const char *names;
+	} order[] = {{M_GET, "GET, HEAD"}, {M_POST, "POST"}, {M_PUT, "PUT"}, {M_DELETE, "DELETE"}};
+	const char *allow = NULL;
+
+	for (apr_size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (methods & (1u << order[i].method))
+			allow = allow ? apr_pstrcat(p, allow, ", ", order[i].names, NULL) : order[i].names;
+	return allow;
 }
 
-sv_session *sv_ctx_user_db(sv_ctx *ctx)
+static apr_size_t body_limit(const sv_ctx *ctx, sv_body body)
 {
-	sv_session *sess = sv_ctx_user(ctx);
-
-	return sess && sv_ctx_db(ctx) ? sess : NULL;
+	/* Room for JSON escapes (up to 6 bytes per byte of code) and the other fields. */
+	if (body == SV_BODY_SOURCE)
+		return (apr_size_t)sv_cfg_max_source(ctx->cfg) * 6 + 65536;
+	return SV_FORM_BODY_LIMIT;
 }
 
-int sv_ctx_fail(sv_ctx *ctx)
+/* The row's conditions, in the order a client would fix them; 0 when the handler may run. */
+static int admit(sv_ctx *ctx, const sv_route *route)
 {
-	return sv_send_error(ctx->r, ctx->fail_status ? ctx->fail_status : HTTP_INTERNAL_SERVER_ERROR, "%s",
-			     ctx->fail_message ? ctx->fail_message : "internal error");
+	request_rec *r = ctx->r;
+	const char *err;
+	int rc;
+
+	if (route->method != M_GET && (rc = sv_origin_check(r, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	if ((route->flags & SV_ROUTE_BUILTIN) && sv_cfg_auth_mode(ctx->cfg) == SV_AUTH_EXTERNAL)
+		return sv_send_error(r, HTTP_BAD_REQUEST,
+				     "this server uses external authentication (SolveitAuth external): log in through "
+				     "the web server");
+	/* The session (from the cache, mostly) before the body: the pooled connection is taken only
+	 * once the body is read and checked, so that a slow client does not hold one. */
+	if (route->access != SV_ACCESS_PUBLIC && !sv_ctx_user(ctx))
+		return sv_ctx_fail(ctx);
+	if (route->access == SV_ACCESS_STAFF && !ctx->sess->staff)
+		return sv_send_error(r, HTTP_FORBIDDEN, "staff only");
+	if (route->body != SV_BODY_NONE && (rc = sv_input_read(r, body_limit(ctx, route->body), &ctx->in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	if ((route->flags & SV_ROUTE_CSRF) && (rc = sv_csrf_check(r, ctx->sess, &ctx->in, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	return DECLINED;
+}
+
+int sv_route_dispatch(sv_ctx *ctx, const sv_route *routes, apr_size_t n)
+{
+	request_rec *r = ctx->r;
+	unsigned methods = 0;
+	int rc;
+
+	for (apr_size_t i = 0; i < n; i++) {
+		apr_int64_t id = 0;
+
+		if (!path_match(routes[i].pattern, ctx->path, &id))
+			continue;
+		if (routes[i].method != r->method_number) {
+			methods |= 1u << routes[i].method;
+			continue;
+		}
+		ctx->route = &routes[i];
+		ctx->id = id;
+		if ((rc = admit(ctx, &routes[i])) != DECLINED)
+			return rc;
+		return routes[i].handler(ctx);
+	}
+	if (!methods)
+		return sv_send_error(r, HTTP_NOT_FOUND, "no such API endpoint: %s", ctx->path);
+	apr_table_setn(r->err_headers_out, "Allow", allow_header(r->pool, methods));
+	return sv_send_error(r, HTTP_METHOD_NOT_ALLOWED, "method %s not allowed here (allowed: %s)", r->method,
+			     allow_header(r->pool, methods));
 }
 
 /* The part of the URI below the base path ("/api/..."), or NULL when not ours. The module owns
  * only <base>/api/; the pages under the base path are static files (htdocs/) served by httpd. */
 static const char *below_base(request_rec *r)
 {
-	solveit_config *c = solveit_config_get(r->server);
-	const char *base = sv_cfg_base_path(c);
+	const char *base = sv_cfg_base_path(solveit_config_get(r->server));
 	apr_size_t n = strlen(base);
 
 	if (!r->uri || strncmp(r->uri, base, n) != 0 || strncmp(r->uri + n, "/api/", 5) != 0)
@@ -97,112 +159,13 @@ int solveit_map_to_storage(request_rec *r)
 	return r->filename && !strncmp(r->filename, "solveit:", 8) ? OK : DECLINED;
 }
 
-static int method_not_allowed(request_rec *r, const char *allow)
-{
-	apr_table_setn(r->err_headers_out, "Allow", allow);
-	return sv_send_error(r, HTTP_METHOD_NOT_ALLOWED, "method %s not allowed here (allowed: %s)", r->method, allow);
-}
-
-/* The id that ends path after prefix (e.g. "/api/tasks/" + "12"), or 0. */
-static apr_int64_t tail_id(const char *path, const char *prefix)
-{
-	apr_size_t n = strlen(prefix);
-
-	if (strncmp(path, prefix, n) != 0)
-		return 0;
-	return sv_parse_id(path + n);
-}
-
-static int route_post(sv_ctx *ctx)
-{
-	const char *p = ctx->path, *err;
-	int rc;
-
-	if (strcmp(p, "/api/login") && strcmp(p, "/api/logout") && strcmp(p, "/api/register") &&
-	    strcmp(p, "/api/password") && strcmp(p, "/api/submissions"))
-		return DECLINED;
-	/* Every state-changing request: the Origin check first, then (in the handlers, for
-	 * authenticated ones) the session's CSRF token. */
-	if ((rc = sv_origin_check(ctx->r, &err)) != 0)
-		return sv_send_error(ctx->r, rc, "%s", err);
-	if (!strcmp(p, "/api/login"))
-		return sv_auth_login(ctx);
-	if (!strcmp(p, "/api/logout"))
-		return sv_auth_logout(ctx);
-	if (!strcmp(p, "/api/register"))
-		return sv_auth_register(ctx);
-	if (!strcmp(p, "/api/password"))
-		return sv_auth_password(ctx);
-	return sv_submit(ctx);
-}
-
-static int route_get(sv_ctx *ctx)
-{
-	const char *p = ctx->path;
-	apr_int64_t id;
-
-	if (!strcmp(p, "/api/health"))
-		return sv_api_health(ctx);
-	if (!strcmp(p, "/api/me"))
-		return sv_auth_me(ctx);
-	if (!strcmp(p, "/api/languages"))
-		return sv_api_languages(ctx);
-	if (!strcmp(p, "/api/leaderboard"))
-		return sv_api_leaderboard(ctx);
-	if (!strcmp(p, "/api/tasks"))
-		return sv_api_tasks(ctx);
-	if ((id = tail_id(p, "/api/tasks/")) > 0)
-		return sv_api_task(ctx, id);
-	if (!strcmp(p, "/api/submissions"))
-		return sv_api_submissions(ctx);
-	if ((id = tail_id(p, "/api/submissions/")) > 0)
-		return sv_api_submission(ctx, id);
-	return DECLINED;
-}
-
-static const char *allowed_methods(const char *p)
-{
-	if (!strcmp(p, "/api/login") || !strcmp(p, "/api/logout") || !strcmp(p, "/api/register") ||
-	    !strcmp(p, "/api/password"))
-		return "POST";
-	if (!strcmp(p, "/api/submissions"))
-		return "GET, HEAD, POST";
-	return "GET, HEAD";
-}
-
 int solveit_handler(request_rec *r)
 {
+	const char *path;
 	sv_ctx ctx;
-	int rc;
 
-	if (!r->filename || strncmp(r->filename, "solveit:", 8) != 0)
+	if (!r->filename || strncmp(r->filename, "solveit:", 8) != 0 || !(path = below_base(r)))
 		return DECLINED;
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.r = r;
-	ctx.cfg = solveit_config_get(r->server);
-	ctx.path = below_base(r);
-	if (!ctx.path)
-		return DECLINED;
-	if (r->method_number == M_GET)
-		rc = route_get(&ctx);
-	else if (r->method_number == M_POST)
-		rc = route_post(&ctx);
-	else
-		rc = DECLINED;
-	if (rc != DECLINED)
-		return rc;
-	/* Known path, wrong method: 405; unknown path: a JSON 404 for the API, httpd's page else. */
-	if (!strncmp(ctx.path, "/api/", 5)) {
-		static const char *const known[] = {
-		    "/api/health", "/api/me",     "/api/languages", "/api/tasks",    "/api/submissions",
-		    "/api/login",  "/api/logout", "/api/register",  "/api/password", "/api/leaderboard"};
-
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (!strcmp(ctx.path, known[i]))
-				return method_not_allowed(r, allowed_methods(ctx.path));
-		if (tail_id(ctx.path, "/api/tasks/") > 0 || tail_id(ctx.path, "/api/submissions/") > 0)
-			return method_not_allowed(r, "GET, HEAD");
-		return sv_send_error(r, HTTP_NOT_FOUND, "no such API endpoint: %s", ctx.path);
-	}
-	return HTTP_NOT_FOUND;
+	sv_ctx_init(&ctx, r, path);
+	return sv_route_dispatch(&ctx, solveit_routes, solveit_route_count);
 }

@@ -3,37 +3,48 @@
 
 #include "httpd.h"
 
-#include "solveit_config.h"
-#include "solveit_db.h"
-#include "solveit_http.h"
-#include "solveit_session.h"
+#include "solveit_ctx.h"
 
-/* One request to the judge, as the handlers of every area see it. */
-typedef struct {
-	request_rec *r;
-	solveit_config *cfg;
-	const char *path; /* below the base path, e.g. "/api/tasks/3" */
-	sv_db db;
-	int db_state; /* 0 not yet acquired, 1 acquired, -1 unavailable */
-	int user_loaded;
-	sv_session *sess; /* NULL: nobody */
-	int fail_status;  /* why sv_ctx_user / sv_ctx_db gave nothing */
-	const char *fail_message;
-} sv_ctx;
+/* Who may call a route. */
+typedef enum {
+	SV_ACCESS_PUBLIC, /* anyone; the handler may still look at the user */
+	SV_ACCESS_USER,   /* a logged-in user, else 401 (503 when the database cannot tell) */
+	SV_ACCESS_STAFF,  /* a logged-in staff user, else 401 / 403 */
+} sv_access;
 
-/* The request's database connection (acquired once), or NULL with the failure recorded. */
-sv_db *sv_ctx_db(sv_ctx *ctx);
+/* What a route's request carries: read and parsed by the router, at most this much. */
+typedef enum {
+	SV_BODY_NONE,
+	SV_BODY_FORM,   /* small forms: logins, passwords (SV_FORM_BODY_LIMIT) */
+	SV_BODY_SOURCE, /* a submission: SolveitMaxSourceSize with room for JSON escapes */
+} sv_body;
 
-/* The logged-in user (built-in session, or external r->user provisioned on first sight), or NULL
- * with the failure recorded (401 nobody, 503 database). */
-sv_session *sv_ctx_user(sv_ctx *ctx);
+#define SV_FORM_BODY_LIMIT (16 * 1024)
 
-/* sv_ctx_user plus the database connection the caller goes on to use (a session from the
- * per-child cache comes without one): NULL with the failure recorded when either is missing. */
-sv_session *sv_ctx_user_db(sv_ctx *ctx);
+#define SV_ROUTE_CSRF    0x1 /* the session's CSRF token must come with the request */
+#define SV_ROUTE_BUILTIN 0x2 /* built-in accounts only: refused under SolveitAuth external */
 
-/* Sends the recorded failure as a JSON error. */
-int sv_ctx_fail(sv_ctx *ctx);
+typedef int (*sv_handler)(sv_ctx *ctx);
+
+/* One row of the route table. Every state-changing method (all but GET, which also answers HEAD)
+ * passes the Origin check first. */
+typedef struct sv_route {
+	int method;          /* M_GET, M_POST, M_PUT, M_DELETE */
+	const char *pattern; /* below the base path; "{id}" matches one segment holding a positive id */
+	sv_handler handler;
+	sv_access access;
+	unsigned flags; /* SV_ROUTE_* */
+	sv_body body;
+} sv_route;
+
+/* The judge's routes, in solveit_router.c. */
+extern const sv_route solveit_routes[];
+extern const apr_size_t solveit_route_count;
+
+/* Finds ctx->path in routes and runs its handler once the row's conditions hold: the method
+ * (405 with Allow when only the path matches, a JSON 404 when nothing does), Origin, auth mode,
+ * access level, body and CSRF token. Returns what the handler (or the refusal) returns. */
+int sv_route_dispatch(sv_ctx *ctx, const sv_route *routes, apr_size_t n);
 
 /* translate_name, map_to_storage and handler hooks. */
 int solveit_translate(request_rec *r);

@@ -1,5 +1,6 @@
 #include "solveit_submit.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,15 +37,8 @@ static int idempotency_key_valid(const char *key)
 	return 1;
 }
 
-/* The checks that need no database; sends the error and returns its status, or 0. */
-/* The error was sent (sv_send_error answers OK): tell the caller to stop. */
-static int refuse(int sent)
-{
-	(void)sent;
-	return -1;
-}
-
-static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f)
+/* The checks that need no database: 0, or an HTTP status with the client's message in *err. */
+static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f, const char **err)
 {
 	request_rec *r = ctx->r;
 	const char *task = sv_input_get(r, in, "task_id", NULL, NULL);
@@ -53,14 +47,15 @@ static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f)
 	const char *filename;
 	apr_size_t len = 0;
 
+	*err = NULL;
 	if (!task || (f->task_id = sv_parse_id(task)) <= 0)
-		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "task_id must be a positive integer"));
-	if (!lang || sv_parse_id(lang) <= 0)
-		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "language_id must be a positive integer"));
-	f->language_id = (int)sv_parse_id(lang);
-	if (!sv_cfg_language_enabled(ctx->cfg, f->language_id))
-		return refuse(
-		    sv_send_error(r, HTTP_BAD_REQUEST, "language %d is not enabled on this server", f->language_id));
+		*err = "task_id must be a positive integer";
+	else if (!lang || sv_parse_id(lang) <= 0 || sv_parse_id(lang) > INT_MAX)
+		*err = "language_id must be a positive integer";
+	else if (!sv_cfg_language_enabled(ctx->cfg, f->language_id = (int)sv_parse_id(lang)))
+		*err = apr_psprintf(r->pool, "language %d is not enabled on this server", f->language_id);
+	if (*err)
+		return HTTP_BAD_REQUEST;
 	f->code = sv_input_get(r, in, "code", &len, &filename);
 	/* A browser form sends an empty file part when no file was chosen: then the text field wins. */
 	if ((!f->code || len == 0) && in->fields) {
@@ -69,27 +64,30 @@ static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f)
 		if (file && len > 0)
 			f->code = file;
 	}
-	if (!f->code)
-		return refuse(
-		    sv_send_error(r, HTTP_BAD_REQUEST, "code is required (a code field or an uploaded file)"));
 	f->code_len = len;
-	if ((apr_off_t)len > limit)
-		return refuse(sv_send_error(r, HTTP_REQUEST_ENTITY_TOO_LARGE,
-					    "code is larger than the limit of %" APR_OFF_T_FMT " bytes", limit));
-	if (len == 0 || strspn(f->code, " \t\r\n") == len)
-		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "code is empty"));
-	if (memchr(f->code, '\0', len))
-		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "code contains a NUL byte"));
-	if (!sv_utf8_valid(f->code, len))
-		return refuse(sv_send_error(r, HTTP_BAD_REQUEST, "code is not valid UTF-8"));
+	if (f->code && (apr_off_t)len > limit) {
+		*err = apr_psprintf(r->pool, "code is larger than the limit of %" APR_OFF_T_FMT " bytes", limit);
+		return HTTP_REQUEST_ENTITY_TOO_LARGE;
+	}
+	if (!f->code)
+		*err = "code is required (a code field or an uploaded file)";
+	else if (len == 0 || strspn(f->code, " \t\r\n") == len)
+		*err = "code is empty";
+	else if (memchr(f->code, '\0', len))
+		*err = "code contains a NUL byte";
+	else if (!sv_utf8_valid(f->code, len))
+		*err = "code is not valid UTF-8";
+	if (*err)
+		return HTTP_BAD_REQUEST;
 	f->key = sv_input_get(r, in, "idempotency_key", NULL, NULL);
 	if (!f->key || !*f->key)
 		f->key = apr_table_get(r->headers_in, "Idempotency-Key");
 	if (f->key && !*f->key)
 		f->key = NULL;
-	if (f->key && !idempotency_key_valid(f->key))
-		return refuse(
-		    sv_send_error(r, HTTP_BAD_REQUEST, "idempotency_key must be 1-128 printable ASCII characters"));
+	if (f->key && !idempotency_key_valid(f->key)) {
+		*err = "idempotency_key must be 1-128 printable ASCII characters";
+		return HTTP_BAD_REQUEST;
+	}
 	return 0;
 }
 
@@ -112,11 +110,10 @@ static int accepted(sv_ctx *ctx, const sv_input *in, apr_int64_t id, const char 
 int sv_submit(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
-	apr_off_t limit = sv_cfg_max_source(ctx->cfg);
 	int rate = sv_cfg_submission_rate(ctx->cfg);
 	submission_form f;
-	sv_session *sess;
-	sv_input in;
+	sv_session *sess = ctx->sess; /* the router saw to it */
+	const sv_input *in = &ctx->in;
 	const char *err, *outcome;
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
@@ -125,18 +122,10 @@ int sv_submit(sv_ctx *ctx)
 	apr_int64_t id;
 	int rc;
 
-	/* The session (from the cache, mostly) first; the pooled connection only once the body is
-	 * read and checked, so that a slow client does not hold one. */
-	if (!(sess = sv_ctx_user(ctx)))
-		return sv_ctx_fail(ctx);
-	/* Room for JSON escapes (up to 6 bytes per byte of code) and the other fields. */
-	if ((rc = sv_input_read(r, (apr_size_t)limit * 6 + 65536, &in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
-	if ((rc = sv_csrf_check(r, sess, &in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
 	memset(&f, 0, sizeof(f));
-	if (validate_form(ctx, &in, &f) < 0)
-		return OK;
+	if ((rc = validate_form(ctx, in, &f, &err)) != 0)
+		return sv_send_error(r, rc, "%s", err);
+	/* The pooled connection only now that the body is read and checked. */
 	if (!sv_ctx_db(ctx))
 		return sv_ctx_fail(ctx);
 	/* One statement (sql/012, solveit_submit): an earlier submission with the same idempotency
@@ -152,7 +141,7 @@ int sv_submit(sv_ctx *ctx)
 	    !(row = sv_db_row(&ctx->db, res, 1)) || !(outcome = sv_db_get(&ctx->db, row, 0)))
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	if (!strcmp(outcome, "replay"))
-		return accepted(ctx, &in, sv_db_get_ll(&ctx->db, row, 1), sv_db_get(&ctx->db, row, 5));
+		return accepted(ctx, in, sv_db_get_ll(&ctx->db, row, 1), sv_db_get(&ctx->db, row, 5));
 	if (!strcmp(outcome, "no_task"))
 		return sv_send_error(r, HTTP_BAD_REQUEST, "task %" APR_INT64_T_FMT " does not exist or is closed",
 				     f.task_id);
@@ -188,5 +177,5 @@ int sv_submit(sv_ctx *ctx)
 		solveit_kafka_send_submission(r, id, payload, strlen(payload), sv_cfg_kafka_wait_ms(ctx->cfg));
 		free(payload);
 	}
-	return accepted(ctx, &in, id, "pending");
+	return accepted(ctx, in, id, "pending");
 }

@@ -6,51 +6,41 @@
 #include "apr_lib.h"
 #include "apr_strings.h"
 
+/* The entity that stands for c in HTML, or NULL when c stands for itself. */
+static const char *html_entity(char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return NULL;
+	}
+}
+
 char *sv_html_escape(apr_pool_t *p, const char *s)
 {
-	apr_size_t extra = 0, i;
+	apr_size_t len = 0, i;
+	const char *e;
 	char *out, *o;
 
-	for (i = 0; s[i]; i++) {
-		switch (s[i]) {
-		case '&':
-			extra += 4;
-			break;
-		case '<':
-		case '>':
-			extra += 3;
-			break;
-		case '"':
-			extra += 5;
-			break;
-		case '\'':
-			extra += 4;
-			break;
-		}
-	}
-	if (!extra)
+	for (i = 0; s[i]; i++)
+		len += (e = html_entity(s[i])) ? strlen(e) : 1;
+	if (len == i)
 		return apr_pstrmemdup(p, s, i);
-	o = out = apr_palloc(p, i + extra + 1);
+	o = out = apr_palloc(p, len + 1);
 	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			memcpy(o, "&amp;", 5), o += 5;
-			break;
-		case '<':
-			memcpy(o, "&lt;", 4), o += 4;
-			break;
-		case '>':
-			memcpy(o, "&gt;", 4), o += 4;
-			break;
-		case '"':
-			memcpy(o, "&quot;", 6), o += 6;
-			break;
-		case '\'':
-			memcpy(o, "&#39;", 5), o += 5;
-			break;
-		default:
+		if ((e = html_entity(*s)) != NULL)
+			o = stpcpy(o, e);
+		else
 			*o++ = *s;
-		}
 	}
 	*o = '\0';
 	return out;

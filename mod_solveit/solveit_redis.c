@@ -1,0 +1,192 @@
+#include "solveit_redis.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "apr_hash.h"
+#include "apr_reslist.h"
+#include "apr_strings.h"
+#include "http_log.h"
+
+#include "solveit_config.h"
+
+APLOG_USE_MODULE(solveit);
+
+#define IDLE_TTL_SEC 60 /* an idle connection is closed after this */
+
+struct sv_redis {
+	redisContext *context;
+	const sv_redis_address *address;
+	server_rec *s;
+	int pooled; /* waited in the pool since its last use: may have been closed by Redis */
+	int broken;
+	apr_reslist_t *pool;
+	request_rec *r; /* the request holding it */
+};
+
+/* sv_redis_address -> apr_reslist_t, filled in child_init and only read after. */
+static apr_hash_t *pools;
+
+/* Set after a failure; racy reads across threads only make a request try Redis once more. */
+static volatile apr_time_t quiet_until;
+
+static const char *address_text(apr_pool_t *p, const sv_redis_address *a)
+{
+	return a->path ? a->path : apr_psprintf(p, "%s:%d", a->host, a->port);
+}
+
+static void failed(sv_redis *c, const char *what)
+{
+	const char *why = c->context && c->context->errstr[0] ? c->context->errstr : "no reply";
+
+	if (c->r)
+		ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, c->r,
+			      "solveit: Redis %s: %s failed (%s); not used for %d s",
+			      address_text(c->r->pool, c->address), what, why, SV_REDIS_QUIET_SEC);
+	else
+		ap_log_error(APLOG_MARK, APLOG_WARNING, 0, c->s, "solveit: Redis %s failed (%s); not used for %d s",
+			     what, why, SV_REDIS_QUIET_SEC);
+	c->broken = 1;
+	quiet_until = apr_time_now() + apr_time_from_sec(SV_REDIS_QUIET_SEC);
+}
+
+static int connect_context(sv_redis *c)
+{
+	struct timeval tv = {0, SV_REDIS_TIMEOUT_MS * 1000};
+	const sv_redis_address *a = c->address;
+
+	c->context = a->path ? redisConnectUnixWithTimeout(a->path, tv) : redisConnectWithTimeout(a->host, a->port, tv);
+	if (!c->context || c->context->err) {
+		failed(c, "connect");
+		return -1;
+	}
+	if (redisSetTimeout(c->context, tv) != REDIS_OK) {
+		failed(c, "set timeout");
+		return -1;
+	}
+	return 0;
+}
+
+typedef struct {
+	const sv_redis_address *address;
+	server_rec *s;
+} pool_params;
+
+static apr_status_t construct(void **resource, void *params_, apr_pool_t *pool)
+{
+	const pool_params *params = params_;
+	/* Not from pool: connections are made outside the list's lock, by any thread at once. */
+	sv_redis *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return APR_ENOMEM;
+	c->address = params->address;
+	c->s = params->s;
+	if (connect_context(c) < 0) {
+		if (c->context)
+			redisFree(c->context);
+		free(c);
+		return APR_EGENERAL;
+	}
+	*resource = c;
+	return APR_SUCCESS;
+}
+
+static apr_status_t destruct(void *resource, void *params, apr_pool_t *pool)
+{
+	sv_redis *c = resource;
+
+	redisFree(c->context);
+	free(c);
+	return APR_SUCCESS;
+}
+
+void solveit_redis_child_init(apr_pool_t *pchild, server_rec *s, int threads)
+{
+	pools = apr_hash_make(pchild);
+	quiet_until = 0;
+	for (server_rec *sp = s; sp; sp = sp->next) {
+		const sv_redis_address *a = sv_cfg_redis(solveit_config_get(sp));
+		pool_params *params;
+		apr_reslist_t *list;
+		apr_status_t rv;
+
+		/* Virtual hosts that inherit the main server's SolveitRedis share its pool. */
+		if (!a || apr_hash_get(pools, &a, sizeof(a)))
+			continue;
+		params = apr_pcalloc(pchild, sizeof(*params));
+		params->address = a;
+		params->s = sp;
+		rv = apr_reslist_create(&list, 0, threads > 0 ? threads : 1, threads > 0 ? threads : 1,
+					apr_time_from_sec(IDLE_TTL_SEC), construct, destruct, params, pchild);
+		if (rv != APR_SUCCESS) {
+			ap_log_error(APLOG_MARK, APLOG_ERR, rv, sp, "solveit: no Redis connection pool in this child");
+			continue;
+		}
+		apr_reslist_timeout_set(list, apr_time_from_msec(SV_REDIS_TIMEOUT_MS));
+		apr_hash_set(pools, apr_pmemdup(pchild, &a, sizeof(a)), sizeof(a), list);
+	}
+}
+
+static apr_status_t give_back(void *data)
+{
+	sv_redis *c = data;
+
+	c->r = NULL;
+	if (c->broken || !c->context || c->context->err)
+		return apr_reslist_invalidate(c->pool, c);
+	c->pooled = 1;
+	return apr_reslist_release(c->pool, c);
+}
+
+sv_redis *sv_redis_acquire(request_rec *r)
+{
+	const sv_redis_address *a = sv_cfg_redis(solveit_config_get(r->server));
+	apr_reslist_t *list;
+	void *resource;
+	sv_redis *c;
+
+	if (!a || !pools || !(list = apr_hash_get(pools, &a, sizeof(a))) || apr_time_now() < quiet_until)
+		return NULL;
+	/* A failed connect was logged by construct; a timeout means every connection is busy. */
+	if (apr_reslist_acquire(list, &resource) != APR_SUCCESS)
+		return NULL;
+	c = resource;
+	c->pool = list;
+	c->r = r;
+	c->broken = 0;
+	apr_pool_cleanup_register(r->pool, c, give_back, apr_pool_cleanup_null);
+	return c;
+}
+
+redisReply *sv_redis_command(sv_redis *c, const char *fmt, ...)
+{
+	struct timeval tv = {0, SV_REDIS_TIMEOUT_MS * 1000};
+	redisReply *reply = NULL;
+	va_list ap;
+
+	if (!c || c->broken)
+		return NULL;
+	va_start(ap, fmt);
+	reply = redisvCommand(c->context, fmt, ap);
+	va_end(ap);
+	if (!reply && c->pooled) {
+		c->pooled = 0;
+		if (redisReconnect(c->context) == REDIS_OK && redisSetTimeout(c->context, tv) == REDIS_OK) {
+			va_start(ap, fmt);
+			reply = redisvCommand(c->context, fmt, ap);
+			va_end(ap);
+		}
+	}
+	c->pooled = 0;
+	if (!reply)
+		failed(c, apr_pstrndup(c->r->pool, fmt, strcspn(fmt, " ")));
+	return reply;
+}
+
+int sv_redis_usable(const sv_redis *c)
+{
+	return c && !c->broken;
+}

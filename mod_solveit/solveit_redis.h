@@ -1,0 +1,36 @@
+#ifndef SOLVEIT_REDIS_H
+#define SOLVEIT_REDIS_H
+
+#include "httpd.h"
+
+#include <hiredis/hiredis.h>
+
+/* Redis for the module (the leaderboard cache): per child, one pool of connections per
+ * SolveitRedis address (apr_reslist, at most one connection per request thread). A request checks
+ * one out and gives it back through a cleanup of its pool (openidc's cache/redis.c); a connection
+ * that failed is dropped then, and the next request connects afresh. After a failure that a
+ * reconnect did not cure, Redis is left alone for SV_REDIS_QUIET_SEC: its callers compute
+ * without it. */
+
+#define SV_REDIS_TIMEOUT_MS 200 /* connect, each command, and the wait for a free connection */
+#define SV_REDIS_QUIET_SEC  5
+
+typedef struct sv_redis sv_redis;
+
+/* child_init: the pools of this child, for s and its virtual hosts; threads is the most requests
+ * the child serves at once. */
+void solveit_redis_child_init(apr_pool_t *pchild, server_rec *s, int threads);
+
+/* A connection for the rest of this request, or NULL when the server has no Redis, Redis is in
+ * its quiet time, or no connection could be had (logged). */
+sv_redis *sv_redis_acquire(request_rec *r);
+
+/* Runs one command (hiredis format). A command that fails on a connection that waited in the
+ * pool is retried once on a fresh one (Redis may have closed it meanwhile). NULL after logging
+ * what failed; the connection is not used again. Free the reply with freeReplyObject. */
+redisReply *sv_redis_command(sv_redis *c, const char *fmt, ...);
+
+/* Whether c may still be used: not NULL, and no command on it failed. */
+int sv_redis_usable(const sv_redis *c);
+
+#endif

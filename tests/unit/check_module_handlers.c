@@ -1,0 +1,888 @@
+/* mod_solveit's handlers through the route table, with httpd stubbed and the database faked
+ * (httpd_stub.h): routing, access levels, CSRF and Origin refusals, body validation and the JSON
+ * each answer carries. */
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_general.h"
+#include "apr_md5.h"
+#include "apr_strings.h"
+#include "http_protocol.h"
+
+#include "httpd_stub.h"
+#include "solveit_router.h"
+
+#define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define CSRF  "c5rf-t0ken"
+
+static apr_pool_t *pool;
+static server_rec *server;
+static solveit_config *cfg;
+
+static void setup(void)
+{
+	apr_pool_create(&pool, NULL);
+	server = stub_server(pool);
+	cfg = solveit_config_get(server);
+	fakedb_reset();
+}
+
+static void teardown(void)
+{
+	apr_pool_destroy(pool);
+}
+
+static request_rec *req(const char *method, const char *uri)
+{
+	return stub_request(pool, server, method, uri);
+}
+
+/* Runs the module's hooks as httpd would; returns the status the client sees. */
+static int run(request_rec *r)
+{
+	int rc;
+
+	if (solveit_translate(r) != OK)
+		return -1;
+	ck_assert_int_eq(solveit_map_to_storage(r), OK);
+	rc = solveit_handler(r);
+	return rc == OK ? r->status : rc;
+}
+
+static const char *error_of(request_rec *r)
+{
+	cJSON *body = stub_json(r);
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(body, "error");
+
+	ck_assert_msg(cJSON_IsString(e), "no JSON error in %s", stub_output(r, NULL));
+	return e->valuestring;
+}
+
+static void json_body(request_rec *r, const char *json)
+{
+	stub_body(r, "application/json", json, strlen(json), 1);
+}
+
+/* A live session for the cookie TOKEN: its user, staff or not. */
+static void session(int staff)
+{
+	static const char *const student[] = {"7", "student", "f", NULL, NULL, CSRF, "5", "3600"};
+	static const char *const teacher[] = {"8", "teacher", "t", "3", "Staff room", CSRF, "5", "3600"};
+
+	fakedb_answer(SV_SQL_SESSION_GET, 8, 1, staff ? teacher : student);
+}
+
+static void cookie(request_rec *r)
+{
+	apr_table_setn(r->headers_in, "Cookie", "other=1; solveit_session=" TOKEN);
+}
+
+static request_rec *user_req(const char *method, const char *uri, int staff)
+{
+	request_rec *r = req(method, uri);
+
+	session(staff);
+	cookie(r);
+	return r;
+}
+
+static double number_of(const cJSON *obj, const char *name)
+{
+	const cJSON *n = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	ck_assert_msg(cJSON_IsNumber(n), "%s is not a number", name);
+	return n->valuedouble;
+}
+
+static const char *string_of(const cJSON *obj, const char *name)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	ck_assert_msg(cJSON_IsString(s), "%s is not a string", name);
+	return s->valuestring;
+}
+
+/* ---- routing ---- */
+
+START_TEST(outside_the_api_is_not_ours)
+{
+	request_rec *r = req("GET", "/solveit/index.html");
+
+	ck_assert_int_eq(solveit_translate(r), DECLINED);
+	ck_assert_int_eq(solveit_handler(r), DECLINED);
+	r = req("GET", "/other/api/tasks");
+	ck_assert_int_eq(solveit_translate(r), DECLINED);
+	cfg->base_path = "/judge";
+	r = req("GET", "/judge/api/languages");
+	ck_assert_int_eq(run(r), HTTP_OK);
+	ck_assert_int_eq(run(req("GET", "/solveit/api/languages")), -1);
+}
+END_TEST
+
+START_TEST(unknown_paths_get_a_json_404)
+{
+	request_rec *r = req("GET", "/solveit/api/nothing");
+
+	ck_assert_int_eq(run(r), HTTP_NOT_FOUND);
+	ck_assert_str_eq(error_of(r), "no such API endpoint: /api/nothing");
+	ck_assert_str_eq(stub_content_type(r), "application/json; charset=utf-8");
+	ck_assert_int_eq(run(req("GET", "/solveit/api/tasks/")), HTTP_NOT_FOUND);
+	ck_assert_int_eq(run(req("GET", "/solveit/api/tasks/3/")), HTTP_NOT_FOUND);
+	ck_assert_int_eq(run(req("GET", "/solveit/api/healthz")), HTTP_NOT_FOUND);
+}
+END_TEST
+
+START_TEST(bad_ids_match_no_route)
+{
+	static const char *const bad[] = {"abc", "0", "-1", "+1", "1e3", "3x", "1234567890123456", " 1"};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		request_rec *r = user_req("GET", apr_pstrcat(pool, "/solveit/api/submissions/", bad[i], NULL), 0);
+
+		ck_assert_msg(run(r) == HTTP_NOT_FOUND, "id \"%s\" answered %d", bad[i], r->status);
+	}
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMISSION_GET), 0);
+}
+END_TEST
+
+START_TEST(wrong_method_is_405_with_allow)
+{
+	static const struct {
+		const char *method, *path, *allow;
+	} cases[] = {
+	    {"PUT", "/api/tasks", "GET, HEAD"},
+	    {"POST", "/api/tasks/3", "GET, HEAD"},
+	    {"DELETE", "/api/submissions", "GET, HEAD, POST"},
+	    {"GET", "/api/login", "POST"},
+	    {"POST", "/api/health", "GET, HEAD"},
+	    {"PATCH", "/api/submissions/9", "GET, HEAD"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		request_rec *r = req(cases[i].method, apr_pstrcat(pool, "/solveit", cases[i].path, NULL));
+
+		ck_assert_int_eq(run(r), HTTP_METHOD_NOT_ALLOWED);
+		ck_assert_str_eq(apr_table_get(r->err_headers_out, "Allow"), cases[i].allow);
+		ck_assert_str_eq(error_of(r), apr_psprintf(pool, "method %s not allowed here (allowed: %s)",
+							   cases[i].method, cases[i].allow));
+	}
+}
+END_TEST
+
+START_TEST(every_route_row_is_reachable)
+{
+	/* Each row answers something other than 404/405 for its own method and path. */
+	for (apr_size_t i = 0; i < solveit_route_count; i++) {
+		const sv_route *route = &solveit_routes[i];
+		const char *path = apr_pstrcat(pool, "/solveit", route->pattern, NULL);
+		char *id = strstr(path, "{id}");
+		request_rec *r;
+		int status;
+
+		if (id)
+			path =
+			    apr_pstrcat(pool, apr_pstrmemdup(pool, path, (apr_size_t)(id - path)), "5", id + 4, NULL);
+		r = req(route->method == M_GET ? "GET" : "POST", path);
+		status = run(r);
+		ck_assert_msg(status != HTTP_NOT_FOUND && status != HTTP_METHOD_NOT_ALLOWED, "%s answered %d",
+			      route->pattern, status);
+	}
+}
+END_TEST
+
+static int staff_handler(sv_ctx *ctx)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(body, "id", (double)ctx->id);
+	cJSON_AddStringToObject(body, "who", ctx->sess->username);
+	return sv_send_json(ctx->r, HTTP_OK, body);
+}
+
+/* A staff route of the next issues is one row. */
+static const sv_route staff_routes[] = {
+    {M_GET, "/api/admin/tasks/{id}/tests", staff_handler, SV_ACCESS_STAFF, 0, SV_BODY_NONE},
+    {M_PUT, "/api/admin/tasks/{id}/tests", staff_handler, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_FORM},
+};
+
+static int dispatch_staff(request_rec *r)
+{
+	sv_ctx ctx;
+	int rc;
+
+	sv_ctx_init(&ctx, r, r->uri + strlen("/solveit"));
+	rc = sv_route_dispatch(&ctx, staff_routes, sizeof(staff_routes) / sizeof(staff_routes[0]));
+	return rc == OK ? r->status : rc;
+}
+
+START_TEST(staff_routes_refuse_students)
+{
+	request_rec *r = user_req("GET", "/solveit/api/admin/tasks/12/tests", 0);
+
+	ck_assert_int_eq(dispatch_staff(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "staff only");
+	r = req("GET", "/solveit/api/admin/tasks/12/tests");
+	ck_assert_int_eq(dispatch_staff(r), HTTP_UNAUTHORIZED);
+	r = user_req("GET", "/solveit/api/admin/tasks/12/tests", 1);
+	ck_assert_int_eq(dispatch_staff(r), HTTP_OK);
+	ck_assert_int_eq((int)number_of(stub_json(r), "id"), 12);
+	ck_assert_str_eq(string_of(stub_json(r), "who"), "teacher");
+	/* Staff too need the CSRF token for a change. */
+	r = user_req("PUT", "/solveit/api/admin/tasks/12/tests", 1);
+	json_body(r, "{}");
+	ck_assert_int_eq(dispatch_staff(r), HTTP_FORBIDDEN);
+	r = user_req("DELETE", "/solveit/api/admin/tasks/12/tests", 1);
+	ck_assert_int_eq(dispatch_staff(r), HTTP_METHOD_NOT_ALLOWED);
+	ck_assert_str_eq(apr_table_get(r->err_headers_out, "Allow"), "GET, HEAD, PUT");
+}
+END_TEST
+
+/* ---- who may call what ---- */
+
+START_TEST(user_routes_need_a_session)
+{
+	static const char *const paths[] = {"/api/tasks", "/api/tasks/1", "/api/submissions", "/api/submissions/1",
+					    "/api/leaderboard"};
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		request_rec *r = req("GET", apr_pstrcat(pool, "/solveit", paths[i], NULL));
+
+		ck_assert_int_eq(run(r), HTTP_UNAUTHORIZED);
+		ck_assert_str_eq(error_of(r), "not logged in");
+		ck_assert_ptr_null(apr_table_get(r->err_headers_out, "Set-Cookie"));
+	}
+}
+END_TEST
+
+START_TEST(an_unknown_token_is_dropped)
+{
+	request_rec *r = req("GET", "/solveit/api/tasks");
+
+	cookie(r); /* no session row answers it */
+	ck_assert_int_eq(run(r), HTTP_UNAUTHORIZED);
+	ck_assert_str_eq(apr_table_get(r->err_headers_out, "Set-Cookie"),
+			 "solveit_session=; Max-Age=0; Path=/solveit; HttpOnly; SameSite=Lax");
+	/* Not one of ours (64 hex digits): ignored, not even looked up. */
+	r = req("GET", "/solveit/api/tasks");
+	apr_table_setn(r->headers_in, "Cookie", "solveit_session=" TOKEN "00");
+	ck_assert_int_eq(run(r), HTTP_UNAUTHORIZED);
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SESSION_GET), 1);
+}
+END_TEST
+
+START_TEST(database_down_is_503_not_401)
+{
+	request_rec *r = user_req("GET", "/solveit/api/tasks", 0);
+
+	fakedb_down(1);
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	ck_assert_str_eq(error_of(r), "database unavailable");
+	fakedb_down(0);
+	fakedb_fail(SV_SQL_SESSION_GET);
+	r = user_req("GET", "/solveit/api/tasks", 0);
+	fakedb_fail(SV_SQL_SESSION_GET);
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	/* A failing database is no reason to drop the cookie. */
+	ck_assert_ptr_null(apr_table_get(r->err_headers_out, "Set-Cookie"));
+}
+END_TEST
+
+START_TEST(external_mode_refuses_builtin_routes)
+{
+	static const char *const paths[] = {"/api/login", "/api/register", "/api/password"};
+	request_rec *r;
+
+	cfg->auth_mode = SV_AUTH_EXTERNAL;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		r = req("POST", apr_pstrcat(pool, "/solveit", paths[i], NULL));
+		json_body(r, "{\"username\":\"a\",\"password\":\"b\"}");
+		ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+		ck_assert_str_eq(error_of(r), "this server uses external authentication (SolveitAuth external): "
+					      "log in through the web server");
+	}
+	r = req("GET", "/solveit/api/tasks");
+	ck_assert_int_eq(run(r), HTTP_UNAUTHORIZED);
+	ck_assert_str_eq(error_of(r), "not authenticated by the web server (SolveitAuth external)");
+	r = req("GET", "/solveit/api/tasks");
+	r->user = "bad user!";
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "the web server's user name is not usable here (1-64 letters, digits, . _ - @)");
+}
+END_TEST
+
+/* ---- Origin and CSRF ---- */
+
+START_TEST(cross_origin_posts_are_refused)
+{
+	static const char *const login = "{\"username\":\"student\",\"password\":\"student\"}";
+	request_rec *r = req("POST", "/solveit/api/login");
+
+	json_body(r, login);
+	apr_table_setn(r->headers_in, "Origin", "http://evil.example");
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "cross-origin request refused");
+	r = req("POST", "/solveit/api/login");
+	json_body(r, login);
+	apr_table_setn(r->headers_in, "Referer", "http://judge.example.evil/x");
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	/* The refusal comes before anything is read or looked up. */
+	ck_assert_int_eq(fakedb_calls(SV_SQL_LOGIN_ATTEMPT), 0);
+	r = req("POST", "/solveit/api/login");
+	json_body(r, login);
+	apr_table_setn(r->headers_in, "Origin", "https://judge.example");
+	stub_https(r, 1);
+	ck_assert_int_ne(run(r), HTTP_FORBIDDEN);
+}
+END_TEST
+
+START_TEST(state_changes_need_the_csrf_token)
+{
+	request_rec *r = user_req("POST", "/solveit/api/logout", 0);
+
+	json_body(r, "{}");
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "missing CSRF token (send the X-CSRF-Token header or a csrf_token field)");
+	r = user_req("POST", "/solveit/api/submissions", 0);
+	json_body(r, "{}");
+	apr_table_setn(r->headers_in, "X-CSRF-Token", "c5rf-t0keN");
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "invalid CSRF token");
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SESSION_DELETE), 0);
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMIT), 0);
+}
+END_TEST
+
+START_TEST(logout_with_the_token)
+{
+	static const char form[] = "csrf_token=" CSRF;
+	request_rec *r = user_req("POST", "/solveit/api/logout", 0);
+
+	apr_table_setn(r->headers_in, "X-CSRF-Token", CSRF);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	ck_assert_str_eq(string_of(stub_json(r), "status"), "logged out");
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SESSION_DELETE), 1);
+	ck_assert_str_eq(apr_table_get(r->err_headers_out, "Set-Cookie"),
+			 "solveit_session=; Max-Age=0; Path=/solveit; HttpOnly; SameSite=Lax");
+	/* A browser form carries the token as a field and goes on to the pages. */
+	r = user_req("POST", "/solveit/api/logout", 0);
+	stub_body(r, "application/x-www-form-urlencoded", form, strlen(form), 1);
+	ck_assert_int_eq(run(r), HTTP_SEE_OTHER);
+	ck_assert_str_eq(apr_table_get(r->headers_out, "Location"), "/solveit/");
+}
+END_TEST
+
+/* ---- bodies ---- */
+
+START_TEST(bodies_that_are_not_usable)
+{
+	static const struct {
+		const char *content_type, *body;
+		int status;
+		const char *error;
+	} cases[] = {
+	    {"application/json", "{\"username\":", HTTP_BAD_REQUEST, "request body is not a JSON object"},
+	    {"application/json", "[\"student\"]", HTTP_BAD_REQUEST, "request body is not a JSON object"},
+	    {"application/json", "{}", HTTP_BAD_REQUEST, "username and password are required"},
+	    {"application/json", "{\"username\":\"student\",\"password\":\"\"}", HTTP_BAD_REQUEST,
+	     "username and password are required"},
+	    {"application/json", "{\"username\":{},\"password\":[]}", HTTP_BAD_REQUEST,
+	     "username and password are required"},
+	    {"application/json", "{\"username\":\"\xff\",\"password\":\"x\"}", HTTP_BAD_REQUEST,
+	     "username and password must be valid UTF-8"},
+	    {"text/plain", "student", HTTP_UNSUPPORTED_MEDIA_TYPE,
+	     "unsupported Content-Type: send application/json, application/x-www-form-urlencoded or "
+	     "multipart/form-data"},
+	    {"application/x-www-form-urlencoded", "username=%zz", HTTP_BAD_REQUEST,
+	     "malformed form body: bad %-escape"},
+	    {"multipart/form-data", "--x\r\n", HTTP_BAD_REQUEST,
+	     "malformed multipart body: no valid boundary in Content-Type"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		request_rec *r = req("POST", "/solveit/api/login");
+
+		stub_body(r, cases[i].content_type, cases[i].body, strlen(cases[i].body), 1);
+		ck_assert_int_eq(run(r), cases[i].status);
+		ck_assert_str_eq(error_of(r), cases[i].error);
+	}
+	ck_assert_int_eq(fakedb_calls(SV_SQL_LOGIN_ATTEMPT), 0);
+}
+END_TEST
+
+START_TEST(oversized_bodies_are_413)
+{
+	apr_size_t len = SV_FORM_BODY_LIMIT + 1;
+	char *big = apr_palloc(pool, len);
+	request_rec *r;
+
+	memset(big, 'a', len);
+	/* Announced by Content-Length: refused before reading. */
+	r = req("POST", "/solveit/api/login");
+	stub_body(r, "application/json", big, len, 1);
+	ck_assert_int_eq(run(r), HTTP_REQUEST_ENTITY_TOO_LARGE);
+	ck_assert_str_eq(error_of(r), "request body is larger than 16384 bytes");
+	/* Chunked, in small pieces: refused once the limit is passed. */
+	r = req("POST", "/solveit/api/login");
+	stub_body(r, "application/json", big, len, 0);
+	ck_assert_int_eq(run(r), HTTP_REQUEST_ENTITY_TOO_LARGE);
+	/* Exactly the limit is fine (and then not JSON). */
+	r = req("POST", "/solveit/api/login");
+	stub_body(r, "application/json", big, len - 1, 0);
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+}
+END_TEST
+
+/* ---- registration ---- */
+
+START_TEST(registration_rules)
+{
+	static const struct {
+		const char *body, *error;
+	} cases[] = {
+	    {"{\"username\":\"a b\",\"password\":\"long enough\"}",
+	     "the username must be 1-64 letters, digits, . _ - or @"},
+	    {"{\"username\":\"ann\",\"password\":\"short\"}", "the password must have at least 8 characters"},
+	    {"{\"username\":\"ann\",\"password\":"
+	     "\"0123456789012345678901234567890123456789012345678901234567890123456789"
+	     "xyz\"}",
+	     "the password must have at most 72 bytes"},
+	    {"{\"username\":\"ann\"}", "username and password are required"},
+	};
+	request_rec *r = req("POST", "/solveit/api/register");
+
+	json_body(r, "{\"username\":\"ann\",\"password\":\"long enough\"}");
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "registration is closed on this server");
+	cfg->registration = 1;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = req("POST", "/solveit/api/register");
+		json_body(r, cases[i].body);
+		ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+		ck_assert_str_eq(error_of(r), cases[i].error);
+	}
+	ck_assert_int_eq(fakedb_calls(SV_SQL_USER_REGISTER), 0);
+	/* A taken name: the INSERT returns no row. */
+	r = req("POST", "/solveit/api/register");
+	json_body(r, "{\"username\":\"ann\",\"password\":\"long enough\"}");
+	ck_assert_int_eq(run(r), HTTP_CONFLICT);
+	ck_assert_str_eq(error_of(r), "the username is taken");
+}
+END_TEST
+
+/* ---- submissions ---- */
+
+static request_rec *submission(const char *content_type, const char *body, apr_size_t len)
+{
+	request_rec *r = user_req("POST", "/solveit/api/submissions", 0);
+
+	apr_table_setn(r->headers_in, "X-CSRF-Token", CSRF);
+	stub_body(r, content_type, body, len, 1);
+	return r;
+}
+
+START_TEST(submission_validation)
+{
+	static const struct {
+		const char *body;
+		int status;
+		const char *error;
+	} cases[] = {
+	    {"{\"language_id\":71,\"code\":\"print(1)\"}", 400, "task_id must be a positive integer"},
+	    {"{\"task_id\":\"one\",\"language_id\":71,\"code\":\"x\"}", 400, "task_id must be a positive integer"},
+	    {"{\"task_id\":1.5,\"language_id\":71,\"code\":\"x\"}", 400, "task_id must be a positive integer"},
+	    {"{\"task_id\":-3,\"language_id\":71,\"code\":\"x\"}", 400, "task_id must be a positive integer"},
+	    {"{\"task_id\":true,\"language_id\":71,\"code\":\"x\"}", 400, "task_id must be a positive integer"},
+	    {"{\"task_id\":1,\"code\":\"x\"}", 400, "language_id must be a positive integer"},
+	    {"{\"task_id\":1,\"language_id\":[71],\"code\":\"x\"}", 400, "language_id must be a positive integer"},
+	    {"{\"task_id\":1,\"language_id\":62,\"code\":\"x\"}", 400, "language 62 is not enabled on this server"},
+	    {"{\"task_id\":1,\"language_id\":71}", 400, "code is required (a code field or an uploaded file)"},
+	    {"{\"task_id\":1,\"language_id\":71,\"code\":{}}", 400,
+	     "code is required (a code field or an uploaded file)"},
+	    {"{\"task_id\":1,\"language_id\":71,\"code\":\" \\n\\t\"}", 400, "code is empty"},
+	    {"{\"task_id\":1,\"language_id\":71,\"code\":\"x\",\"idempotency_key\":\"has space\"}", 400,
+	     "idempotency_key must be 1-128 printable ASCII characters"},
+	    {"{\"task_id\":1,\"language_id\":71,\"code\":\"0123456789012345678901234567890123456789\"}", 413,
+	     "code is larger than the limit of 32 bytes"},
+	};
+
+	cfg->max_source = 32;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		request_rec *r = submission("application/json", cases[i].body, strlen(cases[i].body));
+
+		ck_assert_int_eq(run(r), cases[i].status);
+		ck_assert_str_eq(error_of(r), cases[i].error);
+	}
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMIT), 0);
+}
+END_TEST
+
+START_TEST(submission_bytes_are_checked)
+{
+	static const char nul[] = "task_id=1&language_id=71&code=a%00b";
+	static const char latin1[] = "task_id=1&language_id=71&code=caf%E9";
+	request_rec *r = submission("application/x-www-form-urlencoded", nul, strlen(nul));
+
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r), "code contains a NUL byte");
+	r = submission("application/x-www-form-urlencoded", latin1, strlen(latin1));
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r), "code is not valid UTF-8");
+	/* The request body may hold the code JSON-escaped: six times the source limit and more. */
+	cfg->max_source = 10;
+	r = submission("application/json", "{}", 2);
+	apr_table_setn(r->headers_in, "Content-Length", "65621");
+	ck_assert_int_eq(run(r), HTTP_REQUEST_ENTITY_TOO_LARGE);
+	ck_assert_str_eq(error_of(r), "request body is larger than 65596 bytes");
+}
+END_TEST
+
+START_TEST(submission_accepted)
+{
+	static const char *const created[] = {"created", "42", NULL, "2026-01-02T03:04:05Z", "1", "pending", NULL, "3"};
+	static const char body[] = "{\"task_id\":5,\"language_id\":71,\"code\":\"print(1)\"}";
+	request_rec *r;
+	cJSON *json;
+
+	fakedb_answer(SV_SQL_SUBMIT, 8, 1, created);
+	r = submission("application/json", body, strlen(body));
+	ck_assert_int_eq(run(r), HTTP_ACCEPTED);
+	json = stub_json(r);
+	ck_assert_int_eq((int)number_of(json, "submission_id"), 42);
+	ck_assert_str_eq(string_of(json, "status"), "pending");
+	ck_assert_int_eq(cJSON_GetArraySize(json), 2);
+	ck_assert_str_eq(apr_table_get(r->headers_out, "Location"), "/solveit/api/submissions/42");
+	/* No producer in this process: the row stays for the sweeper, and that is said. */
+	ck_assert_ptr_nonnull(strstr(stub_last_log(), "stays unsent"));
+}
+END_TEST
+
+START_TEST(submission_refused_by_the_database)
+{
+	static const char *const no_task[] = {"no_task", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	static const char *const limited[] = {"rate_limited", NULL, NULL, NULL, NULL, NULL, "17", NULL};
+	static const char body[] = "{\"task_id\":5,\"language_id\":71,\"code\":\"print(1)\"}";
+	request_rec *r;
+
+	fakedb_answer(SV_SQL_SUBMIT, 8, 1, no_task);
+	r = submission("application/json", body, strlen(body));
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r), "task 5 does not exist or is closed");
+	fakedb_answer(SV_SQL_SUBMIT, 8, 1, limited);
+	r = submission("application/json", body, strlen(body));
+	ck_assert_int_eq(run(r), HTTP_TOO_MANY_REQUESTS);
+	ck_assert_str_eq(error_of(r), "too many submissions: at most 10 per minute; try again in 17 s");
+	ck_assert_str_eq(apr_table_get(r->err_headers_out, "Retry-After"), "17");
+	fakedb_fail(SV_SQL_SUBMIT);
+	r = submission("application/json", body, strlen(body));
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+}
+END_TEST
+
+/* ---- the shapes of answers ---- */
+
+START_TEST(languages_and_head)
+{
+	request_rec *r = req("GET", "/solveit/api/languages");
+	cJSON *list, *first;
+
+	ck_assert_int_eq(run(r), HTTP_OK);
+	list = stub_json(r);
+	ck_assert(cJSON_IsArray(list));
+	ck_assert_int_eq(cJSON_GetArraySize(list), 3);
+	first = cJSON_GetArrayItem(list, 0);
+	ck_assert_int_eq((int)number_of(first, "id"), 50);
+	ck_assert_str_eq(string_of(first, "name"), "C (GCC 9.2.0)");
+	ck_assert_str_eq(apr_table_get(r->headers_out, "X-Content-Type-Options"), "nosniff");
+	r = req("HEAD", "/solveit/api/languages");
+	ck_assert_int_eq(run(r), HTTP_OK);
+	ck_assert_str_eq(stub_output(r, NULL), "");
+	ck_assert_str_ne(apr_table_get(r->headers_out, "Content-Length"), "0");
+}
+END_TEST
+
+START_TEST(me_for_users_and_visitors)
+{
+	request_rec *r = user_req("GET", "/solveit/api/me", 1);
+	cJSON *body, *user, *team;
+
+	ck_assert_int_eq(run(r), HTTP_OK);
+	body = stub_json(r);
+	user = cJSON_GetObjectItemCaseSensitive(body, "user");
+	ck_assert_int_eq((int)number_of(user, "id"), 8);
+	ck_assert_str_eq(string_of(user, "username"), "teacher");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(user, "staff")));
+	team = cJSON_GetObjectItemCaseSensitive(user, "team");
+	ck_assert_int_eq((int)number_of(team, "id"), 3);
+	ck_assert_str_eq(string_of(team, "name"), "Staff room");
+	ck_assert_str_eq(string_of(body, "csrf_token"), CSRF);
+	ck_assert_str_eq(string_of(body, "auth"), "builtin");
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(body, "registration")));
+	r = req("GET", "/solveit/api/me");
+	ck_assert_int_eq(run(r), HTTP_UNAUTHORIZED);
+	ck_assert_str_eq(error_of(r), "not logged in");
+	ck_assert_str_eq(string_of(stub_json(r), "auth"), "builtin");
+}
+END_TEST
+
+START_TEST(task_list_rows_to_json)
+{
+	static const char *const rows[] = {
+	    "1", "hello",  "Hello", "1000", "65536",  "t", "2", "100", "AC",
+	    "2", "aplusb", "A+B",   "2000", "131072", "f", "4", NULL,  NULL,
+	};
+	request_rec *r = user_req("GET", "/solveit/api/tasks", 0);
+	cJSON *tasks, *t;
+
+	fakedb_answer(SV_SQL_TASKS_LIST, 9, 2, rows);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	ck_assert_str_eq(
+	    stub_output(r, NULL),
+	    "{\"tasks\":[{\"id\":1,\"slug\":\"hello\",\"title\":\"Hello\",\"time_limit_ms\":1000,"
+	    "\"memory_limit_kb\":65536,\"open\":true,\"test_count\":2,\"best_score\":100,\"best_verdict\":\"AC\"},"
+	    "{\"id\":2,\"slug\":\"aplusb\",\"title\":\"A+B\",\"time_limit_ms\":2000,\"memory_limit_kb\":131072,"
+	    "\"open\":false,\"test_count\":4,\"best_score\":null,\"best_verdict\":null}]}");
+	/* Staff see closed tasks through the other statement. */
+	fakedb_answer(SV_SQL_TASKS_LIST_ALL, 9, 2, rows);
+	r = user_req("GET", "/solveit/api/tasks", 1);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	tasks = cJSON_GetObjectItemCaseSensitive(stub_json(r), "tasks");
+	t = cJSON_GetArrayItem(tasks, 1);
+	ck_assert_str_eq(string_of(t, "slug"), "aplusb");
+	ck_assert_int_eq(fakedb_calls(SV_SQL_TASKS_LIST), 1);
+	ck_assert_int_eq(fakedb_calls(SV_SQL_TASKS_LIST_ALL), 1);
+}
+END_TEST
+
+START_TEST(closed_task_hidden_from_students)
+{
+	static const char *const closed[] = {"4", "secret", "Secret", "# Hi", "1000", "65536", "f", "3"};
+	request_rec *r = user_req("GET", "/solveit/api/tasks/4", 0);
+	cJSON *t;
+
+	fakedb_answer(SV_SQL_TASK_GET, 8, 1, closed);
+	ck_assert_int_eq(run(r), HTTP_NOT_FOUND);
+	ck_assert_str_eq(error_of(r), "task not found");
+	r = user_req("GET", "/solveit/api/tasks/4", 1);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	t = stub_json(r);
+	ck_assert_str_eq(string_of(t, "statement_html"), "<h1>Hi</h1>\n");
+	ck_assert(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(t, "samples")));
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "languages")), 3);
+}
+END_TEST
+
+static const char *const submission_row[] = {
+    "9", "5", "71", "completed", "WA", "50", "2026-01-02T03:04:05Z", "1", "2",
+    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
+    "1", NULL, NULL, NULL, "0.25", "2048", "2", "", NULL, "print(3)",
+    /* user_id, username, slug, title, test_results */
+    "7", "student", "aplusb", "A+B",
+    "[{\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"input\":\"1 2\"},"
+    "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"input\":\"3 4\",\"expected_output\":\"7\"}]"};
+
+START_TEST(submission_view_hides_hidden_tests)
+{
+	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
+	cJSON *s, *tests, *hidden;
+	const char *etag;
+
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, submission_row);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	s = stub_json(r);
+	ck_assert_int_eq((int)number_of(s, "id"), 9);
+	ck_assert_int_eq((int)number_of(s, "submission_id"), 9);
+	ck_assert_str_eq(string_of(s, "language"), "Python (3.8.1)");
+	ck_assert_str_eq(string_of(s, "verdict"), "WA");
+	ck_assert_int_eq((int)number_of(cJSON_GetObjectItemCaseSensitive(s, "user"), "id"), 7);
+	ck_assert_str_eq(string_of(cJSON_GetObjectItemCaseSensitive(s, "task"), "slug"), "aplusb");
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "kafka_sent_at")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "error_message")));
+	ck_assert(number_of(s, "execution_time") == 0.25);
+	ck_assert_int_eq((int)number_of(s, "attempt"), 1);
+	ck_assert_str_eq(string_of(s, "code"), "print(3)");
+	ck_assert_str_eq(string_of(s, "compiler_output"), "");
+	tests = cJSON_GetObjectItemCaseSensitive(s, "test_results");
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 0), "input"), "1 2");
+	hidden = cJSON_GetArrayItem(tests, 1);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(hidden, "input"));
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(hidden, "expected_output"));
+	ck_assert_str_eq(string_of(hidden, "verdict"), "WA");
+	/* Revalidation: the same body is a 304. */
+	etag = apr_table_get(r->headers_out, "ETag");
+	ck_assert_ptr_nonnull(etag);
+	r = user_req("GET", "/solveit/api/submissions/9", 0);
+	apr_table_setn(r->headers_in, "If-None-Match", etag);
+	ck_assert_int_eq(run(r), HTTP_NOT_MODIFIED);
+	ck_assert_str_eq(stub_output(r, NULL), "");
+	/* Staff see everything. */
+	r = user_req("GET", "/solveit/api/submissions/9", 1);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	hidden = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(stub_json(r), "test_results"), 1);
+	ck_assert_str_eq(string_of(hidden, "expected_output"), "7");
+}
+END_TEST
+
+START_TEST(someone_elses_submission_is_missing)
+{
+	static const char *const others[] = {"9",      "5",   "71", "pending", NULL, NULL, "2026-01-02T03:04:05Z",
+					     NULL,     NULL,  "1",  NULL,      NULL, NULL, NULL,
+					     NULL,     NULL,  NULL, NULL,      "x",  "99", "someone",
+					     "aplusb", "A+B", "[]"};
+	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
+
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, others);
+	ck_assert_int_eq(run(r), HTTP_NOT_FOUND);
+	ck_assert_str_eq(error_of(r), "submission not found");
+}
+END_TEST
+
+START_TEST(submission_list_filters_and_pages)
+{
+	static const struct {
+		const char *query, *error;
+	} bad[] = {
+	    {"task_id=x", "task_id must be a positive integer"},
+	    {"page=0", "page must be a positive integer"},
+	    {"page=100001", "page must be a positive integer"},
+	    {"verdict=OK", "verdict must be one of AC, WA, TLE, MLE, RE, OLE, CE, PA"},
+	    {"status=done", "status must be one of pending, processing, completed, failed"},
+	};
+	const char **rows = apr_pcalloc(pool, sizeof(char *) * 10 * 21);
+	request_rec *r;
+	cJSON *body, *first;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = user_req("GET", apr_pstrcat(pool, "/solveit/api/submissions?", bad[i].query, NULL), 0);
+		ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+		ck_assert_str_eq(error_of(r), bad[i].error);
+	}
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMISSIONS_LIST), 0);
+	/* A page and one row more: there is another page. */
+	for (int i = 0; i < 21; i++) {
+		const char **row = rows + 10 * i;
+
+		row[0] = apr_itoa(pool, 100 - i);
+		row[1] = "5";
+		row[2] = "71";
+		row[3] = "pending";
+		row[6] = "2026-01-02T03:04:05Z";
+		row[9] = "aplusb";
+	}
+	fakedb_answer(SV_SQL_SUBMISSIONS_LIST, 10, 21, rows);
+	r = user_req("GET", "/solveit/api/submissions?task_id=5&page=2&verdict=&status=pending", 0);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	body = stub_json(r);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(body, "submissions")), 20);
+	ck_assert_int_eq((int)number_of(body, "page"), 2);
+	ck_assert_int_eq((int)number_of(body, "page_size"), 20);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(body, "has_more")));
+	first = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(body, "submissions"), 0);
+	ck_assert_int_eq((int)number_of(first, "id"), 100);
+	ck_assert_str_eq(string_of(first, "task_slug"), "aplusb");
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(first, "score")));
+}
+END_TEST
+
+START_TEST(health_says_what_is_down)
+{
+	request_rec *r = req("GET", "/solveit/api/health");
+	cJSON *body;
+
+	fakedb_down(1);
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	body = stub_json(r);
+	ck_assert_str_eq(string_of(body, "status"), "degraded");
+	ck_assert_str_eq(string_of(body, "database"), "down");
+	ck_assert_str_eq(string_of(body, "kafka"), "down");
+	ck_assert_ptr_nonnull(cJSON_GetObjectItemCaseSensitive(body, "version"));
+}
+END_TEST
+
+START_TEST(leaderboard_without_redis)
+{
+	static const char *const board[] = {"{\"tasks\":[],\"users\":[],\"teams\":[]}"};
+	unsigned char md5[APR_MD5_DIGESTSIZE];
+	char *expected = apr_pstrdup(pool, "\"lb-");
+	request_rec *r = user_req("GET", "/solveit/api/leaderboard", 0);
+
+	fakedb_fail(SV_SQL_LEADERBOARD);
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	ck_assert_str_eq(error_of(r), "the leaderboard cannot be computed now (database unavailable)");
+	fakedb_answer(SV_SQL_LEADERBOARD, 1, 1, board);
+	r = user_req("GET", "/solveit/api/leaderboard", 0);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	ck_assert_str_eq(stub_output(r, NULL), board[0]);
+	apr_md5(md5, board[0], strlen(board[0]));
+	for (int i = 0; i < APR_MD5_DIGESTSIZE; i++)
+		expected = apr_psprintf(pool, "%s%02x", expected, md5[i]);
+	ck_assert_str_eq(apr_table_get(r->headers_out, "ETag"), apr_pstrcat(pool, expected, "\"", NULL));
+	ck_assert_str_eq(apr_table_get(r->headers_out, "Cache-Control"), "private, no-cache");
+	r = user_req("GET", "/solveit/api/leaderboard", 0);
+	/* mod_deflate hands the tag back with a suffix. */
+	apr_table_setn(r->headers_in, "If-None-Match", apr_pstrcat(pool, expected, "-gzip\"", NULL));
+	ck_assert_int_eq(run(r), HTTP_NOT_MODIFIED);
+	ck_assert_int_eq(fakedb_calls(SV_SQL_LEADERBOARD), 3);
+}
+END_TEST
+
+static Suite *handlers_suite(void)
+{
+	Suite *s = suite_create("module_handlers");
+	TCase *routing = tcase_create("routing"), *access = tcase_create("access"), *input = tcase_create("input"),
+	      *shapes = tcase_create("shapes");
+
+	tcase_add_checked_fixture(routing, setup, teardown);
+	tcase_add_test(routing, outside_the_api_is_not_ours);
+	tcase_add_test(routing, unknown_paths_get_a_json_404);
+	tcase_add_test(routing, bad_ids_match_no_route);
+	tcase_add_test(routing, wrong_method_is_405_with_allow);
+	tcase_add_test(routing, every_route_row_is_reachable);
+	tcase_add_test(routing, staff_routes_refuse_students);
+	suite_add_tcase(s, routing);
+	tcase_add_checked_fixture(access, setup, teardown);
+	tcase_add_test(access, user_routes_need_a_session);
+	tcase_add_test(access, an_unknown_token_is_dropped);
+	tcase_add_test(access, database_down_is_503_not_401);
+	tcase_add_test(access, external_mode_refuses_builtin_routes);
+	tcase_add_test(access, cross_origin_posts_are_refused);
+	tcase_add_test(access, state_changes_need_the_csrf_token);
+	tcase_add_test(access, logout_with_the_token);
+	suite_add_tcase(s, access);
+	tcase_add_checked_fixture(input, setup, teardown);
+	tcase_add_test(input, bodies_that_are_not_usable);
+	tcase_add_test(input, oversized_bodies_are_413);
+	tcase_add_test(input, registration_rules);
+	tcase_add_test(input, submission_validation);
+	tcase_add_test(input, submission_bytes_are_checked);
+	tcase_add_test(input, submission_accepted);
+	tcase_add_test(input, submission_refused_by_the_database);
+	suite_add_tcase(s, input);
+	tcase_add_checked_fixture(shapes, setup, teardown);
+	tcase_add_test(shapes, languages_and_head);
+	tcase_add_test(shapes, me_for_users_and_visitors);
+	tcase_add_test(shapes, task_list_rows_to_json);
+	tcase_add_test(shapes, closed_task_hidden_from_students);
+	tcase_add_test(shapes, submission_view_hides_hidden_tests);
+	tcase_add_test(shapes, someone_elses_submission_is_missing);
+	tcase_add_test(shapes, submission_list_filters_and_pages);
+	tcase_add_test(shapes, health_says_what_is_down);
+	tcase_add_test(shapes, leaderboard_without_redis);
+	suite_add_tcase(s, shapes);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	apr_initialize();
+	sr = srunner_create(handlers_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	apr_terminate();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
