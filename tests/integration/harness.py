@@ -14,6 +14,13 @@ sys.path.insert(0, str(REPO / "devstack"))
 import services  # noqa: E402
 from services import Httpd, KafkaMock, Postgres, Redis, ServiceError, chown_run_user  # noqa: E402,F401
 
+# The programs under test. SOLVEIT_RESULT_SINK runs the tests against another build of the sink
+# (e.g. one with -fsanitize=address).
+MODULE = services.MODULE_SO
+WORKER = REPO / "judge-worker" / "judge-worker"
+SINK = Path(os.environ.get("SOLVEIT_RESULT_SINK", REPO / "result-sink" / "result-sink"))
+SANDBOX = REPO / "judge-worker" / "sandbox" / "solveit-sandbox"
+
 
 class Stack:
     """PostgreSQL (migrated, demo data), Redis and the embedded Kafka broker."""
@@ -48,6 +55,10 @@ class Stack:
         root = self.tmp / ("httpd-%d-%s" % (self._httpd_count, mpm))
         return Httpd(root, self.pg, self.kafka.bootstrap, mpm=mpm, extra=extra, replace=replace, values=values,
                      redis="127.0.0.1:%d" % self.redis.port)
+
+    def daemon_env(self, kafka_options=services.QUICK_REJOIN, **extra):
+        """The daemons' environment for this stack, plus extra SOLVEIT_* settings."""
+        return dict(services.daemon_env(self.pg, self.kafka, self.redis, kafka_options), **extra)
 
     def kcat(self, *args, input=None, timeout=30):
         return subprocess.run(["kcat", "-b", self.kafka.bootstrap] + list(args), input=input, capture_output=True,

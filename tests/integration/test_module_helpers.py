@@ -3,10 +3,11 @@
 import hashlib
 import json
 import secrets
-import time
 
 import pytest
 import requests
+
+from polling import wait_for
 
 PASSWORD = "student"  # every user made by new_user gets the demo student's password hash
 
@@ -76,16 +77,17 @@ def count_submissions(db, user_id):
         return cur.fetchone()[0]
 
 
-def wait_for(predicate, what, timeout=30.0):
-    """Polls until predicate() is truthy (a bound on waiting, not an assertion on speed)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.2)
+def health(server):
+    """(status code, body) of /api/health."""
+    r = requests.get(server.base + "/api/health", timeout=30)
+    assert r.headers["Content-Type"].startswith("application/json"), r.headers
+    return r.status_code, r.json()
+
+
+def wait_health(server, key, want, timeout=60):
+    """Waits until /api/health reports body[key] == want; returns (status code, body) then."""
+    return wait_for(lambda: health(server), "health to report %s %s" % (key, want), timeout,
+                    until=lambda h: h[1].get(key) == want)
 
 
 def kafka_message(services, submission_id, topic="code-submissions"):
