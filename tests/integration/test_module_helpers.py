@@ -67,6 +67,21 @@ def login(httpd, db, staff=False):
     return client
 
 
+def task_by_slug(db, slug):
+    row = db.execute("SELECT id FROM tasks WHERE slug = %s", (slug,)).fetchone()
+    assert row, "no task %s (demo data missing?)" % slug
+    return row[0]
+
+
+def ensure_task(db, slug, **columns):
+    """The id of task slug, made with columns unless it exists: the session's database outlives a
+    test, which runs again under each MPM."""
+    names = ["slug"] + list(columns)
+    db.execute("INSERT INTO tasks (%s) VALUES (%s) ON CONFLICT (slug) DO NOTHING"
+               % (", ".join(names), ", ".join(["%s"] * len(names))), [slug] + list(columns.values()))
+    return task_by_slug(db, slug)
+
+
 def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 

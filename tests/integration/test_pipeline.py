@@ -11,6 +11,7 @@ import pytest
 from pipeline_stack import Pipeline  # noqa: F401 (where it lived before pipeline_stack)
 from polling import wait_for
 from test_judge_worker import C, CPP, JAVA, PY
+from test_module_helpers import task_by_slug
 from test_result_sink import read_topic
 
 pytestmark = pytest.mark.usefixtures("built_programs")
@@ -39,7 +40,7 @@ def final_messages(services, submission_id):
 
 
 def test_submissions_through_http_reach_the_right_final_state(services, db, pipeline):
-    task_id = db.execute("SELECT id FROM tasks WHERE slug = 'aplusb'").fetchone()[0]
+    task_id = task_by_slug(db, "aplusb")
     # The JVM alone can use most of aplusb's 1 s of CPU on a loaded machine: Java's non-TLE cases
     # run on a copy of the task with a roomier limit (same tests, same weights).
     slow_task = db.execute("INSERT INTO tasks (slug, title, time_limit_ms, memory_limit_kb)"

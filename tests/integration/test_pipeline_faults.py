@@ -13,7 +13,7 @@ import pytest
 from pipeline_stack import assert_all_final, submit_each
 from polling import final_submissions, wait_for, wait_final
 from test_judge_worker import C, PY
-from test_module_helpers import Client, new_user
+from test_module_helpers import Client, new_user, task_by_slug
 from test_result_sink import connect
 
 WAIT = 300
@@ -27,12 +27,8 @@ def batch_of(n):
     return [PROGRAMS[i % len(PROGRAMS)] for i in range(n)]
 
 
-def aplusb(db):
-    return db.execute("SELECT id FROM tasks WHERE slug = 'aplusb'").fetchone()[0]
-
-
 def submit_batch(pipeline, db, n):
-    return submit_each(pipeline.client(db, "f"), aplusb(db), batch_of(n))
+    return submit_each(pipeline.client(db, "f"), task_by_slug(db, "aplusb"), batch_of(n))
 
 
 def assert_all_final_once(services, pipeline, batch):
@@ -68,7 +64,7 @@ def test_kafka_down_at_submit_time_sweeper_delivers(services, db, pipeline):
     httpd = services.httpd(mpm="event", extra="SolveitKafkaOption message.timeout.ms=2000",
                            replace={"SolveitSubmissionRate": "0"}).start()
     try:
-        task_id = aplusb(db)
+        task_id = task_by_slug(db, "aplusb")
         services.kafka.down()
         try:
             batch = submit_each(Client(httpd.base, new_user(db, prefix="k")[0]), task_id, batch_of(6))

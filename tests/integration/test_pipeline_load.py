@@ -8,6 +8,7 @@ import pytest
 
 from pipeline_stack import assert_all_final, submit_each
 from test_judge_worker import C, PY
+from test_module_helpers import task_by_slug
 from test_result_sink import connect
 
 COUNT = 300
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("built_programs")
 
 
 def test_300_mixed_submissions_all_final_once(services, db, pipeline):
-    task_id = db.execute("SELECT id FROM tasks WHERE slug = 'aplusb'").fetchone()[0]
+    task_id = task_by_slug(db, "aplusb")
     clients = [pipeline.client(db, "l") for _ in range(CLIENTS)]
 
     def submit(i):
