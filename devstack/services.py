@@ -61,13 +61,24 @@ def log_tail(path, lines=40):
         return "(no log at %s)" % path
 
 
-def wait_until(predicate, timeout, what, log=None):
+def poll(probe, timeout, until=None, interval=0.05):
+    """The one polling loop of the stack and of the tests (tests/integration/polling.py builds its
+    waits on it): calls probe() until its value is truthy, or passes until(value) when given, or
+    timeout seconds pass. Returns (True, value) or (False, the last value seen)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise ServiceError("%s did not happen within %.0f s%s" % (what, timeout, "\n" + log_tail(log) if log else ""))
+    while True:
+        value = probe()
+        if until(value) if until else value:
+            return True, value
+        if time.monotonic() >= deadline:
+            return False, value
+        time.sleep(interval)
+
+
+def wait_until(predicate, timeout, what, log=None):
+    """Waits for predicate() to be truthy; a ServiceError (with the log's tail) after timeout."""
+    if not poll(predicate, timeout)[0]:
+        raise ServiceError("%s did not happen within %.0f s%s" % (what, timeout, "\n" + log_tail(log) if log else ""))
 
 
 def pid_alive(pid):
@@ -97,11 +108,8 @@ def stop_pid(pid, timeout=10.0, sig=signal.SIGTERM):
         os.kill(pid, sig)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return
-        time.sleep(0.05)
+    if poll(lambda: not pid_alive(pid), timeout)[0]:
+        return
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -463,10 +471,7 @@ class Httpd:
         if pid is None or not pid_alive(pid):
             return
         self._apache("-k", "stop")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and pid_alive(pid):
-            time.sleep(0.05)
-        if pid_alive(pid):
+        if not poll(lambda: not pid_alive(pid), timeout)[0]:
             stop_pid(pid, 1, signal.SIGKILL)
         # Children die with the master; make sure none lingers on the port.
         wait_until(lambda: not port_open(self.port), 10, "httpd releasing port %d" % self.port)

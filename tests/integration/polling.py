@@ -4,12 +4,14 @@ Every wait is on an observable event, with a bound generous enough for a busy 2-
 bound says when to give up, not how fast things must be. A wait that gives up fails with what it
 waited for and the last value it saw, which is usually what a reader of the failure needs first.
 
-The specialised waits (a log line, submissions reaching a final state) are thin wrappers here, so
-there is one loop to read and to fix.
+The loop itself is services.poll, shared with the dev stack (devstack/ is on the path through
+pytest.ini, harness.py or the bench scripts); the specialised waits (a log line, submissions
+reaching a final state) are thin wrappers here, so there is one loop to read and to fix.
 """
 
 import re
-import time
+
+from services import poll
 
 DEFAULT_TIMEOUT = 60.0
 FINAL_STATES = ("completed", "failed")
@@ -32,14 +34,10 @@ def wait_for(probe, what, timeout=DEFAULT_TIMEOUT, until=None, interval=0.1):
     """
     if not isinstance(what, str):
         raise TypeError("wait_for(probe, what, timeout): what is a description, got %r" % (what,))
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if until(value) if until else value:
-            return value
-        if time.monotonic() >= deadline:
-            raise WaitTimeout("%s: did not happen within %.0f s; last seen: %s" % (what, timeout, _shown(value)))
-        time.sleep(interval)
+    done, value = poll(probe, timeout, until, interval)
+    if not done:
+        raise WaitTimeout("%s: did not happen within %.0f s; last seen: %s" % (what, timeout, _shown(value)))
+    return value
 
 
 def wait_log(read, pattern, count=1, since=0, timeout=DEFAULT_TIMEOUT, alive=None, name="the log"):
