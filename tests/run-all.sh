@@ -142,9 +142,10 @@ for _ in $(seq 1 600); do
 	kill -0 "$STACK_PID" 2>/dev/null || break
 	sleep 0.1
 done
-BROWSER_STACK_UP=
+# A stack that never came up is a failure already, and may have left no log to scan.
+browser_scan_opts=(--allow-none)
 if [ -f "$VAR/url" ]; then
-	BROWSER_STACK_UP=1
+	browser_scan_opts=()
 	SOLVEIT_URL=$(cat "$VAR/url") SOLVEIT_ARTIFACTS="$ART" node --test --test-reporter=tap tests/browser/ \
 		>"$ART/browser.tap" 2>&1
 	rc=$?
@@ -166,8 +167,7 @@ wait "$STACK_PID" 2>/dev/null
 rm -rf "$VAR"
 
 stage "httpd error log of the browser tests' dev stack (crashed children: AH00052)"
-# A stack that never came up is a failure already; it may have left no log to scan.
-scan_httpd_logs browser-httpd-log "$BROWSER_HTTPD_LOGS" ${BROWSER_STACK_UP:---allow-none}
+scan_httpd_logs browser-httpd-log "$BROWSER_HTTPD_LOGS" "${browser_scan_opts[@]}"
 
 stage_times
 echo

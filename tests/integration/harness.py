@@ -1,6 +1,8 @@
 """The integration tests' view of the stack: the same service classes the dev stack uses
-(devstack/services.py), started in a temporary directory on free ports."""
+(devstack/services.py), started in a temporary directory on free ports. httpd's logs go with it,
+unless SOLVEIT_HTTPD_LOG_DIR keeps them elsewhere (tests/run-all.sh scans them afterwards)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -63,3 +65,25 @@ class Stack:
     def kcat(self, *args, input=None, timeout=30):
         return subprocess.run(["kcat", "-b", self.kafka.bootstrap] + list(args), input=input, capture_output=True,
                               text=True, timeout=timeout)
+
+    def read_topic(self, topic, fmt="%k\t%h\t%s\n"):
+        """Every record of topic, read with kcat (bytes that are not UTF-8 shown as U+FFFD)."""
+        r = subprocess.run(["kcat", "-b", self.kafka.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
+                            "-f", fmt], capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.decode("utf-8", errors="replace")
+
+    def messages(self, topic, key, skip_invalid=False):
+        """The records of topic keyed by key, as parsed JSON, in order. One that is not JSON fails the
+        caller, unless skip_invalid leaves it out (topics the tests also fill with garbage on purpose)."""
+        out = []
+        for line in self.read_topic(topic, fmt="%k\t%s\n").splitlines():
+            k, _, value = line.partition("\t")
+            if k != str(key):
+                continue
+            try:
+                out.append(json.loads(value))
+            except ValueError:
+                if not skip_invalid:
+                    raise
+        return out

@@ -1,7 +1,6 @@
 """Helpers shared by the mod_solveit integration tests (test_module_*.py); no tests here."""
 
 import hashlib
-import json
 import secrets
 
 import pytest
@@ -106,13 +105,8 @@ def wait_health(server, key, want, timeout=60):
 
 
 def kafka_message(services, submission_id, topic="code-submissions"):
-    """The message keyed by submission_id on topic, read back with kcat (None if absent)."""
-    r = services.kcat("-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n")
-    for line in r.stdout.splitlines():
-        key, _, value = line.partition("\t")
-        if key == str(submission_id):
-            return json.loads(value)
-    return None
+    """The first message keyed by submission_id on topic (None if absent)."""
+    return next(iter(services.messages(topic, submission_id)), None)
 
 
 @pytest.fixture

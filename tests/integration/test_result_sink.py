@@ -163,11 +163,7 @@ def decided(sub, attempt, status, outcome):
 
 
 def read_topic(services, topic, fmt="%k\t%h\t%s\n"):
-    """Every record of topic, read with kcat (bytes that are not UTF-8 shown as U+FFFD)."""
-    r = subprocess.run(["kcat", "-b", services.kafka.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
-                        "-f", fmt], capture_output=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return r.stdout.decode("utf-8", errors="replace")
+    return services.read_topic(topic, fmt)
 
 
 # ---- applying events ----

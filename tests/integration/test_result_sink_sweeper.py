@@ -2,13 +2,12 @@
 processing gets its next attempt, one out of attempts is failed with a message, and of several
 sinks only one sweeps (DESIGN.md §1, invariant 1)."""
 
-import json
 import uuid
 
 import pytest
 
 from polling import wait_for
-from test_result_sink import decided, final, insert_submission, read_topic, row, send
+from test_result_sink import decided, final, insert_submission, row, send
 from test_result_sink import sinks  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.usefixtures("built_programs")
@@ -18,13 +17,7 @@ FAST = ["--sweep-interval", "0.3", "--resend-after", "5", "--stuck-after", "1", 
 
 
 def submission_messages(services, sub):
-    """The code-submissions records keyed by sub's id, as parsed JSON."""
-    out = []
-    for line in read_topic(services, "code-submissions", fmt="%k\t%s\n").splitlines():
-        key, _, value = line.partition("\t")
-        if key == sub.key:
-            out.append(json.loads(value))
-    return out
+    return services.messages("code-submissions", sub.id)
 
 
 def test_unsent_pending_submission_is_sent(services, db, sinks):
