@@ -163,9 +163,8 @@ def _start_stack(var, port):
     env = dict(os.environ, SOLVEIT_SKIP_SETUP="1")
     proc = subprocess.Popen([str(REPO / "devstack" / "stack.sh"), "up", "--var", str(var), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (var / "url").exists() and proc.poll() is None:
-        time.sleep(0.1)
+    # Up (its url file) or gone; the caller asserts which, with the output of a stack that exited.
+    services.poll(lambda: (var / "url").exists() or proc.poll() is not None, 120)
     return proc
 
 
