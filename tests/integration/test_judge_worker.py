@@ -22,7 +22,8 @@ import pytest
 from confluent_kafka import Consumer, Producer
 
 from harness import REPO, WORKER, services  # noqa: F401
-from polling import wait_for
+from polling import wait_for, wait_log
+
 PEER = REPO / "tests" / "peers" / "judge0_peer.py"
 PEER_TOKEN = "peer-token-%s" % uuid.uuid4().hex[:8]
 WAIT = 120  # seconds any one judgement may take on a busy 2-core machine before a test gives up
@@ -211,7 +212,7 @@ class Workers:
                                 self.tmp / (name + ".log"), env=env)
         proc.stats_path = stats
         proc.start()
-        wait_for(lambda: "assigned" in proc.log.read_text() or not proc.alive(), "partitions assigned", 60)
+        wait_log(proc.log.read_text, "assigned", timeout=60, alive=proc.alive, name=name)
         assert proc.alive(), proc.log.read_text()
         self.proc, self.key = proc, key
         return proc
@@ -407,8 +408,7 @@ def test_judge_worker_cache_hit_then_no_stale_tests(workers, results, db, produc
                ("7 8\n", "16\n", task))
     new_rev = db.execute("SELECT revision FROM tasks WHERE id = %s", (task,)).fetchone()[0]
     assert new_rev > rev
-    wait_for(lambda: re.search(r"task %d: revision %d -> %d" % (task, rev, new_rev), proc.log.read_text()),
-             "the worker noticing the new revision", 30)
+    wait_log(proc.log.read_text, r"task %d: revision %d -> %d" % (task, rev, new_rev), timeout=30, name=proc.name)
     third = results.wait_final(submit(db, producer, task, 50, C["AC"]))
     assert third["verdict"] == "PA" and third["passed_tests"] == 1, third  # 7+8 is 15, not 16: new test used
     final = fresh_stats(proc, time.time())
