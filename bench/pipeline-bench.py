@@ -40,14 +40,12 @@ sys.path.insert(0, str(REPO / "devstack"))
 
 import psycopg  # noqa: E402
 
-from harness import Stack  # noqa: E402
+from harness import SANDBOX, SINK, WORKER, Stack  # noqa: E402
+from polling import WaitTimeout, wait_final  # noqa: E402
 from services import Process  # noqa: E402
 from test_judge_worker import C, PY  # noqa: E402
 from test_module_helpers import Client, new_user  # noqa: E402
 
-WORKER = REPO / "judge-worker" / "judge-worker"
-SINK = REPO / "result-sink" / "result-sink"
-SANDBOX = REPO / "judge-worker" / "sandbox" / "solveit-sandbox"
 MIX = [(71, PY["AC"]), (50, C["AC"]), (71, PY["WA"]), (50, C["WA"]), (71, PY["PA"]), (50, C["CE"]),
        (71, PY["RE"]), (50, C["PA"])]
 TIMING = re.compile(r"submission (\d+) attempt \d+: timing total [\d.]+ ms queued [\d.]+ ms executor ([\d.]+) ms")
@@ -59,17 +57,6 @@ def pct(values, p):
         return float("nan")
     k = min(len(values) - 1, max(0, int(round(p / 100.0 * (len(values) - 1)))))
     return values[k]
-
-
-def wait_final(conn, ids, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        n = conn.execute("SELECT count(*) FROM submissions WHERE id = ANY(%s) AND status IN ('completed', 'failed')",
-                         (list(ids),)).fetchone()[0]
-        if n == len(ids):
-            return True
-        time.sleep(0.02 if len(ids) == 1 else 0.5)
-    return False
 
 
 def latencies(conn, ids):
@@ -135,10 +122,7 @@ def main():
     procs = []
     try:
         httpd = stack.httpd(mpm="event", replace={"SolveitSubmissionRate": "0"}).start()
-        env = {"SOLVEIT_KAFKA_BROKERS": stack.kafka.bootstrap, "SOLVEIT_DB": stack.pg.dsn,
-               "SOLVEIT_REDIS": "127.0.0.1:%d" % stack.redis.port}
-        if args.kafka_options:
-            env["SOLVEIT_KAFKA_OPTIONS"] = args.kafka_options
+        env = stack.daemon_env(kafka_options=args.kafka_options)  # librdkafka's defaults unless asked
         worker_log = stack.tmp / "judge-worker.log"
         procs.append(Process("judge-worker", [WORKER, "--foreground"], worker_log,
                              env=dict(env, SOLVEIT_EXECUTOR="local",
@@ -155,15 +139,17 @@ def main():
 
         # Warm-up: the consumer groups join (the embedded broker waits 3 s) and the task is cached.
         r = clients[0].submit(task_id=task_id, language_id=71, code=PY["AC"])
-        if not wait_final(conn, [r.json()["submission_id"]], 120):
-            sys.exit("pipeline-bench: the warm-up submission never became final")
+        try:
+            wait_final(conn, [r.json()["submission_id"]], 120, what="the warm-up submission final")
+        except WaitTimeout as e:
+            sys.exit("pipeline-bench: %s" % e)
 
         light = []
         for i in range(args.light):
             lang, code = MIX[i % 2]  # AC in Python and C
             r = clients[0].submit(task_id=task_id, language_id=lang, code=code)
             sid = r.json()["submission_id"]
-            wait_final(conn, [sid], 120)
+            wait_final(conn, [sid], 120, interval=0.02)
             light.append(sid)
         light_share = report("light load (%d, one at a time)" % len(light), latencies(conn, light),
                              executor_ms(worker_log))
@@ -179,7 +165,9 @@ def main():
         with ThreadPoolExecutor(args.clients) as pool:
             burst = list(pool.map(submit, range(args.burst)))
         accepted = args.burst / (time.monotonic() - start)
-        if not wait_final(conn, burst, 3600):
+        try:
+            wait_final(conn, burst, 3600, interval=0.5)
+        except WaitTimeout:
             print("burst: not every submission became final within an hour")
         lat = latencies(conn, burst)
         first_submit = min(v[1] for v in lat.values())

@@ -15,7 +15,8 @@ from confluent_kafka import Consumer, Producer
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from harness import Stack, services  # noqa: E402
+from harness import WORKER, Stack, services  # noqa: E402
+from polling import WaitTimeout, wait_for  # noqa: E402
 
 SOURCE = '#include <stdio.h>\nint main(void){long long a,b;if(scanf("%lld %lld",&a,&b)!=2)return 1;' \
          'printf("%lld\\n",a+b);return 0;}\n'
@@ -49,12 +50,10 @@ def main():
     worker = None
     try:
         stats_file = stack.tmp / "worker.stats"
-        worker = services.Process("judge-worker", [REPO / "judge-worker" / "judge-worker", "--foreground"],
-                                  stack.tmp / "judge-worker.log", env={
-                                      "SOLVEIT_KAFKA_BROKERS": stack.kafka.bootstrap, "SOLVEIT_DB": stack.pg.dsn,
-                                      "SOLVEIT_REDIS": "127.0.0.1:%d" % stack.redis.port, "SOLVEIT_EXECUTOR": "local",
-                                      "SOLVEIT_CONCURRENCY": str(args.concurrency), "SOLVEIT_STATS_FILE": str(stats_file),
-                                      "SOLVEIT_STATS_EVERY": "0"}).start()
+        env = stack.daemon_env(kafka_options=None, SOLVEIT_EXECUTOR="local", SOLVEIT_CONCURRENCY=str(args.concurrency),
+                               SOLVEIT_STATS_FILE=str(stats_file), SOLVEIT_STATS_EVERY="0")
+        worker = services.Process("judge-worker", [WORKER, "--foreground"], stack.tmp / "judge-worker.log",
+                                  env=env).start()
         with psycopg.connect(stack.pg.dsn, autocommit=True) as db:
             task = db.execute("INSERT INTO tasks (slug, title) VALUES (%s, 'bench') RETURNING id",
                               ("bench-" + uuid.uuid4().hex[:8],)).fetchone()[0]
@@ -83,14 +82,21 @@ def main():
                 return set(ids)
 
             def wait_finals(ids, timeout=1800):
-                finals, deadline = {}, time.monotonic() + timeout
-                while len(finals) < len(ids) and time.monotonic() < deadline:
-                    m = consumer.poll(0.5)
-                    if m is None or m.error():
-                        continue
-                    body = json.loads(m.value())
-                    if body.get("submission_id") in ids and body["status"] in ("completed", "failed"):
-                        finals[body["submission_id"]] = body
+                """The final results of ids as they come; those that came if not all did within timeout."""
+                finals = {}
+
+                def more():
+                    m = consumer.poll(0.5)  # the wait itself: no sleep between polls
+                    if m is not None and not m.error():
+                        body = json.loads(m.value())
+                        if body.get("submission_id") in ids and body["status"] in ("completed", "failed"):
+                            finals[body["submission_id"]] = body
+                    return finals
+                try:
+                    wait_for(more, "final results of %d submissions" % len(ids), timeout,
+                             until=lambda got: len(got) >= len(ids), interval=0)
+                except WaitTimeout:
+                    pass
                 return finals
 
             # Warm-up: the first submission loads the task into Redis (and waits out the group join).

@@ -30,6 +30,11 @@ KAFKA_MOCK = REPO / "devstack" / "solveit-kafka-mock"
 TEMPLATE = REPO / "httpd-conf" / "solveit-stack.conf.in"
 
 
+# The embedded broker keeps a departed group member until its session times out (45 s by default)
+# before a restarted daemon gets partitions: the dev stack and the tests keep sessions short.
+QUICK_REJOIN = "session.timeout.ms=6000 heartbeat.interval.ms=500 reconnect.backoff.max.ms=500"
+
+
 class ServiceError(RuntimeError):
     """A service did not start or stop; the message says which and shows its log tail."""
 
@@ -56,13 +61,24 @@ def log_tail(path, lines=40):
         return "(no log at %s)" % path
 
 
-def wait_until(predicate, timeout, what, log=None):
+def poll(probe, timeout, until=None, interval=0.05):
+    """The one polling loop of the stack and of the tests (tests/integration/polling.py builds its
+    waits on it): calls probe() until its value is truthy, or passes until(value) when given, or
+    timeout seconds pass. Returns (True, value) or (False, the last value seen)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise ServiceError("%s did not happen within %.0f s%s" % (what, timeout, "\n" + log_tail(log) if log else ""))
+    while True:
+        value = probe()
+        if until(value) if until else value:
+            return True, value
+        if time.monotonic() >= deadline:
+            return False, value
+        time.sleep(interval)
+
+
+def wait_until(predicate, timeout, what, log=None):
+    """Waits for predicate() to be truthy; a ServiceError (with the log's tail) after timeout."""
+    if not poll(predicate, timeout)[0]:
+        raise ServiceError("%s did not happen within %.0f s%s" % (what, timeout, "\n" + log_tail(log) if log else ""))
 
 
 def pid_alive(pid):
@@ -92,11 +108,8 @@ def stop_pid(pid, timeout=10.0, sig=signal.SIGTERM):
         os.kill(pid, sig)
     except ProcessLookupError:
         return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return
-        time.sleep(0.05)
+    if poll(lambda: not pid_alive(pid), timeout)[0]:
+        return
     try:
         os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
@@ -311,6 +324,14 @@ class KafkaMock(Process):
         wait_until(lambda: port_open(self.port), 10, "the Kafka broker coming up", self.log)
 
 
+def daemon_env(pg, kafka, redis, kafka_options=QUICK_REJOIN):
+    """The environment that points judge-worker and result-sink at this stack's services."""
+    env = {"SOLVEIT_KAFKA_BROKERS": kafka.bootstrap, "SOLVEIT_DB": pg.dsn, "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port}
+    if kafka_options:
+        env["SOLVEIT_KAFKA_OPTIONS"] = kafka_options
+    return env
+
+
 def render(template, values):
     text = Path(template).read_text()
     for key, value in values.items():
@@ -337,6 +358,16 @@ def replace_directives(text, replace):
     return "\n".join(out) + "\n"
 
 
+def httpd_log_dir(root):
+    """Where an httpd under root writes its logs: root/logs, or, when SOLVEIT_HTTPD_LOG_DIR is set,
+    a directory of its own under that one, so the logs outlive a throw-away root and the test
+    command can scan every one of them for crashed children after the run."""
+    keep = os.environ.get("SOLVEIT_HTTPD_LOG_DIR")
+    if not keep:
+        return Path(root) / "logs"
+    return Path(keep) / str(Path(root).resolve()).strip("/").replace("/", "_")
+
+
 class Httpd:
     """Debian's apache2 on a config rendered from httpd-conf/solveit-stack.conf.in."""
 
@@ -346,7 +377,7 @@ class Httpd:
         self.port = port or free_port()
         self.mpm = mpm
         self.conf = self.root / "httpd.conf"
-        self.log_dir = self.root / "logs"
+        self.log_dir = httpd_log_dir(self.root)
         self.error_log_path = self.log_dir / "error_log"
         self.pid_file = self.root / "httpd.pid"
         self.url = "http://127.0.0.1:%d" % self.port
@@ -363,7 +394,7 @@ class Httpd:
 
     def write(self):
         self.root.mkdir(parents=True, exist_ok=True)
-        self.log_dir.mkdir(exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
         chown_run_user(self.root)
         self.conf.write_text(self.text)
 
@@ -440,10 +471,7 @@ class Httpd:
         if pid is None or not pid_alive(pid):
             return
         self._apache("-k", "stop")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and pid_alive(pid):
-            time.sleep(0.05)
-        if pid_alive(pid):
+        if not poll(lambda: not pid_alive(pid), timeout)[0]:
             stop_pid(pid, 1, signal.SIGKILL)
         # Children die with the master; make sure none lingers on the port.
         wait_until(lambda: not port_open(self.port), 10, "httpd releasing port %d" % self.port)

@@ -30,14 +30,7 @@ def on_signal(signum, frame):
 def daemon_processes(var, pg, redis, kafka):
     """The judging daemons, for those already built (they join as their issues land)."""
     procs = []
-    common_env = {
-        "SOLVEIT_KAFKA_BROKERS": kafka.bootstrap,
-        "SOLVEIT_DB": pg.dsn,
-        "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port,
-        # The embedded broker keeps a departed group member until its session times out (45 s by
-        # default) before a restarted daemon gets partitions: keep sessions short here.
-        "SOLVEIT_KAFKA_OPTIONS": "session.timeout.ms=6000 heartbeat.interval.ms=500 reconnect.backoff.max.ms=500",
-    }
+    common_env = services.daemon_env(pg, kafka, redis)
     worker = REPO / "judge-worker" / "judge-worker"
     if worker.exists():
         procs.append(Process("judge-worker", [worker, "--foreground"], var / "logs" / "judge-worker.log",

@@ -2,27 +2,74 @@
 # Command 2 of the README: sets the machine up (packages, build) and runs every test layer:
 # formatting, Check unit tests (make check), the integration, sandbox and peer suites (pytest
 # against real PostgreSQL, Redis, the embedded Kafka broker and httpd), and the browser tests
-# (Playwright + Chromium against a dev stack started for them). Prints one closing count and exits
+# (Playwright + Chromium against a dev stack started for them). After the integration layer and
+# after the browser tests, every httpd error log they produced is scanned for crashed children
+# (tests/scan-httpd-logs.py). Prints the wall time of each stage, then one closing count, and exits
 # non-zero if anything failed.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 ART=${SOLVEIT_ARTIFACTS:-$ROOT/test-artifacts}
 mkdir -p "$ART"
+# httpd keeps its logs here (SOLVEIT_HTTPD_LOG_DIR, devstack/services.py) instead of in the test
+# stacks' temporary directories, so that they can be scanned after the run; stale ones would be
+# scanned again, so each run starts empty.
+HTTPD_LOGS="$ART/httpd-logs"
+BROWSER_HTTPD_LOGS="$ART/browser-httpd-logs"
+rm -rf "$HTTPD_LOGS" "$BROWSER_HTTPD_LOGS"
 PASSED=0
 FAILED=0
 SKIPPED=0
 BAD_STAGES=()
+STAGE=""
+STAGE_START=0
+STAGE_NAMES=()
+STAGE_SECONDS=()
 
-stage() { echo; echo "=== $* ==="; }
+# Each stage runs until the next one starts (or the summary): its wall time is printed then.
+stage_done() {
+	[ -n "$STAGE" ] || return 0
+	local took=$((SECONDS - STAGE_START))
+	echo "=== $STAGE: done in $took s ==="
+	STAGE_NAMES+=("$STAGE")
+	STAGE_SECONDS+=("$took")
+	STAGE=""
+}
+stage() {
+	stage_done
+	echo
+	echo "=== $* ==="
+	STAGE="$*"
+	STAGE_START=$SECONDS
+}
+stage_times() {
+	stage_done
+	echo
+	echo "stage times:"
+	local i
+	for i in "${!STAGE_NAMES[@]}"; do
+		printf "  %6d s  %s\n" "${STAGE_SECONDS[$i]}" "${STAGE_NAMES[$i]}"
+	done
+	printf "  %6d s  %s\n" "$SECONDS" "total"
+}
 count() { PASSED=$((PASSED + $1)); FAILED=$((FAILED + $2)); SKIPPED=$((SKIPPED + ${3:-0})); }
 fail_stage() { BAD_STAGES+=("$1"); }
+# scan_httpd_logs NAME DIR [--allow-none]: one check; a crashed child fails the run.
+scan_httpd_logs() {
+	if /usr/bin/python3 "$ROOT/tests/scan-httpd-logs.py" "${@:3}" "$2"; then
+		count 1 0
+	else
+		count 0 1
+		fail_stage "$1"
+	fi
+}
 
 stage "setup"
 if ! "$ROOT/devstack/setup.sh"; then
 	echo "setup failed: nothing else can run"
-	echo "0 passed, 1 failed"
+	stage_times
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 
@@ -57,8 +104,10 @@ count "$((t - f))" "$f"
 echo "unit: $((t - f)) passed, $f failed"
 
 stage "integration, sandbox and peer tests (pytest)"
+pytest_args=()
 eval "pytest_args=(${SOLVEIT_PYTEST_ARGS:-})"
-/usr/bin/python3 -m pytest -p no:cacheprovider --junitxml="$ART/pytest.xml" "${pytest_args[@]}"
+SOLVEIT_HTTPD_LOG_DIR="$HTTPD_LOGS" /usr/bin/python3 -m pytest -p no:cacheprovider --junitxml="$ART/pytest.xml" \
+	"${pytest_args[@]}"
 rc=$?
 read -r p f s <<<"$(/usr/bin/python3 - "$ART/pytest.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
@@ -76,22 +125,31 @@ PY
 if [ "$rc" != 0 ] && [ "$rc" != 5 ]; then fail_stage pytest; [ "$f" = 0 ] && f=1; fi
 count "$p" "$f" "$s"
 
+stage "httpd error logs of the integration tests (crashed children: AH00052)"
+# A narrowed run (SOLVEIT_PYTEST_ARGS) may start no httpd at all; the full run always does, and
+# finding no log there means they were not kept, which must not pass as clean.
+scan_httpd_logs integration-httpd-logs "$HTTPD_LOGS" ${SOLVEIT_PYTEST_ARGS:+--allow-none}
+
 stage "browser tests (Playwright + Chromium)"
 VAR=$(mktemp -d /tmp/solveit-browser-XXXXXX)
 chmod 755 "$VAR"
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-SOLVEIT_SKIP_SETUP=1 "$ROOT/devstack/stack.sh" up --var "$VAR" --port "$PORT" >"$ART/browser-stack.log" 2>&1 &
+SOLVEIT_SKIP_SETUP=1 SOLVEIT_HTTPD_LOG_DIR="$BROWSER_HTTPD_LOGS" "$ROOT/devstack/stack.sh" up --var "$VAR" --port "$PORT" \
+	>"$ART/browser-stack.log" 2>&1 &
 STACK_PID=$!
 for _ in $(seq 1 600); do
 	[ -f "$VAR/url" ] && break
 	kill -0 "$STACK_PID" 2>/dev/null || break
 	sleep 0.1
 done
+# A stack that never came up is a failure already, and may have left no log to scan.
+browser_scan_opts=(--allow-none)
 if [ -f "$VAR/url" ]; then
+	browser_scan_opts=()
 	SOLVEIT_URL=$(cat "$VAR/url") SOLVEIT_ARTIFACTS="$ART" node --test --test-reporter=tap tests/browser/ \
 		>"$ART/browser.tap" 2>&1
 	rc=$?
-	cat "$ART/browser.tap" | grep -vE "^\s+(duration_ms|type|\.\.\.|---)" | tail -40
+	grep -vE "^\s+(duration_ms|type|\.\.\.|---)" "$ART/browser.tap" | tail -40
 	p=$(awk '/^# pass / {print $3}' "$ART/browser.tap")
 	f=$(awk '/^# fail / {print $3}' "$ART/browser.tap")
 	p=${p:-0}
@@ -108,6 +166,10 @@ fi
 wait "$STACK_PID" 2>/dev/null
 rm -rf "$VAR"
 
+stage "httpd error log of the browser tests' dev stack (crashed children: AH00052)"
+scan_httpd_logs browser-httpd-log "$BROWSER_HTTPD_LOGS" "${browser_scan_opts[@]}"
+
+stage_times
 echo
 if [ ${#BAD_STAGES[@]} -gt 0 ]; then
 	echo "failed stages: ${BAD_STAGES[*]}"

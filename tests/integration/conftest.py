@@ -3,7 +3,7 @@ import os
 import psycopg
 import pytest
 
-from harness import Stack
+from harness import MODULE, SANDBOX, SINK, WORKER, Stack
 
 MPMS = [m for m in os.environ.get("SOLVEIT_MPMS", "event,worker,prefork").split(",") if m]
 
@@ -12,10 +12,7 @@ MPMS = [m for m in os.environ.get("SOLVEIT_MPMS", "event,worker,prefork").split(
 def built_programs():
     """The module and the daemons under test. A missing one fails the tests that need it: the test
     command builds everything first, so absence means a broken build, never a reason to skip."""
-    from harness import REPO
-    programs = [REPO / "mod_solveit" / ".libs" / "mod_solveit.so", REPO / "judge-worker" / "judge-worker",
-                REPO / "result-sink" / "result-sink", REPO / "judge-worker" / "sandbox" / "solveit-sandbox"]
-    missing = [str(p) for p in programs if not p.exists()]
+    missing = [str(p) for p in (MODULE, WORKER, SINK, SANDBOX) if not p.exists()]
     if missing:
         pytest.fail("not built (run make): %s" % ", ".join(missing))
 
@@ -73,3 +70,13 @@ def httpd_factory(services):
     factory = HttpdFactory(services)
     yield factory
     factory.stop_all()
+
+
+@pytest.fixture(scope="module")
+def pipeline(services):
+    """httpd, judge-worker and result-sink on the session's services, one set per test module
+    (pipeline_stack.Pipeline)."""
+    from pipeline_stack import Pipeline
+    p = Pipeline(services)
+    yield p
+    p.stop()

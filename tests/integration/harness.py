@@ -1,6 +1,8 @@
 """The integration tests' view of the stack: the same service classes the dev stack uses
-(devstack/services.py), started in a temporary directory on free ports."""
+(devstack/services.py), started in a temporary directory on free ports. httpd's logs go with it,
+unless SOLVEIT_HTTPD_LOG_DIR keeps them elsewhere (tests/run-all.sh scans them afterwards)."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,6 +15,13 @@ sys.path.insert(0, str(REPO / "devstack"))
 
 import services  # noqa: E402
 from services import Httpd, KafkaMock, Postgres, Redis, ServiceError, chown_run_user  # noqa: E402,F401
+
+# The programs under test. SOLVEIT_RESULT_SINK runs the tests against another build of the sink
+# (e.g. one with -fsanitize=address).
+MODULE = services.MODULE_SO
+WORKER = REPO / "judge-worker" / "judge-worker"
+SINK = Path(os.environ.get("SOLVEIT_RESULT_SINK", REPO / "result-sink" / "result-sink"))
+SANDBOX = REPO / "judge-worker" / "sandbox" / "solveit-sandbox"
 
 
 class Stack:
@@ -49,6 +58,32 @@ class Stack:
         return Httpd(root, self.pg, self.kafka.bootstrap, mpm=mpm, extra=extra, replace=replace, values=values,
                      redis="127.0.0.1:%d" % self.redis.port)
 
+    def daemon_env(self, kafka_options=services.QUICK_REJOIN, **extra):
+        """The daemons' environment for this stack, plus extra SOLVEIT_* settings."""
+        return dict(services.daemon_env(self.pg, self.kafka, self.redis, kafka_options), **extra)
+
     def kcat(self, *args, input=None, timeout=30):
         return subprocess.run(["kcat", "-b", self.kafka.bootstrap] + list(args), input=input, capture_output=True,
                               text=True, timeout=timeout)
+
+    def read_topic(self, topic, fmt="%k\t%h\t%s\n"):
+        """Every record of topic, read with kcat (bytes that are not UTF-8 shown as U+FFFD)."""
+        r = subprocess.run(["kcat", "-b", self.kafka.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
+                            "-f", fmt], capture_output=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.decode("utf-8", errors="replace")
+
+    def messages(self, topic, key, skip_invalid=False):
+        """The records of topic keyed by key, as parsed JSON, in order. One that is not JSON fails the
+        caller, unless skip_invalid leaves it out (topics the tests also fill with garbage on purpose)."""
+        out = []
+        for line in self.read_topic(topic, fmt="%k\t%s\n").splitlines():
+            k, _, value = line.partition("\t")
+            if k != str(key):
+                continue
+            try:
+                out.append(json.loads(value))
+            except ValueError:
+                if not skip_invalid:
+                    raise
+        return out

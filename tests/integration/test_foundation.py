@@ -7,35 +7,16 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
 from harness import REPO, services
+from test_module_helpers import health, wait_health
 
 VERSION = re.search(r"AC_INIT\(\[solveit\], \[([^\]]+)\]", (REPO / "configure.ac").read_text()).group(1)
-
-
-def health(server):
-    r = requests.get(server.base + "/api/health", timeout=15)
-    assert r.headers["Content-Type"].startswith("application/json"), r.headers
-    return r.status_code, r.json()
-
-
-def wait_for_health(server, key, want, timeout=60):
-    """Polls until health[key] == want; returns the last body (the caller asserts on it)."""
-    deadline = time.monotonic() + timeout
-    body = None
-    while time.monotonic() < deadline:
-        _, body = health(server)
-        if body.get(key) == want:
-            break
-        time.sleep(0.5)
-    return body
 
 
 def test_health_reports_database_and_kafka_ok(httpd, mpm):
@@ -71,7 +52,7 @@ def test_embedded_broker_has_partitioned_topics(services):
 
 def test_health_follows_postgresql_down_and_up(services, httpd_factory):
     server = httpd_factory(mpm="event")
-    assert wait_for_health(server, "database", "ok")["database"] == "ok"
+    assert wait_health(server, "database", "ok")[1]["database"] == "ok"
     services.pg.stop()
     try:
         status, body = health(server)
@@ -80,22 +61,22 @@ def test_health_follows_postgresql_down_and_up(services, httpd_factory):
         assert status == 503
     finally:
         services.pg.start()
-    body = wait_for_health(server, "database", "ok")
+    _, body = wait_health(server, "database", "ok")
     assert body["database"] == "ok", body
     assert body["status"] == "ok", body
 
 
 def test_health_follows_kafka_down_and_up(services, httpd_factory):
     server = httpd_factory(mpm="worker")
-    assert wait_for_health(server, "kafka", "ok")["kafka"] == "ok"
+    assert wait_health(server, "kafka", "ok")[1]["kafka"] == "ok"
     services.kafka.down()
     try:
-        body = wait_for_health(server, "kafka", "down", timeout=30)
+        _, body = wait_health(server, "kafka", "down")
         assert body["kafka"] == "down", body
         assert body["status"] != "ok"
     finally:
         services.kafka.up()
-    assert wait_for_health(server, "kafka", "ok")["kafka"] == "ok"
+    assert wait_health(server, "kafka", "ok")[1]["kafka"] == "ok"
 
 
 @pytest.mark.parametrize("directive,value", [
@@ -182,9 +163,8 @@ def _start_stack(var, port):
     env = dict(os.environ, SOLVEIT_SKIP_SETUP="1")
     proc = subprocess.Popen([str(REPO / "devstack" / "stack.sh"), "up", "--var", str(var), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (var / "url").exists() and proc.poll() is None:
-        time.sleep(0.1)
+    # Up (its url file) or gone; the caller asserts which, with the output of a stack that exited.
+    services.poll(lambda: (var / "url").exists() or proc.poll() is not None, 120)
     return proc
 
 

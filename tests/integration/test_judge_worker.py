@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Consumer, Producer
 
-from harness import REPO, services  # noqa: F401
+from harness import REPO, WORKER, services  # noqa: F401
+from polling import wait_for, wait_log
 
-WORKER = REPO / "judge-worker" / "judge-worker"
 PEER = REPO / "tests" / "peers" / "judge0_peer.py"
 PEER_TOKEN = "peer-token-%s" % uuid.uuid4().hex[:8]
 WAIT = 120  # seconds any one judgement may take on a busy 2-core machine before a test gives up
@@ -96,16 +96,6 @@ EXPECTED_CE = {50: "CE", 54: "CE", 71: "RE", 62: "CE"}
 
 # ---- helpers ----
 
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("%s did not happen within %d s" % (what, timeout))
-
-
 class Results:
     """Every message of code-results and code-submissions-dead, read by one consumer thread."""
 
@@ -152,17 +142,17 @@ class Results:
                 and (attempt is None or e.get("attempt") == attempt)]
 
     def wait_final(self, sid, timeout=WAIT):
-        return wait_until(lambda: (self.finals(sid) or [None])[0], timeout, "a final result for submission %s" % sid)
+        return wait_for(lambda: (self.finals(sid) or [None])[0], "a final result for submission %s" % sid, timeout)
 
     def wait_event(self, sid, predicate, timeout=WAIT, what="an event"):
-        return wait_until(lambda: next((e for e in self.events(sid) if predicate(e)), None), timeout,
-                          "%s for submission %s" % (what, sid))
+        return wait_for(lambda: next((e for e in self.events(sid) if predicate(e)), None),
+                        "%s for submission %s" % (what, sid), timeout)
 
     def wait_dead(self, predicate, timeout=WAIT):
         def find():
             with self.cond:
                 return next((d for d in self.dead if predicate(d)), None)
-        return wait_until(find, timeout, "a dead letter")
+        return wait_for(find, "a dead letter", timeout)
 
 
 class Judge0Peer:
@@ -201,20 +191,9 @@ class Workers:
         self.count = 0
 
     def env(self, executor, extra):
-        env = {
-            "SOLVEIT_KAFKA_BROKERS": self.stack.kafka.bootstrap,
-            "SOLVEIT_DB": self.stack.pg.dsn,
-            "SOLVEIT_REDIS": "127.0.0.1:%d" % self.stack.redis.port,
-            "SOLVEIT_EXECUTOR": executor,
-            "SOLVEIT_JUDGE0_URL": self.peer.url,
-            "SOLVEIT_JUDGE0_TOKEN": PEER_TOKEN,
-            # The mock cluster keeps a dead member until its session times out: keep that short.
-            "SOLVEIT_KAFKA_OPTIONS": "session.timeout.ms=6000 heartbeat.interval.ms=500 "
-                                     "reconnect.backoff.max.ms=500",
-            "SOLVEIT_REVISION_POLL_MS": "200",
-            "SOLVEIT_CONCURRENCY": "2",
-            "SOLVEIT_SHUTDOWN_GRACE": "30",
-        }
+        env = self.stack.daemon_env(
+            SOLVEIT_EXECUTOR=executor, SOLVEIT_JUDGE0_URL=self.peer.url, SOLVEIT_JUDGE0_TOKEN=PEER_TOKEN,
+            SOLVEIT_REVISION_POLL_MS="200", SOLVEIT_CONCURRENCY="2", SOLVEIT_SHUTDOWN_GRACE="30")
         env.update(extra)
         return env
 
@@ -233,7 +212,7 @@ class Workers:
                                 self.tmp / (name + ".log"), env=env)
         proc.stats_path = stats
         proc.start()
-        wait_until(lambda: "assigned" in proc.log.read_text() or not proc.alive(), 60, "partitions assigned")
+        wait_log(proc.log.read_text, "assigned", timeout=60, alive=proc.alive, name=name)
         assert proc.alive(), proc.log.read_text()
         self.proc, self.key = proc, key
         return proc
@@ -256,7 +235,7 @@ def stats(proc):
         except OSError:
             return None
         return {k: int(v) for k, v in (line.split() for line in text.splitlines() if line.strip())}
-    return wait_until(read, 30, "the stats file")
+    return wait_for(read, "the stats file", 30)
 
 
 def fresh_stats(proc, after):
@@ -265,7 +244,7 @@ def fresh_stats(proc, after):
         if proc.stats_path.exists() and proc.stats_path.stat().st_mtime > after:
             return stats(proc)
         return None
-    return wait_until(read, 30, "a stats file update")
+    return wait_for(read, "a stats file update", 30)
 
 
 # ---- fixtures ----
@@ -429,8 +408,7 @@ def test_judge_worker_cache_hit_then_no_stale_tests(workers, results, db, produc
                ("7 8\n", "16\n", task))
     new_rev = db.execute("SELECT revision FROM tasks WHERE id = %s", (task,)).fetchone()[0]
     assert new_rev > rev
-    wait_until(lambda: re.search(r"task %d: revision %d -> %d" % (task, rev, new_rev), proc.log.read_text()), 30,
-               "the worker noticing the new revision")
+    wait_log(proc.log.read_text, r"task %d: revision %d -> %d" % (task, rev, new_rev), timeout=30, name=proc.name)
     third = results.wait_final(submit(db, producer, task, 50, C["AC"]))
     assert third["verdict"] == "PA" and third["passed_tests"] == 1, third  # 7+8 is 15, not 16: new test used
     final = fresh_stats(proc, time.time())
@@ -472,7 +450,7 @@ def test_judge_worker_redis_stopped_mid_run(services, workers, results, db, prod
     def hit_again():
         results.wait_final(submit(db, producer, task, 50, C["AC"]))
         return fresh_stats(proc, time.time())["cache_hits"] > hits or None
-    wait_until(hit_again, 90, "a cache hit after Redis came back")
+    wait_for(hit_again, "a cache hit after Redis came back", 90)
     assert "Redis 127.0.0.1" in proc.log.read_text() and "is back" in proc.log.read_text()
 
 

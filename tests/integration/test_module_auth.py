@@ -133,10 +133,15 @@ def test_database_changes_reach_cached_sessions(httpd, db):
     assert r.status_code == 401 and r.json() == ANONYMOUS
 
 
-def test_idle_session_expires(httpd, db):
+def login_with_aged_session(httpd, db, assignment):
+    """A logged-in client whose session row then gets the SQL assignment (an age in the past)."""
     client = login(httpd, db)
-    db.execute("UPDATE sessions SET last_seen_at = now() - interval '3 hours' WHERE token_hash = %s",
-               (token_hash(client.token()),))
+    db.execute("UPDATE sessions SET %s WHERE token_hash = %%s" % assignment, (token_hash(client.token()),))
+    return client
+
+
+def test_idle_session_expires(httpd, db):
+    client = login_with_aged_session(httpd, db, "last_seen_at = now() - interval '3 hours'")
     r = client.get("/api/me")
     assert r.status_code == 401
     assert r.json() == ANONYMOUS
@@ -144,9 +149,7 @@ def test_idle_session_expires(httpd, db):
 
 
 def test_absolute_session_lifetime_expires(httpd, db):
-    client = login(httpd, db)
-    db.execute("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token_hash = %s",
-               (token_hash(client.token()),))
+    client = login_with_aged_session(httpd, db, "expires_at = now() - interval '1 second'")
     r = client.get("/api/tasks")
     assert r.status_code == 401
     assert r.json() == {"error": "not logged in"}

@@ -9,16 +9,18 @@ import requests
 from harness import chown_run_user
 
 
-@pytest.fixture
-def basic_server(httpd_factory, mpm, services):
+def basic_auth(services, name, users):
+    """The <Location> block that has httpd ask for users ({user: password}) with Basic
+    authentication, from an htpasswd file of its own."""
     # In the stack's directory: pytest's tmp_path is not readable by the httpd run user.
-    htpasswd = services.tmp / ("htpasswd-" + mpm)
-    subprocess.run(["htpasswd", "-b", "-c", "-B", str(htpasswd), "alice-" + mpm, "wonderland"], check=True,
-                   capture_output=True)
-    subprocess.run(["htpasswd", "-b", "-B", str(htpasswd), "boss-" + mpm, "bosspass"], check=True, capture_output=True)
+    htpasswd = services.tmp / ("htpasswd-" + name)
+    for i, (user, password) in enumerate(users.items()):
+        create = ["-c"] if i == 0 else []
+        subprocess.run(["htpasswd", "-b"] + create + ["-B", str(htpasswd), user, password], check=True,
+                       capture_output=True)
     htpasswd.chmod(0o644)
     chown_run_user(htpasswd)
-    extra = """
+    return """
 <Location /solveit>
     AuthType Basic
     AuthName "Solve-IT"
@@ -27,6 +29,11 @@ def basic_server(httpd_factory, mpm, services):
     Require valid-user
 </Location>
 """ % htpasswd
+
+
+@pytest.fixture
+def basic_server(httpd_factory, mpm, services):
+    extra = basic_auth(services, mpm, {"alice-" + mpm: "wonderland", "boss-" + mpm: "bosspass"})
     return httpd_factory(mpm=mpm, extra=extra, replace={"SolveitAuth": "external", "SolveitStaff": "boss-" + mpm})
 
 
@@ -37,19 +44,7 @@ def test_me_says_the_auth_mode(basic_server, mpm):
 
 def test_health_can_be_exempt_from_the_web_servers_authentication(httpd_factory, mpm, services):
     # httpd-conf/solveit.conf: monitoring asks /api/health without credentials.
-    htpasswd = services.tmp / ("htpasswd-health-" + mpm)
-    subprocess.run(["htpasswd", "-b", "-c", "-B", str(htpasswd), "carol-" + mpm, "pw"], check=True,
-                   capture_output=True)
-    htpasswd.chmod(0o644)
-    chown_run_user(htpasswd)
-    protected = """
-<Location /solveit>
-    AuthType Basic
-    AuthName "Solve-IT"
-    AuthUserFile "%s"
-    Require valid-user
-</Location>
-""" % htpasswd
+    protected = basic_auth(services, "health-" + mpm, {"carol-" + mpm: "pw"})
     exempt = """
 <Location /solveit/api/health>
     AuthType None
@@ -143,19 +138,8 @@ def test_disabled_external_user_is_refused(basic_server, db, mpm):
 
 
 def test_unusable_web_server_user_name_is_refused(httpd_factory, mpm, services):
-    htpasswd = services.tmp / ("htpasswd-odd-" + mpm)
-    subprocess.run(["htpasswd", "-b", "-c", "-B", str(htpasswd), "odd name", "pw"], check=True, capture_output=True)
-    htpasswd.chmod(0o644)
-    chown_run_user(htpasswd)
-    extra = """
-<Location /solveit>
-    AuthType Basic
-    AuthName "Solve-IT"
-    AuthUserFile "%s"
-    Require valid-user
-</Location>
-""" % htpasswd
-    server = httpd_factory(mpm=mpm, extra=extra, replace={"SolveitAuth": "external"})
+    server = httpd_factory(mpm=mpm, extra=basic_auth(services, "odd-" + mpm, {"odd name": "pw"}),
+                           replace={"SolveitAuth": "external"})
     r = requests.get(server.base + "/api/me", auth=("odd name", "pw"), timeout=30)
     assert r.status_code == 403
     assert r.json() == {"error": "the web server's user name is not usable here (1-64 letters, digits, . _ - @)"}

@@ -1,13 +1,6 @@
 """mod_solveit's health endpoint, the producer lifecycle and mod_dbd across a PostgreSQL restart."""
 
-import requests
-
-from test_module_helpers import login, wait_for
-
-
-def health(httpd):
-    r = requests.get(httpd.base + "/api/health", timeout=30)
-    return r.status_code, r.json()
+from test_module_helpers import health, login, wait_health
 
 
 def test_health_reports_database_kafka_and_version(httpd):
@@ -21,8 +14,7 @@ def test_health_follows_postgresql_stop_and_restart(httpd, services, db):
     client = login(httpd, db)
     services.pg.stop()
     try:
-        status, body = wait_for(lambda: (lambda h: h if h[1]["database"] == "down" else None)(health(httpd)),
-                                "health to report the database down")
+        status, body = wait_health(httpd, "database", "down")
         assert status == 503
         assert body["status"] == "degraded"
         r = client.get("/api/tasks")
@@ -32,8 +24,7 @@ def test_health_follows_postgresql_stop_and_restart(httpd, services, db):
         services.pg.start()
     # Pooled connections come back through PQreset without their prepared statements: the module
     # re-prepares them, so every statement works again, not only the health check.
-    status, body = wait_for(lambda: (lambda h: h if h[1]["database"] == "ok" else None)(health(httpd)),
-                            "health to report the database up again")
+    status, body = wait_health(httpd, "database", "ok")
     assert status == 200
     for _ in range(8):  # several requests, to reach several pooled connections
         r = client.get("/api/tasks")
@@ -45,13 +36,12 @@ def test_health_follows_postgresql_stop_and_restart(httpd, services, db):
 def test_health_reports_kafka_down_and_up(httpd, services):
     services.kafka.down()
     try:
-        status, body = wait_for(lambda: (lambda h: h if h[1]["kafka"] == "down" else None)(health(httpd)),
-                                "health to report Kafka down")
+        status, body = wait_health(httpd, "kafka", "down")
         assert status == 503
         assert body["database"] == "ok"
     finally:
         services.kafka.up()
-    wait_for(lambda: health(httpd)[1]["kafka"] == "ok", "health to report Kafka up again")
+    wait_health(httpd, "kafka", "ok")
 
 
 def test_children_flush_and_exit_cleanly_on_stop(httpd_factory, mpm, db):

@@ -1,12 +1,12 @@
 """Helpers shared by the mod_solveit integration tests (test_module_*.py); no tests here."""
 
 import hashlib
-import json
 import secrets
-import time
 
 import pytest
 import requests
+
+from polling import wait_for
 
 PASSWORD = "student"  # every user made by new_user gets the demo student's password hash
 
@@ -66,6 +66,21 @@ def login(httpd, db, staff=False):
     return client
 
 
+def task_by_slug(db, slug):
+    row = db.execute("SELECT id FROM tasks WHERE slug = %s", (slug,)).fetchone()
+    assert row, "no task %s (demo data missing?)" % slug
+    return row[0]
+
+
+def ensure_task(db, slug, **columns):
+    """The id of task slug, made with columns unless it exists: the session's database outlives a
+    test, which runs again under each MPM."""
+    names = ["slug"] + list(columns)
+    db.execute("INSERT INTO tasks (%s) VALUES (%s) ON CONFLICT (slug) DO NOTHING"
+               % (", ".join(names), ", ".join(["%s"] * len(names))), [slug] + list(columns.values()))
+    return task_by_slug(db, slug)
+
+
 def token_hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -76,26 +91,22 @@ def count_submissions(db, user_id):
         return cur.fetchone()[0]
 
 
-def wait_for(predicate, what, timeout=30.0):
-    """Polls until predicate() is truthy (a bound on waiting, not an assertion on speed)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.2)
+def health(server):
+    """(status code, body) of /api/health."""
+    r = requests.get(server.base + "/api/health", timeout=30)
+    assert r.headers["Content-Type"].startswith("application/json"), r.headers
+    return r.status_code, r.json()
+
+
+def wait_health(server, key, want, timeout=60):
+    """Waits until /api/health reports body[key] == want; returns (status code, body) then."""
+    return wait_for(lambda: health(server), "health to report %s %s" % (key, want), timeout,
+                    until=lambda h: h[1].get(key) == want)
 
 
 def kafka_message(services, submission_id, topic="code-submissions"):
-    """The message keyed by submission_id on topic, read back with kcat (None if absent)."""
-    r = services.kcat("-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%k\t%s\n")
-    for line in r.stdout.splitlines():
-        key, _, value = line.partition("\t")
-        if key == str(submission_id):
-            return json.loads(value)
-    return None
+    """The first message keyed by submission_id on topic (None if absent)."""
+    return next(iter(services.messages(topic, submission_id)), None)
 
 
 @pytest.fixture

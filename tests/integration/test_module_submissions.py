@@ -5,7 +5,8 @@ import threading
 
 import requests
 
-from test_module_helpers import count_submissions, kafka_message, login, wait_for
+from polling import wait_for
+from test_module_helpers import count_submissions, ensure_task, kafka_message, login
 
 DESIGN_FIELDS = {"submission_id", "task_id", "user_id", "team_id", "code", "language_id", "timestamp", "attempt"}
 
@@ -288,11 +289,8 @@ def test_tasks_and_task_detail(httpd, db):
 
 
 def test_statement_markdown_is_rendered_without_raw_html(httpd, db):
-    db.execute("INSERT INTO tasks (slug, title, statement_md) VALUES ('xss-statement', 'XSS <i>title</i>', "
-               "'Hi <script>alert(1)</script> [x](javascript:alert(1)) **bold**') ON CONFLICT (slug) DO NOTHING")
-    with db.cursor() as cur:
-        cur.execute("SELECT id FROM tasks WHERE slug = 'xss-statement'")
-        tid = cur.fetchone()[0]
+    tid = ensure_task(db, "xss-statement", title="XSS <i>title</i>",
+                      statement_md="Hi <script>alert(1)</script> [x](javascript:alert(1)) **bold**")
     client = login(httpd, db)
     html = client.get("/api/tasks/%d" % tid).json()["statement_html"]
     assert "<script>" not in html and "javascript:" not in html
@@ -302,11 +300,7 @@ def test_statement_markdown_is_rendered_without_raw_html(httpd, db):
 
 
 def test_closed_task_is_hidden_from_students(httpd, db):
-    db.execute("INSERT INTO tasks (slug, title, is_open) VALUES ('closed-one', 'Closed', false) "
-               "ON CONFLICT (slug) DO NOTHING")
-    with db.cursor() as cur:
-        cur.execute("SELECT id FROM tasks WHERE slug = 'closed-one'")
-        tid = cur.fetchone()[0]
+    tid = ensure_task(db, "closed-one", title="Closed", is_open=False)
     client = login(httpd, db)
     assert tid not in [t["id"] for t in client.get("/api/tasks").json()["tasks"]]
     assert client.get("/api/tasks/%d" % tid).status_code == 404

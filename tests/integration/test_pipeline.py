@@ -3,16 +3,14 @@ submission API until the result is final. httpd with mod_solveit, judge-worker o
 and result-sink, all against the real PostgreSQL, Redis and embedded Kafka broker. The stored row,
 the API and the final message on code-results must agree."""
 
-import json
-import time
 import uuid
 
 import pytest
 
-from services import Process
-from test_judge_worker import C, CPP, JAVA, PY, WORKER
-from test_module_helpers import Client, new_user
-from test_result_sink import SINK, read_topic
+from pipeline_stack import Pipeline  # noqa: F401 (where it lived before pipeline_stack)
+from polling import wait_for
+from test_judge_worker import C, CPP, JAVA, PY
+from test_module_helpers import task_by_slug
 
 pytestmark = pytest.mark.usefixtures("built_programs")
 
@@ -25,50 +23,14 @@ EXPECTED = {(lang, v): ("RE" if (lang, v) == (71, "CE") else v) for lang in LANG
 WAIT = 600  # bound for the whole batch on a busy 2-core machine
 
 
-class Pipeline:
-    def __init__(self, services, sink_args=()):
-        self.services = services
-        self.httpd = services.httpd(mpm="event", replace={"SolveitSubmissionRate": "0", "SolveitLanguages": "50 54 62 71"}).start()
-        tag = uuid.uuid4().hex[:8]
-        env = {"SOLVEIT_KAFKA_BROKERS": services.kafka.bootstrap, "SOLVEIT_DB": services.pg.dsn,
-               "SOLVEIT_REDIS": "127.0.0.1:%d" % services.redis.port,
-               "SOLVEIT_KAFKA_OPTIONS": "session.timeout.ms=6000 heartbeat.interval.ms=500"}
-        self.worker = Process("judge-worker", [WORKER, "--foreground"], services.tmp / ("pipeline-worker-%s.log" % tag),
-                              env=dict(env, SOLVEIT_EXECUTOR="local", SOLVEIT_CONCURRENCY="2")).start()
-        self.sink = Process("result-sink", [SINK, "--foreground", "--resend-after", "5"] + list(sink_args),
-                            services.tmp / ("pipeline-sink-%s.log" % tag), env=env).start()
-
-    def stop(self):
-        for stop in (self.sink.stop, self.worker.stop, self.httpd.stop):
-            try:
-                stop()
-            except Exception as e:  # keep stopping the rest
-                print("stopping: %s" % e)
-
-
-@pytest.fixture(scope="module")
-def pipeline(services):
-    p = Pipeline(services)
-    yield p
-    p.stop()
-
-
 def final_messages(services, submission_id):
-    out = []
-    for line in read_topic(services, "code-results", fmt="%k\t%s\n").splitlines():
-        key, _, value = line.partition("\t")
-        if key == str(submission_id):
-            try:
-                m = json.loads(value)
-            except ValueError:
-                continue
-            if m.get("status") in ("completed", "failed"):
-                out.append(m)
-    return out
+    # code-results also carries the garbage other tests send on purpose.
+    return [m for m in services.messages("code-results", submission_id, skip_invalid=True)
+            if m.get("status") in ("completed", "failed")]
 
 
 def test_submissions_through_http_reach_the_right_final_state(services, db, pipeline):
-    task_id = db.execute("SELECT id FROM tasks WHERE slug = 'aplusb'").fetchone()[0]
+    task_id = task_by_slug(db, "aplusb")
     # The JVM alone can use most of aplusb's 1 s of CPU on a loaded machine: Java's non-TLE cases
     # run on a copy of the task with a roomier limit (same tests, same weights).
     slow_task = db.execute("INSERT INTO tasks (slug, title, time_limit_ms, memory_limit_kb)"
@@ -77,7 +39,7 @@ def test_submissions_through_http_reach_the_right_final_state(services, db, pipe
     db.execute("INSERT INTO tests (task_id, \"order\", input, expected_output, weight, is_sample)"
                " SELECT %s, \"order\", input, expected_output, weight, is_sample FROM tests WHERE task_id = %s",
                (slow_task, task_id))
-    clients = {lang: Client(pipeline.httpd.base, new_user(db, prefix="p")[0]) for lang in LANGUAGES}
+    clients = {lang: pipeline.client(db, "p") for lang in LANGUAGES}
     submitted = {}
     for (lang, verdict) in EXPECTED:
         task = slow_task if lang == 62 and verdict not in ("TLE", "MLE") else task_id
@@ -87,9 +49,9 @@ def test_submissions_through_http_reach_the_right_final_state(services, db, pipe
         assert body["status"] == "pending"
         submitted[(lang, verdict)] = body["submission_id"]
 
-    deadline = time.monotonic() + WAIT
     final = {}
-    while len(final) < len(submitted) and time.monotonic() < deadline:
+
+    def not_final():
         for case, sid in submitted.items():
             if case in final:
                 continue
@@ -99,9 +61,9 @@ def test_submissions_through_http_reach_the_right_final_state(services, db, pipe
             assert body["status"] in ("pending", "processing", "completed", "failed"), body
             if body["status"] in ("completed", "failed"):
                 final[case] = body
-        time.sleep(0.5)
-    missing = sorted(set(submitted) - set(final))
-    assert not missing, "not final within %d s: %s" % (WAIT, missing)
+        return sorted(set(submitted) - set(final))
+
+    wait_for(not_final, "every submission final in the API", WAIT, until=lambda missing: not missing, interval=0.5)
 
     wrong = {case: (body["status"], body["verdict"], body.get("error_message"))
              for case, body in final.items() if (body["status"], body["verdict"]) != ("completed", EXPECTED[case])}

@@ -10,85 +10,52 @@ import time
 
 import pytest
 
+from pipeline_stack import assert_all_final, submit_each
+from polling import final_submissions, wait_for, wait_final
 from test_judge_worker import C, PY
-from test_module_helpers import Client, new_user
-import test_pipeline
-from test_pipeline import Pipeline
-from test_result_sink import connect, wait_for
+from test_module_helpers import Client, new_user, task_by_slug
+from test_result_sink import connect
 
 WAIT = 300
 # Fast programs only: these tests are about the pipeline, not the sandbox.
 PROGRAMS = [(71, PY["AC"], "AC"), (71, PY["WA"], "WA"), (50, C["AC"], "AC"), (71, PY["PA"], "PA")]
 
-pytestmark = test_pipeline.pytestmark
+pytestmark = pytest.mark.usefixtures("built_programs")
 
 
-@pytest.fixture(scope="module")
-def pipeline(services):
-    p = Pipeline(services, sink_args=["--verbose"])
-    yield p
-    p.stop()
+def batch_of(n):
+    return [PROGRAMS[i % len(PROGRAMS)] for i in range(n)]
 
 
-def submit_batch(pipeline, db, task_id, n):
-    client = Client(pipeline.httpd.base, new_user(db, prefix="f")[0])
-    out = {}
-    for i in range(n):
-        lang, code, verdict = PROGRAMS[i % len(PROGRAMS)]
-        r = client.submit(task_id=task_id, language_id=lang, code=code)
-        assert r.status_code == 202, r.text
-        out[r.json()["submission_id"]] = verdict
-    return out
+def submit_batch(pipeline, db, n):
+    return submit_each(pipeline.client(db, "f"), task_by_slug(db, "aplusb"), batch_of(n))
 
 
-def finals(conn, ids):
-    rows = conn.execute("SELECT id, status, verdict FROM submissions WHERE id = ANY(%s)"
-                        " AND status IN ('completed', 'failed')", (list(ids),)).fetchall()
-    return {r[0]: (r[1], r[2]) for r in rows}
-
-
-def wait_all_final(services, batch):
-    with connect(services) as conn:
-        wait_for(lambda: len(finals(conn, batch)) == len(batch), WAIT, "every submission final")
-        got = finals(conn, batch)
-    wrong = {sid: got[sid] for sid, verdict in batch.items() if got[sid] != ("completed", verdict)}
-    assert not wrong, wrong
-
-
-def assert_applied_once(sink_log_text, batch):
-    for sid in batch:
-        applied = re.findall(r"submission %d attempt \d+ (?:completed|failed) \(final\): applied\n" % sid,
-                             sink_log_text)
-        assert len(applied) == 1, (sid, applied)
-
-
-def aplusb(db):
-    return db.execute("SELECT id FROM tasks WHERE slug = 'aplusb'").fetchone()[0]
+def assert_all_final_once(services, pipeline, batch):
+    with connect(services) as conn:  # its own connection: the test's may predate a PostgreSQL restart
+        assert_all_final(conn, batch, WAIT)
+    pipeline.assert_applied_once(batch)
 
 
 def test_result_sink_killed_and_restarted(services, db, pipeline):
-    task_id = aplusb(db)
-    batch = submit_batch(pipeline, db, task_id, 12)
+    batch = submit_batch(pipeline, db, 12)
     # Some results are in, others are still coming: kill the sink now.
-    wait_for(lambda: len(finals(db, batch)) >= 2, WAIT, "the first results")
+    wait_final(db, batch, WAIT, at_least=2, what="the first results")
     pipeline.sink.kill()
-    batch.update(submit_batch(pipeline, db, task_id, 6))
+    batch.update(submit_batch(pipeline, db, 6))
     pipeline.sink.start()
-    wait_all_final(services, batch)
-    assert_applied_once(pipeline.sink.log.read_text(), batch)
+    assert_all_final_once(services, pipeline, batch)
 
 
 def test_postgres_restarted(services, db, pipeline):
-    task_id = aplusb(db)
-    batch = submit_batch(pipeline, db, task_id, 12)
-    wait_for(lambda: len(finals(db, batch)) >= 1, WAIT, "the first results")
+    batch = submit_batch(pipeline, db, 12)
+    wait_final(db, batch, WAIT, at_least=1, what="the first results")
     services.pg.stop()
     try:
-        time.sleep(3)  # results keep arriving at the sink while the database is gone
+        time.sleep(3)  # the fault itself: results keep arriving at the sink while the database is gone
     finally:
         services.pg.start()
-    wait_all_final(services, batch)
-    assert_applied_once(pipeline.sink.log.read_text(), batch)
+    assert_all_final_once(services, pipeline, batch)
     assert pipeline.sink.alive() and pipeline.worker.alive()
 
 
@@ -97,64 +64,55 @@ def test_kafka_down_at_submit_time_sweeper_delivers(services, db, pipeline):
     httpd = services.httpd(mpm="event", extra="SolveitKafkaOption message.timeout.ms=2000",
                            replace={"SolveitSubmissionRate": "0"}).start()
     try:
-        task_id = aplusb(db)
+        task_id = task_by_slug(db, "aplusb")
         services.kafka.down()
         try:
-            client = Client(httpd.base, new_user(db, prefix="k")[0])
-            batch = {}
-            for i in range(6):
-                lang, code, verdict = PROGRAMS[i % len(PROGRAMS)]
-                r = client.submit(task_id=task_id, language_id=lang, code=code)
-                assert r.status_code == 202, r.text
-                batch[r.json()["submission_id"]] = verdict
-            time.sleep(3)  # past the module's message timeout
+            batch = submit_each(Client(httpd.base, new_user(db, prefix="k")[0]), task_id, batch_of(6))
+            time.sleep(3)  # past the module's message timeout: no delivery report can come any more
             unsent = db.execute("SELECT count(*) FROM submissions WHERE id = ANY(%s) AND kafka_sent_at IS NULL",
                                 (list(batch),)).fetchone()[0]
             assert unsent == len(batch)
         finally:
             services.kafka.up()
-        wait_all_final(services, batch)
+        with connect(services) as conn:
+            assert_all_final(conn, batch, WAIT)
         sent = db.execute("SELECT count(*) FROM submissions WHERE id = ANY(%s) AND kafka_sent_at IS NOT NULL",
                           (list(batch),)).fetchone()[0]
         assert sent == len(batch)
         assert re.search(r"sweeper: sent \d+ unconfirmed submission", pipeline.sink.log.read_text())
-        assert_applied_once(pipeline.sink.log.read_text(), batch)
+        pipeline.assert_applied_once(batch)
     finally:
         httpd.stop()
 
 
 def test_judge_worker_killed_mid_judgement(services, db, pipeline):
-    task_id = aplusb(db)
-    batch = submit_batch(pipeline, db, task_id, 12)
+    batch = submit_batch(pipeline, db, 12)
     # Kill it while it holds work: some results are in, at least one judgement has started.
-    wait_for(lambda: len(finals(db, batch)) >= 1 and db.execute(
+    wait_for(lambda: len(final_submissions(db, batch)) >= 1 and db.execute(
         "SELECT count(*) FROM submissions WHERE id = ANY(%s) AND status IN ('pending', 'processing')",
-        (list(batch),)).fetchone()[0] > 0, WAIT, "judging under way")
+        (list(batch),)).fetchone()[0] > 0, "judging under way", WAIT)
     pipeline.worker.kill()
     pipeline.worker.start()
-    wait_all_final(services, batch)
-    assert_applied_once(pipeline.sink.log.read_text(), batch)
+    assert_all_final_once(services, pipeline, batch)
 
 
 def test_broker_down_for_20_s_during_submissions(services, db, pipeline):
-    task_id = aplusb(db)
-    batch = submit_batch(pipeline, db, task_id, 6)
+    batch = submit_batch(pipeline, db, 6)
     services.kafka.down()
     try:
-        batch.update(submit_batch(pipeline, db, task_id, 6))  # accepted: PostgreSQL has them
-        time.sleep(20)
+        batch.update(submit_batch(pipeline, db, 6))  # accepted: PostgreSQL has them
+        time.sleep(20)  # the fault itself: the broker stays away this long
     finally:
         services.kafka.up()
-    wait_all_final(services, batch)
-    assert_applied_once(pipeline.sink.log.read_text(), batch)
+    assert_all_final_once(services, pipeline, batch)
 
 
 def test_redis_stopped(services, db, pipeline):
-    task_id = aplusb(db)
     services.redis.stop()
     try:
-        batch = submit_batch(pipeline, db, task_id, 8)
-        wait_all_final(services, batch)
+        batch = submit_batch(pipeline, db, 8)
+        with connect(services) as conn:
+            assert_all_final(conn, batch, WAIT)
     finally:
         services.redis.start()
-    assert_applied_once(pipeline.sink.log.read_text(), batch)
+    pipeline.assert_applied_once(batch)

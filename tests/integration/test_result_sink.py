@@ -6,40 +6,25 @@ Each test inserts its own submissions and starts its own result-sink(s) in a fre
 (so no group rebalance delay from an earlier test), reading code-results from the beginning."""
 
 import json
-import os
 import re
 import subprocess
 import time
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 
 import psycopg
 import pytest
 from confluent_kafka import Producer
 
-from harness import REPO
+from harness import SINK
+from polling import wait_for, wait_log
 from services import Process
 
-# SOLVEIT_RESULT_SINK runs the tests against another build (e.g. one with -fsanitize=address).
-SINK = Path(os.environ.get("SOLVEIT_RESULT_SINK", REPO / "result-sink" / "result-sink"))
 pytestmark = pytest.mark.usefixtures("built_programs")
 
 
 def now_iso():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def wait_for(predicate, timeout, what):
-    """Polls predicate until it returns something truthy; fails the test after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail("%s did not happen within %d s" % (what, timeout))
-        time.sleep(0.1)
 
 
 class Sink:
@@ -73,15 +58,7 @@ class Sink:
         return len(re.findall(pattern, self.text()[since:]))
 
     def wait_log(self, pattern, timeout=60, count=1, since=0):
-        def seen():
-            assert self.proc.alive() or self.count(pattern, since) >= count, \
-                "result-sink exited:\n" + self.text()[-4000:]
-            return self.count(pattern, since) >= count
-        try:
-            wait_for(seen, timeout, "log line /%s/ x%d" % (pattern, count))
-        except BaseException:
-            print(self.text()[-6000:])
-            raise
+        return wait_log(self.text, pattern, count, since, timeout, alive=self.proc.alive, name=self.proc.name)
 
     def alive(self):
         return self.proc.alive()
@@ -186,11 +163,7 @@ def decided(sub, attempt, status, outcome):
 
 
 def read_topic(services, topic, fmt="%k\t%h\t%s\n"):
-    """Every record of topic, read with kcat (bytes that are not UTF-8 shown as U+FFFD)."""
-    r = subprocess.run(["kcat", "-b", services.kafka.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q",
-                        "-f", fmt], capture_output=True, timeout=60)
-    assert r.returncode == 0, r.stderr
-    return r.stdout.decode("utf-8", errors="replace")
+    return services.read_topic(topic, fmt)
 
 
 # ---- applying events ----
@@ -201,14 +174,14 @@ def test_processing_progress_and_final_are_applied(services, db, sinks):
     sink = sinks(["--no-sweeper"])
 
     send(services, sub, processing(sub, 0, total=3))
-    wait_for(lambda: row(db, sub)["status"] == "processing", 60, "status processing")
+    wait_for(lambda: row(db, sub)["status"] == "processing", "status processing", 60)
     r = row(db, sub)
     assert r["processing_started_at"] is not None
     assert r["tests_done"] == 0 and r["total_tests"] == 3
     assert r["processing_completed_at"] is None
 
     send(services, sub, processing(sub, 2, total=3))
-    wait_for(lambda: row(db, sub)["tests_done"] == 2, 30, "tests_done 2")
+    wait_for(lambda: row(db, sub)["tests_done"] == 2, "tests_done 2", 30)
     assert row(db, sub)["processing_started_at"] == r["processing_started_at"], "start time must not move"
 
     tests = [one_test(1, 1, "AC", 0.1, 900, sample=True), one_test(2, 2, "WA", 0.234, 2048),
@@ -217,7 +190,7 @@ def test_processing_progress_and_final_are_applied(services, db, sinks):
     event = final(sub, verdict="PA", score=67, passed=2, total=3, tests=tests, compiler_output="warning: x",
                   execution_time=0.234, memory_used=2048)
     send(services, sub, event)
-    wait_for(lambda: row(db, sub)["status"] == "completed", 30, "status completed")
+    wait_for(lambda: row(db, sub)["status"] == "completed", "status completed", 30)
     r = row(db, sub)
     assert r["verdict"] == "PA" and r["score"] == 67
     assert r["passed_tests"] == 2 and r["total_tests"] == 3 and r["tests_done"] == 3
@@ -235,7 +208,7 @@ def test_failed_final_has_no_verdict_or_score(services, db, sinks):
     sinks(["--no-sweeper"])
     send(services, sub, final(sub, status="failed", score=0, passed=0, total=0, tests=[],
                               error_message="language 99 is not available"))
-    wait_for(lambda: row(db, sub)["status"] == "failed", 60, "status failed")
+    wait_for(lambda: row(db, sub)["status"] == "failed", "status failed", 60)
     r = row(db, sub)
     assert r["verdict"] is None and r["score"] is None
     assert r["error_message"] == "language 99 is not available"
@@ -251,8 +224,8 @@ def test_event_time_is_kept_when_applied_late(services, db, sinks):
     send(services, late, dict(processing(late, 0), processed_at="2020-01-02T03:04:05Z"),
          dict(final(late), processed_at="2020-01-02T03:05:06Z"))
     send(services, ahead, dict(final(ahead), processed_at="2999-01-01T00:00:00Z"))
-    wait_for(lambda: row(db, late)["status"] == "completed" and row(db, ahead)["status"] == "completed", 60,
-             "both applied")
+    wait_for(lambda: row(db, late)["status"] == "completed" and row(db, ahead)["status"] == "completed",
+             "both applied", 60)
     r = row(db, late)
     assert r["processing_started_at"] == datetime(2020, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
     assert r["processing_completed_at"] == datetime(2020, 1, 2, 3, 5, 6, tzinfo=timezone.utc)
@@ -320,7 +293,7 @@ def test_malformed_events_go_to_dead_letter_and_sink_keeps_going(services, db, s
     }
     produce(services, [("%s-%s" % (tag, name), value) for name, value in malformed.items()])
     send(services, real, final(real, verdict="AC"))
-    wait_for(lambda: row(db, real)["status"] == "completed", 60, "the good event applied")
+    wait_for(lambda: row(db, real)["status"] == "completed", "the good event applied", 60)
 
     def dead_letters():
         found = {}
@@ -330,7 +303,7 @@ def test_malformed_events_go_to_dead_letter_and_sink_keeps_going(services, db, s
                 found[key[len(tag) + 1:]] = rest
         return found if len(found) == len(malformed) else None
 
-    found = wait_for(dead_letters, 60, "every malformed event in code-results-dead")
+    found = wait_for(dead_letters, "every malformed event in code-results-dead", 60)
     assert set(found) == set(malformed)
     for name, rest in found.items():
         headers, _, payload = rest.partition("\t")
@@ -353,7 +326,7 @@ def test_malformed_events_go_to_dead_letter_and_sink_keeps_going(services, db, s
     # Still consuming after all of them.
     assert sink.alive()
     send(services, victim, final(victim, verdict="WA", score=0, passed=0))
-    wait_for(lambda: row(db, victim)["status"] == "completed", 60, "an event after the bad ones applied")
+    wait_for(lambda: row(db, victim)["status"] == "completed", "an event after the bad ones applied", 60)
 
 
 # ---- PostgreSQL outage ----
@@ -379,7 +352,7 @@ def test_postgres_restart_skips_no_event(services, sinks):
             rows = conn.execute("SELECT count(*) FROM submissions WHERE id = ANY(%s) AND status = 'completed'",
                                 ([s.id for s in subs],)).fetchone()
             return rows[0] == len(subs)
-        wait_for(all_final, 90, "every submission completed after the restart")
+        wait_for(all_final, "every submission completed after the restart", 90)
         for i, sub in enumerate(subs):
             r = row(conn, sub)
             assert (r["verdict"], r["score"]) == (("AC", 100) if i % 2 else ("WA", 0)), r
@@ -406,14 +379,14 @@ def test_kill_before_commit_redelivers_the_event(services, db, sinks):
         locker.autocommit = False
         locker.execute("SELECT 1 FROM submissions WHERE id = %s FOR UPDATE", (sub.id,))
         send(services, sub, final(sub, verdict="AC"))
-        wait_for(lambda: sink_waiting_on_lock(db), 60, "the sink waiting for the row lock")
+        wait_for(lambda: sink_waiting_on_lock(db), "the sink waiting for the row lock", 60)
         time.sleep(0.5)  # several auto-commit intervals: a wrongly stored offset would be committed now
         first.kill()
         locker.rollback()
     assert row(db, sub)["status"] == "pending"
 
     second = sinks(args, group=sinks.group)
-    wait_for(lambda: row(db, sub)["status"] == "completed", 90, "the event applied after the restart")
+    wait_for(lambda: row(db, sub)["status"] == "completed", "the event applied after the restart", 90)
     second.wait_log(decided(sub, 1, "completed", "applied"))
 
 

@@ -2,12 +2,12 @@
 processing gets its next attempt, one out of attempts is failed with a message, and of several
 sinks only one sweeps (DESIGN.md §1, invariant 1)."""
 
-import json
 import uuid
 
 import pytest
 
-from test_result_sink import decided, final, insert_submission, read_topic, row, send, wait_for
+from polling import wait_for
+from test_result_sink import decided, final, insert_submission, row, send
 from test_result_sink import sinks  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.usefixtures("built_programs")
@@ -17,13 +17,7 @@ FAST = ["--sweep-interval", "0.3", "--resend-after", "5", "--stuck-after", "1", 
 
 
 def submission_messages(services, sub):
-    """The code-submissions records keyed by sub's id, as parsed JSON."""
-    out = []
-    for line in read_topic(services, "code-submissions", fmt="%k\t%s\n").splitlines():
-        key, _, value = line.partition("\t")
-        if key == sub.key:
-            out.append(json.loads(value))
-    return out
+    return services.messages("code-submissions", sub.id)
 
 
 def test_unsent_pending_submission_is_sent(services, db, sinks):
@@ -31,8 +25,8 @@ def test_unsent_pending_submission_is_sent(services, db, sinks):
     fresh = insert_submission(db, sent=False, submitted_ago=0)
     sink = sinks(FAST[:2] + ["--resend-after", "30"])
 
-    wait_for(lambda: row(db, old)["kafka_sent_at"] is not None, 60, "kafka_sent_at set by the sweeper")
-    messages = wait_for(lambda: submission_messages(services, old), 30, "the message on code-submissions")
+    wait_for(lambda: row(db, old)["kafka_sent_at"] is not None, "kafka_sent_at set by the sweeper", 60)
+    messages = wait_for(lambda: submission_messages(services, old), "the message on code-submissions", 30)
     assert len(messages) == 1
     m = messages[0]
     r = row(db, old)
@@ -57,9 +51,9 @@ def test_stuck_processing_gets_next_attempt(services, db, sinks):
     def resent():
         r = row(db, stuck)
         return r["attempt"] == 2 and r["kafka_sent_at"] is not None and r
-    r = wait_for(resent, 60, "attempt 2 sent")
+    r = wait_for(resent, "attempt 2 sent", 60)
     assert r["status"] == "pending" and r["processing_started_at"] is None and r["tests_done"] == 0
-    messages = wait_for(lambda: submission_messages(services, stuck), 30, "the message on code-submissions")
+    messages = wait_for(lambda: submission_messages(services, stuck), "the message on code-submissions", 30)
     assert [m["attempt"] for m in messages] == [2]
     sink.wait_log(r"sweeper: submission %d, attempt 2: queued again" % stuck.id)
     # Within its budget (twice the task's time limit for each test, plus 1 s): left alone.
@@ -69,14 +63,14 @@ def test_stuck_processing_gets_next_attempt(services, db, sinks):
     send(services, stuck, final(stuck, attempt=1, verdict="AC"))
     sink.wait_log(decided(stuck, 1, "completed", "ignored: event of an older attempt"))
     send(services, stuck, final(stuck, attempt=2, verdict="WA", score=0, passed=0))
-    wait_for(lambda: row(db, stuck)["status"] == "completed", 30, "attempt 2's result applied")
+    wait_for(lambda: row(db, stuck)["status"] == "completed", "attempt 2's result applied", 30)
     assert (row(db, stuck)["verdict"], row(db, stuck)["attempt"]) == ("WA", 2)
 
 
 def test_last_attempt_stuck_is_failed_with_message(services, db, sinks):
     sub = insert_submission(db, status="processing", attempt=3, submitted_ago=7200, started_ago=3600)
     sink = sinks(FAST)
-    wait_for(lambda: row(db, sub)["status"] == "failed", 60, "status failed")
+    wait_for(lambda: row(db, sub)["status"] == "failed", "status failed", 60)
     r = row(db, sub)
     assert "3 attempts" in r["error_message"] and "judge" in r["error_message"]
     assert r["attempt"] == 3 and r["verdict"] is None and r["score"] is None
@@ -108,7 +102,7 @@ def test_two_sinks_one_sweeper(services, db, sinks):
     assert sweeper_lock_holders(db) == 1
 
     first = insert_submission(db, sent=False, submitted_ago=60)
-    wait_for(lambda: row(db, first)["kafka_sent_at"] is not None, 60, "the active sweeper sending")
+    wait_for(lambda: row(db, first)["kafka_sent_at"] is not None, "the active sweeper sending", 60)
     assert len(submission_messages(services, first)) == 1
     assert standby.count(r"sweeper: active") == 0
 
@@ -117,6 +111,6 @@ def test_two_sinks_one_sweeper(services, db, sinks):
     active.kill()
     standby.wait_log(r"sweeper: active", since=mark)
     second = insert_submission(db, sent=False, submitted_ago=60)
-    wait_for(lambda: row(db, second)["kafka_sent_at"] is not None, 60, "the new active sweeper sending")
+    wait_for(lambda: row(db, second)["kafka_sent_at"] is not None, "the new active sweeper sending", 60)
     assert len(submission_messages(services, second)) == 1
     assert sweeper_lock_holders(db) == 1

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -23,6 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import judge0_peer  # noqa: E402
 from judge0_languages import ACTIVE_ORDER, ALL_FIELDS, CONFIG_INFO  # noqa: E402
+from polling import wait_for  # noqa: E402 (tests/integration, through pytest.ini's pythonpath)
 
 PEER = os.path.join(HERE, "judge0_peer.py")
 SANDBOX = os.environ.get("SOLVEIT_SANDBOX_BIN", judge0_peer.DEFAULT_SANDBOX)
@@ -87,19 +87,12 @@ class Peer:
         return data
 
     def wait_final(self, token, query="base64_encoded=true&fields=*"):
-        deadline = time.monotonic() + WAIT_LIMIT
-        while True:
-            data = self.get(token, query)
-            if data["status"]["id"] > 2:
-                return data
-            assert time.monotonic() < deadline, "submission %s never finished: %r" % (token, data)
-            time.sleep(0.05)
+        return wait_for(lambda: self.get(token, query), "submission %s finished" % token, WAIT_LIMIT,
+                        until=lambda data: data["status"]["id"] > 2, interval=0.05)
 
     def wait_status(self, token, status_id):
-        deadline = time.monotonic() + WAIT_LIMIT
-        while self.get(token)["status"]["id"] != status_id:
-            assert time.monotonic() < deadline, "submission %s never reached status %d" % (token, status_id)
-            time.sleep(0.05)
+        wait_for(lambda: self.get(token), "submission %s in status %d" % (token, status_id), WAIT_LIMIT,
+                 until=lambda data: data["status"]["id"] == status_id, interval=0.05)
 
 
 def b64(data):

@@ -2,11 +2,11 @@
 import os
 import socket
 import subprocess
-import time
 
 import pytest
 
 from conftest import FIRST_UID, Host
+from polling import wait_for
 
 
 @pytest.fixture
@@ -38,25 +38,23 @@ def test_sees_a_file_added_next_to_the_sentinel(guard):
 
 def test_sees_a_connection_to_the_listener(guard):
     s = socket.create_connection(("127.0.0.1", guard.port), timeout=5)
-    time.sleep(0.1)
-    assert any("TCP connection" in p for p in guard.check_unharmed())
+    wait_for(guard.check_unharmed, "the guard seeing the TCP connection", 10,
+             until=lambda problems: any("TCP connection" in p for p in problems))
     s.close()
 
 
 def test_sees_a_datagram(guard):
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.sendto(b"x", ("127.0.0.1", guard.port))
-    time.sleep(0.1)
-    assert any("UDP" in p for p in guard.check_unharmed())
+    wait_for(guard.check_unharmed, "the guard seeing the datagram", 10,
+             until=lambda problems: any("UDP" in p for p in problems))
     u.close()
 
 
 def test_sees_a_process_of_a_box_uid(guard):
     proc = subprocess.Popen(["setpriv", f"--reuid={FIRST_UID + 3}", f"--regid={FIRST_UID + 3}", "--clear-groups", "sleep", "30"])
     try:
-        deadline = time.monotonic() + 10
-        while not guard.box_processes() and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(guard.box_processes, "the process of a box uid running", 10, interval=0.02)
         assert any("processes left behind" in p for p in guard.check_unharmed())
     finally:
         proc.kill()

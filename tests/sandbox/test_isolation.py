@@ -3,11 +3,11 @@ recovery from a crashed run, and refusing an unsafe state directory."""
 import json
 import os
 import subprocess
-import time
 
 import pytest
 
 from conftest import BIN, FIRST_UID
+from polling import wait_for
 
 PLANTER = r"""
 # The "compiler" is this script: it plants links to the host sentinel under the names the supervisor might
@@ -80,9 +80,8 @@ def test_a_busy_box_is_not_shared(sandbox, unharmed, tmp_path):
     common = ["--state-dir", sandbox.state_dir, "--first-uid", str(FIRST_UID), "--max-boxes", "1"]
     first = subprocess.Popen([BIN, "run", "--language", "50", "--source", str(src), *common], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lock = os.path.join(sandbox.state_dir, f"box{FIRST_UID}")
-    deadline = time.monotonic() + 30
-    while not os.path.isdir(lock) and time.monotonic() < deadline and first.poll() is None:
-        time.sleep(0.01)
+    wait_for(lambda: os.path.isdir(lock) or first.poll() is not None, "the first run holding its box", 30,
+             interval=0.01)
     second = subprocess.run([BIN, "run", "--language", "50", "--source", str(src), *common], capture_output=True, timeout=60)
     out, _ = first.communicate(timeout=60)
     assert json.loads(out)["status"] == "OK"
