@@ -151,6 +151,15 @@ const char *sv_cfg_base_path(const solveit_config *c)
 	return c->base_path ? c->base_path : "/solveit";
 }
 
+const char *sv_cfg_cache_prefix(const solveit_config *c)
+{
+	return c->cache_prefix ? c->cache_prefix : "solveit";
+}
+const char *sv_cfg_dbd_params(const solveit_config *c)
+{
+	return c->dbd_params;
+}
+
 int sv_cfg_is_staff_name(const solveit_config *c, const char *username)
 {
 	if (!c->staff)
@@ -461,6 +470,27 @@ static const char *set_redis(cmd_parms *cmd, void *dummy, const char *arg)
 	return NULL;
 }
 
+static const char *set_cache_prefix(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	if (len < 1 || len > 64)
+		return fail(cmd, "\"%s\" must be 1-64 characters", arg);
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)arg[i]) && !strchr("-_.:", arg[i]))
+			return fail(cmd, "\"%s\" may hold only letters, digits and - _ . :", arg);
+	cmd_config(cmd)->cache_prefix = arg;
+	return NULL;
+}
+
+/* mod_dbd owns DBDParams: this copy only notes the value and declines, so that httpd hands the
+ * directive on to mod_dbd as if this one were not there. */
+static const char *note_dbd_params(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	cmd_config(cmd)->dbd_params = arg;
+	return DECLINE_CMD;
+}
+
 const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_KAFKA_BROKERS, set_kafka_brokers, NULL, RSRC_CONF,
 		  "Kafka bootstrap brokers, host:port[,host:port...]"),
@@ -490,6 +520,10 @@ const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_BASE_PATH, set_base_path, NULL, RSRC_CONF, "URL path of the judge (default /solveit)"),
     AP_INIT_TAKE1(SV_DIR_REDIS, set_redis, NULL, RSRC_CONF,
 		  "Redis for the leaderboard cache: host:port, a socket path, or none (default none)"),
+    AP_INIT_TAKE1(SV_DIR_CACHE_PREFIX, set_cache_prefix, NULL, RSRC_CONF,
+		  "first part of every Redis key, before the database's identity (default solveit)"),
+    AP_INIT_TAKE1(SV_DIR_DBD_PARAMS, note_dbd_params, NULL, RSRC_CONF,
+		  "mod_dbd's connection parameters (read by mod_solveit for its cache keys, then passed on)"),
     {NULL},
 };
 
