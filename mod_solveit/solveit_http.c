@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "util_filter.h"
 
 #include "solveit_text.h"
 #include "sv_parse.h"
@@ -269,4 +271,41 @@ int sv_send_json_tagged(request_rec *r, const char *etag, const char *match, con
 	if (!r->header_only)
 		ap_rwrite(json, (int)len, r);
 	return OK;
+}
+
+apr_status_t sv_json_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+	request_rec *r = f->r;
+	apr_bucket *b, *next;
+
+	if (!f->ctx) {
+		const char *line = ap_get_status_line(r->status);
+		cJSON *body = cJSON_CreateObject();
+		char *text, *reason;
+
+		/* "404 Not Found" -> "not found": the status says the rest. */
+		reason = apr_pstrdup(r->pool, strlen(line) > 4 ? line + 4 : "error");
+		for (char *c = reason; *c; c++)
+			*c = (char)apr_tolower(*c);
+		cJSON_AddStringToObject(body, "error", reason);
+		text = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
+		f->ctx = text ? apr_pstrdup(r->pool, text) : "{\"error\":\"error\"}";
+		free(text);
+		ap_set_content_type(r, "application/json; charset=utf-8");
+		apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+	}
+	for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = next) {
+		next = APR_BUCKET_NEXT(b);
+		if (APR_BUCKET_IS_EOS(b)) {
+			const char *json = f->ctx;
+
+			APR_BUCKET_INSERT_BEFORE(b, apr_bucket_immortal_create(json, strlen(json), bb->bucket_alloc));
+			ap_remove_output_filter(f);
+			break;
+		}
+		if (!APR_BUCKET_IS_METADATA(b))
+			apr_bucket_delete(b);
+	}
+	return ap_pass_brigade(f->next, bb);
 }

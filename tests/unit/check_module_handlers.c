@@ -659,6 +659,36 @@ END_TEST
 
 /* ---- the shapes of answers ---- */
 
+/* httpd's own error pages under <base>/api/ (a 404 for an encoded slash, a 413 from
+ * LimitRequestBody...) are JSON as well; the pages elsewhere keep httpd's. */
+START_TEST(httpd_error_pages_under_api_are_json)
+{
+	request_rec *r = req("GET", "/solveit/api/a%2Fb");
+	request_rec *elsewhere = req("GET", "/solveit/index.html");
+	ap_filter_t next = {.r = r}, f = {.r = r, .next = &next};
+	apr_bucket_alloc_t *alloc = apr_bucket_alloc_create(pool);
+	apr_bucket_brigade *bb = apr_brigade_create(r->pool, alloc);
+	static const char html[] = "<html><body>Not Found</body></html>";
+
+	solveit_insert_error_filter(r);
+	ck_assert_str_eq(stub_filter(r), SV_JSON_ERROR_FILTER);
+	solveit_insert_error_filter(elsewhere);
+	ck_assert_ptr_null(stub_filter(elsewhere));
+	r->status = HTTP_NOT_FOUND;
+	ap_set_content_type(r, "text/html; charset=iso-8859-1");
+	APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(html, strlen(html), alloc));
+	ck_assert_int_eq(sv_json_error_filter(&f, bb), APR_SUCCESS);
+	/* httpd may pass the page in pieces: nothing of it goes out, the JSON goes before the end. */
+	bb = apr_brigade_create(r->pool, alloc);
+	APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(html, strlen(html), alloc));
+	APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(alloc));
+	ck_assert_int_eq(sv_json_error_filter(&f, bb), APR_SUCCESS);
+	ck_assert_str_eq(stub_output(r, NULL), "{\"error\":\"not found\"}");
+	ck_assert_str_eq(stub_content_type(r), "application/json; charset=utf-8");
+	ck_assert_ptr_null(stub_filter(r));
+}
+END_TEST
+
 START_TEST(languages_and_head)
 {
 	request_rec *r = req("GET", "/solveit/api/languages");
@@ -972,6 +1002,7 @@ static Suite *handlers_suite(void)
 	suite_add_tcase(s, input);
 	tcase_add_checked_fixture(shapes, setup, teardown);
 	tcase_add_test(shapes, languages_and_head);
+	tcase_add_test(shapes, httpd_error_pages_under_api_are_json);
 	tcase_add_test(shapes, me_for_users_and_visitors);
 	tcase_add_test(shapes, task_list_rows_to_json);
 	tcase_add_test(shapes, closed_task_hidden_from_students);
