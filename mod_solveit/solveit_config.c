@@ -507,7 +507,7 @@ const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_SUBMISSION_RATE, set_submission_rate, NULL, RSRC_CONF,
 		  "submissions per user per minute, staff exempt (default 10; 0 = unlimited)"),
     AP_INIT_TAKE1(SV_DIR_LOGIN_ATTEMPTS, set_number, &login_attempts_rule, RSRC_CONF,
-		  "failed logins per account and per address in 15 minutes before 429 (default 10)"),
+		  "failed logins of an account from one address in 15 minutes before delays (default 10)"),
     AP_INIT_TAKE1(SV_DIR_AUTH, set_auth, NULL, RSRC_CONF,
 		  "builtin (accounts in PostgreSQL) or external (trust the web server's REMOTE_USER)"),
     AP_INIT_FLAG(SV_DIR_REGISTRATION, set_registration, NULL, RSRC_CONF,

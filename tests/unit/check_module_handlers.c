@@ -412,6 +412,22 @@ START_TEST(bodies_that_are_not_usable)
 }
 END_TEST
 
+/* Past the free attempts the database says how long this account and address must wait: 429
+ * with that Retry-After, before any password is checked. */
+START_TEST(login_delays_are_429_with_retry_after)
+{
+	static const char *const wait[] = {NULL, "4"};
+	request_rec *r = req("POST", "/solveit/api/login");
+
+	fakedb_answer(SV_SQL_LOGIN_ATTEMPT, 2, 1, wait);
+	json_body(r, "{\"username\":\"student\",\"password\":\"student\"}");
+	ck_assert_int_eq(run(r), HTTP_TOO_MANY_REQUESTS);
+	ck_assert_str_eq(error_of(r), "too many failed logins for this account from this address; try again in 4 s");
+	ck_assert_str_eq(apr_table_get(r->err_headers_out, "Retry-After"), "4");
+	ck_assert_int_eq(fakedb_calls(SV_SQL_USER_BY_NAME), 0);
+}
+END_TEST
+
 START_TEST(oversized_bodies_are_413)
 {
 	apr_size_t len = SV_FORM_BODY_LIMIT + 1;
@@ -991,6 +1007,7 @@ static Suite *handlers_suite(void)
 	suite_add_tcase(s, access);
 	tcase_add_checked_fixture(input, setup, teardown);
 	tcase_add_test(input, bodies_that_are_not_usable);
+	tcase_add_test(input, login_delays_are_429_with_retry_after);
 	tcase_add_test(input, oversized_bodies_are_413);
 	tcase_add_test(input, registration_rules);
 	tcase_add_test(input, submission_validation);
