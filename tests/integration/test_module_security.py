@@ -156,3 +156,44 @@ def test_page_sources_are_not_served(httpd):
         assert "@MAIN@" not in r.text
     assert requests.get(httpd.base + "/index.html", timeout=30).status_code == 200
     assert requests.get(httpd.base + "/", timeout=30).status_code == 200
+
+
+@pytest.fixture
+def tls_example(httpd_factory, mpm, services):
+    """httpd-conf/solveit-tls.conf as shipped, on test ports with a throwaway certificate."""
+    import subprocess
+
+    from harness import REPO, chown_run_user
+    cert, key = services.tmp / ("tls-example-%s.crt" % mpm), services.tmp / ("tls-example-%s.key" % mpm)
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-days",
+                    "2", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    for f in (cert, key):
+        f.chmod(0o644)
+        chown_run_user(f)
+    plain, tls = svc.free_port(), svc.free_port()
+    text = (REPO / "httpd-conf" / "solveit-tls.conf").read_text()
+    for old, new in (("*:80", "127.0.0.1:%d" % plain), ("*:443", "127.0.0.1:%d" % tls),
+                     ("https://judge.example.org/", "https://127.0.0.1:%d/" % tls),
+                     ("judge.example.org.pem", "x"), ("/etc/ssl/certs/x", str(cert)),
+                     ("/etc/ssl/private/judge.example.org.key", str(key)), ("judge.example.org", "127.0.0.1")):
+        assert old in text, old
+        text = text.replace(old, new)
+    extra = "LoadModule ssl_module %s/mod_ssl.so\nListen 127.0.0.1:%d\nListen 127.0.0.1:%d https\n%s" % (
+        svc.APACHE_MODULES, plain, tls, text)
+    server = httpd_factory(mpm=mpm, extra=extra)
+    server.plain_url, server.tls_url, server.tls_ca = "http://127.0.0.1:%d" % plain, "https://127.0.0.1:%d" % tls, \
+        str(cert)
+    return server
+
+
+def test_tls_example_redirects_and_sends_hsts(tls_example):
+    r = requests.get(tls_example.plain_url + "/solveit/api/health?x=1", allow_redirects=False, timeout=30)
+    assert r.status_code == 301
+    assert r.headers["Location"] == tls_example.tls_url + "/solveit/api/health?x=1"
+    r = requests.get(tls_example.plain_url + "/solveit/", allow_redirects=False, timeout=30)
+    assert (r.status_code, r.headers["Location"]) == (301, tls_example.tls_url + "/solveit/")
+    r = requests.get(tls_example.tls_url + "/solveit/api/health", verify=tls_example.tls_ca, timeout=30)
+    assert r.status_code in (200, 503)
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert r.headers["Server"] == "Apache"
