@@ -198,6 +198,15 @@ int sv_cfg_language_enabled(const solveit_config *c, int id)
 
 /* ---- setters: each validates its argument and names itself in the error ---- */
 
+/* Whether every character of s is a letter, a digit or one of extra. */
+static int letters_digits_and(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return 0;
+	return 1;
+}
+
 static solveit_config *cmd_config(cmd_parms *cmd)
 {
 	return ap_get_module_config(cmd->server->module_config, &solveit_module);
@@ -318,9 +327,8 @@ static const char *set_kafka_topic(cmd_parms *cmd, void *dummy, const char *arg)
 	/* Kafka's own rule (Topic.validate): 1..249 of [a-zA-Z0-9._-], not "." or "..". */
 	if (len == 0 || len > 249 || !strcmp(arg, ".") || !strcmp(arg, ".."))
 		return fail(cmd, "\"%s\" is not a valid Kafka topic name", arg);
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)arg[i]) && !strchr("._-", arg[i]))
-			return fail(cmd, "\"%s\" is not a valid Kafka topic name (letters, digits, . _ - only)", arg);
+	if (!letters_digits_and(arg, "._-"))
+		return fail(cmd, "\"%s\" is not a valid Kafka topic name (letters, digits, . _ - only)", arg);
 	cmd_config(cmd)->kafka_topic = arg;
 	return NULL;
 }
@@ -442,9 +450,8 @@ static const char *set_base_path(cmd_parms *cmd, void *dummy, const char *arg)
 
 	if (len < 2 || arg[0] != '/' || arg[len - 1] == '/' || strstr(arg, "//") || strstr(arg, "/."))
 		return fail(cmd, "\"%s\" must start with / and not end with / (e.g. /solveit)", arg);
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)arg[i]) && !strchr("/-_.~", arg[i]))
-			return fail(cmd, "\"%s\" may hold only letters, digits and / - _ . ~", arg);
+	if (!letters_digits_and(arg, "/-_.~"))
+		return fail(cmd, "\"%s\" may hold only letters, digits and / - _ . ~", arg);
 	cmd_config(cmd)->base_path = arg;
 	return NULL;
 }
@@ -476,9 +483,8 @@ static const char *set_cache_prefix(cmd_parms *cmd, void *dummy, const char *arg
 
 	if (len < 1 || len > 64)
 		return fail(cmd, "\"%s\" must be 1-64 characters", arg);
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)arg[i]) && !strchr("-_.:", arg[i]))
-			return fail(cmd, "\"%s\" may hold only letters, digits and - _ . :", arg);
+	if (!letters_digits_and(arg, "-_.:"))
+		return fail(cmd, "\"%s\" may hold only letters, digits and - _ . :", arg);
 	cmd_config(cmd)->cache_prefix = arg;
 	return NULL;
 }
