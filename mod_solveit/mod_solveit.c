@@ -4,6 +4,7 @@
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
+#include "http_protocol.h"
 #include "http_request.h"
 #include "ap_mmn.h"
 #include "ap_mpm.h"
@@ -93,6 +94,8 @@ static void solveit_register_hooks(apr_pool_t *p)
 	ap_hook_translate_name(solveit_translate, NULL, NULL, APR_HOOK_FIRST);
 	ap_hook_map_to_storage(solveit_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
 	ap_hook_handler(solveit_handler, NULL, NULL, APR_HOOK_MIDDLE);
+	ap_hook_insert_error_filter(solveit_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
+	ap_register_output_filter(SV_JSON_ERROR_FILTER, sv_json_error_filter, NULL, AP_FTYPE_CONTENT_SET);
 }
 
 AP_DECLARE_MODULE(solveit) = {

@@ -121,15 +121,17 @@ db_fail:
 	return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 }
 
-/* Reserves a login attempt for username from the client's address (sql/012,
- * solveit_login_attempt: counted and recorded as a failure under a lock, so concurrent attempts
- * cannot exceed SolveitLoginAttempts). Returns the record's id, to release when the password turns
- * out right, or 0 after sending 429 (over the limit) or 503 with *status. */
+/* Reserves a login attempt for username from the client's address (sql/021,
+ * solveit_login_delay: counted and recorded as a failure under the lock of that account and
+ * address, so simultaneous guesses are counted one by one). Past SolveitLoginAttempts failures
+ * the pair waits longer after each (1 s, 2 s, 4 s... 15 min); failures from other addresses never
+ * count. Returns the record's id, to release when the password turns out right, or 0 after
+ * sending 429 (with Retry-After) or 503 with *status. */
 static apr_int64_t login_attempt_reserve(sv_ctx *ctx, const char *username, int *status)
 {
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
-	apr_int64_t id;
+	apr_int64_t id, wait;
 
 	if (sv_db_select(&ctx->db, SV_SQL_LOGIN_ATTEMPT, &res, username, ctx->r->useragent_ip,
 			 apr_itoa(ctx->r->pool, sv_cfg_login_attempts(ctx->cfg))) < 0 ||
@@ -139,9 +141,12 @@ static apr_int64_t login_attempt_reserve(sv_ctx *ctx, const char *username, int 
 	}
 	if ((id = sv_db_get_ll(&ctx->db, row, 0)) > 0)
 		return id;
-	apr_table_setn(ctx->r->err_headers_out, "Retry-After", "900");
-	*status = sv_send_error(ctx->r, HTTP_TOO_MANY_REQUESTS,
-				"too many failed logins for this account or address; try again in 15 minutes");
+	if ((wait = sv_db_get_ll(&ctx->db, row, 1)) < 1)
+		wait = 1;
+	apr_table_setn(ctx->r->err_headers_out, "Retry-After", apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, wait));
+	*status = sv_send_error(
+	    ctx->r, HTTP_TOO_MANY_REQUESTS,
+	    "too many failed logins for this account from this address; try again in %" APR_INT64_T_FMT " s", wait);
 	return 0;
 }
 
@@ -203,8 +208,9 @@ int sv_auth_login(sv_ctx *ctx)
 			      sv_username_valid(username) ? username : "(unprintable name)", r->useragent_ip);
 		return sv_send_error(r, HTTP_UNAUTHORIZED, "wrong username or password");
 	}
-	/* Also releases the attempt reserved above. */
-	sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURES_CLEAR, NULL, username);
+	/* Also releases the attempt reserved above. Only this address's failures go: a guesser
+	 * elsewhere gets no fresh start from the owner's login. */
+	sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURES_CLEAR, NULL, username, r->useragent_ip);
 	/* Housekeeping at each login: expired sessions and old failure records go. */
 	sv_db_query(&ctx->db, SV_SQL_SESSION_PURGE, NULL, apr_itoa(r->pool, sv_cfg_session_idle(ctx->cfg)));
 	sv_db_query(&ctx->db, SV_SQL_LOGIN_FAILURES_PURGE, NULL);

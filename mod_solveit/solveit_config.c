@@ -151,6 +151,15 @@ const char *sv_cfg_base_path(const solveit_config *c)
 	return c->base_path ? c->base_path : "/solveit";
 }
 
+const char *sv_cfg_cache_prefix(const solveit_config *c)
+{
+	return c->cache_prefix ? c->cache_prefix : "solveit";
+}
+const char *sv_cfg_dbd_params(const solveit_config *c)
+{
+	return c->dbd_params;
+}
+
 int sv_cfg_is_staff_name(const solveit_config *c, const char *username)
 {
 	if (!c->staff)
@@ -188,6 +197,15 @@ int sv_cfg_language_enabled(const solveit_config *c, int id)
 }
 
 /* ---- setters: each validates its argument and names itself in the error ---- */
+
+/* Whether every character of s is a letter, a digit or one of extra. */
+static int letters_digits_and(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(extra, *s))
+			return 0;
+	return 1;
+}
 
 static solveit_config *cmd_config(cmd_parms *cmd)
 {
@@ -309,9 +327,8 @@ static const char *set_kafka_topic(cmd_parms *cmd, void *dummy, const char *arg)
 	/* Kafka's own rule (Topic.validate): 1..249 of [a-zA-Z0-9._-], not "." or "..". */
 	if (len == 0 || len > 249 || !strcmp(arg, ".") || !strcmp(arg, ".."))
 		return fail(cmd, "\"%s\" is not a valid Kafka topic name", arg);
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)arg[i]) && !strchr("._-", arg[i]))
-			return fail(cmd, "\"%s\" is not a valid Kafka topic name (letters, digits, . _ - only)", arg);
+	if (!letters_digits_and(arg, "._-"))
+		return fail(cmd, "\"%s\" is not a valid Kafka topic name (letters, digits, . _ - only)", arg);
 	cmd_config(cmd)->kafka_topic = arg;
 	return NULL;
 }
@@ -433,9 +450,8 @@ static const char *set_base_path(cmd_parms *cmd, void *dummy, const char *arg)
 
 	if (len < 2 || arg[0] != '/' || arg[len - 1] == '/' || strstr(arg, "//") || strstr(arg, "/."))
 		return fail(cmd, "\"%s\" must start with / and not end with / (e.g. /solveit)", arg);
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)arg[i]) && !strchr("/-_.~", arg[i]))
-			return fail(cmd, "\"%s\" may hold only letters, digits and / - _ . ~", arg);
+	if (!letters_digits_and(arg, "/-_.~"))
+		return fail(cmd, "\"%s\" may hold only letters, digits and / - _ . ~", arg);
 	cmd_config(cmd)->base_path = arg;
 	return NULL;
 }
@@ -461,6 +477,26 @@ static const char *set_redis(cmd_parms *cmd, void *dummy, const char *arg)
 	return NULL;
 }
 
+static const char *set_cache_prefix(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	size_t len = strlen(arg);
+
+	if (len < 1 || len > 64)
+		return fail(cmd, "\"%s\" must be 1-64 characters", arg);
+	if (!letters_digits_and(arg, "-_.:"))
+		return fail(cmd, "\"%s\" may hold only letters, digits and - _ . :", arg);
+	cmd_config(cmd)->cache_prefix = arg;
+	return NULL;
+}
+
+/* mod_dbd owns DBDParams: this copy only notes the value and declines, so that httpd hands the
+ * directive on to mod_dbd as if this one were not there. */
+static const char *note_dbd_params(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	cmd_config(cmd)->dbd_params = arg;
+	return DECLINE_CMD;
+}
+
 const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_KAFKA_BROKERS, set_kafka_brokers, NULL, RSRC_CONF,
 		  "Kafka bootstrap brokers, host:port[,host:port...]"),
@@ -477,7 +513,7 @@ const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_SUBMISSION_RATE, set_submission_rate, NULL, RSRC_CONF,
 		  "submissions per user per minute, staff exempt (default 10; 0 = unlimited)"),
     AP_INIT_TAKE1(SV_DIR_LOGIN_ATTEMPTS, set_number, &login_attempts_rule, RSRC_CONF,
-		  "failed logins per account and per address in 15 minutes before 429 (default 10)"),
+		  "failed logins of an account from one address in 15 minutes before delays (default 10)"),
     AP_INIT_TAKE1(SV_DIR_AUTH, set_auth, NULL, RSRC_CONF,
 		  "builtin (accounts in PostgreSQL) or external (trust the web server's REMOTE_USER)"),
     AP_INIT_FLAG(SV_DIR_REGISTRATION, set_registration, NULL, RSRC_CONF,
@@ -490,6 +526,10 @@ const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_BASE_PATH, set_base_path, NULL, RSRC_CONF, "URL path of the judge (default /solveit)"),
     AP_INIT_TAKE1(SV_DIR_REDIS, set_redis, NULL, RSRC_CONF,
 		  "Redis for the leaderboard cache: host:port, a socket path, or none (default none)"),
+    AP_INIT_TAKE1(SV_DIR_CACHE_PREFIX, set_cache_prefix, NULL, RSRC_CONF,
+		  "first part of every Redis key, before the database's identity (default solveit)"),
+    AP_INIT_TAKE1(SV_DIR_DBD_PARAMS, note_dbd_params, NULL, RSRC_CONF,
+		  "mod_dbd's connection parameters (read by mod_solveit for its cache keys, then passed on)"),
     {NULL},
 };
 

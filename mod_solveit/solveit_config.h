@@ -22,6 +22,9 @@
 #define SV_DIR_SESSION_LIFETIME "SolveitSessionLifetime"
 #define SV_DIR_BASE_PATH        "SolveitBasePath"
 #define SV_DIR_REDIS            "SolveitRedis"
+#define SV_DIR_CACHE_PREFIX     "SolveitCachePrefix"
+/* mod_dbd's directive: read on its way to mod_dbd, for the cache keys (sv_redis_key). */
+#define SV_DIR_DBD_PARAMS "DBDParams"
 
 #define SV_UNSET (-1)
 
@@ -40,7 +43,8 @@ typedef struct {
  * be left out of either (openidc cfg/dir.c). */
 // clang-format off
 #define SV_CONFIG_POINTERS(X) \
-	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis)
+	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis) \
+	X(cache_prefix) X(dbd_params)
 #define SV_CONFIG_NUMBERS(X) \
 	X(kafka_wait_ms) X(max_source) X(submission_rate) X(login_attempts) \
 	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
@@ -64,6 +68,8 @@ typedef struct {
 	int session_lifetime;      /* seconds */
 	const char *base_path;
 	const sv_redis_address *redis;
+	const char *cache_prefix;
+	const char *dbd_params; /* DBDParams as mod_dbd got it */
 } solveit_config;
 
 typedef struct {
@@ -95,6 +101,11 @@ const int *sv_cfg_languages(const solveit_config *c, int *count);
 int sv_cfg_language_enabled(const solveit_config *c, int id);
 /* The Redis of the leaderboard cache, or NULL for none. */
 const sv_redis_address *sv_cfg_redis(const solveit_config *c);
+
+/* SolveitCachePrefix, default "solveit". */
+const char *sv_cfg_cache_prefix(const solveit_config *c);
+/* The DBDParams of this server (a virtual host inherits the main server's), or NULL. */
+const char *sv_cfg_dbd_params(const solveit_config *c);
 
 /* The Judge0 CE 1.13 name of a language id, or NULL when Judge0 has no such active language. */
 const char *sv_language_name(int id);

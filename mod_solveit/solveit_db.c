@@ -122,12 +122,14 @@ static const struct {
     [SV_SQL_USER_SET_PASSWORD] = {"solveit_user_set_password",
 	"UPDATE users SET password_hash = %s WHERE id = %lld"},
     [SV_SQL_USER_LOGGED_IN] = {"solveit_user_logged_in", "UPDATE users SET last_login_at = now() WHERE id = %lld"},
-    /* sql/012: counts and records the attempt under an advisory lock, in one statement. */
-    [SV_SQL_LOGIN_ATTEMPT] = {"solveit_login_attempt", "SELECT solveit_login_attempt(%s, %s, %d)"},
+    /* sql/021: counts and records the attempt under the (account, address) advisory lock, in one
+     * statement: the attempt's id, or the seconds to wait. */
+    [SV_SQL_LOGIN_ATTEMPT] = {"solveit_login_delay",
+	"SELECT attempt, wait_seconds FROM solveit_login_delay(%s, %s, %d)"},
     [SV_SQL_LOGIN_ATTEMPT_RELEASE] = {"solveit_login_attempt_release",
 	"DELETE FROM login_failures WHERE id = %lld"},
     [SV_SQL_LOGIN_FAILURES_CLEAR] = {"solveit_login_failures_clear",
-	"DELETE FROM login_failures WHERE username = %s"},
+	"DELETE FROM login_failures WHERE username = %s AND address = %s"},
     /* Two statements rather than "is_open OR $2": with one parameter PostgreSQL settles on a
      * generic plan, so the hot path is not planned again on every request. */
     [SV_SQL_TASKS_LIST] = {"solveit_tasks_list", TASKS_LIST("WHERE t.is_open")},

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_protocol.h"
+#include "util_filter.h"
 
 #include "solveit_text.h"
 #include "sv_parse.h"
@@ -129,6 +131,22 @@ static int read_body(request_rec *r, apr_size_t limit, char **body, apr_size_t *
 	return 0;
 }
 
+/* Whether a JSON text holds a NUL in a string, raw or as \u0000: cJSON would keep it and cut the
+ * value there, so that "print(1)\u0000tail" reached the database as "print(1)". A backslash can
+ * only stand in a string, so the escapes are found without following the grammar. */
+static int json_has_nul(const char *body, apr_size_t len)
+{
+	if (memchr(body, '\0', len))
+		return 1;
+	for (const char *s = body, *end = body + len; (s = memchr(s, '\\', (apr_size_t)(end - s))) != NULL; s += 2) {
+		if (end - s >= 6 && !memcmp(s + 1, "u0000", 5))
+			return 1;
+		if (end - s < 2)
+			break;
+	}
+	return 0;
+}
+
 int sv_input_read(request_rec *r, apr_size_t limit, sv_input *in, const char **err)
 {
 	const char *ct = apr_table_get(r->headers_in, "Content-Type");
@@ -142,6 +160,11 @@ int sv_input_read(request_rec *r, apr_size_t limit, sv_input *in, const char **e
 	if (!ct)
 		ct = "";
 	if (!strncasecmp(ct, "application/json", 16) || (!*ct && len > 0 && body[0] == '{')) {
+		if (json_has_nul(body, len)) {
+			*err =
+			    "request body holds a NUL character (\\u0000) in a JSON string; no field may contain one";
+			return HTTP_BAD_REQUEST;
+		}
 		in->json = sv_json_own(r, cJSON_ParseWithLength(body, len));
 		if (!in->json || !cJSON_IsObject(in->json)) {
 			*err = "request body is not a JSON object";
@@ -168,6 +191,15 @@ int sv_input_read(request_rec *r, apr_size_t limit, sv_input *in, const char **e
 	return HTTP_UNSUPPORTED_MEDIA_TYPE;
 }
 
+/* A JSON number as the text a form would carry: whole numbers (exactly representable ones) in
+ * decimal, anything else with every digit it has, so that 50.0000001 never reads as 50. */
+static const char *number_text(apr_pool_t *p, double v)
+{
+	if (v > -9007199254740992.0 && v < 9007199254740992.0 && v == (double)(apr_int64_t)v) /* |v| < 2^53 */
+		return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)v);
+	return apr_psprintf(p, "%.17g", v);
+}
+
 const char *sv_input_get(request_rec *r, const sv_input *in, const char *name, apr_size_t *len, const char **filename)
 {
 	const char *v = NULL;
@@ -180,9 +212,7 @@ const char *sv_input_get(request_rec *r, const sv_input *in, const char *name, a
 		if (cJSON_IsString(item))
 			v = item->valuestring;
 		else if (cJSON_IsNumber(item))
-			v = item->valuedouble == (double)(apr_int64_t)item->valuedouble
-				? apr_psprintf(r->pool, "%" APR_INT64_T_FMT, (apr_int64_t)item->valuedouble)
-				: apr_psprintf(r->pool, "%g", item->valuedouble);
+			v = number_text(r->pool, item->valuedouble);
 		else if (cJSON_IsBool(item))
 			v = cJSON_IsTrue(item) ? "true" : "false";
 		if (v && len)
@@ -241,4 +271,41 @@ int sv_send_json_tagged(request_rec *r, const char *etag, const char *match, con
 	if (!r->header_only)
 		ap_rwrite(json, (int)len, r);
 	return OK;
+}
+
+apr_status_t sv_json_error_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+	request_rec *r = f->r;
+	apr_bucket *b, *next;
+
+	if (!f->ctx) {
+		const char *line = ap_get_status_line(r->status);
+		cJSON *body = cJSON_CreateObject();
+		char *text, *reason;
+
+		/* "404 Not Found" -> "not found": the status says the rest. */
+		reason = apr_pstrdup(r->pool, strlen(line) > 4 ? line + 4 : "error");
+		for (char *c = reason; *c; c++)
+			*c = (char)apr_tolower(*c);
+		cJSON_AddStringToObject(body, "error", reason);
+		text = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
+		f->ctx = text ? apr_pstrdup(r->pool, text) : "{\"error\":\"error\"}";
+		free(text);
+		ap_set_content_type(r, "application/json; charset=utf-8");
+		apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+	}
+	for (b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = next) {
+		next = APR_BUCKET_NEXT(b);
+		if (APR_BUCKET_IS_EOS(b)) {
+			const char *json = f->ctx;
+
+			APR_BUCKET_INSERT_BEFORE(b, apr_bucket_immortal_create(json, strlen(json), bb->bucket_alloc));
+			ap_remove_output_filter(f);
+			break;
+		}
+		if (!APR_BUCKET_IS_METADATA(b))
+			apr_bucket_delete(b);
+	}
+	return ap_pass_brigade(f->next, bb);
 }

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "apr_tables.h"
+#include "util_filter.h"
 
 /* A request body parsed by its Content-Type: JSON, urlencoded or multipart/form-data. */
 typedef struct {
@@ -43,6 +44,13 @@ const char *sv_input_get(request_rec *r, const sv_input *in, const char *name, a
 
 /* Whether the connection is TLS (mod_ssl's http_scheme hook). */
 int sv_is_tls(request_rec *r);
+
+#define SV_JSON_ERROR_FILTER "SOLVEIT_JSON_ERROR"
+
+/* Output filter for the error pages httpd itself makes (ap_send_error_response) under
+ * <base>/api/: the HTML is dropped and {"error": "<reason phrase>"} sent instead, so that every
+ * answer there is JSON, the module's own errors and httpd's alike. */
+apr_status_t sv_json_error_filter(ap_filter_t *f, apr_bucket_brigade *bb);
 
 /* Parses a whole positive decimal id; 0 when it is not one. */
 apr_int64_t sv_parse_id(const char *s);

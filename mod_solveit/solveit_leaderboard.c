@@ -12,8 +12,10 @@
 
 APLOG_USE_MODULE(solveit);
 
-#define CACHE_KEY    "solveit:leaderboard:v1"
-#define LOCK_KEY     "solveit:leaderboard:v1:lock"
+#define CACHE_KEY    "leaderboard:v1"
+#define LOCK_KEY     "leaderboard:v1:lock"
+#define TAG_PREFIX   "\"lb-"
+#define TAG_LEN      (sizeof(TAG_PREFIX) - 1 + 2 * APR_MD5_DIGESTSIZE + 1) /* "lb-<md5 hex>" */
 #define LOCK_MS      5000 /* a computing request that dies frees the lock after this */
 #define WAIT_STEP_MS 25   /* a request that lost the lock looks again this often... */
 #define WAIT_STEPS   20   /* ...this many times, then computes for itself */
@@ -21,7 +23,7 @@ APLOG_USE_MODULE(solveit);
 /* The cached "etag\njson", copied to the pool; NULL when absent or when Redis failed. */
 static char *cache_get(request_rec *r, sv_redis *c)
 {
-	redisReply *reply = sv_redis_command(c, "GET %s", CACHE_KEY);
+	redisReply *reply = sv_redis_command(c, "GET %s", sv_redis_key(r, CACHE_KEY));
 	char *value = NULL;
 
 	if (!reply)
@@ -33,9 +35,9 @@ static char *cache_get(request_rec *r, sv_redis *c)
 }
 
 /* 1 when this request now holds the computing lock. */
-static int cache_lock(sv_redis *c)
+static int cache_lock(request_rec *r, sv_redis *c)
 {
-	redisReply *reply = sv_redis_command(c, "SET %s 1 NX PX %d", LOCK_KEY, LOCK_MS);
+	redisReply *reply = sv_redis_command(c, "SET %s 1 NX PX %d", sv_redis_key(r, LOCK_KEY), LOCK_MS);
 	int got;
 
 	if (!reply)
@@ -45,8 +47,9 @@ static int cache_lock(sv_redis *c)
 	return got;
 }
 
-static void command_only(sv_redis *c, const char *fmt, const char *key, const char *value)
+static void command_only(request_rec *r, sv_redis *c, const char *fmt, const char *name, const char *value)
 {
+	const char *key = sv_redis_key(r, name);
 	redisReply *reply =
 	    value ? sv_redis_command(c, fmt, key, value, SV_LEADERBOARD_TTL_MS) : sv_redis_command(c, fmt, key);
 
@@ -71,44 +74,63 @@ static const char *compute(sv_ctx *ctx)
 	return json;
 }
 
-/* "etag\njson" for the cache: the ETag is the MD5 of the body, so it changes exactly when the
- * ranking does. */
-static const char *with_etag(apr_pool_t *p, const char *json)
+/* The ETag of a body: its MD5, so that it changes exactly when the ranking does. */
+static const char *etag_of(apr_pool_t *p, const char *json, apr_size_t len)
 {
 	unsigned char digest[APR_MD5_DIGESTSIZE];
 	char hex[2 * APR_MD5_DIGESTSIZE + 1];
 
-	apr_md5(digest, json, strlen(json));
+	apr_md5(digest, json, len);
 	for (int i = 0; i < APR_MD5_DIGESTSIZE; i++)
 		apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-	return apr_pstrcat(p, "\"lb-", hex, "\"\n", json, NULL);
+	return apr_pstrcat(p, TAG_PREFIX, hex, "\"", NULL);
 }
 
-static int send_cached(request_rec *r, const char *value)
+int sv_leaderboard_cached_split(apr_pool_t *p, const char *value, apr_size_t len, const char **etag, const char **json)
 {
-	const char *nl = strchr(value, '\n');
-	const char *etag, *json;
-	apr_size_t len;
+	const char *body;
 
-	if (!nl || value[0] != '"')
-		return DECLINED; /* not ours: recompute */
-	etag = apr_pstrmemdup(r->pool, value, (apr_size_t)(nl - value));
-	json = nl + 1;
-	len = strlen(json);
+	/* Anything in Redis may have been put there by someone else: the value is used only when its
+	 * tag is the one this module would give its body, which also rules out a cut-off body. */
+	if (len <= TAG_LEN + 1 || value[TAG_LEN] != '\n' || (body = value + TAG_LEN + 1)[0] != '{')
+		return 0;
+	*etag = etag_of(p, body, len - TAG_LEN - 1);
+	if (memcmp(*etag, value, TAG_LEN) != 0)
+		return 0;
+	*json = body;
+	return 1;
+}
+
+static int send_cached(request_rec *r, const char *etag, const char *json)
+{
 	/* Shared by everyone, but only for signed-in users: private, revalidated every time. Matched
 	 * without the quotes, since mod_deflate hands the tag back as "<tag>-gzip". */
-	return sv_send_json_tagged(r, etag, apr_pstrmemdup(r->pool, etag + 1, strlen(etag) - 2), json, len);
+	return sv_send_json_tagged(r, etag, apr_pstrmemdup(r->pool, etag + 1, TAG_LEN - 2), json, strlen(json));
+}
+
+/* Sends the cached value when it is well-formed; DECLINED (logged) when it is not. */
+static int send_cache_hit(request_rec *r, const char *value)
+{
+	const char *etag, *json;
+
+	if (sv_leaderboard_cached_split(r->pool, value, strlen(value), &etag, &json))
+		return send_cached(r, etag, json);
+	ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+		      "solveit: Redis key %s holds no leaderboard this module wrote (%" APR_SIZE_T_FMT
+		      " bytes); computing it again and replacing it",
+		      sv_redis_key(r, CACHE_KEY), strlen(value));
+	return DECLINED;
 }
 
 int sv_api_leaderboard(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
 	sv_redis *c = sv_redis_acquire(r);
-	const char *cached = cache_get(r, c), *json, *value;
+	const char *cached = cache_get(r, c), *json, *etag;
 	int locked = 0, rc;
 
 	if (!cached && c) {
-		locked = cache_lock(c);
+		locked = cache_lock(r, c);
 		/* Someone else is computing it: wait for their answer rather than query as well. A broken
 		 * connection answers nothing at once, and this ends. */
 		for (int i = 0; !locked && !cached && i < WAIT_STEPS && sv_redis_usable(c); i++) {
@@ -116,17 +138,17 @@ int sv_api_leaderboard(sv_ctx *ctx)
 			cached = cache_get(r, c);
 		}
 	}
-	if (cached && (rc = send_cached(r, cached)) != DECLINED)
+	if (cached && (rc = send_cache_hit(r, cached)) != DECLINED)
 		return rc;
 	if (!(json = compute(ctx))) {
 		if (locked)
-			command_only(c, "DEL %s", LOCK_KEY, NULL);
+			command_only(r, c, "DEL %s", LOCK_KEY, NULL);
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE,
 				     "the leaderboard cannot be computed now (database unavailable)");
 	}
-	value = with_etag(r->pool, json);
-	command_only(c, "SET %s %s PX %d", CACHE_KEY, value);
+	etag = etag_of(r->pool, json, strlen(json));
+	command_only(r, c, "SET %s %s PX %d", CACHE_KEY, apr_pstrcat(r->pool, etag, "\n", json, NULL));
 	if (locked)
-		command_only(c, "DEL %s", LOCK_KEY, NULL);
-	return send_cached(r, value);
+		command_only(r, c, "DEL %s", LOCK_KEY, NULL);
+	return send_cached(r, etag, json);
 }

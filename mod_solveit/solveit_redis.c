@@ -6,6 +6,7 @@
 #include <sys/time.h>
 
 #include "apr_hash.h"
+#include "apr_lib.h"
 #include "apr_reslist.h"
 #include "apr_strings.h"
 #include "http_log.h"
@@ -189,4 +190,72 @@ redisReply *sv_redis_command(sv_redis *c, const char *fmt, ...)
 int sv_redis_usable(const sv_redis *c)
 {
 	return c && !c->broken;
+}
+
+/* The next "keyword=value" of a libpq connection string, a quoted value unescaped; 0 at its end. */
+static int next_conninfo_pair(apr_pool_t *p, const char **text, const char **key, const char **value)
+{
+	const char *s = *text, *start;
+	int quoted;
+	char *out;
+
+	while (apr_isspace(*s))
+		s++;
+	if (!*s)
+		return 0;
+	for (start = s; *s && *s != '=' && !apr_isspace(*s); s++)
+		;
+	*key = apr_pstrmemdup(p, start, (apr_size_t)(s - start));
+	while (apr_isspace(*s) || *s == '=')
+		s++;
+	*value = out = apr_palloc(p, strlen(s) + 1);
+	if ((quoted = *s == '\''))
+		s++;
+	while (*s && (quoted ? *s != '\'' : !apr_isspace(*s))) {
+		if (*s == '\\' && s[1])
+			s++;
+		*out++ = *s++;
+	}
+	if (quoted && *s)
+		s++;
+	*out = '\0';
+	*text = s;
+	return 1;
+}
+
+const char *sv_redis_db_identity(apr_pool_t *p, const char *dbd_params)
+{
+	const char *dbname = "", *host = "", *hostaddr = "", *port = "", *key, *value, *rest;
+
+	if (!dbd_params)
+		return "db=";
+	if (!strncmp(dbd_params, "postgresql://", 13) || !strncmp(dbd_params, "postgres://", 11)) {
+		apr_size_t end;
+
+		rest = strstr(dbd_params, "://") + 3;
+		/* A user (and password) before the host part; options after the path. */
+		if (strcspn(rest, "@") < strcspn(rest, "/?"))
+			rest += strcspn(rest, "@") + 1;
+		end = strcspn(rest, "?");
+		return apr_pstrcat(p, "db=", apr_pstrmemdup(p, rest, end), NULL);
+	}
+	while (next_conninfo_pair(p, &dbd_params, &key, &value)) {
+		if (!strcmp(key, "dbname"))
+			dbname = value;
+		else if (!strcmp(key, "host"))
+			host = value;
+		else if (!strcmp(key, "hostaddr"))
+			hostaddr = value;
+		else if (!strcmp(key, "port"))
+			port = value;
+	}
+	return apr_pstrcat(p, "db=", dbname, "@", *host ? host : hostaddr, ":", port, NULL);
+}
+
+const char *sv_redis_key(request_rec *r, const char *name)
+{
+	const solveit_config *c = solveit_config_get(r->server);
+
+	return apr_pstrcat(r->pool, sv_cfg_cache_prefix(c), ":", sv_redis_db_identity(r->pool, sv_cfg_dbd_params(c)),
+			   ":", name, NULL);
 }

@@ -30,6 +30,15 @@ sv_redis *sv_redis_acquire(request_rec *r);
  * what failed; the connection is not used again. Free the reply with freeReplyObject. */
 redisReply *sv_redis_command(sv_redis *c, const char *fmt, ...);
 
+/* The Redis key of name for r's server: "<SolveitCachePrefix>:db=<dbname>@<host>:<port>:<name>",
+ * the database part read from DBDParams (empty parts where libpq would use its defaults), so that
+ * virtual hosts on different databases never share an entry and those on one database do. */
+const char *sv_redis_key(request_rec *r, const char *name);
+
+/* The database identity of DBDParams text (a libpq keyword=value list or a postgresql:// URI):
+ * "db=<dbname>@<host>:<port>", or "db=<URI without user, password and options>"; never a password. */
+const char *sv_redis_db_identity(apr_pool_t *p, const char *dbd_params);
+
 /* Whether c may still be used: not NULL, and no command on it failed. */
 int sv_redis_usable(const sv_redis *c);
 

@@ -169,3 +169,10 @@ int solveit_handler(request_rec *r)
 	sv_ctx_init(&ctx, r, path);
 	return sv_route_dispatch(&ctx, solveit_routes, solveit_route_count);
 }
+
+void solveit_insert_error_filter(request_rec *r)
+{
+	/* Only httpd's own error pages come this way: the module answers its errors itself. */
+	if (below_base(r))
+		ap_add_output_filter(SV_JSON_ERROR_FILTER, NULL, r, r->connection);
+}

@@ -50,5 +50,7 @@ int sv_route_dispatch(sv_ctx *ctx, const sv_route *routes, apr_size_t n);
 int solveit_translate(request_rec *r);
 int solveit_map_to_storage(request_rec *r);
 int solveit_handler(request_rec *r);
+/* insert_error_filter hook: httpd's error pages under <base>/api/ are sent as JSON. */
+void solveit_insert_error_filter(request_rec *r);
 
 #endif

@@ -37,6 +37,21 @@ static int idempotency_key_valid(const char *key)
 	return 1;
 }
 
+/* The enabled language whose id is exactly text (no leading zeros, no wrapping into int), or 0. */
+static int enabled_language(const solveit_config *cfg, const char *text)
+{
+	int n;
+	const int *ids = sv_cfg_languages(cfg, &n);
+	char digits[16];
+
+	for (int i = 0; i < n; i++) {
+		apr_snprintf(digits, sizeof(digits), "%d", ids[i]);
+		if (!strcmp(digits, text))
+			return ids[i];
+	}
+	return 0;
+}
+
 /* The checks that need no database: 0, or an HTTP status with the client's message in *err. */
 static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f, const char **err)
 {
@@ -50,10 +65,10 @@ static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f, co
 	*err = NULL;
 	if (!task || (f->task_id = sv_parse_id(task)) <= 0)
 		*err = "task_id must be a positive integer";
-	else if (!lang || sv_parse_id(lang) <= 0 || sv_parse_id(lang) > INT_MAX)
+	else if (!lang || sv_parse_id(lang) <= 0)
 		*err = "language_id must be a positive integer";
-	else if (!sv_cfg_language_enabled(ctx->cfg, f->language_id = (int)sv_parse_id(lang)))
-		*err = apr_psprintf(r->pool, "language %d is not enabled on this server", f->language_id);
+	else if (!(f->language_id = enabled_language(ctx->cfg, lang)))
+		*err = apr_psprintf(r->pool, "language %s is not enabled on this server", lang);
 	if (*err)
 		return HTTP_BAD_REQUEST;
 	f->code = sv_input_get(r, in, "code", &len, &filename);

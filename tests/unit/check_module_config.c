@@ -9,6 +9,7 @@
 #include "apr_strings.h"
 
 #include "httpd_stub.h"
+#include "solveit_redis.h"
 
 static apr_pool_t *pool;
 static server_rec *main_server, *vhost;
@@ -164,6 +165,39 @@ START_TEST(a_virtual_host_inherits_what_it_does_not_set)
 }
 END_TEST
 
+/* Virtual hosts sharing one Redis once shared one leaderboard key: the key now carries the
+ * database each one uses, read from mod_dbd's DBDParams as it passes (and passed on). */
+START_TEST(cache_keys_belong_to_the_database)
+{
+	request_rec *r;
+	server_rec *other = stub_server(pool);
+
+	ck_assert_str_eq(apply(main_server, SV_DIR_DBD_PARAMS, "host=db1 port=5433 dbname=course_a user=u password=p"),
+			 DECLINE_CMD);
+	ck_assert_str_eq(apply(other, SV_DIR_DBD_PARAMS, "host=db1 port=5433 dbname=course_b user=u password=p"),
+			 DECLINE_CMD);
+	r = stub_request(pool, main_server, "GET", "/solveit/api/leaderboard");
+	ck_assert_str_eq(sv_redis_key(r, "leaderboard:v1"), "solveit:db=course_a@db1:5433:leaderboard:v1");
+	r = stub_request(pool, other, "GET", "/solveit/api/leaderboard");
+	ck_assert_str_eq(sv_redis_key(r, "leaderboard:v1"), "solveit:db=course_b@db1:5433:leaderboard:v1");
+	ck_assert_ptr_null(apply(other, SV_DIR_CACHE_PREFIX, "judge-2"));
+	ck_assert_str_eq(sv_redis_key(r, "x"), "judge-2:db=course_b@db1:5433:x");
+	ck_assert_str_eq(apply(other, SV_DIR_CACHE_PREFIX, "two words"),
+			 SV_DIR_CACHE_PREFIX ": \"two words\" may hold only letters, digits and - _ . :");
+	/* A virtual host without DBDParams uses the main server's database, and so its entries. */
+	ck_assert_str_eq(sv_cfg_dbd_params(solveit_config_merge(pool, config_of(main_server), config_of(vhost))),
+			 "host=db1 port=5433 dbname=course_a user=u password=p");
+	/* libpq's quoting, spaces around "=", hostaddr, defaults left empty; URIs without their user. */
+	ck_assert_str_eq(sv_redis_db_identity(pool, "dbname = 'my \\'db\\'' hostaddr=10.0.0.1 password='a b'"),
+			 "db=my 'db'@10.0.0.1:");
+	ck_assert_str_eq(sv_redis_db_identity(pool, "dbname=solveit"), "db=solveit@:");
+	ck_assert_str_eq(sv_redis_db_identity(pool, "postgresql://who:secret@db2:5432/solveit?sslmode=require"),
+			 "db=db2:5432/solveit");
+	ck_assert_str_eq(sv_redis_db_identity(pool, NULL), "db=");
+	ck_assert_ptr_null(strstr(sv_redis_db_identity(pool, "password=secret dbname=x"), "secret"));
+}
+END_TEST
+
 START_TEST(cross_checks_at_start_up)
 {
 	solveit_config *c = config_of(main_server);
@@ -197,6 +231,7 @@ int main(void)
 	tcase_add_test(tc, numbers_sizes_and_durations);
 	tcase_add_test(tc, brokers_and_redis_addresses);
 	tcase_add_test(tc, a_virtual_host_inherits_what_it_does_not_set);
+	tcase_add_test(tc, cache_keys_belong_to_the_database);
 	tcase_add_test(tc, cross_checks_at_start_up);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -12,6 +12,7 @@
 #include "http_protocol.h"
 
 #include "httpd_stub.h"
+#include "solveit_leaderboard.h"
 #include "solveit_router.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -411,6 +412,22 @@ START_TEST(bodies_that_are_not_usable)
 }
 END_TEST
 
+/* Past the free attempts the database says how long this account and address must wait: 429
+ * with that Retry-After, before any password is checked. */
+START_TEST(login_delays_are_429_with_retry_after)
+{
+	static const char *const wait[] = {NULL, "4"};
+	request_rec *r = req("POST", "/solveit/api/login");
+
+	fakedb_answer(SV_SQL_LOGIN_ATTEMPT, 2, 1, wait);
+	json_body(r, "{\"username\":\"student\",\"password\":\"student\"}");
+	ck_assert_int_eq(run(r), HTTP_TOO_MANY_REQUESTS);
+	ck_assert_str_eq(error_of(r), "too many failed logins for this account from this address; try again in 4 s");
+	ck_assert_str_eq(apr_table_get(r->err_headers_out, "Retry-After"), "4");
+	ck_assert_int_eq(fakedb_calls(SV_SQL_USER_BY_NAME), 0);
+}
+END_TEST
+
 START_TEST(oversized_bodies_are_413)
 {
 	apr_size_t len = SV_FORM_BODY_LIMIT + 1;
@@ -538,6 +555,82 @@ START_TEST(submission_bytes_are_checked)
 }
 END_TEST
 
+/* A NUL in a JSON string (escaped or raw) would cut the value where C sees its end: the code
+ * stored short, "student\0junk" logging in as student. The whole body is refused instead. */
+START_TEST(json_strings_with_nul_are_refused)
+{
+	static const char raw[] = "{\"task_id\":1,\"language_id\":71,\"code\":\"print(1)\0tail\"}";
+	static const char *const bodies[] = {
+	    "{\"task_id\":1,\"language_id\":71,\"code\":\"print(1)\\u0000tail\"}",
+	    "{\"task_id\":1,\"language_id\":71,\"code\":\"x\",\"idempotency_key\":\"k\\u0000\"}",
+	    "{\"task_id\":1,\"language_id\":71,\"co\\u0000de\":\"x\",\"code\":\"y\"}",
+	};
+	static const char *const logins[] = {
+	    "{\"username\":\"student\\u0000junk\",\"password\":\"student\"}",
+	    "{\"username\":\"student\",\"password\":\"student\\u0000\"}",
+	};
+	static const char escaped[] = "{\"task_id\":1,\"language_id\":71,\"code\":\"s = '\\\\u0000'\"}";
+	static const char expected[] =
+	    "request body holds a NUL character (\\u0000) in a JSON string; no field may contain one";
+	request_rec *r;
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		r = submission("application/json", bodies[i], strlen(bodies[i]));
+		ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+		ck_assert_str_eq(error_of(r), expected);
+	}
+	r = submission("application/json", raw, sizeof(raw) - 1);
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r), expected);
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMIT), 0);
+	for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++) {
+		r = req("POST", "/solveit/api/login");
+		json_body(r, logins[i]);
+		ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+		ck_assert_str_eq(error_of(r), expected);
+	}
+	ck_assert_int_eq(fakedb_calls(SV_SQL_LOGIN_ATTEMPT), 0);
+	/* An escaped backslash before "u0000" is text, not a NUL: that code reaches the database. */
+	r = submission("application/json", escaped, strlen(escaped));
+	run(r);
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMIT), 1);
+}
+END_TEST
+
+/* language_id is exactly the id of an enabled language: nothing that C would turn into one. */
+START_TEST(language_ids_are_exact)
+{
+	static const struct {
+		const char *body;
+		const char *error;
+	} cases[] = {
+	    {"{\"task_id\":1,\"language_id\":4294967346,\"code\":\"x\"}",
+	     "language 4294967346 is not enabled on this server"},
+	    {"{\"task_id\":1,\"language_id\":\"4294967367\",\"code\":\"x\"}",
+	     "language 4294967367 is not enabled on this server"},
+	    {"{\"task_id\":1,\"language_id\":71.0000001,\"code\":\"x\"}", "language_id must be a positive integer"},
+	    {"{\"task_id\":1,\"language_id\":\"0071\",\"code\":\"x\"}", "language 0071 is not enabled on this server"},
+	    {"{\"task_id\":1,\"language_id\":7.1e1,\"code\":\"x\"}", NULL},
+	    {"{\"task_id\":1.0000001,\"language_id\":71,\"code\":\"x\"}", "task_id must be a positive integer"},
+	    {"{\"task_id\":1e300,\"language_id\":71,\"code\":\"x\"}", "task_id must be a positive integer"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		request_rec *r = submission("application/json", cases[i].body, strlen(cases[i].body));
+		int status = run(r);
+
+		if (!cases[i].error) {
+			/* 7.1e1 is the number 71 itself, as JSON means it. */
+			ck_assert_int_ne(status, HTTP_BAD_REQUEST);
+			continue;
+		}
+		ck_assert_int_eq(status, HTTP_BAD_REQUEST);
+		ck_assert_str_eq(error_of(r), cases[i].error);
+	}
+	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMIT), 1);
+}
+END_TEST
+
 START_TEST(submission_accepted)
 {
 	static const char *const created[] = {"created", "42", NULL, "2026-01-02T03:04:05Z", "1", "pending", NULL, "3"};
@@ -581,6 +674,36 @@ START_TEST(submission_refused_by_the_database)
 END_TEST
 
 /* ---- the shapes of answers ---- */
+
+/* httpd's own error pages under <base>/api/ (a 404 for an encoded slash, a 413 from
+ * LimitRequestBody...) are JSON as well; the pages elsewhere keep httpd's. */
+START_TEST(httpd_error_pages_under_api_are_json)
+{
+	request_rec *r = req("GET", "/solveit/api/a%2Fb");
+	request_rec *elsewhere = req("GET", "/solveit/index.html");
+	ap_filter_t next = {.r = r}, f = {.r = r, .next = &next};
+	apr_bucket_alloc_t *alloc = apr_bucket_alloc_create(pool);
+	apr_bucket_brigade *bb = apr_brigade_create(r->pool, alloc);
+	static const char html[] = "<html><body>Not Found</body></html>";
+
+	solveit_insert_error_filter(r);
+	ck_assert_str_eq(stub_filter(r), SV_JSON_ERROR_FILTER);
+	solveit_insert_error_filter(elsewhere);
+	ck_assert_ptr_null(stub_filter(elsewhere));
+	r->status = HTTP_NOT_FOUND;
+	ap_set_content_type(r, "text/html; charset=iso-8859-1");
+	APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(html, strlen(html), alloc));
+	ck_assert_int_eq(sv_json_error_filter(&f, bb), APR_SUCCESS);
+	/* httpd may pass the page in pieces: nothing of it goes out, the JSON goes before the end. */
+	bb = apr_brigade_create(r->pool, alloc);
+	APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_immortal_create(html, strlen(html), alloc));
+	APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(alloc));
+	ck_assert_int_eq(sv_json_error_filter(&f, bb), APR_SUCCESS);
+	ck_assert_str_eq(stub_output(r, NULL), "{\"error\":\"not found\"}");
+	ck_assert_str_eq(stub_content_type(r), "application/json; charset=utf-8");
+	ck_assert_ptr_null(stub_filter(r));
+}
+END_TEST
 
 START_TEST(languages_and_head)
 {
@@ -800,6 +923,38 @@ START_TEST(health_says_what_is_down)
 }
 END_TEST
 
+/* What Redis holds is used only when it is exactly what the module stored; "\"\n" once made the
+ * ETag's length SIZE_MAX and crashed every child that read it. */
+START_TEST(cached_leaderboard_values_are_checked)
+{
+	static const char body[] = "{\"tasks\":[],\"users\":[],\"teams\":[]}";
+	unsigned char md5[APR_MD5_DIGESTSIZE];
+	char *tag = apr_pstrdup(pool, "\"lb-");
+	const char *good, *etag = NULL, *json = NULL;
+	const char *bad[] = {
+	    "\"\n", "\"\n{}", "\"lb-\"\n{}", "", "\n", "\"lb-0123\"\n{\"a\":1}", NULL, NULL, NULL, NULL,
+	};
+	int n = 6;
+
+	apr_md5(md5, body, strlen(body));
+	for (int i = 0; i < APR_MD5_DIGESTSIZE; i++)
+		tag = apr_psprintf(pool, "%s%02x", tag, md5[i]);
+	tag = apr_pstrcat(pool, tag, "\"", NULL);
+	good = apr_pstrcat(pool, tag, "\n", body, NULL);
+	ck_assert(sv_leaderboard_cached_split(pool, good, strlen(good), &etag, &json));
+	ck_assert_str_eq(etag, tag);
+	ck_assert_str_eq(json, body);
+	/* The right tag over another body, a cut-off body, no body, a tag with no newline after it. */
+	bad[n++] = apr_pstrcat(pool, tag, "\n{\"tasks\":[],\"users\":[],\"teams\":[1]}", NULL);
+	bad[n++] = apr_pstrmemdup(pool, good, strlen(good) - 1);
+	bad[n++] = apr_pstrcat(pool, tag, "\n", NULL);
+	bad[n++] = apr_pstrcat(pool, tag, body, NULL);
+	for (int i = 0; i < n; i++)
+		ck_assert_msg(!sv_leaderboard_cached_split(pool, bad[i], strlen(bad[i]), &etag, &json), "accepted %s",
+			      bad[i]);
+}
+END_TEST
+
 START_TEST(leaderboard_without_redis)
 {
 	static const char *const board[] = {"{\"tasks\":[],\"users\":[],\"teams\":[]}"};
@@ -852,15 +1007,19 @@ static Suite *handlers_suite(void)
 	suite_add_tcase(s, access);
 	tcase_add_checked_fixture(input, setup, teardown);
 	tcase_add_test(input, bodies_that_are_not_usable);
+	tcase_add_test(input, login_delays_are_429_with_retry_after);
 	tcase_add_test(input, oversized_bodies_are_413);
 	tcase_add_test(input, registration_rules);
 	tcase_add_test(input, submission_validation);
 	tcase_add_test(input, submission_bytes_are_checked);
+	tcase_add_test(input, json_strings_with_nul_are_refused);
+	tcase_add_test(input, language_ids_are_exact);
 	tcase_add_test(input, submission_accepted);
 	tcase_add_test(input, submission_refused_by_the_database);
 	suite_add_tcase(s, input);
 	tcase_add_checked_fixture(shapes, setup, teardown);
 	tcase_add_test(shapes, languages_and_head);
+	tcase_add_test(shapes, httpd_error_pages_under_api_are_json);
 	tcase_add_test(shapes, me_for_users_and_visitors);
 	tcase_add_test(shapes, task_list_rows_to_json);
 	tcase_add_test(shapes, closed_task_hidden_from_students);
@@ -868,6 +1027,7 @@ static Suite *handlers_suite(void)
 	tcase_add_test(shapes, someone_elses_submission_is_missing);
 	tcase_add_test(shapes, submission_list_filters_and_pages);
 	tcase_add_test(shapes, health_says_what_is_down);
+	tcase_add_test(shapes, cached_leaderboard_values_are_checked);
 	tcase_add_test(shapes, leaderboard_without_redis);
 	suite_add_tcase(s, shapes);
 	return s;

@@ -27,6 +27,7 @@ typedef struct {
 	char *out;
 	apr_size_t out_len, out_cap;
 	int https;
+	const char *filter; /* the output filter the module added */
 } stub_req;
 
 static char last_log[2048];
@@ -101,6 +102,46 @@ int ap_rwrite(const void *buf, int nbyte, request_rec *r)
 	q->out_len += (apr_size_t)nbyte;
 	q->out[q->out_len] = '\0';
 	return nbyte;
+}
+
+const char *ap_get_status_line(int status)
+{
+	switch (status) {
+	case HTTP_NOT_FOUND:
+		return "404 Not Found";
+	case HTTP_REQUEST_ENTITY_TOO_LARGE:
+		return "413 Request Entity Too Large";
+	default:
+		return "500 Internal Server Error";
+	}
+}
+
+ap_filter_t *ap_add_output_filter(const char *name, void *ctx, request_rec *r, conn_rec *c)
+{
+	((stub_req *)r)->filter = name;
+	return NULL;
+}
+
+void ap_remove_output_filter(ap_filter_t *f)
+{
+	((stub_req *)f->r)->filter = NULL;
+}
+
+apr_status_t ap_pass_brigade(ap_filter_t *next, apr_bucket_brigade *bb)
+{
+	for (apr_bucket *b = APR_BRIGADE_FIRST(bb); b != APR_BRIGADE_SENTINEL(bb); b = APR_BUCKET_NEXT(b)) {
+		const char *data;
+		apr_size_t len;
+
+		if (!APR_BUCKET_IS_METADATA(b) && apr_bucket_read(b, &data, &len, APR_BLOCK_READ) == APR_SUCCESS)
+			ap_rwrite(data, (int)len, next->r);
+	}
+	return APR_SUCCESS;
+}
+
+const char *stub_filter(request_rec *r)
+{
+	return ((stub_req *)r)->filter;
 }
 
 int ap_setup_client_block(request_rec *r, int read_policy)

@@ -32,6 +32,10 @@ const char *stub_output(request_rec *r, apr_size_t *len);
 const char *stub_content_type(request_rec *r);
 cJSON *stub_json(request_rec *r);
 
+/* The output filter the module added to r and has not removed, or NULL. ap_pass_brigade writes
+ * what reaches next->r as if the module had written it. */
+const char *stub_filter(request_rec *r);
+
 /* The last message logged through ap_log_error / ap_log_rerror, and how many were. */
 const char *stub_last_log(void);
 
