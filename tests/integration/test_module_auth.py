@@ -301,20 +301,12 @@ def test_login_attempts_limited_per_account(httpd_factory, mpm, db, clean_login_
         r = requests.post(server.base + "/api/login", json={"username": name, "password": "bad"}, timeout=30)
         assert r.status_code == 401
     r = requests.post(server.base + "/api/login", json={"username": name, "password": PASSWORD}, timeout=30)
+    # From the guessing address, even the right password waits out the delay (1 s after the last
+    # failure, growing with each further one; test_module_security_login.py covers the growth and that
+    # other addresses, the owner's or a whole room's, are never delayed).
     assert r.status_code == 429
-    assert r.headers["Retry-After"] == "900"
+    assert r.headers["Retry-After"] == "1"
     assert r.json()["error"].startswith("too many failed logins")
-
-
-def test_login_attempts_limited_per_address(httpd_factory, mpm, db, clean_login_failures):
-    server = httpd_factory(mpm=mpm, replace={"SolveitLoginAttempts": "3"})
-    for i in range(3):
-        r = requests.post(server.base + "/api/login", json={"username": "ghost%d" % i, "password": "bad"},
-                          timeout=30)
-        assert r.status_code == 401
-    name, _ = new_user(db)
-    r = requests.post(server.base + "/api/login", json={"username": name, "password": PASSWORD}, timeout=30)
-    assert r.status_code == 429
 
 
 def concurrently(n, fn):
@@ -349,11 +341,11 @@ def test_concurrent_failed_logins_cannot_exceed_the_limit(httpd_factory, mpm, db
     refused = [r for r in results if r[0] == 429]
     assert len(wrong) == limit and len(refused) == 5, results
     assert {r[2] for r in wrong} == {"wrong username or password"}
-    assert {r[1:] for r in refused} == {("900", "too many failed logins for this account or address; try again in "
-                                                 "15 minutes")}
+    assert {r[1:] for r in refused} == {("1", "too many failed logins for this account from this address; try "
+                                               "again in 1 s")}
     with db.cursor() as cur:
         cur.execute("SELECT count(*) FROM login_failures WHERE username = %s", (name,))
         assert cur.fetchone()[0] == limit
-    # The right password is refused too while the account is locked out.
+    # The right password from the same address is refused too while the delay lasts.
     r = requests.post(server.base + "/api/login", json={"username": name, "password": PASSWORD}, timeout=30)
     assert r.status_code == 429
