@@ -85,7 +85,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 static rd_kafka_conf_t *conf_new(const sink_config *c, const char *const *defaults, size_t ndefaults,
 				 const char *const *forced, size_t nforced, char *err, size_t errlen)
 {
-	const char *options[SINK_MAX_KAFKA_OPTIONS + 16];
+	const char *options[SV_MAX_KAFKA_OPTIONS + 16];
 	size_t n = 0;
 	rd_kafka_conf_t *conf;
 
