@@ -11,8 +11,9 @@
 #include "sv_log.h"
 #include "sv_message.h"
 
-#define BATCH      "200"
-#define BATCH_ROWS 200
+#define BATCH       "200"
+#define BATCH_ROWS  200
+#define CLEAN_BATCH "1000"
 
 /* A submission is stuck when its time budget (twice the time limit for every test, at least one)
  * plus $1 seconds has passed since judging started. */
@@ -41,6 +42,14 @@ static const sink_statement sweeper_statements[] = {
 		     " FROM submissions WHERE status = 'pending' AND kafka_sent_at IS NULL"
 		     " AND submitted_at < now() - make_interval(secs => $1::double precision)"
 		     " ORDER BY submitted_at, id LIMIT " BATCH},
+    /* The module deletes these only at a built-in login; with external authentication nobody
+     * would. A bounded batch per pass keeps each statement short; the next pass takes the rest. */
+    {"sweep_sessions",
+     "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
+     " WHERE expires_at <= now() OR ($1::double precision > 0"
+     " AND last_seen_at <= now() - make_interval(secs => $1::double precision)) LIMIT " CLEAN_BATCH ")"},
+    {"sweep_login_failures", "DELETE FROM login_failures WHERE id IN (SELECT id FROM login_failures"
+			     " WHERE at < now() - make_interval(secs => $1::double precision) LIMIT " CLEAN_BATCH ")"},
     /* Not only while pending: the worker's first event may beat the delivery report. */
     {"sweep_mark_sent", "UPDATE submissions SET kafka_sent_at = now()"
 			" WHERE id = $1::bigint AND attempt = $2::integer AND kafka_sent_at IS NULL"},
@@ -177,6 +186,28 @@ static int send_batch(sink_sweeper *s, const char *delay)
 	return failed ? -1 : rows;
 }
 
+/* Deletes one batch of rows the site no longer needs; returns how many, -1 on error. */
+static long clean(sink_sweeper *s, const char *name, double seconds, const char *what)
+{
+	char text[32], err[512];
+	const char *values[1] = {text};
+	sink_db_rc rc;
+	PGresult *res;
+	long n;
+
+	snprintf(text, sizeof(text), "%.3f", seconds);
+	res = sink_db_exec(s->db, name, 1, values, &rc, err, sizeof(err));
+	if (!res) {
+		log_failure(name, err);
+		return -1;
+	}
+	n = atol(PQcmdTuples(res));
+	PQclear(res);
+	if (n > 0)
+		sv_log(SV_LOG_INFO, "sweeper: deleted %ld %s", n, what);
+	return n;
+}
+
 static void sweep(sink_sweeper *s)
 {
 	const sink_config *c = s->config;
@@ -198,6 +229,8 @@ static void sweep(sink_sweeper *s)
 		return;
 	while (sink_running && send_batch(s, delay) == BATCH_ROWS)
 		;
+	clean(s, "sweep_sessions", c->session_idle, "expired session(s)");
+	clean(s, "sweep_login_failures", c->login_failure_keep, "old failed-login record(s)");
 }
 
 static void *sweeper_main(void *arg)
