@@ -7,7 +7,7 @@
 
 #include "sink_db.h"
 #include "sink_kafka.h"
-#include "sink_run.h"
+#include "sv_daemon.h"
 #include "sv_log.h"
 #include "sv_message.h"
 
@@ -95,9 +95,10 @@ static int send_batch(sink_sweeper *s, const char *delay)
 	char err[512], key[24];
 	sink_db_rc rc;
 	PGresult *res = sink_db_exec(s->db, "sweep_unsent", 1, values, &rc, err, sizeof(err));
-	sink_delivery *deliveries;
+	sv_delivery *deliveries;
 	int rows, sent = 0, failed = 0;
-	rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_resp_err_t perr, last = RD_KAFKA_RESP_ERR_NO_ERROR;
+	sv_record rec = {s->config->submissions_topic, NULL, 0, NULL, 0, NULL, NULL};
 
 	if (!res) {
 		log_failure("reading unsent submissions", err);
@@ -135,26 +136,18 @@ static int send_batch(sink_sweeper *s, const char *delay)
 			continue;
 		}
 		snprintf(key, sizeof(key), "%lld", msg.submission_id);
-		for (;;) {
-			rd_kafka_resp_err_t perr =
-			    rd_kafka_producev(s->producer, RD_KAFKA_V_TOPIC(s->config->submissions_topic),
-					      RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(json, strlen(json)),
-					      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-					      RD_KAFKA_V_OPAQUE(&deliveries[i]), RD_KAFKA_V_END);
-
-			if (perr == RD_KAFKA_RESP_ERR_NO_ERROR)
-				break;
-			if (perr == RD_KAFKA_RESP_ERR__QUEUE_FULL && sink_running) {
-				rd_kafka_poll(s->producer, 100);
-				continue;
-			}
-			free(json);
+		rec.key = key;
+		rec.key_len = strlen(key);
+		rec.value = json;
+		rec.len = strlen(json);
+		perr = sv_produce(s->producer, &rec, &deliveries[i]);
+		free(json);
+		if (perr) {
 			deliveries[i].done = 1;
 			deliveries[i].err = perr;
-			break;
 		}
 	}
-	sink_delivery_wait(s->producer, deliveries, (size_t)rows);
+	sv_delivery_wait(s->producer, deliveries, (size_t)rows, &sv_daemon_stop);
 	for (int i = 0; i < rows; i++) {
 		const char *mark[2] = {PQgetvalue(res, i, 0), PQgetvalue(res, i, 7)};
 		PGresult *done;
@@ -227,7 +220,7 @@ static void sweep(sink_sweeper *s)
 	    run_update(s, "sweep_requeue_pending", requeue, NULL, SV_LOG_NOTICE,
 		       "still pending long after Kafka confirmed it: sending it again") < 0)
 		return;
-	while (sink_running && send_batch(s, delay) == BATCH_ROWS)
+	while (!sv_daemon_stop && send_batch(s, delay) == BATCH_ROWS)
 		;
 	clean(s, "sweep_sessions", c->session_idle, "expired session(s)");
 	clean(s, "sweep_login_failures", c->login_failure_keep, "old failed-login record(s)");
@@ -239,7 +232,7 @@ static void *sweeper_main(void *arg)
 	unsigned long locked_generation = 0;
 	int holding = 0, standby_logged = 0;
 
-	while (sink_running) {
+	while (!sv_daemon_stop) {
 		if (sink_db_ensure(s->db) == 0) {
 			/* A new connection has lost the session lock the old one held. */
 			if (holding && sink_db_generation(s->db) != locked_generation) {
@@ -269,7 +262,7 @@ static void *sweeper_main(void *arg)
 			if (holding)
 				sweep(s);
 		}
-		sink_sleep(s->config->sweep_interval);
+		sv_sleep_ms((long)(s->config->sweep_interval * 1000), &sv_daemon_stop);
 	}
 	return NULL;
 }
