@@ -51,14 +51,14 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 	rd_kafka_resp_err_t rc = RD_KAFKA_RESP_ERR_NO_ERROR;
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		log_partitions("assigned", parts);
+		log_partitions(cooperative ? "assigned (incrementally)" : "assigned", parts);
 		if (cooperative)
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
 			rc = rd_kafka_assign(rk, parts);
 	} else {
 		if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
-			log_partitions("revoking", parts);
+			log_partitions(cooperative ? "revoking (incrementally)" : "revoking", parts);
 		else
 			sv_log(SV_LOG_ERR, "kafka rebalance failed: %s", rd_kafka_err2str(err));
 		if (hooks && hooks->on_revoke)

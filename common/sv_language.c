@@ -128,15 +128,25 @@ fail:
 	return -1;
 }
 
+static int parse_names(const char *text, void *out, char *err, size_t errlen)
+{
+	return sv_language_names_parse(text, out, err, errlen);
+}
+
 int sv_language_names_load(const char *path, sv_language_names *out, char *err, size_t errlen)
 {
-	char msg[256], *text = sv_read_file(path, 1024 * 1024, err, errlen);
+	memset(out, 0, sizeof(*out));
+	return sv_load_file(path, 1024 * 1024, parse_names, out, err, errlen);
+}
+
+int sv_load_file(const char *path, size_t max, sv_text_parser *parse, void *out, char *err, size_t errlen)
+{
+	char msg[256], *text = sv_read_file(path, max, err, errlen);
 	int rc;
 
-	memset(out, 0, sizeof(*out));
 	if (!text)
 		return -1;
-	rc = sv_language_names_parse(text, out, msg, sizeof(msg));
+	rc = parse(text, out, msg, sizeof(msg));
 	if (rc < 0)
 		snprintf(err, errlen, "%s: %s", path, msg);
 	free(text);

@@ -55,4 +55,9 @@ void sv_language_names_free(sv_language_names *names);
 /* A whole file of at most max bytes as a malloc'd C string; NULL with err naming path. */
 char *sv_read_file(const char *path, size_t max, char *err, size_t errlen);
 
+/* Reads path (at most max bytes) and hands its text to parse; a parse error is prefixed with the
+ * path. Returns what parse returns, or -1 when the file cannot be read. */
+typedef int sv_text_parser(const char *text, void *out, char *err, size_t errlen);
+int sv_load_file(const char *path, size_t max, sv_text_parser *parse, void *out, char *err, size_t errlen);
+
 #endif

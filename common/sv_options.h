@@ -55,6 +55,17 @@ typedef struct {
 	void (*init)(void *cfg);
 } sv_options_spec;
 
+/* Defines the static spec `name` of a daemon: its table, its config type and the function that
+ * fills a config with the defaults (void init_fn(cfg_type *)). */
+#define SV_OPTIONS_SPEC(name, program, summary, epilog, table, cfg_type, init_fn)                                      \
+	static void name##_defaults(void *cfg)                                                                         \
+	{                                                                                                              \
+		init_fn(cfg);                                                                                          \
+	}                                                                                                              \
+	static const sv_options_spec name = {program,          SV_VERSION,     summary,                                \
+					     epilog,           table,          sizeof(table) / sizeof((table)[0]),     \
+					     sizeof(cfg_type), name##_defaults}
+
 typedef const char *sv_getenv_fn(const char *name);
 
 enum { SV_OPTIONS_HELP = 1, SV_OPTIONS_VERSION = 2 };

@@ -105,23 +105,12 @@ void worker_config_init(worker_config *cfg)
 	cfg->foreground = 0;
 }
 
-static void init_defaults(void *cfg)
-{
-	worker_config_init(cfg);
-}
-
-static const sv_options_spec spec = {
-    "judge-worker",
-    SV_VERSION,
-    "Judges the submissions of the code-submissions topic and reports to code-results.\n"
-    "Every option can also be set by the environment variable named after it.",
-    "Signals: SIGTERM/SIGINT stop taking work, finish or give back what is in flight and exit;\n"
-    "SIGUSR1 logs the counters.\nExit status: 0 clean stop, 1 bad configuration, 2 runtime failure.\n",
-    options,
-    sizeof(options) / sizeof(options[0]),
-    sizeof(worker_config),
-    init_defaults,
-};
+SV_OPTIONS_SPEC(spec, "judge-worker",
+		"Judges the submissions of the code-submissions topic and reports to code-results.\n"
+		"Every option can also be set by the environment variable named after it.",
+		"Signals: SIGTERM/SIGINT stop taking work, finish or give back what is in flight and exit;\n"
+		"SIGUSR1 logs the counters.\nExit status: 0 clean stop, 1 bad configuration, 2 runtime failure.\n",
+		options, worker_config, worker_config_init);
 
 void worker_config_free(worker_config *cfg)
 {

@@ -62,23 +62,12 @@ static void set_defaults(sink_config *c)
 	c->login_failure_keep = 86400;
 }
 
-static void init_defaults(void *cfg)
-{
-	set_defaults(cfg);
-}
-
-static const sv_options_spec spec = {
-    "result-sink",
-    SV_VERSION,
-    "Applies code-results events to PostgreSQL and runs the sweeper that re-sends submissions\n"
-    "Kafka never confirmed or that got stuck, and deletes expired sessions and old failed logins.",
-    "Exit status: 0 stopped by SIGTERM/SIGINT, 1 bad configuration, 2 fatal runtime error.\n"
-    "See result-sink(8).\n",
-    options,
-    sizeof(options) / sizeof(options[0]),
-    sizeof(sink_config),
-    init_defaults,
-};
+SV_OPTIONS_SPEC(spec, "result-sink",
+		"Applies code-results events to PostgreSQL and runs the sweeper that re-sends submissions\n"
+		"Kafka never confirmed or that got stuck, and deletes expired sessions and old failed logins.",
+		"Exit status: 0 stopped by SIGTERM/SIGINT, 1 bad configuration, 2 fatal runtime error.\n"
+		"See result-sink(8).\n",
+		options, sink_config, set_defaults);
 
 void sink_config_usage(FILE *out)
 {

@@ -184,19 +184,15 @@ fail:
 	return -1;
 }
 
+static int parse_table(const char *text, void *table, char *err, size_t errlen)
+{
+	return sv_lang_table_parse(text, table, err, errlen);
+}
+
 int sv_lang_table_load(const char *path, struct sv_lang_table *table, char *err, size_t errlen)
 {
-	char msg[256], *text = sv_read_file(path, 1024 * 1024, err, errlen);
-	int rc;
-
 	memset(table, 0, sizeof(*table));
-	if (!text)
-		return -1;
-	rc = sv_lang_table_parse(text, table, msg, sizeof(msg));
-	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", path, msg);
-	free(text);
-	return rc;
+	return sv_load_file(path, 1024 * 1024, parse_table, table, err, errlen);
 }
 
 int sv_lang_path_visible(const struct sv_strv *mounts, const char *path)
