@@ -1,11 +1,10 @@
 #include "sv_message.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sv_version.h"
+#include "sv_contract.h"
 
 char *sv_submission_msg_build(const sv_submission_msg *msg)
 {
@@ -42,61 +41,47 @@ end:
 	return text;
 }
 
-/* Reads a positive whole number that fits a double exactly (ids below 2^53). */
 static int get_id(const cJSON *root, const char *name, long long *out, int required, char *err, size_t errlen)
 {
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, name);
-
-	if (!item || cJSON_IsNull(item)) {
-		*out = 0;
-		if (required)
-			snprintf(err, errlen, "missing field \"%s\"", name);
-		return required ? -1 : 0;
-	}
-	if (!cJSON_IsNumber(item) || item->valuedouble < 1 || item->valuedouble > 9007199254740991.0 ||
-	    floor(item->valuedouble) != item->valuedouble) {
-		snprintf(err, errlen, "field \"%s\" must be a positive integer", name);
-		return -1;
-	}
-	*out = (long long)item->valuedouble;
-	return 0;
+	return sv_msg_id(root, name, required, out, err, errlen);
 }
 
-int sv_submission_msg_parse(const char *json, size_t len, sv_submission_msg *msg, cJSON **tree, char *err,
-			    size_t errlen)
+static int parse(const cJSON *root, sv_submission_msg *msg, char *err, size_t errlen)
 {
-	cJSON *root;
 	const cJSON *item;
 	long long number;
+	int schema, rc;
 
-	memset(msg, 0, sizeof(*msg));
-	*tree = NULL;
-	root = cJSON_ParseWithLength(json, len);
-	if (!root || !cJSON_IsObject(root)) {
-		snprintf(err, errlen, "message is not a JSON object");
-		cJSON_Delete(root);
-		return -1;
-	}
-	*tree = root;
 	if (get_id(root, "submission_id", &msg->submission_id, 1, err, errlen) < 0) {
 		msg->submission_id = 0;
-		return -1;
+		return SV_MSG_BAD;
 	}
-	if (get_id(root, "task_id", &msg->task_id, 1, err, errlen) < 0 ||
-	    get_id(root, "user_id", &msg->user_id, 1, err, errlen) < 0 ||
+	if ((rc = sv_msg_schema(root, &schema, err, errlen)) != SV_MSG_OK)
+		return rc;
+	if (get_id(root, "task_id", &msg->task_id, 1, err, errlen) < 0) {
+		msg->task_id = 0;
+		return SV_MSG_BAD;
+	}
+	/* attempt is optional for messages from the original design, which had none: 1. */
+	if (sv_msg_int(root, "attempt", 1, 1000, 0, 1, &number, err, errlen) < 0) {
+		snprintf(err, errlen, "field \"attempt\" must be a positive integer");
+		return SV_MSG_BAD;
+	}
+	msg->attempt = (int)number;
+	if (get_id(root, "user_id", &msg->user_id, 1, err, errlen) < 0 ||
 	    get_id(root, "team_id", &msg->team_id, 0, err, errlen) < 0 ||
 	    get_id(root, "language_id", &number, 1, err, errlen) < 0)
-		return -1;
+		return SV_MSG_BAD;
 	if (number > 100000) {
 		snprintf(err, errlen, "field \"language_id\" is out of range");
-		return -1;
+		return SV_MSG_BAD;
 	}
 	msg->language_id = (int)number;
 
 	item = cJSON_GetObjectItemCaseSensitive(root, "code");
 	if (!cJSON_IsString(item)) {
 		snprintf(err, errlen, item ? "field \"code\" must be a string" : "missing field \"code\"");
-		return -1;
+		return SV_MSG_BAD;
 	}
 	msg->code = item->valuestring;
 	msg->code_len = strlen(item->valuestring);
@@ -104,21 +89,40 @@ int sv_submission_msg_parse(const char *json, size_t len, sv_submission_msg *msg
 	item = cJSON_GetObjectItemCaseSensitive(root, "timestamp");
 	msg->timestamp = cJSON_IsString(item) ? item->valuestring : "";
 
-	/* attempt is optional for messages from the original design, which had none: 1. */
-	item = cJSON_GetObjectItemCaseSensitive(root, "attempt");
-	if (!item) {
-		msg->attempt = 1;
-	} else if (get_id(root, "attempt", &number, 1, err, errlen) < 0 || number > 1000) {
-		snprintf(err, errlen, "field \"attempt\" must be a positive integer");
-		return -1;
-	} else {
-		msg->attempt = (int)number;
-	}
-
 	if (get_id(root, "task_revision", &number, 0, err, errlen) < 0 || number > 2147483647) {
 		snprintf(err, errlen, "field \"task_revision\" must be a positive integer");
-		return -1;
+		return SV_MSG_BAD;
 	}
 	msg->task_revision = (int)number;
-	return 0;
+	return SV_MSG_OK;
+}
+
+int sv_submission_msg_parse(const char *json, size_t len, sv_submission_msg *msg, cJSON **tree, char *err,
+			    size_t errlen)
+{
+	cJSON *root;
+	int rc;
+
+	memset(msg, 0, sizeof(*msg));
+	*tree = NULL;
+	root = cJSON_ParseWithLength(json, len);
+	if (!root || !cJSON_IsObject(root)) {
+		snprintf(err, errlen, "message is not a JSON object");
+		cJSON_Delete(root);
+		return SV_MSG_BAD;
+	}
+	rc = parse(root, msg, err, errlen);
+	if (rc != SV_MSG_OK) {
+		sv_submission_msg known = {0};
+
+		/* What could be read survives the tree, so the caller can still report a failed result. */
+		known.submission_id = msg->submission_id;
+		known.task_id = msg->task_id;
+		known.attempt = msg->attempt > 0 ? msg->attempt : 1;
+		cJSON_Delete(root);
+		*msg = known;
+		return rc;
+	}
+	*tree = root;
+	return SV_MSG_OK;
 }

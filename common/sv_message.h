@@ -5,6 +5,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "sv_contract.h"
+
 /* The code-submissions message of DESIGN.md §3, shared by the module (producer) and the
  * judge-worker (consumer). Field names are the original design's; "v" is our addition. */
 typedef struct {
@@ -26,10 +28,11 @@ typedef struct {
 /* Returns a malloc'd JSON text (free with free()) or NULL when out of memory. */
 char *sv_submission_msg_build(const sv_submission_msg *msg);
 
-/* Parses a message. On success returns 0, fills *msg with pointers into *tree (free it with
- * cJSON_Delete when done). On failure returns -1 with a readable reason in err; if the
- * submission id could be read it is left in msg->submission_id (else 0), so the caller can
- * still report a failed result for it. */
+/* Parses a message. On success returns SV_MSG_OK and fills *msg with pointers into *tree (free it
+ * with cJSON_Delete when done). On failure returns SV_MSG_BAD or SV_MSG_NEWER (sv_contract.h) with
+ * a readable reason in err and *tree NULL; the submission id, task id and attempt are left in
+ * *msg as far as they could be read (else 0, 0 and 1), so the caller can still report a failed
+ * result. */
 int sv_submission_msg_parse(const char *json, size_t len, sv_submission_msg *msg, cJSON **tree, char *err,
 			    size_t errlen);
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "sv_contract.h"
 #include "sv_time.h"
-#include "sv_version.h"
 
 static const char truncated_note[] = "\n[... truncated]";
 
@@ -160,6 +160,7 @@ static int add_final(cJSON *root, const sv_result_msg *msg)
 	cJSON *tests;
 	const char *compiler = msg->compiler_output ? msg->compiler_output : "";
 	const char *error = msg->error_message ? msg->error_message : "";
+	size_t kept = 0, used = 0;
 
 	cJSON_AddNumberToObject(root, "score", msg->score < 0 ? 0 : msg->score > 100 ? 100 : msg->score);
 	cJSON_AddNumberToObject(root, "passed_tests", msg->passed_tests);
@@ -169,9 +170,29 @@ static int add_final(cJSON *root, const sv_result_msg *msg)
 	tests = cJSON_AddArrayToObject(root, "test_results");
 	if (!tests)
 		return -1;
-	for (size_t i = 0; i < msg->test_count; i++)
+	for (size_t i = 0; i < msg->test_count && kept < SV_RESULT_TESTS_MAX; i++) {
+		char *text;
+		size_t size;
+
 		if (add_test(tests, &msg->tests[i]) < 0)
 			return -1;
+		text = cJSON_PrintUnformatted(cJSON_GetArrayItem(tests, (int)kept));
+		if (!text)
+			return -1;
+		size = strlen(text) + 1;
+		free(text);
+		if (used + size > SV_RESULT_TESTS_BYTES) {
+			cJSON_DeleteItemFromArray(tests, (int)kept);
+			break;
+		}
+		used += size;
+		kept++;
+	}
+	/* A task with very many tests (or many large samples) must not make the message too large
+	 * to deliver: the first ones are kept and the marker says how many were left out. */
+	if (kept < msg->test_count &&
+	    !cJSON_AddNumberToObject(root, "test_results_omitted", (double)(msg->test_count - kept)))
+		return -1;
 	if (add_text(root, "compiler_output", compiler, strlen(compiler), SV_RESULT_COMPILER_MAX, 1, NULL) < 0 ||
 	    add_text(root, "error_message", error, strlen(error), SV_RESULT_ERROR_MAX, 1, NULL) < 0)
 		return -1;
@@ -217,29 +238,6 @@ char *sv_result_msg_build(const sv_result_msg *msg)
 }
 
 /* ---- parsing ---- */
-
-/* Reads a whole number in [min, max]. A missing or null field gives def when required is 0. */
-static int get_int(const cJSON *obj, const char *name, long long min, long long max, int required, long long def,
-		   long long *out, char *err, size_t errlen)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-	if (!item || cJSON_IsNull(item)) {
-		if (required) {
-			snprintf(err, errlen, "missing field \"%s\"", name);
-			return -1;
-		}
-		*out = def;
-		return 0;
-	}
-	if (!cJSON_IsNumber(item) || floor(item->valuedouble) != item->valuedouble || item->valuedouble < (double)min ||
-	    item->valuedouble > (double)max) {
-		snprintf(err, errlen, "field \"%s\" must be a whole number from %lld to %lld", name, min, max);
-		return -1;
-	}
-	*out = (long long)item->valuedouble;
-	return 0;
-}
 
 static int get_seconds(const cJSON *obj, const char *name, double *out, char *err, size_t errlen)
 {
@@ -298,13 +296,13 @@ static int parse_test(const cJSON *obj, size_t index, sv_test_result *test, char
 		snprintf(err, errlen, "test_results[%zu] is not an object", index);
 		return -1;
 	}
-	if (get_int(obj, "test_id", 1, 9007199254740991LL, 1, 0, &test->test_id, inner, sizeof(inner)) < 0 ||
-	    get_int(obj, "order", -2147483647LL, 2147483647LL, 0, 0, &number, inner, sizeof(inner)) < 0)
+	if (sv_msg_int(obj, "test_id", 1, 9007199254740991LL, 1, 0, &test->test_id, inner, sizeof(inner)) < 0 ||
+	    sv_msg_int(obj, "order", -2147483647LL, 2147483647LL, 0, 0, &number, inner, sizeof(inner)) < 0)
 		goto bad;
 	test->order = (int)number;
 	if (get_verdict(obj, "verdict", &test->verdict, inner, sizeof(inner)) < 0 ||
 	    get_seconds(obj, "time", &test->time, inner, sizeof(inner)) < 0 ||
-	    get_int(obj, "memory", 0, 9007199254740991LL, 0, 0, &test->memory, inner, sizeof(inner)) < 0 ||
+	    sv_msg_int(obj, "memory", 0, 9007199254740991LL, 0, 0, &test->memory, inner, sizeof(inner)) < 0 ||
 	    get_text(obj, "message", &test->message, NULL, inner, sizeof(inner)) < 0 ||
 	    get_text(obj, "input", &test->input, &test->input_len, inner, sizeof(inner)) < 0 ||
 	    get_text(obj, "expected", &test->expected, &test->expected_len, inner, sizeof(inner)) < 0 ||
@@ -333,21 +331,24 @@ static int parse_final(const cJSON *root, sv_result_msg *msg, char *err, size_t 
 	} else {
 		msg->verdict = SV_VERDICT_NONE;
 	}
-	if (get_int(root, "score", 0, 100, msg->status == SV_STATUS_COMPLETED, 0, &number, err, errlen) < 0)
+	if (sv_msg_int(root, "score", 0, 100, msg->status == SV_STATUS_COMPLETED, 0, &number, err, errlen) < 0)
 		return -1;
 	msg->score = (int)number;
-	if (get_int(root, "passed_tests", 0, 1000000, 0, 0, &number, err, errlen) < 0)
+	if (sv_msg_int(root, "passed_tests", 0, 1000000, 0, 0, &number, err, errlen) < 0)
 		return -1;
 	msg->passed_tests = (int)number;
-	if (get_int(root, "total_tests", 0, 1000000, 0, 0, &number, err, errlen) < 0)
+	if (sv_msg_int(root, "total_tests", 0, 1000000, 0, 0, &number, err, errlen) < 0)
 		return -1;
 	msg->total_tests = (int)number;
 	if (msg->passed_tests > msg->total_tests) {
 		snprintf(err, errlen, "passed_tests is larger than total_tests");
 		return -1;
 	}
+	if (sv_msg_int(root, "test_results_omitted", 0, 1000000, 0, 0, &number, err, errlen) < 0)
+		return -1;
+	msg->tests_omitted = (size_t)number;
 	if (get_seconds(root, "execution_time", &msg->execution_time, err, errlen) < 0 ||
-	    get_int(root, "memory_used", 0, 9007199254740991LL, 0, 0, &msg->memory_used, err, errlen) < 0 ||
+	    sv_msg_int(root, "memory_used", 0, 9007199254740991LL, 0, 0, &msg->memory_used, err, errlen) < 0 ||
 	    get_text(root, "compiler_output", &msg->compiler_output, NULL, err, errlen) < 0 ||
 	    get_text(root, "error_message", &msg->error_message, NULL, err, errlen) < 0)
 		return -1;
@@ -383,7 +384,7 @@ int sv_result_msg_parse(const char *json, size_t len, sv_result_msg *msg, cJSON 
 	cJSON *root;
 	const cJSON *item;
 	long long number;
-	int rc = -1;
+	int rc = SV_MSG_BAD;
 
 	memset(msg, 0, sizeof(*msg));
 	*tree = NULL;
@@ -392,17 +393,17 @@ int sv_result_msg_parse(const char *json, size_t len, sv_result_msg *msg, cJSON 
 		snprintf(err, errlen, "message is not a JSON object");
 		goto end;
 	}
-	if (get_int(root, "submission_id", 1, 9007199254740991LL, 1, 0, &msg->submission_id, err, errlen) < 0) {
+	if (sv_msg_int(root, "submission_id", 1, 9007199254740991LL, 1, 0, &msg->submission_id, err, errlen) < 0) {
 		msg->submission_id = 0;
 		goto end;
 	}
-	if (get_int(root, "task_id", 1, 9007199254740991LL, 1, 0, &msg->task_id, err, errlen) < 0 ||
-	    get_int(root, "attempt", 1, 1000, 0, 1, &number, err, errlen) < 0)
+	if (sv_msg_int(root, "task_id", 1, 9007199254740991LL, 1, 0, &msg->task_id, err, errlen) < 0 ||
+	    sv_msg_int(root, "attempt", 1, 1000, 0, 1, &number, err, errlen) < 0)
 		goto end;
 	msg->attempt = (int)number;
-	if (get_int(root, "v", 1, 1000, 0, 0, &number, err, errlen) < 0)
+	if ((rc = sv_msg_schema(root, &msg->schema, err, errlen)) != SV_MSG_OK)
 		goto end;
-	msg->schema = (int)number;
+	rc = SV_MSG_BAD;
 	item = cJSON_GetObjectItemCaseSensitive(root, "status");
 	if (!cJSON_IsString(item) || sv_status_parse(item->valuestring, &msg->status) < 0 ||
 	    msg->status == SV_STATUS_PENDING) {
@@ -415,10 +416,10 @@ int sv_result_msg_parse(const char *json, size_t len, sv_result_msg *msg, cJSON 
 		goto end;
 
 	if (msg->status == SV_STATUS_PROCESSING) {
-		if (get_int(root, "tests_done", 0, 1000000, 0, 0, &number, err, errlen) < 0)
+		if (sv_msg_int(root, "tests_done", 0, 1000000, 0, 0, &number, err, errlen) < 0)
 			goto end;
 		msg->tests_done = (int)number;
-		if (get_int(root, "total_tests", 0, 1000000, 0, 0, &number, err, errlen) < 0)
+		if (sv_msg_int(root, "total_tests", 0, 1000000, 0, 0, &number, err, errlen) < 0)
 			goto end;
 		msg->total_tests = (int)number;
 		if (msg->tests_done > msg->total_tests) {
@@ -428,7 +429,7 @@ int sv_result_msg_parse(const char *json, size_t len, sv_result_msg *msg, cJSON 
 	} else if (parse_final(root, msg, err, errlen) < 0) {
 		goto end;
 	}
-	rc = 0;
+	rc = SV_MSG_OK;
 end:
 	if (rc < 0) {
 		long long id = msg->submission_id;

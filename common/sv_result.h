@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sv_contract.h"
 #include "sv_verdict.h"
 
 /* The code-results messages of DESIGN.md §3: built by the judge-worker, parsed by the result-sink.
@@ -12,7 +13,7 @@
  * Final (status "completed" or "failed"):
  *   {"submission_id","task_id","status","score","passed_tests","total_tests","execution_time",
  *    "memory_used","test_results":[...],"compiler_output","error_message","processed_at","attempt",
- *    "verdict","v":1}
+ *    "verdict","v":1} (+ "test_results_omitted" when results were left out)
  *   verdict is null for "failed". Each test result is
  *   {"test_id","order","verdict","time","memory","is_sample"[,"message"][,"input","expected","actual"]
  *    [,"input_truncated":true,...]}
@@ -29,6 +30,10 @@
 #define SV_RESULT_MESSAGE_MAX  512   /* bytes kept of a test's message */
 #define SV_RESULT_COMPILER_MAX 65536 /* bytes kept of the compiler output */
 #define SV_RESULT_ERROR_MAX    4096  /* bytes kept of the error message */
+/* At most this many test results, taking at most this many bytes of JSON, are written; the rest
+ * are left out, in order, and "test_results_omitted":<count> says how many (absent: none). */
+#define SV_RESULT_TESTS_MAX   1000
+#define SV_RESULT_TESTS_BYTES (512 * 1024)
 
 typedef struct {
 	long long test_id;
@@ -72,6 +77,7 @@ typedef struct {
 	const char *compiler_output; /* NULL: "" */
 	const char *error_message;   /* NULL: "" */
 	int schema;                  /* "v" after parsing; 0 when absent (the original design's messages) */
+	size_t tests_omitted;        /* after parsing: results the builder left out (SV_RESULT_TESTS_MAX) */
 } sv_result_msg;
 
 /* Builds the JSON text of a final result (status completed or failed) or of a processing event,
@@ -79,10 +85,11 @@ typedef struct {
  * msg->status is not one of the three. */
 char *sv_result_msg_build(const sv_result_msg *msg);
 
-/* Parses a code-results message. On success returns 0 and fills *msg with pointers into *tree
- * (cJSON_Delete it when done) and a malloc'd test array (sv_result_msg_clear frees it). On failure
- * returns -1 with a readable reason in err; msg->submission_id is left set if it could be read
- * (else 0), *tree is NULL and nothing needs freeing. */
+/* Parses a code-results message. On success returns SV_MSG_OK and fills *msg with pointers into
+ * *tree (cJSON_Delete it when done) and a malloc'd test array (sv_result_msg_clear frees it). On
+ * failure returns SV_MSG_BAD or SV_MSG_NEWER (sv_contract.h) with a readable reason in err;
+ * msg->submission_id is left set if it could be read (else 0), *tree is NULL and nothing needs
+ * freeing. */
 int sv_result_msg_parse(const char *json, size_t len, sv_result_msg *msg, cJSON **tree, char *err, size_t errlen);
 
 /* Frees what sv_result_msg_parse allocated in msg (not the tree). */

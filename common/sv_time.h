@@ -8,6 +8,10 @@
 #define SV_ISO8601_LEN 21
 void sv_time_iso8601(time_t when, char out[SV_ISO8601_LEN]);
 
+/* Reads the contract's "2025-11-28T12:00:05Z" (UTC, optional fraction of a second) into seconds
+ * since the epoch; -1 when text is NULL or not such a time of an existing date. */
+double sv_time_parse_iso8601(const char *text);
+
 /* Monotonic milliseconds, for timeouts and measurements that must not jump with the clock. */
 double sv_time_mono_ms(void);
 

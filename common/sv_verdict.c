@@ -25,17 +25,24 @@ const char *sv_verdict_name(sv_verdict verdict)
 	return verdict_names[verdict];
 }
 
-int sv_verdict_parse(const char *name, sv_verdict *out)
+int sv_name_index(const char *const *names, size_t count, const char *name)
 {
 	if (!name || !*name)
 		return -1;
-	for (size_t i = 1; i < COUNT(verdict_names); i++) {
-		if (strcmp(name, verdict_names[i]) == 0) {
-			*out = (sv_verdict)i;
-			return 0;
-		}
-	}
+	for (size_t i = 0; i < count; i++)
+		if (names[i] && strcmp(name, names[i]) == 0)
+			return (int)i;
 	return -1;
+}
+
+int sv_verdict_parse(const char *name, sv_verdict *out)
+{
+	int i = sv_name_index(verdict_names, COUNT(verdict_names), name);
+
+	if (i <= 0) /* "" is no verdict */
+		return -1;
+	*out = (sv_verdict)i;
+	return 0;
 }
 
 const char *sv_status_name(sv_status status)
@@ -47,15 +54,12 @@ const char *sv_status_name(sv_status status)
 
 int sv_status_parse(const char *name, sv_status *out)
 {
-	if (!name)
+	int i = sv_name_index(status_names, COUNT(status_names), name);
+
+	if (i < 0)
 		return -1;
-	for (size_t i = 0; i < COUNT(status_names); i++) {
-		if (strcmp(name, status_names[i]) == 0) {
-			*out = (sv_status)i;
-			return 0;
-		}
-	}
-	return -1;
+	*out = (sv_status)i;
+	return 0;
 }
 
 int sv_status_is_final(sv_status status)

@@ -22,6 +22,12 @@ typedef enum {
 	SV_STATUS_FAILED,
 } sv_status;
 
+#include <stddef.h>
+
+/* The index of name in names[0..count) (NULL entries never match), or -1; also -1 for NULL or "".
+ * The one lookup behind every enum-by-name parser. */
+int sv_name_index(const char *const *names, size_t count, const char *name);
+
 const char *sv_verdict_name(sv_verdict verdict);
 /* Returns 0 and sets *out for a known name, -1 otherwise. */
 int sv_verdict_parse(const char *name, sv_verdict *out);

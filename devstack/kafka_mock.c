@@ -18,6 +18,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "sv_parse.h"
+
 static volatile sig_atomic_t run = 1;
 static volatile sig_atomic_t want_down;
 static volatile sig_atomic_t want_up;
@@ -67,10 +69,9 @@ static int write_file(const char *path, const char *text)
 
 static int parse_count(const char *text, const char *what, int max)
 {
-	char *end;
-	long n = strtol(text, &end, 10);
+	long long n;
 
-	if (*text == '\0' || *end != '\0' || n < 1 || n > max) {
+	if (sv_parse_ll(text, 1, max, &n) < 0) {
 		fprintf(stderr, "solveit-kafka-mock: %s must be a number from 1 to %d, not \"%s\"\n", what, max, text);
 		exit(2);
 	}

@@ -15,7 +15,7 @@
 #include "sv_log.h"
 #include "sv_time.h"
 #include "verdict_map.h"
-#include "worker_backoff.h"
+#include "sv_daemon.h"
 #include "worker_stats.h"
 
 typedef struct {
@@ -138,8 +138,9 @@ static http_result request(judge0_state *st, CURL *curl, const char *url, const 
 		if (attempt == 0)
 			sv_log(SV_LOG_WARNING, "%s; retrying with back-off", err);
 		stats_add(STAT_JUDGE0_RETRIES, 1);
-		if (backoff_sleep_ms(backoff_jitter_ms(backoff_delay_ms(200, 5000, attempt++), (unsigned long)random()),
-				     cancel) < 0) {
+		if (sv_sleep_ms(
+			sv_backoff_jitter_ms(sv_backoff_delay_ms(200, 5000, attempt++), (unsigned long)random()),
+			cancel) < 0) {
 			result = HTTP_CANCELLED;
 			break;
 		}
@@ -303,8 +304,8 @@ static void judge0_judge(void *state, const exec_request *req, exec_outcome *out
 				 st->cfg->judge0_max_wait);
 			goto cleanup;
 		}
-		delay = backoff_delay_ms(st->cfg->judge0_poll_min_ms, st->cfg->judge0_poll_max_ms, poll_round++);
-		if (backoff_sleep_ms(backoff_jitter_ms(delay, (unsigned long)random()), req->cancel) < 0) {
+		delay = sv_backoff_delay_ms(st->cfg->judge0_poll_min_ms, st->cfg->judge0_poll_max_ms, poll_round++);
+		if (sv_sleep_ms(sv_backoff_jitter_ms(delay, (unsigned long)random()), req->cancel) < 0) {
 			out->status = EXEC_CANCELLED;
 			goto cleanup;
 		}

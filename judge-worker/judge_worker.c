@@ -3,7 +3,6 @@
  * once its final result is delivered (DESIGN.md §1, issue 5). See doc/judge-worker.8. */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +11,14 @@
 
 #include <curl/curl.h>
 
-#include "sv_kafka.h"
+#include "sv_daemon.h"
+#include "sv_kafka_client.h"
 #include "sv_log.h"
 #include "sv_time.h"
 #include "sv_version.h"
 #include "worker.h"
 #include "worker_offsets.h"
 #include "worker_stats.h"
-
-static volatile sig_atomic_t stop_requested;
-static volatile sig_atomic_t stats_requested;
-static volatile sig_atomic_t fatal_error;
 
 static worker w;
 static rd_kafka_t *consumer;
@@ -37,30 +33,6 @@ static job *jobs_head, *jobs_tail;
 static size_t jobs_pending;
 static int threads_stop;
 
-static void on_signal(int sig)
-{
-	if (sig == SIGUSR1)
-		stats_requested = 1;
-	else
-		stop_requested = 1;
-}
-
-static void on_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
-{
-	if (err == RD_KAFKA_RESP_ERR__FATAL) {
-		char why[512];
-		rd_kafka_fatal_error(rk, why, sizeof(why));
-		sv_log(SV_LOG_ERR, "kafka %s: fatal error: %s", rd_kafka_name(rk), why);
-		fatal_error = 1;
-		stop_requested = 1;
-		return;
-	}
-	/* Broker outages are expected; librdkafka reconnects on its own. */
-	sv_log(err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN || err == RD_KAFKA_RESP_ERR__TRANSPORT ? SV_LOG_INFO
-												 : SV_LOG_WARNING,
-	       "kafka %s: %s: %s", rd_kafka_name(rk), rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
-}
-
 static void log_stats(const char *why)
 {
 	char line[1024];
@@ -73,17 +45,11 @@ static void log_stats(const char *why)
 
 static void store_offset(int32_t partition, int64_t next)
 {
-	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_resp_err_t err;
+	rd_kafka_resp_err_t err = sv_kafka_store_offset(consumer, w.cfg->topic_submissions, partition, next, 1);
 
-	rd_kafka_topic_partition_list_add(list, w.cfg->topic_submissions, partition)->offset = next;
-	err = rd_kafka_offsets_store(consumer, list);
 	if (err)
 		sv_log(SV_LOG_DEBUG, "storing offset %lld of partition %d: %s", (long long)next, (int)partition,
 		       rd_kafka_err2str(err));
-	else
-		rd_kafka_commit(consumer, list, 1); /* at once, so a crash redelivers as little as possible */
-	rd_kafka_topic_partition_list_destroy(list);
 }
 
 /* ---- judging threads ---- */
@@ -212,84 +178,34 @@ static size_t drain_jobs(const rd_kafka_topic_partition_list_t *parts, double gr
 
 /* ---- Kafka ---- */
 
-static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *parts, void *opaque)
+/* Before partitions go to another worker: finish what is in flight there (or give it back). */
+static void on_revoke(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts, void *baton)
 {
-	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-		sv_log(SV_LOG_INFO, "assigned %d partition(s) of %s", parts->cnt, w.cfg->topic_submissions);
-		rd_kafka_assign(rk, parts);
-		return;
-	}
-	if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-		size_t left;
-		sv_log(SV_LOG_INFO, "revoking %d partition(s): finishing what is in flight there", parts->cnt);
-		left = drain_jobs(parts, stop_requested ? 0 : w.cfg->shutdown_grace * 1000.0);
-		if (left)
-			sv_log(SV_LOG_ERR, "%zu judgement(s) did not stop", left);
-		for (int i = 0; i < parts->cnt; i++)
-			offsets_forget(tracker, parts->elems[i].partition);
-		rd_kafka_commit(rk, NULL, 0);
-	}
-	rd_kafka_assign(rk, NULL);
+	size_t left;
+
+	sv_log(SV_LOG_INFO, "finishing what is in flight in %d revoked partition(s)", parts->cnt);
+	left = drain_jobs(parts, sv_daemon_stop ? 0 : w.cfg->shutdown_grace * 1000.0);
+	if (left)
+		sv_log(SV_LOG_ERR, "%zu judgement(s) did not stop", left);
+	for (int i = 0; i < parts->cnt; i++)
+		offsets_forget(tracker, parts->elems[i].partition);
+	rd_kafka_commit(rk, NULL, 0);
 }
 
-static int user_set(const char *key)
+static int make_clients(char *err, size_t errlen)
 {
-	size_t n = strlen(key);
+	static const sv_kafka_rebalance rebalance = {on_revoke, NULL};
+	static const char *const consumer_forced[] = {"enable.partition.eof=false"};
+	static const char *const producer_defaults[] = {"linger.ms=0"};
+	sv_kafka_client k = {"judge-worker", w.cfg->brokers, (const char *const *)w.cfg->kafka_options,
+			     w.cfg->kafka_option_count};
 
-	for (size_t i = 0; i < w.cfg->kafka_option_count; i++)
-		if (!strncmp(w.cfg->kafka_options[i], key, n) && w.cfg->kafka_options[i][n] == '=')
-			return 1;
-	return 0;
-}
-
-static rd_kafka_t *make_client(rd_kafka_type_t type, char *err, size_t errlen)
-{
-	rd_kafka_conf_t *conf = sv_kafka_conf_new(w.cfg->brokers, (const char *const *)w.cfg->kafka_options,
-						  w.cfg->kafka_option_count, err, errlen);
-	static const char *const consumer_fixed[] = {
-	    "enable.auto.offset.store=false", /* stored only after the final result is delivered */
-	    "enable.partition.eof=false",
-	};
-	/* fetch.wait.max.ms: the embedded broker answers an empty fetch only after the full wait, even
-	 * when a submission arrives meanwhile, so the default 500 ms would be added to every judgement.
-	 * A real broker answers as soon as data arrives; there a low value only costs idle fetches. */
-	static const char *const consumer_defaults[] = {"auto.offset.reset=earliest", "fetch.wait.max.ms=10"};
-	static const char *const producer_defaults[] = {"enable.idempotence=true", "linger.ms=0",
-							"message.timeout.ms=30000"};
-	const char *const *defaults = type == RD_KAFKA_CONSUMER ? consumer_defaults : producer_defaults;
-	size_t ndefaults = type == RD_KAFKA_CONSUMER ? 2 : 3;
-	rd_kafka_t *rk;
-	char reason[512], opt[300];
-
-	if (!conf)
-		return NULL;
-	for (size_t i = 0; i < ndefaults; i++) {
-		size_t keylen = strcspn(defaults[i], "=");
-		snprintf(opt, sizeof(opt), "%.*s", (int)keylen, defaults[i]);
-		if (!user_set(opt) && sv_kafka_conf_set_option(conf, defaults[i], err, errlen) < 0)
-			goto fail;
-	}
-	if (type == RD_KAFKA_CONSUMER) {
-		snprintf(opt, sizeof(opt), "group.id=%s", w.cfg->group_id);
-		if (sv_kafka_conf_set_option(conf, opt, err, errlen) < 0)
-			goto fail;
-		for (size_t i = 0; i < 2; i++)
-			if (sv_kafka_conf_set_option(conf, consumer_fixed[i], err, errlen) < 0)
-				goto fail;
-		rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-	} else {
-		worker_producer_conf(conf);
-	}
-	rd_kafka_conf_set_error_cb(conf, on_kafka_error);
-	rk = rd_kafka_new(type, conf, reason, sizeof(reason));
-	if (!rk) {
-		snprintf(err, errlen, "%s", reason);
-		goto fail;
-	}
-	return rk;
-fail:
-	rd_kafka_conf_destroy(conf);
-	return NULL;
+	w.producer = sv_kafka_producer_new(&k, producer_defaults, 1, err, errlen);
+	if (!w.producer)
+		return -1;
+	consumer = sv_kafka_consumer_new(&k, w.cfg->group_id, w.cfg->topic_submissions, NULL, 0, consumer_forced, 1,
+					 &rebalance, err, errlen);
+	return consumer ? 0 : -1;
 }
 
 /* While as many submissions as it may hold are taken, the poll loop waits for a thread to finish
@@ -311,7 +227,7 @@ static int wait_for_room(size_t limit, double *full_since)
 		until.tv_nsec -= 1000000000L;
 	}
 	pthread_mutex_lock(&jobs_lock);
-	while (jobs_pending > limit && !stop_requested)
+	while (jobs_pending > limit && !sv_daemon_stop)
 		if (pthread_cond_timedwait(&jobs_done, &jobs_lock, &until) != 0)
 			break;
 	room = jobs_pending <= limit;
@@ -362,7 +278,7 @@ static void run(void)
 	size_t limit = (size_t)w.cfg->concurrency + (size_t)w.cfg->prefetch;
 	rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
-	while (!stop_requested) {
+	while (!sv_daemon_stop) {
 		rd_kafka_message_t *m;
 		double now = sv_time_mono_ms();
 
@@ -371,8 +287,8 @@ static void run(void)
 				sv_log(SV_LOG_WARNING, "cannot write %s: %s", w.cfg->stats_file, strerror(errno));
 			next_stats = now + 1000;
 		}
-		if (stats_requested) {
-			stats_requested = 0;
+		if (sv_daemon_usr1) {
+			sv_daemon_usr1 = 0;
 			log_stats("SIGUSR1");
 		}
 		/* Take what the threads can judge plus --prefetch waiting, so that a thread that finishes
@@ -399,8 +315,6 @@ int main(int argc, char **argv)
 	static worker_config cfg;
 	char err[1024];
 	pthread_t *threads = NULL, producer_thread;
-	rd_kafka_topic_partition_list_t *topics;
-	struct sigaction sa;
 	int rc, exit_code = 0, started = 0;
 
 	worker_config_init(&cfg);
@@ -416,13 +330,7 @@ int main(int argc, char **argv)
 	sv_log_use_stderr_or_syslog("judge-worker", cfg.foreground, (sv_log_level)cfg.log_level);
 	w.cfg = &cfg;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	sv_daemon_signals(1);
 
 	/* Before any thread exists. */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -440,23 +348,13 @@ int main(int argc, char **argv)
 		goto out_exec;
 	}
 	tracker = offsets_new();
-	if (!(w.producer = make_client(RD_KAFKA_PRODUCER, err, sizeof(err))) ||
-	    !(consumer = make_client(RD_KAFKA_CONSUMER, err, sizeof(err)))) {
+	if (make_clients(err, sizeof(err)) < 0) {
 		sv_log(SV_LOG_ERR, "Kafka: %s", err);
 		exit_code = 1;
 		goto out_kafka;
 	}
 	pthread_create(&producer_thread, NULL, worker_producer_poll_main, &w);
-	rd_kafka_poll_set_consumer(consumer);
 	consumer_queue = rd_kafka_queue_get_consumer(consumer);
-	topics = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_topic_partition_list_add(topics, cfg.topic_submissions, RD_KAFKA_PARTITION_UA);
-	if (rd_kafka_subscribe(consumer, topics) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-		sv_log(SV_LOG_ERR, "cannot subscribe to %s", cfg.topic_submissions);
-		exit_code = 2;
-		stop_requested = 1;
-	}
-	rd_kafka_topic_partition_list_destroy(topics);
 
 	threads = calloc((size_t)cfg.concurrency, sizeof(pthread_t));
 	for (int i = 0; threads && i < cfg.concurrency; i++, started++)
@@ -493,7 +391,7 @@ int main(int argc, char **argv)
 	log_stats("exit");
 	if (*cfg.stats_file)
 		stats_write_file(cfg.stats_file);
-	if (fatal_error)
+	if (sv_kafka_fatal)
 		exit_code = 2;
 out_kafka:
 	if (consumer)

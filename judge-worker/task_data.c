@@ -6,6 +6,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "sv_parse.h"
+
 int task_cache_key(long long task_id, int revision, char *buf, size_t buflen)
 {
 	int n = snprintf(buf, buflen, "solveit:task:v%d:%lld:r%d", TASK_CACHE_FORMAT, task_id, revision);
@@ -58,12 +60,7 @@ out:
 
 static int get_int(const cJSON *obj, const char *name, long long min, long long max, long long *out)
 {
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
-
-	if (!cJSON_IsNumber(item) || item->valuedouble < (double)min || item->valuedouble > (double)max)
-		return -1;
-	*out = (long long)item->valuedouble;
-	return 0;
+	return sv_json_ll(cJSON_GetObjectItemCaseSensitive(obj, name), min, max, out);
 }
 
 static char *dup_string(const cJSON *obj, const char *name, size_t *len)

@@ -12,8 +12,9 @@
 #include <libpq-fe.h>
 
 #include "sv_log.h"
+#include "sv_pg.h"
 #include "sv_time.h"
-#include "worker_backoff.h"
+#include "sv_daemon.h"
 #include "worker_stats.h"
 
 #define REDIS_RETRY_BASE_MS 500
@@ -155,9 +156,7 @@ static void *watcher_main(void *arg)
 		double next;
 
 		if (!pg || PQstatus(pg) != CONNECTION_OK) {
-			if (pg)
-				PQfinish(pg);
-			pg = PQconnectdb(store->cfg->db);
+			pg = sv_pg_reconnect(pg, store->cfg->db, "judge-worker revisions");
 			if (PQstatus(pg) != CONNECTION_OK) {
 				if (failures++ == 0 || ok_logged) {
 					sv_log(SV_LOG_WARNING, "revision watcher: PostgreSQL unavailable: %s",
@@ -165,7 +164,7 @@ static void *watcher_main(void *arg)
 					ok_logged = 0;
 				}
 				stats_add(STAT_DB_ERRORS, 1);
-				backoff_sleep_ms(backoff_delay_ms(200, 5000, failures), &store->stop);
+				sv_sleep_ms(sv_backoff_delay_ms(200, 5000, failures), &store->stop);
 				continue;
 			}
 			PQclear(PQexec(pg, "LISTEN solveit_task_revision"));
@@ -177,7 +176,7 @@ static void *watcher_main(void *arg)
 			stats_add(STAT_DB_ERRORS, 1);
 			PQclear(res);
 			failures++;
-			backoff_sleep_ms(backoff_delay_ms(200, 5000, failures), &store->stop);
+			sv_sleep_ms(sv_backoff_delay_ms(200, 5000, failures), &store->stop);
 			continue;
 		}
 		if (failures && !ok_logged)
@@ -281,7 +280,7 @@ void task_conn_free(task_conn *conn)
 static void redis_failed(task_conn *conn, const char *what)
 {
 	task_store *store = conn->store;
-	long delay = backoff_delay_ms(REDIS_RETRY_BASE_MS, REDIS_RETRY_MAX_MS, conn->redis_failures);
+	long delay = sv_backoff_delay_ms(REDIS_RETRY_BASE_MS, REDIS_RETRY_MAX_MS, conn->redis_failures);
 
 	if (conn->redis_failures == 0)
 		sv_log(SV_LOG_WARNING, "Redis %s:%d: %s; task data comes from PostgreSQL, retrying Redis in %ld ms",
@@ -394,12 +393,7 @@ static void cache_put(task_conn *conn, const task_data *task)
 
 static int pg_ready(task_conn *conn, char *err, size_t errlen)
 {
-	if (conn->pg && PQstatus(conn->pg) == CONNECTION_OK)
-		return 1;
-	if (conn->pg)
-		PQreset(conn->pg);
-	else
-		conn->pg = PQconnectdb(conn->store->cfg->db);
+	conn->pg = sv_pg_reconnect(conn->pg, conn->store->cfg->db, "judge-worker");
 	if (PQstatus(conn->pg) != CONNECTION_OK) {
 		snprintf(err, errlen, "PostgreSQL unavailable: %s", PQerrorMessage(conn->pg));
 		stats_add(STAT_DB_ERRORS, 1);

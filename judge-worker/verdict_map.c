@@ -162,15 +162,12 @@ static const char *const sandbox_outcome_names[] = {
 
 int verdict_map_sandbox_outcome_parse(const char *name, sandbox_outcome *out)
 {
-	if (!name)
+	int i = sv_name_index(sandbox_outcome_names, COUNT(sandbox_outcome_names), name);
+
+	if (i < 0)
 		return -1;
-	for (size_t i = 0; i < COUNT(sandbox_outcome_names); i++) {
-		if (strcmp(name, sandbox_outcome_names[i]) == 0) {
-			*out = (sandbox_outcome)i;
-			return 0;
-		}
-	}
-	return -1;
+	*out = (sandbox_outcome)i;
+	return 0;
 }
 
 sv_verdict verdict_map_sandbox(sandbox_outcome outcome, sv_verdict checked)

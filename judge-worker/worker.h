@@ -40,9 +40,6 @@ typedef enum {
 /* Judges one code-submissions message from start to delivered final result. */
 job_result worker_judge(worker *w, task_conn *tc, job *j);
 
-/* Sets up delivery reports on a producer configuration (before rd_kafka_new). */
-void worker_producer_conf(rd_kafka_conf_t *conf);
-
 /* Serves the producer's delivery reports until w->producer_stop (a thread; arg is the worker). */
 void *worker_producer_poll_main(void *arg);
 

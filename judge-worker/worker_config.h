@@ -4,11 +4,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* The judge-worker's settings: defaults, then SOLVEIT_* environment variables, then command-line
- * flags (later wins). One table in worker_config.c names every setting, its flag, its variable and
- * its help text, so --help and the man page list the same things. */
+#include "sv_options.h"
 
-#define WORKER_MAX_KAFKA_OPTIONS 64
+/* The judge-worker's settings: defaults, then SOLVEIT_* environment variables, then command-line
+ * flags (later wins). The table in worker_config.c names every setting, its flag, its variable and
+ * its help text for sv_options, so --help and the man page list the same things. */
 
 typedef struct {
 	/* Kafka */
@@ -17,7 +17,7 @@ typedef struct {
 	char *topic_submissions;
 	char *topic_results;
 	char *topic_dead;
-	char *kafka_options[WORKER_MAX_KAFKA_OPTIONS]; /* "key=value", passed to librdkafka as is */
+	char *kafka_options[SV_MAX_KAFKA_OPTIONS]; /* "key=value", passed to librdkafka as is */
 	size_t kafka_option_count;
 	/* Task data */
 	char *db;             /* libpq conninfo */
@@ -48,13 +48,13 @@ typedef struct {
 } worker_config;
 
 /* How the loader reads the environment: getenv in the daemon, a table in the unit tests. */
-typedef const char *worker_getenv_fn(const char *name);
+typedef sv_getenv_fn worker_getenv_fn;
 
 /* Fills defaults. */
 void worker_config_init(worker_config *cfg);
 
-/* Applies the environment (via get_env, may be NULL) and then argv. Returns 0; 1 when --help or
- * --version was asked for (the text is printed to out); -1 with a reason naming the flag or the
+/* Applies the environment (via get_env, may be NULL) and then argv. Returns 0; SV_OPTIONS_HELP or
+ * SV_OPTIONS_VERSION when asked for (the text is printed to out); -1 with a reason naming the flag or the
  * variable in err. */
 int worker_config_load(worker_config *cfg, int argc, char **argv, worker_getenv_fn *get_env, FILE *out, char *err,
 		       size_t errlen);

@@ -1,7 +1,6 @@
 /* Judging one submission: parse, load the task, execute, check, score, report. */
 #include "worker.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,41 +9,15 @@
 
 #include "checker.h"
 #include "scoring.h"
+#include "sv_kafka_client.h"
 #include "sv_log.h"
 #include "sv_message.h"
 #include "sv_result.h"
 #include "sv_time.h"
-#include "worker_backoff.h"
+#include "sv_daemon.h"
 #include "worker_stats.h"
 
-/* ---- producing with a delivery report ---- */
-
-typedef struct {
-	int done;
-	rd_kafka_resp_err_t err;
-} delivery;
-
-static pthread_mutex_t delivery_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t delivery_cond = PTHREAD_COND_INITIALIZER;
-
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
-{
-	delivery *d = m->_private;
-
-	if (!d)
-		return; /* a progress event: nobody waits for it */
-	pthread_mutex_lock(&delivery_lock);
-	d->err = m->err;
-	d->done = 1;
-	pthread_cond_broadcast(&delivery_cond);
-	pthread_mutex_unlock(&delivery_lock);
-}
-
-void worker_producer_conf(rd_kafka_conf_t *conf)
-{
-	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-}
-
+/* Serves the delivery reports nobody waits for (progress events). */
 void *worker_producer_poll_main(void *arg)
 {
 	worker *w = arg;
@@ -54,72 +27,9 @@ void *worker_producer_poll_main(void *arg)
 	return NULL;
 }
 
-/* Errors that no retry can fix: the message is refused as it is. */
-static int permanent(rd_kafka_resp_err_t err)
+static void key_of(long long submission_id, char key[24])
 {
-	return err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || err == RD_KAFKA_RESP_ERR__INVALID_ARG ||
-	       err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || err == RD_KAFKA_RESP_ERR_INVALID_RECORD;
-}
-
-/* Queues one message; 0, or the error librdkafka refused it with. A dead letter (error set) keeps
- * the original key and carries the reason and the source in the result-sink's header names. */
-static rd_kafka_resp_err_t produce(worker *w, const char *topic, const void *key, size_t keylen, const char *payload,
-				   size_t len, const char *error, const char *source, delivery *d)
-{
-	rd_kafka_resp_err_t err;
-
-	for (;;) {
-		if (error)
-			err = rd_kafka_producev(w->producer, RD_KAFKA_V_TOPIC(topic),
-						RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, keylen),
-						RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_OPAQUE(d),
-						RD_KAFKA_V_HEADER("solveit-error", error, -1),
-						RD_KAFKA_V_HEADER("solveit-source", source, -1), RD_KAFKA_V_END);
-		else
-			err = rd_kafka_producev(w->producer, RD_KAFKA_V_TOPIC(topic),
-						RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key, keylen),
-						RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_OPAQUE(d),
-						RD_KAFKA_V_END);
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			break;
-		backoff_sleep_ms(50, NULL);
-	}
-	if (err)
-		sv_log(SV_LOG_ERR, "producing to %s: %s", topic, rd_kafka_err2str(err));
-	return err;
-}
-
-/* Produces and waits for the delivery report, retrying while Kafka is away. Returns 0 once
- * delivered, 1 when the message can never be delivered as it is (logged; the caller moves on rather
- * than stall the partition), -1 if the worker is stopping and the judgement should be given back. */
-static int produce_delivered(worker *w, const char *topic, const void *key, size_t keylen, const char *payload,
-			     size_t len, const char *error, const char *source, const volatile int *cancel)
-{
-	unsigned attempt = 0;
-
-	for (;;) {
-		delivery d = {0, RD_KAFKA_RESP_ERR_NO_ERROR};
-		rd_kafka_resp_err_t err = produce(w, topic, key, keylen, payload, len, error, source, &d);
-
-		if (!err) {
-			/* The report always comes (message.timeout.ms bounds it), and d lives on this stack. */
-			pthread_mutex_lock(&delivery_lock);
-			while (!d.done)
-				pthread_cond_wait(&delivery_cond, &delivery_lock);
-			pthread_mutex_unlock(&delivery_lock);
-			err = d.err;
-			if (!err)
-				return 0;
-			sv_log(SV_LOG_WARNING, "delivery to %s failed: %s", topic, rd_kafka_err2str(err));
-		}
-		if (permanent(err)) {
-			sv_log(SV_LOG_ERR, "giving up on a message of %zu bytes to %s: %s", len, topic,
-			       rd_kafka_err2str(err));
-			return 1;
-		}
-		if ((cancel && *cancel) || backoff_sleep_ms(backoff_delay_ms(200, 5000, attempt++), cancel) < 0)
-			return -1;
-	}
+	snprintf(key, 24, "%lld", submission_id);
 }
 
 /* ---- the judgement ---- */
@@ -153,8 +63,11 @@ static void progress(worker *w, const sv_submission_msg *msg, int done, int tota
 	text = sv_result_msg_build(&ev);
 	if (text) {
 		char key[24];
-		snprintf(key, sizeof(key), "%lld", msg->submission_id);
-		produce(w, w->cfg->topic_results, key, strlen(key), text, strlen(text), NULL, NULL, NULL);
+		sv_record rec = {w->cfg->topic_results, key, 0, text, strlen(text), NULL, NULL};
+
+		key_of(msg->submission_id, key);
+		rec.key_len = strlen(key);
+		sv_produce(w->producer, &rec, NULL);
 		free(text);
 	}
 }
@@ -227,22 +140,53 @@ static void reset_results(judging *jg)
 	jg->done = 0;
 }
 
-/* Sends a final result; 0 when delivered. */
+static void failed_result(sv_result_msg *res, long long submission_id, long long task_id, int attempt, const char *why)
+{
+	memset(res, 0, sizeof(*res));
+	res->submission_id = submission_id;
+	res->task_id = task_id;
+	res->status = SV_STATUS_FAILED;
+	res->attempt = attempt > 0 ? attempt : 1;
+	res->error_message = why;
+}
+
+/* Sends a final result; 0 when delivered. A result Kafka refuses as it is (larger than the
+ * producer's message.max.bytes, say) is replaced by a small failed result saying why, so the
+ * offset is never stored past a result that was lost; -1 when neither could be delivered. */
 static int send_final(worker *w, job *j, sv_result_msg *res)
 {
 	char *text = sv_result_msg_build(res), key[24];
+	sv_record rec = {w->cfg->topic_results, key, 0, NULL, 0, NULL, NULL};
+	rd_kafka_resp_err_t why = RD_KAFKA_RESP_ERR_NO_ERROR;
 	int rc;
 
 	if (!text) {
 		sv_log(SV_LOG_ERR, "submission %lld: cannot build the result message", res->submission_id);
 		return -1;
 	}
-	snprintf(key, sizeof(key), "%lld", res->submission_id);
-	rc = produce_delivered(w, w->cfg->topic_results, key, strlen(key), text, strlen(text), NULL, NULL, &j->cancel);
+	key_of(res->submission_id, key);
+	rec.key_len = strlen(key);
+	rec.value = text;
+	rec.len = strlen(text);
+	rc = sv_produce_delivered(w->producer, &rec, &j->cancel, 0, &why);
+	if (rc == SV_UNDELIVERABLE && res->status == SV_STATUS_COMPLETED) {
+		char reason[300];
+		sv_result_msg failed;
+
+		snprintf(reason, sizeof(reason),
+			 "The judge could not deliver this submission's result (%zu bytes: %s). Please ask the "
+			 "staff.",
+			 rec.len, rd_kafka_err2str(why));
+		free(text);
+		failed_result(&failed, res->submission_id, res->task_id, res->attempt, reason);
+		sv_log(SV_LOG_WARNING, "submission %lld attempt %d: reported failed instead: %s", res->submission_id,
+		       res->attempt, reason);
+		return send_final(w, j, &failed);
+	}
 	free(text);
-	if (rc == 0)
+	if (rc == SV_DELIVERED)
 		stats_add(res->status == SV_STATUS_COMPLETED ? STAT_COMPLETED : STAT_FAILED, 1);
-	return rc < 0 ? -1 : 0;
+	return rc == SV_DELIVERED ? 0 : -1;
 }
 
 static job_result report_failed(worker *w, job *j, long long submission_id, long long task_id, int attempt,
@@ -250,12 +194,7 @@ static job_result report_failed(worker *w, job *j, long long submission_id, long
 {
 	sv_result_msg res;
 
-	memset(&res, 0, sizeof(res));
-	res.submission_id = submission_id;
-	res.task_id = task_id;
-	res.status = SV_STATUS_FAILED;
-	res.attempt = attempt > 0 ? attempt : 1;
-	res.error_message = why;
+	failed_result(&res, submission_id, task_id, attempt, why);
 	sv_log(SV_LOG_WARNING, "submission %lld attempt %d: failed: %s", submission_id, res.attempt, why);
 	return send_final(w, j, &res) == 0 ? JOB_DONE : JOB_GIVEN_BACK;
 }
@@ -265,36 +204,17 @@ static job_result dead_letter(worker *w, job *j, const char *why)
 	const rd_kafka_message_t *m = j->msg;
 	char source[300];
 
-	snprintf(source, sizeof(source), "%s[%d]@%lld", rd_kafka_topic_name(m->rkt), (int)m->partition,
-		 (long long)m->offset);
+	sv_kafka_describe(m, source, sizeof(source));
 	sv_log(SV_LOG_WARNING, "%s: %s; sent to %s", source, why, w->cfg->topic_dead);
-	switch (produce_delivered(w, w->cfg->topic_dead, m->key, m->key_len, m->payload ? m->payload : "", m->len, why,
-				  source, &j->cancel)) {
-	case -1:
+	switch (sv_dead_letter(w->producer, w->cfg->topic_dead, m, why, &j->cancel, 0)) {
+	case SV_CANCELLED:
 		return JOB_GIVEN_BACK;
-	case 0:
+	case SV_DELIVERED:
 		stats_add(STAT_DEAD_LETTERED, 1);
 		return JOB_DONE;
 	default:
 		return JOB_DONE; /* logged: a message that cannot even be dead-lettered must not stall the partition */
 	}
-}
-
-/* The attempt of a message that did not parse, when it can still be read. */
-static int raw_attempt(const cJSON *tree)
-{
-	const cJSON *a = tree ? cJSON_GetObjectItemCaseSensitive(tree, "attempt") : NULL;
-
-	return cJSON_IsNumber(a) && a->valuedouble >= 1 && a->valuedouble <= 1000 ? (int)a->valuedouble : 1;
-}
-
-static long long raw_task_id(const cJSON *tree)
-{
-	const cJSON *a = tree ? cJSON_GetObjectItemCaseSensitive(tree, "task_id") : NULL;
-
-	return cJSON_IsNumber(a) && a->valuedouble >= 1 && a->valuedouble < 9007199254740992.0
-		   ? (long long)a->valuedouble
-		   : 0;
 }
 
 static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, const task_data *task, double *exec_ms)
@@ -342,7 +262,7 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 		       msg->submission_id, msg->attempt, out.error, tries + 1, w->cfg->max_tries);
 		stats_add(STAT_EXECUTOR_RETRIES, 1);
 		free(out.compiler_output);
-		if (backoff_sleep_ms(backoff_delay_ms(500, 10000, (unsigned)tries - 1), &j->cancel) < 0) {
+		if (sv_sleep_ms(sv_backoff_delay_ms(500, 10000, (unsigned)tries - 1), &j->cancel) < 0) {
 			out.status = EXEC_CANCELLED;
 			out.compiler_output = NULL;
 			break;
@@ -408,18 +328,18 @@ job_result worker_judge(worker *w, task_conn *tc, job *j)
 	job_result jr;
 	double exec_ms = 0, started_ms = sv_time_mono_ms();
 	unsigned db_attempt = 0;
+	int rc;
 
 	memset(&task, 0, sizeof(task));
-	if (sv_submission_msg_parse(m->payload ? m->payload : "", m->len, &msg, &tree, err, sizeof(err)) < 0) {
-		if (msg.submission_id > 0) {
+	rc = sv_submission_msg_parse(m->payload ? m->payload : "", m->len, &msg, &tree, err, sizeof(err));
+	if (rc != SV_MSG_OK) {
+		/* A newer producer's message may be fine for a newer judge: set it aside, unjudged. */
+		if (msg.submission_id > 0 && rc != SV_MSG_NEWER) {
 			char why[700];
 			snprintf(why, sizeof(why), "bad submission message: %s", err);
-			jr = report_failed(w, j, msg.submission_id, raw_task_id(tree), raw_attempt(tree), why);
-		} else {
-			jr = dead_letter(w, j, err);
+			return report_failed(w, j, msg.submission_id, msg.task_id, msg.attempt, why);
 		}
-		cJSON_Delete(tree);
-		return jr;
+		return dead_letter(w, j, err);
 	}
 	if (msg.code_len > (size_t)w->cfg->max_code_bytes) {
 		snprintf(err, sizeof(err), "the source code is %zu bytes, more than this judge's limit of %ld bytes",
@@ -442,7 +362,7 @@ job_result worker_judge(worker *w, task_conn *tc, job *j)
 		/* PostgreSQL is the source of truth: wait for it rather than fail the submission. */
 		if (db_attempt++ == 0)
 			sv_log(SV_LOG_WARNING, "submission %lld: %s; waiting for PostgreSQL", msg.submission_id, err);
-		if (backoff_sleep_ms(backoff_delay_ms(200, 5000, db_attempt), &j->cancel) < 0) {
+		if (sv_sleep_ms(sv_backoff_delay_ms(200, 5000, db_attempt), &j->cancel) < 0) {
 			jr = JOB_GIVEN_BACK;
 			goto done;
 		}

@@ -13,8 +13,8 @@
 #include "sink_config.h"
 #include "sink_db.h"
 #include "sink_kafka.h"
-#include "sink_run.h"
 #include "sink_sweeper.h"
+#include "sv_daemon.h"
 #include "sv_log.h"
 #include "sv_result.h"
 #include "sv_time.h"
@@ -29,58 +29,27 @@ typedef struct {
 	sink_db *db;
 } sink;
 
-static void on_signal(int sig)
-{
-	sink_running = 0;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
-/* Where a message came from, for log lines and the dead letter's header. */
-static void describe(const rd_kafka_message_t *rkm, char *out, size_t outlen)
-{
-	snprintf(out, outlen, "%s[%d]@%lld", rd_kafka_topic_name(rkm->rkt), (int)rkm->partition,
-		 (long long)rkm->offset);
-}
-
-/* Produces the message unchanged to the dead-letter topic, the reason in a header, and waits for
- * the broker to confirm it. Returns 0 once confirmed, -1 when shutting down first. */
+/* Sends the message unchanged to the dead-letter topic, the reason in a header, and waits for the
+ * broker to confirm it. Returns 0 once confirmed, -1 when shutting down first. */
 static int dead_letter(sink *s, const rd_kafka_message_t *rkm, long long submission_id, const char *reason)
 {
 	char source[300];
-	double backoff = 0.2;
 
-	describe(rkm, source, sizeof(source));
+	sv_kafka_describe(rkm, source, sizeof(source));
 	sv_log(SV_LOG_WARNING, "%s: rejected event for submission %lld: %s; sent to %s", source, submission_id, reason,
 	       s->config->dead_letter_topic);
-	while (sink_running) {
-		sink_delivery d = {0, RD_KAFKA_RESP_ERR_NO_ERROR};
-		rd_kafka_resp_err_t err = rd_kafka_producev(
-		    s->producer, RD_KAFKA_V_TOPIC(s->config->dead_letter_topic), RD_KAFKA_V_KEY(rkm->key, rkm->key_len),
-		    RD_KAFKA_V_VALUE(rkm->payload, rkm->len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		    RD_KAFKA_V_HEADER("solveit-error", reason, -1), RD_KAFKA_V_HEADER("solveit-source", source, -1),
-		    RD_KAFKA_V_OPAQUE(&d), RD_KAFKA_V_END);
-
-		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-			rd_kafka_poll(s->producer, 100);
-			continue;
-		}
-		if (err == RD_KAFKA_RESP_ERR_NO_ERROR && sink_delivery_wait(s->producer, &d, 1) == 1)
+	/* Never skipped: an event the sink cannot even set aside keeps its offset unstored. */
+	while (!sv_daemon_stop) {
+		switch (sv_dead_letter(s->producer, s->config->dead_letter_topic, rkm, reason, &sv_daemon_stop, 1)) {
+		case SV_DELIVERED:
 			return 0;
-		sv_log(SV_LOG_ERR, "%s: cannot deliver the dead letter to %s: %s; retrying", source,
-		       s->config->dead_letter_topic, rd_kafka_err2str(err ? err : d.err));
-		sink_sleep(backoff);
-		backoff = backoff < 5 ? backoff * 2 : 5;
+		case SV_CANCELLED:
+			return -1;
+		default:
+			sv_log(SV_LOG_ERR, "%s: cannot deliver the dead letter to %s; retrying", source,
+			       s->config->dead_letter_topic);
+			sv_sleep_ms(5000, &sv_daemon_stop);
+		}
 	}
 	return -1;
 }
@@ -94,30 +63,30 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 	cJSON *tree = NULL;
 	const cJSON *tests;
 	char *test_results = NULL;
-	double backoff = 0.1, last_logged = 0;
+	double last_logged = 0;
+	unsigned retries = 0;
 	int done = 0;
 
-	describe(rkm, source, sizeof(source));
+	sv_kafka_describe(rkm, source, sizeof(source));
 	if (!rkm->payload || rkm->len == 0)
 		return dead_letter(s, rkm, 0, "empty message") == 0;
 	if (sv_result_msg_parse(rkm->payload, rkm->len, &msg, &tree, err, sizeof(err)) < 0)
 		return dead_letter(s, rkm, msg.submission_id, err) == 0;
 	tests = cJSON_GetObjectItemCaseSensitive(tree, "test_results");
 	test_results = cJSON_IsArray(tests) ? cJSON_PrintUnformatted(tests) : strdup("[]");
-	while (sink_running) {
+	while (!sv_daemon_stop) {
 		sink_decision decision;
 		sink_db_rc rc;
 
 		if (!test_results) {
 			/* Out of memory: wait and try again; skipping the event is never an option. */
 			sv_log(SV_LOG_ERR, "%s: out of memory; retrying", source);
-			sink_sleep(1);
+			sv_sleep_ms(1000, &sv_daemon_stop);
 			test_results = cJSON_IsArray(tests) ? cJSON_PrintUnformatted(tests) : strdup("[]");
 			continue;
 		}
 		if (sink_db_ensure(s->db) < 0) {
-			sink_sleep(backoff);
-			backoff = backoff < 2 ? backoff * 2 : 2;
+			sv_sleep_ms(sv_backoff_delay_ms(100, 2000, retries++), &sv_daemon_stop);
 			continue;
 		}
 		rc = sink_apply_event(s->db, &msg, test_results, &decision, err, sizeof(err));
@@ -138,8 +107,7 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 			       msg.submission_id, err);
 			last_logged = sv_time_mono_ms();
 		}
-		sink_sleep(backoff);
-		backoff = backoff < 2 ? backoff * 2 : 2;
+		sv_sleep_ms(sv_backoff_delay_ms(100, 2000, retries++), &sv_daemon_stop);
 	}
 	free(test_results);
 	sv_result_msg_clear(&msg);
@@ -150,29 +118,23 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 /* The effect is durable: let the offset be committed (DESIGN.md §1, invariant 3). */
 static void store_offset(sink *s, const rd_kafka_message_t *rkm)
 {
-	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
-	rd_kafka_resp_err_t err;
+	rd_kafka_resp_err_t err =
+	    sv_kafka_store_offset(s->consumer, rd_kafka_topic_name(rkm->rkt), rkm->partition, rkm->offset + 1, 0);
 
-	rd_kafka_topic_partition_list_add(list, rd_kafka_topic_name(rkm->rkt), rkm->partition)->offset =
-	    rkm->offset + 1;
-	err = rd_kafka_offsets_store(s->consumer, list);
-	if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
-		err = list->elems[0].err;
 	if (err) {
 		char source[300];
 
 		/* Typically the partition moved to another sink while we waited for PostgreSQL: that
 		 * sink gets the event again and applying it twice is harmless. */
-		describe(rkm, source, sizeof(source));
+		sv_kafka_describe(rkm, source, sizeof(source));
 		sv_log(SV_LOG_NOTICE, "%s: offset not stored (%s); the event will be delivered again", source,
 		       rd_kafka_err2str(err));
 	}
-	rd_kafka_topic_partition_list_destroy(list);
 }
 
 static void consume(sink *s)
 {
-	while (sink_running) {
+	while (!sv_daemon_stop) {
 		rd_kafka_message_t *rkm = rd_kafka_consumer_poll(s->consumer, 200);
 
 		if (!rkm)
@@ -193,7 +155,7 @@ int main(int argc, char **argv)
 	sink s = {&config, NULL, NULL, NULL};
 	sink_sweeper *sweeper = NULL;
 	char err[1024];
-	sigset_t block, previous;
+	sigset_t previous;
 	int status = 0;
 
 	switch (sink_config_load(&config, argc, argv, err, sizeof(err))) {
@@ -213,13 +175,10 @@ int main(int argc, char **argv)
 		break;
 	}
 	sv_log_use_stderr_or_syslog("result-sink", config.foreground, config.verbose ? SV_LOG_DEBUG : SV_LOG_INFO);
-	install_signals();
+	sv_daemon_signals(0);
 
 	/* librdkafka's and the sweeper's threads inherit this mask: the signals reach the main thread. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &block, &previous);
+	sv_daemon_block_signals(&previous);
 	s.producer = sink_producer_new(&config, err, sizeof(err));
 	if (!s.producer) {
 		sv_log(SV_LOG_ERR, "kafka producer: %s", err);
@@ -252,11 +211,11 @@ int main(int argc, char **argv)
 	       config.results_topic, config.group, config.brokers, config.sweeper ? "on" : "off");
 	consume(&s);
 	sv_log(SV_LOG_NOTICE, "result-sink: stopping");
-	if (sink_kafka_fatal)
+	if (sv_kafka_fatal)
 		status = EXIT_FATAL;
 
 out:
-	sink_running = 0;
+	sv_daemon_request_stop();
 	sink_sweeper_stop(sweeper);
 	if (s.consumer) {
 		/* Commits the stored offsets and leaves the group at once, so a successor need not wait

@@ -1,11 +1,12 @@
 #include "sink_apply.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "sv_time.h"
 
 /* When the event happened. The contract's processed_at has whole seconds only, so while the sink
  * keeps up the commit time (now()) is the better clock, to the millisecond; an event applied late
@@ -32,63 +33,6 @@ const sink_statement sink_apply_statements[] = {
 											      " WHERE id = $1::bigint"},
 };
 const size_t sink_apply_statement_count = sizeof(sink_apply_statements) / sizeof(sink_apply_statements[0]);
-
-static int digits(const char *p, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v;
-}
-
-double sink_parse_iso8601(const char *text)
-{
-	struct tm tm;
-	double fraction = 0;
-	const char *p;
-	time_t t;
-	int year, mon, day, hour, min, sec;
-
-	if (!text || strlen(text) < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-	    text[16] != ':')
-		return -1;
-	year = digits(text, 4);
-	mon = digits(text + 5, 2);
-	day = digits(text + 8, 2);
-	hour = digits(text + 11, 2);
-	min = digits(text + 14, 2);
-	sec = digits(text + 17, 2);
-	if (year < 1970 || mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || min < 0 || min > 59 ||
-	    sec < 0 || sec > 60)
-		return -1;
-	p = text + 19;
-	if (*p == '.') {
-		double scale = 0.1;
-
-		if (!isdigit((unsigned char)p[1]))
-			return -1;
-		for (p++; isdigit((unsigned char)*p); p++, scale /= 10)
-			fraction += (*p - '0') * scale;
-	}
-	if (strcmp(p, "Z") != 0)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	/* timegm normalises 31 February into March: refuse dates that do not exist. */
-	if (t == (time_t)-1 || tm.tm_mday != day || tm.tm_mon != mon - 1)
-		return -1;
-	return (double)t + fraction;
-}
 
 static void rollback(sink_db *db)
 {
@@ -162,7 +106,7 @@ sink_db_rc sink_apply_event(sink_db *db, const sv_result_msg *msg, const char *t
 	char id[24], when[32];
 	const char *values[1];
 	sink_state stored, event;
-	double at = sink_parse_iso8601(msg->processed_at);
+	double at = sv_time_parse_iso8601(msg->processed_at);
 	long long task_id;
 	sink_db_rc rc;
 	PGresult *res;

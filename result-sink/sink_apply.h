@@ -18,8 +18,4 @@ extern const size_t sink_apply_statement_count;
 sink_db_rc sink_apply_event(sink_db *db, const sv_result_msg *msg, const char *test_results, sink_decision *decision,
 			    char *err, size_t errlen);
 
-/* Seconds since the epoch of an ISO 8601 UTC time as the contract writes it
- * ("2025-11-28T12:00:05Z", optionally with a fraction); -1 when text is not one. */
-double sink_parse_iso8601(const char *text);
-
 #endif

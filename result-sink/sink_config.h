@@ -4,18 +4,19 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define SINK_MAX_KAFKA_OPTIONS 64
+#include "sv_options.h"
 
-/* Everything result-sink can be told, from SOLVEIT_* variables and then flags (flags win). */
+/* Everything result-sink can be told, from SOLVEIT_* variables and then flags (flags win); the
+ * table in sink_config.c describes each setting for sv_options. */
 typedef struct {
-	const char *brokers;           /* --brokers, SOLVEIT_KAFKA_BROKERS */
-	const char *db;                /* --db, SOLVEIT_DB: a libpq conninfo string or URI */
-	const char *group;             /* --group, SOLVEIT_SINK_GROUP */
-	const char *results_topic;     /* --topic-results, SOLVEIT_TOPIC_RESULTS */
-	const char *dead_letter_topic; /* --topic-results-dead, SOLVEIT_TOPIC_RESULTS_DEAD */
-	const char *submissions_topic; /* --topic-submissions, SOLVEIT_TOPIC_SUBMISSIONS */
-	/* --kafka-option key=value (repeatable) after SOLVEIT_KAFKA_OPTIONS (comma- or space-separated) */
-	const char *kafka_options[SINK_MAX_KAFKA_OPTIONS];
+	char *brokers;           /* --brokers, SOLVEIT_KAFKA_BROKERS */
+	char *db;                /* --db, SOLVEIT_DB: a libpq conninfo string or URI */
+	char *group;             /* --group, SOLVEIT_SINK_GROUP */
+	char *results_topic;     /* --topic-results, SOLVEIT_TOPIC_RESULTS */
+	char *dead_letter_topic; /* --topic-results-dead, SOLVEIT_TOPIC_RESULTS_DEAD */
+	char *submissions_topic; /* --topic-submissions, SOLVEIT_TOPIC_SUBMISSIONS */
+	/* --kafka-option after SOLVEIT_KAFKA_OPTIONS (sv_kafka_options_split) */
+	char *kafka_options[SV_MAX_KAFKA_OPTIONS];
 	size_t kafka_option_count;
 	int sweeper;                  /* --no-sweeper, SOLVEIT_SWEEPER=0 turn it off */
 	double sweep_interval;        /* seconds between sweeps */
@@ -23,10 +24,10 @@ typedef struct {
 	double requeue_pending_after; /* pending, sent, never picked up for this long: send again; 0 off */
 	double stuck_after;           /* processing this long past its time budget: next attempt */
 	int max_attempts;             /* after this many attempts a stuck submission is failed */
+	double session_idle;          /* also delete sessions unused this long (0: only expired ones) */
+	double login_failure_keep;    /* login failures older than this are deleted */
 	int foreground;               /* --foreground: log to stderr, else syslog */
 	int verbose;                  /* --verbose: debug log lines */
-	/* Storage the strings above may point into (SOLVEIT_KAFKA_OPTIONS split at commas). */
-	char *owned;
 } sink_config;
 
 typedef enum {
@@ -36,8 +37,8 @@ typedef enum {
 	SINK_CONFIG_ERROR,   /* err says what is wrong, exit 1 */
 } sink_config_result;
 
-/* Fills c from the environment and argv. Returns SINK_CONFIG_ERROR with a message naming the flag
- * or variable in err. Free with sink_config_free. */
+/* Fills c with the defaults, then the environment and argv. Returns SINK_CONFIG_ERROR with a
+ * message naming the flag or variable in err. Free with sink_config_free. */
 sink_config_result sink_config_load(sink_config *c, int argc, char **argv, char *err, size_t errlen);
 void sink_config_free(sink_config *c);
 

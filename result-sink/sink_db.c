@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sv_log.h"
+#include "sv_pg.h"
 
 struct sink_db {
 	char *conninfo;
@@ -55,25 +56,11 @@ void sink_db_disconnect(sink_db *db)
 	db->conn = NULL;
 }
 
-/* libpq's messages end in a newline and may span lines; log lines and headers should not. */
-static void copy_message(char *err, size_t errlen, const char *message)
-{
-	size_t n;
-
-	snprintf(err, errlen, "%s", message && *message ? message : "unknown error");
-	n = strlen(err);
-	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == '\r'))
-		err[--n] = '\0';
-	for (char *p = err; *p; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-}
-
 static void outage(sink_db *db, const char *message)
 {
 	char text[512];
 
-	copy_message(text, sizeof(text), message);
+	sv_pg_message(text, sizeof(text), message);
 	if (!db->outage_logged)
 		sv_log(SV_LOG_ERR, "%s: PostgreSQL unavailable, retrying until it is back: %s", db->role, text);
 	else
@@ -83,15 +70,10 @@ static void outage(sink_db *db, const char *message)
 
 int sink_db_ensure(sink_db *db)
 {
-	/* Our defaults come first so that the administrator's conninfo (expanded from "dbname")
-	 * overrides them. */
-	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-	const char *const values[] = {"5", db->role, db->conninfo, NULL};
-
 	if (db->conn && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	sink_db_disconnect(db);
-	db->conn = PQconnectdbParams(keys, values, 1);
+	db->conn = sv_pg_connect(db->conninfo, db->role);
 	if (!db->conn) {
 		outage(db, "out of memory");
 		return -1;
@@ -110,7 +92,7 @@ int sink_db_ensure(sink_db *db)
 
 			/* A statement that does not prepare is a deployment problem (schema not migrated):
 			 * keep retrying rather than run without it. */
-			copy_message(text, sizeof(text), PQresultErrorMessage(res));
+			sv_pg_message(text, sizeof(text), PQresultErrorMessage(res));
 			snprintf(message, sizeof(message), "cannot prepare statement %s: %s", db->statements[i].name,
 				 text);
 			outage(db, message);
@@ -137,10 +119,10 @@ static sink_db_rc failure(sink_db *db, PGresult *res, char *err, size_t errlen)
 	if (primary && state) {
 		char text[512];
 
-		copy_message(text, sizeof(text), primary);
+		sv_pg_message(text, sizeof(text), primary);
 		snprintf(err, errlen, "PostgreSQL: %s (SQLSTATE %s)", text, state);
 	} else {
-		copy_message(err, errlen, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+		sv_pg_message(err, errlen, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
 	}
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		outage(db, err);

@@ -7,12 +7,13 @@
 
 #include "sink_db.h"
 #include "sink_kafka.h"
-#include "sink_run.h"
+#include "sv_daemon.h"
 #include "sv_log.h"
 #include "sv_message.h"
 
-#define BATCH      "200"
-#define BATCH_ROWS 200
+#define BATCH       "200"
+#define BATCH_ROWS  200
+#define CLEAN_BATCH "1000"
 
 /* A submission is stuck when its time budget (twice the time limit for every test, at least one)
  * plus $1 seconds has passed since judging started. */
@@ -41,6 +42,14 @@ static const sink_statement sweeper_statements[] = {
 		     " FROM submissions WHERE status = 'pending' AND kafka_sent_at IS NULL"
 		     " AND submitted_at < now() - make_interval(secs => $1::double precision)"
 		     " ORDER BY submitted_at, id LIMIT " BATCH},
+    /* The module deletes these only at a built-in login; with external authentication nobody
+     * would. A bounded batch per pass keeps each statement short; the next pass takes the rest. */
+    {"sweep_sessions",
+     "DELETE FROM sessions WHERE token_hash IN (SELECT token_hash FROM sessions"
+     " WHERE expires_at <= now() OR ($1::double precision > 0"
+     " AND last_seen_at <= now() - make_interval(secs => $1::double precision)) LIMIT " CLEAN_BATCH ")"},
+    {"sweep_login_failures", "DELETE FROM login_failures WHERE id IN (SELECT id FROM login_failures"
+			     " WHERE at < now() - make_interval(secs => $1::double precision) LIMIT " CLEAN_BATCH ")"},
     /* Not only while pending: the worker's first event may beat the delivery report. */
     {"sweep_mark_sent", "UPDATE submissions SET kafka_sent_at = now()"
 			" WHERE id = $1::bigint AND attempt = $2::integer AND kafka_sent_at IS NULL"},
@@ -86,9 +95,10 @@ static int send_batch(sink_sweeper *s, const char *delay)
 	char err[512], key[24];
 	sink_db_rc rc;
 	PGresult *res = sink_db_exec(s->db, "sweep_unsent", 1, values, &rc, err, sizeof(err));
-	sink_delivery *deliveries;
+	sv_delivery *deliveries;
 	int rows, sent = 0, failed = 0;
-	rd_kafka_resp_err_t last = RD_KAFKA_RESP_ERR_NO_ERROR;
+	rd_kafka_resp_err_t perr, last = RD_KAFKA_RESP_ERR_NO_ERROR;
+	sv_record rec = {s->config->submissions_topic, NULL, 0, NULL, 0, NULL, NULL};
 
 	if (!res) {
 		log_failure("reading unsent submissions", err);
@@ -126,26 +136,18 @@ static int send_batch(sink_sweeper *s, const char *delay)
 			continue;
 		}
 		snprintf(key, sizeof(key), "%lld", msg.submission_id);
-		for (;;) {
-			rd_kafka_resp_err_t perr =
-			    rd_kafka_producev(s->producer, RD_KAFKA_V_TOPIC(s->config->submissions_topic),
-					      RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(json, strlen(json)),
-					      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
-					      RD_KAFKA_V_OPAQUE(&deliveries[i]), RD_KAFKA_V_END);
-
-			if (perr == RD_KAFKA_RESP_ERR_NO_ERROR)
-				break;
-			if (perr == RD_KAFKA_RESP_ERR__QUEUE_FULL && sink_running) {
-				rd_kafka_poll(s->producer, 100);
-				continue;
-			}
-			free(json);
+		rec.key = key;
+		rec.key_len = strlen(key);
+		rec.value = json;
+		rec.len = strlen(json);
+		perr = sv_produce(s->producer, &rec, &deliveries[i]);
+		free(json);
+		if (perr) {
 			deliveries[i].done = 1;
 			deliveries[i].err = perr;
-			break;
 		}
 	}
-	sink_delivery_wait(s->producer, deliveries, (size_t)rows);
+	sv_delivery_wait(s->producer, deliveries, (size_t)rows, &sv_daemon_stop);
 	for (int i = 0; i < rows; i++) {
 		const char *mark[2] = {PQgetvalue(res, i, 0), PQgetvalue(res, i, 7)};
 		PGresult *done;
@@ -177,6 +179,28 @@ static int send_batch(sink_sweeper *s, const char *delay)
 	return failed ? -1 : rows;
 }
 
+/* Deletes one batch of rows the site no longer needs; returns how many, -1 on error. */
+static long clean(sink_sweeper *s, const char *name, double seconds, const char *what)
+{
+	char text[32], err[512];
+	const char *values[1] = {text};
+	sink_db_rc rc;
+	PGresult *res;
+	long n;
+
+	snprintf(text, sizeof(text), "%.3f", seconds);
+	res = sink_db_exec(s->db, name, 1, values, &rc, err, sizeof(err));
+	if (!res) {
+		log_failure(name, err);
+		return -1;
+	}
+	n = atol(PQcmdTuples(res));
+	PQclear(res);
+	if (n > 0)
+		sv_log(SV_LOG_INFO, "sweeper: deleted %ld %s", n, what);
+	return n;
+}
+
 static void sweep(sink_sweeper *s)
 {
 	const sink_config *c = s->config;
@@ -196,8 +220,10 @@ static void sweep(sink_sweeper *s)
 	    run_update(s, "sweep_requeue_pending", requeue, NULL, SV_LOG_NOTICE,
 		       "still pending long after Kafka confirmed it: sending it again") < 0)
 		return;
-	while (sink_running && send_batch(s, delay) == BATCH_ROWS)
+	while (!sv_daemon_stop && send_batch(s, delay) == BATCH_ROWS)
 		;
+	clean(s, "sweep_sessions", c->session_idle, "expired session(s)");
+	clean(s, "sweep_login_failures", c->login_failure_keep, "old failed-login record(s)");
 }
 
 static void *sweeper_main(void *arg)
@@ -206,7 +232,7 @@ static void *sweeper_main(void *arg)
 	unsigned long locked_generation = 0;
 	int holding = 0, standby_logged = 0;
 
-	while (sink_running) {
+	while (!sv_daemon_stop) {
 		if (sink_db_ensure(s->db) == 0) {
 			/* A new connection has lost the session lock the old one held. */
 			if (holding && sink_db_generation(s->db) != locked_generation) {
@@ -236,7 +262,7 @@ static void *sweeper_main(void *arg)
 			if (holding)
 				sweep(s);
 		}
-		sink_sleep(s->config->sweep_interval);
+		sv_sleep_ms((long)(s->config->sweep_interval * 1000), &sv_daemon_stop);
 	}
 	return NULL;
 }

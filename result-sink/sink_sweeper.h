@@ -19,7 +19,7 @@ typedef struct sink_sweeper sink_sweeper;
 /* c and producer must outlive the sweeper. Returns NULL with a reason in err. */
 sink_sweeper *sink_sweeper_start(const sink_config *c, rd_kafka_t *producer, char *err, size_t errlen);
 
-/* Joins the thread; call after clearing sink_running. */
+/* Joins the thread; call after sv_daemon_request_stop. */
 void sink_sweeper_stop(sink_sweeper *s);
 
 /* The advisory lock key (pg_try_advisory_lock) that elects the active sweeper: "SVSWEEPR". */

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sv_language.h"
+
 static void strv_free(struct sv_strv *sv)
 {
 	for (size_t i = 0; i < sv->n; i++)
@@ -77,31 +79,20 @@ fail:
 
 static int parse_language(const cJSON *item, size_t index, struct sv_lang *lang, char *err, size_t errlen)
 {
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-	const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "name"));
 	const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "source_file"));
+	const char *name;
 	char where[64];
+	int id;
 
-	snprintf(where, sizeof(where), "languages[%zu]", index);
-	if (!cJSON_IsObject(item)) {
-		snprintf(err, errlen, "%s: must be an object", where);
+	/* The id and name are read as every other reader of languages.json reads them. */
+	if (sv_language_entry(item, index, &id, &name, err, errlen) < 0)
 		return -1;
-	}
-	if (!cJSON_IsNumber(id) || id->valuedouble < 1 || id->valuedouble > 100000 ||
-	    id->valuedouble != (double)(int)id->valuedouble) {
-		snprintf(err, errlen, "%s: \"id\" must be a positive integer", where);
-		return -1;
-	}
-	snprintf(where, sizeof(where), "language %d", (int)id->valuedouble);
-	if (!name || !*name) {
-		snprintf(err, errlen, "%s: \"name\" is missing", where);
-		return -1;
-	}
+	snprintf(where, sizeof(where), "language %d", id);
 	if (!src || !*src || strchr(src, '/') || !strcmp(src, ".") || !strcmp(src, "..") || strlen(src) > 64) {
 		snprintf(err, errlen, "%s: \"source_file\" must be a plain file name", where);
 		return -1;
 	}
-	lang->pub.id = (int)id->valuedouble;
+	lang->pub.id = id;
 	lang->pub.name = strdup(name);
 	lang->pub.source_file = strdup(src);
 	if (!lang->pub.name || !lang->pub.source_file) {
@@ -193,35 +184,15 @@ fail:
 	return -1;
 }
 
+static int parse_table(const char *text, void *table, char *err, size_t errlen)
+{
+	return sv_lang_table_parse(text, table, err, errlen);
+}
+
 int sv_lang_table_load(const char *path, struct sv_lang_table *table, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	char *text = NULL, msg[256];
-	long size;
-	int rc = -1;
-
 	memset(table, 0, sizeof(*table));
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > 1024 * 1024 || fseek(f, 0, SEEK_SET) < 0) {
-		snprintf(err, errlen, "%s: unreadable or larger than 1 MB", path);
-		goto end;
-	}
-	text = malloc((size_t)size + 1);
-	if (!text || fread(text, 1, (size_t)size, f) != (size_t)size) {
-		snprintf(err, errlen, "cannot read %s", path);
-		goto end;
-	}
-	text[size] = '\0';
-	rc = sv_lang_table_parse(text, table, msg, sizeof(msg));
-	if (rc < 0)
-		snprintf(err, errlen, "%s: %s", path, msg);
-end:
-	free(text);
-	fclose(f);
-	return rc;
+	return sv_load_file(path, 1024 * 1024, parse_table, table, err, errlen);
 }
 
 int sv_lang_path_visible(const struct sv_strv *mounts, const char *path)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sv_kafka.h"
+#include "sv_language.h"
 #include "sv_message.h"
 #include "sv_parse.h"
 #include "sv_time.h"
@@ -126,6 +127,64 @@ START_TEST(submission_message_rejects_bad_input)
 			   "\"code\" must be a string", 7);
 	expect_parse_error("{\"submission_id\":7,\"task_id\":\"1\",\"user_id\":1,\"language_id\":50,\"code\":\"\"}",
 			   "\"task_id\" must be a positive integer", 7);
+}
+END_TEST
+
+START_TEST(submission_message_schema_and_ownership)
+{
+	const char *newer = "{\"submission_id\":9,\"task_id\":4,\"user_id\":2,\"code\":\"x\",\"language_id\":71,"
+			    "\"attempt\":2,\"v\":3}";
+	const char *bad = "{\"submission_id\":9,\"task_id\":4,\"attempt\":2,\"user_id\":2,\"language_id\":71}";
+	sv_submission_msg out;
+	cJSON *tree = (cJSON *)1;
+	char err[256] = "";
+
+	ck_assert_int_eq(sv_submission_msg_parse(newer, strlen(newer), &out, &tree, err, sizeof(err)), SV_MSG_NEWER);
+	ck_assert_ptr_nonnull(strstr(err, "schema version 3 is newer"));
+	ck_assert_ptr_null(tree);
+	ck_assert_int_eq(out.submission_id, 9);
+	/* A malformed message: no tree to free, the ids that were read are kept for the failed result. */
+	tree = (cJSON *)1;
+	ck_assert_int_eq(sv_submission_msg_parse(bad, strlen(bad), &out, &tree, err, sizeof(err)), SV_MSG_BAD);
+	ck_assert_ptr_nonnull(strstr(err, "missing field \"code\""));
+	ck_assert_ptr_null(tree);
+	ck_assert_int_eq(out.submission_id, 9);
+	ck_assert_int_eq(out.task_id, 4);
+	ck_assert_int_eq(out.attempt, 2);
+	ck_assert_ptr_null(out.code);
+}
+END_TEST
+
+START_TEST(language_names)
+{
+	sv_language_names names;
+	char err[256] = "";
+
+	ck_assert_str_eq(sv_judge0_language_name(71), "Python (3.8.1)");
+	ck_assert_str_eq(sv_judge0_language_name(43), "Plain Text");
+	ck_assert_ptr_null(sv_judge0_language_name(42));
+	ck_assert_ptr_null(sv_judge0_language_name(89));
+	/* The sandbox's own file names what really runs there. */
+	ck_assert_int_eq(sv_language_names_load(SV_LANGUAGES_JSON, &names, err, sizeof(err)), 0);
+	ck_assert_str_eq(sv_language_names_find(&names, 71), "Python (3.11)");
+	ck_assert_ptr_null(sv_language_names_find(&names, 70));
+	for (size_t i = 0; i < names.n; i++)
+		ck_assert_msg(sv_judge0_language_name(names.v[i].id), "language %d is not a Judge0 id", names.v[i].id);
+	sv_language_names_free(&names);
+	ck_assert_uint_eq(names.n, 0);
+
+	ck_assert_int_eq(
+	    sv_language_names_parse("{\"languages\":[{\"id\":5,\"name\":\"A\"},{\"id\":5,\"name\":\"B\"}]}", &names,
+				    err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "language 5 appears twice"));
+	ck_assert_int_eq(
+	    sv_language_names_parse("{\"languages\":[{\"id\":1.5,\"name\":\"A\"}]}", &names, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "languages[0]: \"id\" must be a positive integer"));
+	ck_assert_int_eq(sv_language_names_parse("{\"languages\":[{\"id\":7}]}", &names, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "language 7: \"name\" is missing"));
+	ck_assert_int_eq(sv_language_names_load("/nonexistent/languages.json", &names, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open /nonexistent/languages.json"));
 }
 END_TEST
 
@@ -267,6 +326,8 @@ int main(void)
 	tcase_add_test(tc, submission_message_without_team);
 	tcase_add_test(tc, submission_message_rejects_bad_input);
 	tcase_add_test(tc, submission_message_default_attempt);
+	tcase_add_test(tc, language_names);
+	tcase_add_test(tc, submission_message_schema_and_ownership);
 	tcase_add_test(tc, submission_message_task_revision);
 	tcase_add_test(tc, kafka_options);
 	tcase_add_test(tc, iso8601);

@@ -358,6 +358,85 @@ START_TEST(bad_messages_are_rejected)
 }
 END_TEST
 
+START_TEST(test_results_are_capped_with_a_marker)
+{
+	size_t n = SV_RESULT_TESTS_MAX + 250;
+	sv_test_result *tests = calloc(n, sizeof(*tests));
+	sv_result_msg msg, back;
+	cJSON *root, *tree;
+	char *text, *big = malloc(SV_RESULT_SAMPLE_MAX);
+
+	ck_assert_ptr_nonnull(tests);
+	for (size_t i = 0; i < n; i++) {
+		tests[i].test_id = (long long)i + 1;
+		tests[i].order = (int)i;
+		tests[i].verdict = SV_VERDICT_AC;
+	}
+	msg = final_msg(tests, n);
+	msg.total_tests = msg.passed_tests = (int)n;
+	text = sv_result_msg_build(&msg);
+	root = json_of(text);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(root, "test_results")), SV_RESULT_TESTS_MAX);
+	ck_assert_int_eq(cJSON_GetObjectItem(root, "test_results_omitted")->valueint, 250);
+	ck_assert_int_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "test_results"), 0)->child->valueint, 1);
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_uint_eq(back.tests_omitted, 250);
+	ck_assert_uint_eq(back.test_count, SV_RESULT_TESTS_MAX);
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	cJSON_Delete(root);
+	free(text);
+
+	/* Large samples: the byte budget binds first, and the message stays far below 1 MB. */
+	memset(big, '"', SV_RESULT_SAMPLE_MAX);
+	for (size_t i = 0; i < 200; i++) {
+		tests[i].is_sample = 1;
+		tests[i].input = tests[i].expected = tests[i].actual = big;
+		tests[i].input_len = tests[i].expected_len = tests[i].actual_len = SV_RESULT_SAMPLE_MAX;
+	}
+	msg.test_count = 200;
+	text = sv_result_msg_build(&msg);
+	root = json_of(text);
+	ck_assert_int_lt(cJSON_GetArraySize(cJSON_GetObjectItem(root, "test_results")), 200);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(root, "test_results")) +
+			     cJSON_GetObjectItem(root, "test_results_omitted")->valueint,
+			 200);
+	ck_assert_uint_lt(strlen(text), SV_RESULT_TESTS_BYTES + 64 * 1024);
+	cJSON_Delete(root);
+	free(text);
+
+	/* Within the limits: no marker. */
+	msg.test_count = 3;
+	text = sv_result_msg_build(&msg);
+	root = json_of(text);
+	ck_assert_ptr_null(cJSON_GetObjectItem(root, "test_results_omitted"));
+	cJSON_Delete(root);
+	free(text);
+	free(big);
+	free(tests);
+}
+END_TEST
+
+START_TEST(schema_version_is_checked)
+{
+	const char *newer = "{\"submission_id\":7,\"task_id\":1,\"status\":\"failed\",\"v\":2}";
+	const char *current = "{\"submission_id\":7,\"task_id\":1,\"status\":\"failed\",\"v\":1}";
+	sv_result_msg msg;
+	cJSON *tree = (cJSON *)1;
+
+	ck_assert_int_eq(sv_result_msg_parse(newer, strlen(newer), &msg, &tree, err, sizeof(err)), SV_MSG_NEWER);
+	ck_assert_ptr_nonnull(strstr(err, "schema version 2 is newer than this program reads (up to 1)"));
+	ck_assert_ptr_null(tree);
+	ck_assert_int_eq(msg.submission_id, 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"failed\",\"v\":0}", "\"v\"", 7);
+	expect_rejected("{\"submission_id\":7,\"task_id\":1,\"status\":\"failed\",\"v\":\"1\"}", "\"v\"", 7);
+	ck_assert_int_eq(sv_result_msg_parse(current, strlen(current), &msg, &tree, err, sizeof(err)), SV_MSG_OK);
+	ck_assert_int_eq(msg.schema, 1);
+	sv_result_msg_clear(&msg);
+	cJSON_Delete(tree);
+}
+END_TEST
+
 START_TEST(original_design_messages_are_accepted)
 {
 	/* no "v", no attempt, no test_results: the Python services' shape */
@@ -396,6 +475,8 @@ int main(void)
 	tcase_add_test(tc, sanitize_never_cuts_a_character_in_half);
 	tcase_add_test(tc, bad_messages_are_rejected);
 	tcase_add_test(tc, original_design_messages_are_accepted);
+	tcase_add_test(tc, schema_version_is_checked);
+	tcase_add_test(tc, test_results_are_capped_with_a_marker);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

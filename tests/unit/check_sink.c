@@ -4,6 +4,7 @@
 
 #include "sink_apply.h"
 #include "sink_config.h"
+#include "sv_time.h"
 #include "sink_decide.h"
 
 static sink_state st(sv_status status, int attempt, int tests_done)
@@ -96,19 +97,19 @@ END_TEST
 
 START_TEST(iso8601_times)
 {
-	ck_assert_double_eq(sink_parse_iso8601("1970-01-01T00:00:00Z"), 0);
-	ck_assert_double_eq(sink_parse_iso8601("2025-11-28T12:00:05Z"), 1764331205);
-	ck_assert_double_eq_tol(sink_parse_iso8601("2025-11-28T12:00:05.250Z"), 1764331205.25, 1e-6);
-	ck_assert_double_eq(sink_parse_iso8601("2024-02-29T00:00:00Z"), 1709164800);
-	ck_assert_double_eq(sink_parse_iso8601(NULL), -1);
-	ck_assert_double_eq(sink_parse_iso8601(""), -1);
-	ck_assert_double_eq(sink_parse_iso8601("2025-11-28 12:00:05Z"), -1);
-	ck_assert_double_eq(sink_parse_iso8601("2025-11-28T12:00:05"), -1);
-	ck_assert_double_eq(sink_parse_iso8601("2025-11-28T12:00:05+01:00"), -1);
-	ck_assert_double_eq(sink_parse_iso8601("2025-02-30T12:00:05Z"), -1);
-	ck_assert_double_eq(sink_parse_iso8601("2025-13-01T12:00:05Z"), -1);
-	ck_assert_double_eq(sink_parse_iso8601("2025-11-28T12:00:05.Z"), -1);
-	ck_assert_double_eq(sink_parse_iso8601("20x5-11-28T12:00:05Z"), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601("1970-01-01T00:00:00Z"), 0);
+	ck_assert_double_eq(sv_time_parse_iso8601("2025-11-28T12:00:05Z"), 1764331205);
+	ck_assert_double_eq_tol(sv_time_parse_iso8601("2025-11-28T12:00:05.250Z"), 1764331205.25, 1e-6);
+	ck_assert_double_eq(sv_time_parse_iso8601("2024-02-29T00:00:00Z"), 1709164800);
+	ck_assert_double_eq(sv_time_parse_iso8601(NULL), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601(""), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601("2025-11-28 12:00:05Z"), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601("2025-11-28T12:00:05"), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601("2025-11-28T12:00:05+01:00"), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601("2025-02-30T12:00:05Z"), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601("2025-13-01T12:00:05Z"), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601("2025-11-28T12:00:05.Z"), -1);
+	ck_assert_double_eq(sv_time_parse_iso8601("20x5-11-28T12:00:05Z"), -1);
 }
 END_TEST
 

@@ -6,7 +6,7 @@
 
 #include "sv_log.h"
 #include "task_data.h"
-#include "worker_backoff.h"
+#include "sv_daemon.h"
 #include "worker_config.h"
 #include "worker_offsets.h"
 
@@ -189,25 +189,25 @@ END_TEST
 
 START_TEST(backoff_doubles_up_to_the_cap)
 {
-	ck_assert_int_eq(backoff_delay_ms(100, 2000, 0), 100);
-	ck_assert_int_eq(backoff_delay_ms(100, 2000, 1), 200);
-	ck_assert_int_eq(backoff_delay_ms(100, 2000, 4), 1600);
-	ck_assert_int_eq(backoff_delay_ms(100, 2000, 5), 2000);
-	ck_assert_int_eq(backoff_delay_ms(100, 2000, 1000), 2000); /* no overflow */
-	ck_assert_int_eq(backoff_delay_ms(500, 100, 0), 100);      /* the cap wins */
+	ck_assert_int_eq(sv_backoff_delay_ms(100, 2000, 0), 100);
+	ck_assert_int_eq(sv_backoff_delay_ms(100, 2000, 1), 200);
+	ck_assert_int_eq(sv_backoff_delay_ms(100, 2000, 4), 1600);
+	ck_assert_int_eq(sv_backoff_delay_ms(100, 2000, 5), 2000);
+	ck_assert_int_eq(sv_backoff_delay_ms(100, 2000, 1000), 2000); /* no overflow */
+	ck_assert_int_eq(sv_backoff_delay_ms(500, 100, 0), 100);      /* the cap wins */
 }
 END_TEST
 
 START_TEST(backoff_jitter_stays_in_the_upper_half)
 {
 	for (unsigned long r = 0; r < 5000; r += 7) {
-		long d = backoff_jitter_ms(1000, r);
+		long d = sv_backoff_jitter_ms(1000, r);
 		ck_assert_int_ge(d, 500);
 		ck_assert_int_le(d, 1000);
 	}
-	ck_assert_int_eq(backoff_jitter_ms(1000, 0), 500);
-	ck_assert_int_eq(backoff_jitter_ms(1000, 500), 1000);
-	ck_assert_int_eq(backoff_jitter_ms(1, 12345), 1);
+	ck_assert_int_eq(sv_backoff_jitter_ms(1000, 0), 500);
+	ck_assert_int_eq(sv_backoff_jitter_ms(1000, 500), 1000);
+	ck_assert_int_eq(sv_backoff_jitter_ms(1, 12345), 1);
 }
 END_TEST
 
@@ -215,9 +215,9 @@ START_TEST(backoff_sleep_stops_early)
 {
 	volatile int stop = 1;
 
-	ck_assert_int_eq(backoff_sleep_ms(60000, &stop), -1);
+	ck_assert_int_eq(sv_sleep_ms(60000, &stop), -1);
 	stop = 0;
-	ck_assert_int_eq(backoff_sleep_ms(1, &stop), 0);
+	ck_assert_int_eq(sv_sleep_ms(1, &stop), 0);
 }
 END_TEST
 
