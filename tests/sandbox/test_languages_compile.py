@@ -125,6 +125,21 @@ def test_javascript_a_plus_b_under_each_limit_mode(sandbox, unharmed, mode):
         assert r["mode"] == "rlimit", r
 
 
+def test_javascript_threads_and_asynchronous_io_pass_the_seccomp_filter(sandbox, unharmed):
+    """A worker thread, libuv's thread pool (promise-based file reads) and a timer: what Node.js programs use
+    beyond synchronous stdin, all allowed by the filter and the process limit."""
+    source = (
+        "const { Worker, isMainThread, parentPort } = require('worker_threads');\n"
+        "if (isMainThread) {\n"
+        "  require('fs').promises.readFile('/dev/stdin', 'utf8').then((d) => {\n"
+        "    new Worker(__filename).on('message', (m) => setTimeout(() => console.log(d.trim(), m), 10));\n"
+        "  });\n"
+        "} else parentPort.postMessage('from the worker');\n"
+    )
+    r = sandbox.run(source, 63, stdins=["read\n"])
+    assert r["status"] == "OK" and r["stdout"] == "read from the worker\n", r
+
+
 def tool_version(argv, pattern):
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     m = re.search(pattern, proc.stdout + proc.stderr)
