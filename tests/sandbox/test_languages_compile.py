@@ -38,8 +38,10 @@ def assert_ab(r):
         JAVA_AB.format(name="Final").replace("public class", "public final class"),
         # A nested class (its own class file) before main, in a package: still one main.
         "package q;\n" + JAVA_AB.format(name="Outer").replace("{\n    public static", "{\n    static class Node {}\n    public static", 1),
+        # main(String... args) throws Exception is a main too.
+        JAVA_AB.format(name="Varargs").replace("main(String[] args)", "main(final String... args) throws Exception"),
     ],
-    ids=["other-name", "package", "package-other-name", "helper-class-first", "final", "nested-class"],
+    ids=["other-name", "package", "package-other-name", "helper-class-first", "final", "nested-class", "varargs-throws"],
 )
 def test_java_main_class_is_found_whatever_it_is_called(sandbox, unharmed, source):
     assert_ab(sandbox.run(source, 62, stdins=AB_INPUTS))
