@@ -66,7 +66,7 @@ static const sv_language judge0_languages[] = {
     {88, "Groovy (3.0.3)"},
 };
 
-static const int default_languages[] = {50, 54, 71};
+static const int default_languages[] = {50, 54, 62, 71, 63};
 
 const char *sv_language_name(int id)
 {

@@ -127,7 +127,7 @@ def test_bad_input_gets_a_clear_error_and_no_row(httpd, db):
     ok = {"task_id": 1, "language_id": 71, "code": "print(1)"}
     bad(client, db, 400, "task 999999 does not exist or is closed", json=dict(ok, task_id=999999))
     bad(client, db, 400, "task_id must be a positive integer", json=dict(ok, task_id="one"))
-    bad(client, db, 400, "language 62 is not enabled on this server", json=dict(ok, language_id=62))
+    bad(client, db, 400, "language 46 is not enabled on this server", json=dict(ok, language_id=46))
     bad(client, db, 400, "language_id must be a positive integer", json={"task_id": 1, "code": "x"})
     bad(client, db, 400, "code is empty", json=dict(ok, code=""))
     bad(client, db, 400, "code is empty", json=dict(ok, code="  \n\t "))
@@ -281,7 +281,7 @@ def test_tasks_and_task_detail(httpd, db):
     assert "<h2>Input</h2>" in task["statement_html"]
     assert task["samples"] and task["samples"][0]["order"] == 1
     assert task["time_limit_ms"] > 0 and task["memory_limit_kb"] > 0
-    assert [lang["id"] for lang in task["languages"]] == [50, 54, 71]
+    assert [lang["id"] for lang in task["languages"]] == [50, 54, 62, 71, 63]
     r = client.get("/api/tasks/999999")
     assert r.status_code == 404
     assert r.json() == {"error": "task not found"}

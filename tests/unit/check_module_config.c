@@ -73,8 +73,8 @@ START_TEST(defaults_live_in_the_getters)
 	ck_assert_int_eq(sv_cfg_session_lifetime(c), 86400);
 	ck_assert_str_eq(sv_cfg_base_path(c), "/solveit");
 	ck_assert_ptr_null(sv_cfg_redis(c));
-	ck_assert_int_eq(sv_cfg_languages(c, &n)[2], 71);
-	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(sv_cfg_languages(c, &n)[2], 62);
+	ck_assert_int_eq(n, 5);
 }
 END_TEST
 

@@ -513,7 +513,7 @@ START_TEST(submission_validation)
 	    {"{\"task_id\":true,\"language_id\":71,\"code\":\"x\"}", 400, "task_id must be a positive integer"},
 	    {"{\"task_id\":1,\"code\":\"x\"}", 400, "language_id must be a positive integer"},
 	    {"{\"task_id\":1,\"language_id\":[71],\"code\":\"x\"}", 400, "language_id must be a positive integer"},
-	    {"{\"task_id\":1,\"language_id\":62,\"code\":\"x\"}", 400, "language 62 is not enabled on this server"},
+	    {"{\"task_id\":1,\"language_id\":46,\"code\":\"x\"}", 400, "language 46 is not enabled on this server"},
 	    {"{\"task_id\":1,\"language_id\":71}", 400, "code is required (a code field or an uploaded file)"},
 	    {"{\"task_id\":1,\"language_id\":71,\"code\":{}}", 400,
 	     "code is required (a code field or an uploaded file)"},
@@ -713,7 +713,7 @@ START_TEST(languages_and_head)
 	ck_assert_int_eq(run(r), HTTP_OK);
 	list = stub_json(r);
 	ck_assert(cJSON_IsArray(list));
-	ck_assert_int_eq(cJSON_GetArraySize(list), 3);
+	ck_assert_int_eq(cJSON_GetArraySize(list), 5);
 	first = cJSON_GetArrayItem(list, 0);
 	ck_assert_int_eq((int)number_of(first, "id"), 50);
 	ck_assert_str_eq(string_of(first, "name"), "C (GCC 9.2.0)");
@@ -792,7 +792,7 @@ START_TEST(closed_task_hidden_from_students)
 	t = stub_json(r);
 	ck_assert_str_eq(string_of(t, "statement_html"), "<h1>Hi</h1>\n");
 	ck_assert(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(t, "samples")));
-	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "languages")), 3);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(t, "languages")), 5);
 }
 END_TEST
 
