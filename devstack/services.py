@@ -388,6 +388,7 @@ class Httpd:
             "SOLVEIT_MODULE": MODULE_SO, "DBD_PARAMS": pg.conninfo_for_dbd, "KAFKA_BROKERS": kafka_bootstrap,
             "HTDOCS": htdocs or (REPO / "htdocs"), "RUN_USER": RUN_USER, "RUN_GROUP": grp.getgrgid(gid).gr_name,
             "LOG_DIR": self.log_dir, "EXTRA": extra, "REDIS": redis or "none",
+            "LANGUAGE_NAMES": REPO / "judge-worker" / "sandbox" / "languages.json",
         }
         vals.update(values or {})
         self.text = replace_directives(render(TEMPLATE, vals), replace)

@@ -50,7 +50,7 @@ cJSON *sv_api_languages_array(sv_ctx *ctx)
 		cJSON *lang = cJSON_CreateObject();
 
 		cJSON_AddNumberToObject(lang, "id", ids[i]);
-		cJSON_AddStringToObject(lang, "name", sv_language_name(ids[i]));
+		cJSON_AddStringToObject(lang, "name", sv_cfg_language_name(ctx->cfg, ids[i]));
 		cJSON_AddItemToArray(list, lang);
 	}
 	return list;
@@ -356,7 +356,7 @@ cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
 	cJSON_AddNumberToObject(task, "id", (double)sv_db_get_ll(db, row, 1));
 	cJSON_AddStringToObject(task, "slug", sv_db_get(db, row, PLAIN_COLUMNS + 2));
 	cJSON_AddStringToObject(task, "title", sv_db_get(db, row, PLAIN_COLUMNS + 3));
-	add_nullable_string(s, "language", sv_language_name((int)sv_db_get_ll(db, row, 2)));
+	add_nullable_string(s, "language", sv_cfg_language_name(ctx->cfg, (int)sv_db_get_ll(db, row, 2)));
 	results = cJSON_Parse(sv_db_get(db, row, PLAIN_COLUMNS + 4) ? sv_db_get(db, row, PLAIN_COLUMNS + 4) : "[]");
 	if (!results)
 		results = cJSON_CreateArray();

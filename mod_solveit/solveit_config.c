@@ -16,64 +16,13 @@ APLOG_USE_MODULE(solveit);
 
 extern module AP_MODULE_DECLARE_DATA solveit_module;
 
-/* Judge0 CE 1.13.1's active languages (db/languages/active.rb); ids mean the same everywhere. */
-static const sv_language judge0_languages[] = {
-    {43, "Plain Text"},
-    {44, "Executable"},
-    {45, "Assembly (NASM 2.14.02)"},
-    {46, "Bash (5.0.0)"},
-    {47, "Basic (FBC 1.07.1)"},
-    {48, "C (GCC 7.4.0)"},
-    {49, "C (GCC 8.3.0)"},
-    {50, "C (GCC 9.2.0)"},
-    {51, "C# (Mono 6.6.0.161)"},
-    {52, "C++ (GCC 7.4.0)"},
-    {53, "C++ (GCC 8.3.0)"},
-    {54, "C++ (GCC 9.2.0)"},
-    {55, "Common Lisp (SBCL 2.0.0)"},
-    {56, "D (DMD 2.089.1)"},
-    {57, "Elixir (1.9.4)"},
-    {58, "Erlang (OTP 22.2)"},
-    {59, "Fortran (GFortran 9.2.0)"},
-    {60, "Go (1.13.5)"},
-    {61, "Haskell (GHC 8.8.1)"},
-    {62, "Java (OpenJDK 13.0.1)"},
-    {63, "JavaScript (Node.js 12.14.0)"},
-    {64, "Lua (5.3.5)"},
-    {65, "OCaml (4.09.0)"},
-    {66, "Octave (5.1.0)"},
-    {67, "Pascal (FPC 3.0.4)"},
-    {68, "PHP (7.4.1)"},
-    {69, "Prolog (GNU Prolog 1.4.5)"},
-    {70, "Python (2.7.17)"},
-    {71, "Python (3.8.1)"},
-    {72, "Ruby (2.7.0)"},
-    {73, "Rust (1.40.0)"},
-    {74, "TypeScript (3.7.4)"},
-    {75, "C (Clang 7.0.1)"},
-    {76, "C++ (Clang 7.0.1)"},
-    {77, "COBOL (GnuCOBOL 2.2)"},
-    {78, "Kotlin (1.3.70)"},
-    {79, "Objective-C (Clang 7.0.1)"},
-    {80, "R (4.0.0)"},
-    {81, "Scala (2.13.2)"},
-    {82, "SQL (SQLite 3.27.2)"},
-    {83, "Swift (5.2.3)"},
-    {84, "Visual Basic.Net (vbnc 0.0.0.5943)"},
-    {85, "Perl (5.28.1)"},
-    {86, "Clojure (1.10.1)"},
-    {87, "F# (.NET Core SDK 3.1.202)"},
-    {88, "Groovy (3.0.3)"},
-};
-
 static const int default_languages[] = {50, 54, 62, 71, 63};
 
-const char *sv_language_name(int id)
+const char *sv_cfg_language_name(const solveit_config *c, int id)
 {
-	for (size_t i = 0; i < sizeof(judge0_languages) / sizeof(judge0_languages[0]); i++)
-		if (judge0_languages[i].id == id)
-			return judge0_languages[i].name;
-	return NULL;
+	const char *name = c->language_names ? sv_language_names_find(c->language_names, id) : NULL;
+
+	return name ? name : sv_judge0_language_name(id);
 }
 
 #define SET_UNSET(m) c->m = SV_UNSET;
@@ -362,7 +311,7 @@ static const char *set_language(cmd_parms *cmd, void *dummy, const char *arg)
 	solveit_config *c = cmd_config(cmd);
 	long long v;
 
-	if (sv_parse_ll(arg, 1, 1000, &v) < 0 || !sv_language_name((int)v))
+	if (sv_parse_ll(arg, 1, 1000, &v) < 0 || !sv_judge0_language_name((int)v))
 		return fail(cmd, "\"%s\" is not the id of an active Judge0 CE 1.13 language", arg);
 	if (!c->languages)
 		c->languages = apr_array_make(cmd->pool, 8, sizeof(int));
@@ -489,6 +438,25 @@ static const char *set_cache_prefix(cmd_parms *cmd, void *dummy, const char *arg
 	return NULL;
 }
 
+static apr_status_t free_language_names(void *names)
+{
+	sv_language_names_free(names);
+	return APR_SUCCESS;
+}
+
+/* Read here, while the configuration is parsed, so that apachectl configtest sees a bad file. */
+static const char *set_language_names(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	sv_language_names *names = apr_pcalloc(cmd->pool, sizeof(*names));
+	char err[512];
+
+	if (sv_language_names_load(ap_server_root_relative(cmd->temp_pool, arg), names, err, sizeof(err)) < 0)
+		return fail(cmd, "%s", err);
+	apr_pool_cleanup_register(cmd->pool, names, free_language_names, apr_pool_cleanup_null);
+	cmd_config(cmd)->language_names = names;
+	return NULL;
+}
+
 /* mod_dbd owns DBDParams: this copy only notes the value and declines, so that httpd hands the
  * directive on to mod_dbd as if this one were not there. */
 static const char *note_dbd_params(cmd_parms *cmd, void *dummy, const char *arg)
@@ -507,7 +475,7 @@ const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_KAFKA_WAIT, set_number, &kafka_wait_rule, RSRC_CONF,
 		  "milliseconds a submission request may wait for Kafka's delivery report (default 0)"),
     AP_INIT_ITERATE(SV_DIR_LANGUAGES, set_language, NULL, RSRC_CONF,
-		    "enabled languages as Judge0 CE ids (default 50 54 71)"),
+		    "enabled languages as Judge0 CE ids (default 50 54 62 71 63)"),
     AP_INIT_TAKE1(SV_DIR_MAX_SOURCE, set_max_source, NULL, RSRC_CONF,
 		  "largest accepted source code, bytes or with K/M (default 64K)"),
     AP_INIT_TAKE1(SV_DIR_SUBMISSION_RATE, set_submission_rate, NULL, RSRC_CONF,
@@ -526,6 +494,8 @@ const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_BASE_PATH, set_base_path, NULL, RSRC_CONF, "URL path of the judge (default /solveit)"),
     AP_INIT_TAKE1(SV_DIR_REDIS, set_redis, NULL, RSRC_CONF,
 		  "Redis for the leaderboard cache: host:port, a socket path, or none (default none)"),
+    AP_INIT_TAKE1(SV_DIR_LANGUAGE_NAMES, set_language_names, NULL, RSRC_CONF,
+		  "the judge's languages.json, whose names /api/languages shows (default: Judge0 CE 1.13's names)"),
     AP_INIT_TAKE1(SV_DIR_CACHE_PREFIX, set_cache_prefix, NULL, RSRC_CONF,
 		  "first part of every Redis key, before the database's identity (default solveit)"),
     AP_INIT_TAKE1(SV_DIR_DBD_PARAMS, note_dbd_params, NULL, RSRC_CONF,

@@ -6,6 +6,8 @@
 
 #include "apr_tables.h"
 
+#include "sv_language.h"
+
 /* Every directive name once, so a misspelling is a compile error (openidc cfg/directives.h). */
 #define SV_DIR_KAFKA_BROKERS    "SolveitKafkaBrokers"
 #define SV_DIR_KAFKA_TOPIC      "SolveitKafkaTopic"
@@ -23,6 +25,7 @@
 #define SV_DIR_BASE_PATH        "SolveitBasePath"
 #define SV_DIR_REDIS            "SolveitRedis"
 #define SV_DIR_CACHE_PREFIX     "SolveitCachePrefix"
+#define SV_DIR_LANGUAGE_NAMES   "SolveitLanguageNames"
 /* mod_dbd's directive: read on its way to mod_dbd, for the cache keys (sv_redis_key). */
 #define SV_DIR_DBD_PARAMS "DBDParams"
 
@@ -44,7 +47,7 @@ typedef struct {
 // clang-format off
 #define SV_CONFIG_POINTERS(X) \
 	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis) \
-	X(cache_prefix) X(dbd_params)
+	X(cache_prefix) X(dbd_params) X(language_names)
 #define SV_CONFIG_NUMBERS(X) \
 	X(kafka_wait_ms) X(max_source) X(submission_rate) X(login_attempts) \
 	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
@@ -70,12 +73,9 @@ typedef struct {
 	const sv_redis_address *redis;
 	const char *cache_prefix;
 	const char *dbd_params; /* DBDParams as mod_dbd got it */
+	/* SolveitLanguageNames: the names of the judge's languages.json, or NULL for Judge0's */
+	const sv_language_names *language_names;
 } solveit_config;
-
-typedef struct {
-	int id;
-	const char *name;
-} sv_language;
 
 extern const command_rec solveit_cmds[];
 
@@ -107,8 +107,9 @@ const char *sv_cfg_cache_prefix(const solveit_config *c);
 /* The DBDParams of this server (a virtual host inherits the main server's), or NULL. */
 const char *sv_cfg_dbd_params(const solveit_config *c);
 
-/* The Judge0 CE 1.13 name of a language id, or NULL when Judge0 has no such active language. */
-const char *sv_language_name(int id);
+/* What /api/languages calls a language: its name in SolveitLanguageNames' file (the toolchain that
+ * really runs), else Judge0 CE 1.13's name; NULL when Judge0 has no such active language. */
+const char *sv_cfg_language_name(const solveit_config *c, int id);
 
 /* Cross-directive checks for one server; returns NULL or "SolveitX: what is wrong". */
 const char *solveit_config_check(apr_pool_t *p, const solveit_config *c);

@@ -286,6 +286,9 @@ def test_tasks_and_task_detail(httpd, db):
     assert r.status_code == 404
     assert r.json() == {"error": "task not found"}
     assert client.get("/api/languages").json() == task["languages"]
+    # Named as the toolchains of the sandbox's languages.json run them (SolveitLanguageNames), not Judge0's.
+    names = {lang["id"]: lang["name"] for lang in task["languages"]}
+    assert names[71] == "Python (3.11)" and names[50] == "C (GCC 12)" and names[62] == "Java (OpenJDK 17)"
 
 
 def test_statement_markdown_is_rendered_without_raw_html(httpd, db):

@@ -140,6 +140,27 @@ START_TEST(brokers_and_redis_addresses)
 }
 END_TEST
 
+START_TEST(language_names_come_from_the_judges_file)
+{
+	const solveit_config *c = config_of(main_server);
+	const char *err;
+
+	/* Unset: Judge0's names, right for a Judge0 executor. */
+	ck_assert_str_eq(sv_cfg_language_name(c, 71), "Python (3.8.1)");
+	ck_assert_ptr_null(sv_cfg_language_name(c, 42));
+	ck_assert_ptr_null(apply(main_server, SV_DIR_LANGUAGE_NAMES, SV_LANGUAGES_JSON));
+	c = config_of(main_server);
+	ck_assert_str_eq(sv_cfg_language_name(c, 71), "Python (3.11)");
+	ck_assert_str_eq(sv_cfg_language_name(c, 50), "C (GCC 12)");
+	/* A Judge0 language the file does not name keeps Judge0's name. */
+	ck_assert_str_eq(sv_cfg_language_name(c, 70), "Python (2.7.17)");
+	err = apply(main_server, SV_DIR_LANGUAGE_NAMES, "/nonexistent/languages.json");
+	ck_assert_ptr_nonnull(err);
+	ck_assert_msg(strncmp(err, "SolveitLanguageNames: ", 22) == 0 && strstr(err, "/nonexistent/languages.json"),
+		      "%s", err);
+}
+END_TEST
+
 START_TEST(a_virtual_host_inherits_what_it_does_not_set)
 {
 	solveit_config *merged;
@@ -230,6 +251,7 @@ int main(void)
 	tcase_add_test(tc, defaults_live_in_the_getters);
 	tcase_add_test(tc, numbers_sizes_and_durations);
 	tcase_add_test(tc, brokers_and_redis_addresses);
+	tcase_add_test(tc, language_names_come_from_the_judges_file);
 	tcase_add_test(tc, a_virtual_host_inherits_what_it_does_not_set);
 	tcase_add_test(tc, cache_keys_belong_to_the_database);
 	tcase_add_test(tc, cross_checks_at_start_up);

@@ -69,6 +69,11 @@ const char *ap_check_cmd_context(cmd_parms *cmd, unsigned forbidden)
 	return NULL;
 }
 
+char *ap_server_root_relative(apr_pool_t *p, const char *fname)
+{
+	return apr_pstrdup(p, fname);
+}
+
 const char *ap_run_http_scheme(const request_rec *r)
 {
 	return ((const stub_req *)r)->https ? "https" : "http";
