@@ -124,6 +124,8 @@ class Results:
                         body = json.loads(m.value())
                     except ValueError:
                         continue
+                    if not isinstance(body, dict):  # other tests send malformed records too
+                        continue
                     body["_key"] = m.key().decode() if m.key() else None
                     self.by_submission.setdefault(body.get("submission_id"), []).append(body)
                 self.cond.notify_all()
@@ -479,7 +481,8 @@ def test_judge_worker_judge0_503_then_recovers(workers, results, db, producer, p
     finally:
         peer.control("mode", {"mode": "normal"})
     assert (r["status"], r["verdict"], r["score"]) == ("completed", "AC", 100), r
-    assert stats(proc)["judge0_retries"] >= 3
+    # The stats file is rewritten once a second: wait for the count rather than read it once.
+    wait_for(lambda: stats(proc)["judge0_retries"] >= 3 or None, "judge0_retries to reach 3", 30)
     assert "Judge0 answered HTTP 503" in proc.log.read_text()
     seen = peer.requests()
     posts = [q for q in seen if q.get("method") == "POST" and q.get("path", "").startswith("/submissions/batch")]
