@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from test_result_sink import wait_for
+from polling import wait_for
 from test_result_sink import sinks  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.usefixtures("built_programs")
@@ -48,8 +48,8 @@ def test_expired_sessions_and_old_login_failures_go(db, sinks):
     assert session_exists(db, expired) and login_failures(db, old) == 1
 
     sink = sinks(FAST)
-    wait_for(lambda: not session_exists(db, expired), 60, "the expired session deleted")
-    wait_for(lambda: login_failures(db, old) == 0, 60, "the old login failure deleted")
+    wait_for(lambda: not session_exists(db, expired), "the expired session deleted", 60)
+    wait_for(lambda: login_failures(db, old) == 0, "the old login failure deleted", 60)
     sink.wait_log(r"sweeper: deleted \d+ expired session")
     sink.wait_log(r"sweeper: deleted \d+ old failed-login record")
     # Without --session-idle only expiry counts; a recent failure still counts for the rate limit.
@@ -63,6 +63,6 @@ def test_session_idle_deletes_unused_sessions(db, sinks):
     kept = insert_login_failure(db, ago=1800)
 
     sinks(FAST + ["--session-idle", "600", "--login-failure-keep", "3600"])
-    wait_for(lambda: not session_exists(db, idle), 60, "the idle session deleted")
+    wait_for(lambda: not session_exists(db, idle), "the idle session deleted", 60)
     assert session_exists(db, active)
     assert login_failures(db, kept) == 1
