@@ -847,6 +847,119 @@ START_TEST(submission_view_hides_hidden_tests)
 }
 END_TEST
 
+/* A program that exits with a byte of its input would spell out a hidden test through its exit
+ * status, its signal or its memory (issue 14, finding 5): students see a hidden test's verdict and
+ * time only, and a peak memory taken over the sample tests; staff see every field. */
+static const char *const leaky_row[] = {
+    "9",
+    "5",
+    "50",
+    "completed",
+    "RE",
+    "50",
+    "2026-01-02T03:04:05Z",
+    "1",
+    "2",
+    "1",
+    NULL,
+    NULL,
+    NULL,
+    "0.25",
+    "53248",
+    "2",
+    "",
+    "",
+    "int main(){}",
+    "7",
+    "student",
+    "aplusb",
+    "A+B",
+    "[{\"test_id\":11,\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"time\":0.01,\"memory\":1024},"
+    "{\"test_id\":12,\"order\":2,\"is_sample\":false,\"verdict\":\"RE\",\"time\":0.02,\"memory\":53248,"
+    "\"message\":\"Exited with error status 53\",\"exit_code\":53,\"signal\":0}]"};
+
+START_TEST(hidden_tests_show_students_only_verdict_and_time)
+{
+	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
+	cJSON *s, *hidden, *field;
+	const char *text;
+
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, leaky_row);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	text = stub_output(r, NULL);
+	ck_assert_msg(!strstr(text, "53"), "a hidden test's exit status or memory reaches the student: %s", text);
+	s = stub_json(r);
+	hidden = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 1);
+	ck_assert_str_eq(string_of(hidden, "verdict"), "RE");
+	ck_assert(number_of(hidden, "time") == 0.02);
+	ck_assert_int_eq((int)number_of(hidden, "order"), 2);
+	cJSON_ArrayForEach(field, hidden)
+	{
+		static const char *const shown[] = {"test_id", "order", "verdict", "time", "is_sample"};
+		int ok = 0;
+
+		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+			ok |= !strcmp(field->string, shown[i]);
+		ck_assert_msg(ok, "a hidden test shows %s to a student", field->string);
+	}
+	ck_assert_int_eq(
+	    (int)number_of(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 0), "memory"), 1024);
+	ck_assert_int_eq((int)number_of(s, "memory_used"), 1024);
+	ck_assert(number_of(s, "execution_time") == 0.25);
+
+	/* Staff diagnose with everything the judge stored. */
+	r = user_req("GET", "/solveit/api/submissions/9", 1);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	s = stub_json(r);
+	hidden = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 1);
+	ck_assert_str_eq(string_of(hidden, "message"), "Exited with error status 53");
+	ck_assert_int_eq((int)number_of(hidden, "exit_code"), 53);
+	ck_assert_int_eq((int)number_of(hidden, "memory"), 53248);
+	ck_assert_int_eq((int)number_of(s, "memory_used"), 53248);
+}
+END_TEST
+
+/* Without a sample test there is no memory a student may see. */
+START_TEST(hidden_only_results_show_no_memory)
+{
+	static const char *const row[] = {
+	    "9",
+	    "5",
+	    "50",
+	    "completed",
+	    "MLE",
+	    "0",
+	    "2026-01-02T03:04:05Z",
+	    "0",
+	    "1",
+	    "1",
+	    NULL,
+	    NULL,
+	    NULL,
+	    "0.5",
+	    "65536",
+	    "1",
+	    "",
+	    "",
+	    "x",
+	    "7",
+	    "student",
+	    "aplusb",
+	    "A+B",
+	    "[{\"order\":1,\"is_sample\":false,\"verdict\":\"MLE\",\"time\":0.5,\"memory\":65536}]"};
+	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
+	cJSON *s;
+
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, row);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	s = stub_json(r);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "memory_used")));
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 0), "memory"));
+	ck_assert_str_eq(string_of(s, "verdict"), "MLE");
+}
+END_TEST
+
 START_TEST(someone_elses_submission_is_missing)
 {
 	static const char *const others[] = {"9",      "5",   "71", "pending", NULL, NULL, "2026-01-02T03:04:05Z",
@@ -1024,6 +1137,8 @@ static Suite *handlers_suite(void)
 	tcase_add_test(shapes, task_list_rows_to_json);
 	tcase_add_test(shapes, closed_task_hidden_from_students);
 	tcase_add_test(shapes, submission_view_hides_hidden_tests);
+	tcase_add_test(shapes, hidden_tests_show_students_only_verdict_and_time);
+	tcase_add_test(shapes, hidden_only_results_show_no_memory);
 	tcase_add_test(shapes, someone_elses_submission_is_missing);
 	tcase_add_test(shapes, submission_list_filters_and_pages);
 	tcase_add_test(shapes, health_says_what_is_down);
