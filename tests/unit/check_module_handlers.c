@@ -805,14 +805,22 @@ static const char *const submission_row[] = {
     "[{\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"input\":\"1 2\"},"
     "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"input\":\"3 4\",\"expected_output\":\"7\"}]"};
 
+/* GET /api/submissions/9 answered from row, as a student or staff. */
+static request_rec *view_submission(const char *const *row, int staff)
+{
+	request_rec *r = user_req("GET", "/solveit/api/submissions/9", staff);
+
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, row);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	return r;
+}
+
 START_TEST(submission_view_hides_hidden_tests)
 {
-	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
+	request_rec *r = view_submission(submission_row, 0);
 	cJSON *s, *tests, *hidden;
 	const char *etag;
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, submission_row);
-	ck_assert_int_eq(run(r), HTTP_OK);
 	s = stub_json(r);
 	ck_assert_int_eq((int)number_of(s, "id"), 9);
 	ck_assert_int_eq((int)number_of(s, "submission_id"), 9);
@@ -851,42 +859,21 @@ END_TEST
  * status, its signal or its memory (issue 14, finding 5): students see a hidden test's verdict and
  * time only, and a peak memory taken over the sample tests; staff see every field. */
 static const char *const leaky_row[] = {
-    "9",
-    "5",
-    "50",
-    "completed",
-    "RE",
-    "50",
-    "2026-01-02T03:04:05Z",
-    "1",
-    "2",
-    "1",
-    NULL,
-    NULL,
-    NULL,
-    "0.25",
-    "53248",
-    "2",
-    "",
-    "",
-    "int main(){}",
-    "7",
-    "student",
-    "aplusb",
-    "A+B",
+    "9", "5", "50", "completed", "RE", "50", "2026-01-02T03:04:05Z", "1", "2",
+    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
+    "1", NULL, NULL, NULL, "0.25", "53248", "2", "", "", "int main(){}",
+    /* user_id, username, slug, title, test_results */
+    "7", "student", "aplusb", "A+B",
     "[{\"test_id\":11,\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"time\":0.01,\"memory\":1024},"
     "{\"test_id\":12,\"order\":2,\"is_sample\":false,\"verdict\":\"RE\",\"time\":0.02,\"memory\":53248,"
     "\"message\":\"Exited with error status 53\",\"exit_code\":53,\"signal\":0}]"};
 
 START_TEST(hidden_tests_show_students_only_verdict_and_time)
 {
-	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
+	request_rec *r = view_submission(leaky_row, 0);
+	const char *text = stub_output(r, NULL);
 	cJSON *s, *hidden, *field;
-	const char *text;
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, leaky_row);
-	ck_assert_int_eq(run(r), HTTP_OK);
-	text = stub_output(r, NULL);
 	ck_assert_msg(!strstr(text, "53"), "a hidden test's exit status or memory reaches the student: %s", text);
 	s = stub_json(r);
 	hidden = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 1);
@@ -908,9 +895,7 @@ START_TEST(hidden_tests_show_students_only_verdict_and_time)
 	ck_assert(number_of(s, "execution_time") == 0.25);
 
 	/* Staff diagnose with everything the judge stored. */
-	r = user_req("GET", "/solveit/api/submissions/9", 1);
-	ck_assert_int_eq(run(r), HTTP_OK);
-	s = stub_json(r);
+	s = stub_json(view_submission(leaky_row, 1));
 	hidden = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 1);
 	ck_assert_str_eq(string_of(hidden, "message"), "Exited with error status 53");
 	ck_assert_int_eq((int)number_of(hidden, "exit_code"), 53);
@@ -923,36 +908,14 @@ END_TEST
 START_TEST(hidden_only_results_show_no_memory)
 {
 	static const char *const row[] = {
-	    "9",
-	    "5",
-	    "50",
-	    "completed",
-	    "MLE",
-	    "0",
-	    "2026-01-02T03:04:05Z",
-	    "0",
-	    "1",
-	    "1",
-	    NULL,
-	    NULL,
-	    NULL,
-	    "0.5",
-	    "65536",
-	    "1",
-	    "",
-	    "",
-	    "x",
-	    "7",
-	    "student",
-	    "aplusb",
-	    "A+B",
+	    "9", "5", "50", "completed", "MLE", "0", "2026-01-02T03:04:05Z", "0", "1",
+	    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
+	    "1", NULL, NULL, NULL, "0.5", "65536", "1", "", "", "x",
+	    /* user_id, username, slug, title, test_results */
+	    "7", "student", "aplusb", "A+B",
 	    "[{\"order\":1,\"is_sample\":false,\"verdict\":\"MLE\",\"time\":0.5,\"memory\":65536}]"};
-	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
-	cJSON *s;
+	cJSON *s = stub_json(view_submission(row, 0));
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, row);
-	ck_assert_int_eq(run(r), HTTP_OK);
-	s = stub_json(r);
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "memory_used")));
 	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 0), "memory"));
