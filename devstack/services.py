@@ -28,6 +28,7 @@ APACHE_BIN = shutil.which("apache2", path="/usr/sbin:" + os.environ.get("PATH", 
 MODULE_SO = REPO / "mod_solveit" / ".libs" / "mod_solveit.so"
 KAFKA_MOCK = REPO / "devstack" / "solveit-kafka-mock"
 TEMPLATE = REPO / "httpd-conf" / "solveit-stack.conf.in"
+SANDBOX_DIR = REPO / "judge-worker" / "sandbox"
 
 
 # The embedded broker keeps a departed group member until its session times out (45 s by default)
@@ -326,7 +327,10 @@ class KafkaMock(Process):
 
 def daemon_env(pg, kafka, redis, kafka_options=QUICK_REJOIN):
     """The environment that points judge-worker and result-sink at this stack's services."""
-    env = {"SOLVEIT_KAFKA_BROKERS": kafka.bootstrap, "SOLVEIT_DB": pg.dsn, "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port}
+    env = {"SOLVEIT_KAFKA_BROKERS": kafka.bootstrap, "SOLVEIT_DB": pg.dsn, "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port,
+           # This tree's sandbox files, named: whatever an installed copy holds is not what is under test.
+           "SOLVEIT_LANGUAGES": str(SANDBOX_DIR / "languages.json"),
+           "SOLVEIT_SANDBOX_INIT": str(SANDBOX_DIR / "solveit-sandbox-init")}
     if kafka_options:
         env["SOLVEIT_KAFKA_OPTIONS"] = kafka_options
     return env

@@ -314,20 +314,58 @@ int sv_api_submissions(sv_ctx *ctx)
 	return sv_send_json(r, HTTP_OK, body);
 }
 
-/* Hidden tests show only verdict, time and memory (DESIGN.md §3); staff see everything. */
-static void hide_hidden_tests(cJSON *results)
+/* What a student sees of a hidden test: its verdict and time, nothing the program could steer to
+ * spell out the test's data (a message quoting an exit status or a signal, the exact memory). An
+ * allow-list, so that a field the judge adds later stays hidden until someone decides otherwise.
+ * "test" is the number older results carry instead of "order". */
+static int hidden_field_shown(const char *name)
 {
-	static const char *const secret[] = {"input",  "expected_output", "expected", "actual_output",
-					     "output", "stdout",          "stderr"};
+	static const char *const shown[] = {"test_id", "test", "order", "verdict", "time", "is_sample", NULL};
+
+	return sv_word_in(name, shown);
+}
+
+/* Strips the hidden tests of results for a student; returns whether there was one. */
+static int hide_hidden_tests(cJSON *results)
+{
 	cJSON *test;
+	int hidden = 0;
 
 	cJSON_ArrayForEach(test, results)
 	{
+		cJSON *field = test->child;
+
 		if (!cJSON_IsObject(test) || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(test, "is_sample")))
 			continue;
-		for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
-			cJSON_DeleteItemFromObjectCaseSensitive(test, secret[i]);
+		hidden = 1;
+		while (field) {
+			cJSON *next = field->next;
+
+			if (!field->string || !hidden_field_shown(field->string))
+				cJSON_Delete(cJSON_DetachItemViaPointer(test, field));
+			field = next;
+		}
 	}
+	return hidden;
+}
+
+/* The submission's peak memory is the maximum over every test, so a hidden test could set it: a
+ * student sees the maximum over the sample tests instead (null without one). */
+static void visible_memory(cJSON *s, const cJSON *results)
+{
+	const cJSON *test;
+	double peak = -1;
+
+	cJSON_ArrayForEach(test, results)
+	{
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(test, "memory");
+
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(test, "is_sample")) && cJSON_IsNumber(m) &&
+		    m->valuedouble > peak)
+			peak = m->valuedouble;
+	}
+	cJSON_ReplaceItemInObjectCaseSensitive(s, "memory_used",
+					       peak >= 0 ? cJSON_CreateNumber(peak) : cJSON_CreateNull());
 }
 
 cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
@@ -360,8 +398,9 @@ cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
 	results = cJSON_Parse(sv_db_get(db, row, PLAIN_COLUMNS + 4) ? sv_db_get(db, row, PLAIN_COLUMNS + 4) : "[]");
 	if (!results)
 		results = cJSON_CreateArray();
-	if (!sess->staff)
-		hide_hidden_tests(results);
+	/* Staff see every field: diagnosing a submission needs them. */
+	if (!sess->staff && hide_hidden_tests(results))
+		visible_memory(s, results);
 	cJSON_AddItemToObject(s, "test_results", results);
 	return s;
 }

@@ -33,6 +33,13 @@
 #ifndef SV_SANDBOX_PKGLIBEXECDIR
 #define SV_SANDBOX_PKGLIBEXECDIR "/usr/local/libexec/solveit"
 #endif
+/* Built outside automake: there is no tree to prefer, only the installed copies. */
+#ifndef SV_SANDBOX_SRCDIR
+#define SV_SANDBOX_SRCDIR SV_SANDBOX_PKGDATADIR
+#endif
+#ifndef SV_SANDBOX_BUILDDIR
+#define SV_SANDBOX_BUILDDIR SV_SANDBOX_PKGLIBEXECDIR
+#endif
 
 #define DEFAULT_STATE_DIR "/run/solveit-sandbox"
 #define DEFAULT_FIRST_UID 60000
@@ -136,11 +143,6 @@ static void fill_limits(sv_sandbox_limits *out, const sv_sandbox_limits *in, int
 		out->wall_time = compile && !in ? d.wall_time : 2 * out->cpu_time + 1;
 }
 
-static int file_exists(const char *path)
-{
-	return access(path, R_OK) == 0;
-}
-
 /* ---- mounts ---- */
 
 static int mntv_add(struct sv_mntv *mv, uint32_t kind, const char *src, const char *dst)
@@ -227,17 +229,65 @@ static int build_lang_mounts(sv_sandbox *sb)
 
 /* ---- open / close ---- */
 
-static const char *pick_path(const char *configured, const char *env, const char *installed, const char *built)
+/* Whether a program is one of this build tree's or an installed one, from where its executable is:
+ * the tree's programs use the tree's languages.json and init, installed ones the installed copies,
+ * and neither ever falls back to the other's (a `make install` from another checkout would then
+ * silently replace what is under test, or a stale tree what is deployed). When the tree and the
+ * prefix nest, the deeper one holding the executable decides. */
+static size_t dir_holds(const char *dir, const char *path)
+{
+	char real[PATH_MAX];
+	size_t n;
+
+	if (!dir || !*dir)
+		return 0;
+	if (realpath(dir, real))
+		dir = real;
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && path[n] == '/' ? n : 0;
+}
+
+int sv_sandbox_origin(const char *exe, const char *tree, const char *prefix)
+{
+	size_t in_tree = dir_holds(tree, exe);
+
+	return in_tree && in_tree > dir_holds(prefix, exe) ? SV_SANDBOX_FROM_TREE : SV_SANDBOX_FROM_INSTALL;
+}
+
+/* An explicit path (the caller's configuration, then the variable) wins; otherwise the origin's. */
+static const char *pick_path(const char *configured, const char *env, int origin, const char *installed,
+			     const char *built, const char **why)
 {
 	const char *e = getenv(env);
 
-	if (configured && *configured)
+	if (configured && *configured) {
+		*why = "set by the caller";
 		return configured;
-	if (e && *e)
+	}
+	if (e && *e) {
+		*why = env;
 		return e;
-	if (file_exists(installed) || !built)
-		return installed;
-	return built;
+	}
+	*why = origin == SV_SANDBOX_FROM_TREE ? "the build tree's" : "the installed copy";
+	return origin == SV_SANDBOX_FROM_TREE ? built : installed;
+}
+
+static int running_origin(char *exe, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", exe, len - 1);
+
+	if (n < 0) {
+		snprintf(exe, len, "an unknown path (%s)", strerror(errno));
+		return SV_SANDBOX_FROM_INSTALL;
+	}
+	exe[n] = '\0';
+#ifdef SV_SANDBOX_TOP_BUILDDIR
+	return sv_sandbox_origin(exe, SV_SANDBOX_TOP_BUILDDIR, SV_SANDBOX_PREFIX);
+#else
+	return SV_SANDBOX_FROM_INSTALL;
+#endif
 }
 
 static int parse_mode(const char *s, sv_sandbox_mode *mode)
@@ -259,7 +309,9 @@ int sv_sandbox_open(const sv_sandbox_config *cfg, sv_sandbox **out, char *err, s
 {
 	sv_sandbox_config none = {0};
 	sv_sandbox *sb;
-	const char *langs_path, *init_path, *state_dir;
+	const char *langs_path, *init_path, *state_dir, *langs_why, *init_why;
+	char exe[PATH_MAX];
+	int origin;
 	sv_sandbox_mode mode = SV_SANDBOX_MODE_AUTO;
 	char desc[1024];
 	struct stat st;
@@ -285,13 +337,16 @@ int sv_sandbox_open(const sv_sandbox_config *cfg, sv_sandbox **out, char *err, s
 		goto fail;
 	}
 
-	langs_path = pick_path(cfg->languages_path, "SOLVEIT_LANGUAGES", SV_SANDBOX_PKGDATADIR "/languages.json",
-#ifdef SV_SANDBOX_SRCDIR
-			       SV_SANDBOX_SRCDIR "/languages.json"
-#else
-			       NULL
-#endif
-	);
+	origin = running_origin(exe, sizeof(exe));
+	langs_path =
+	    pick_path(cfg->languages_path, "SOLVEIT_LANGUAGES", origin, SV_SANDBOX_PKGDATADIR "/languages.json",
+		      SV_SANDBOX_SRCDIR "/languages.json", &langs_why);
+	init_path =
+	    pick_path(cfg->init_path, "SOLVEIT_SANDBOX_INIT", origin, SV_SANDBOX_PKGLIBEXECDIR "/solveit-sandbox-init",
+		      SV_SANDBOX_BUILDDIR "/solveit-sandbox-init", &init_why);
+	sv_log(SV_LOG_NOTICE, "sandbox: %s, running %s: languages %s (%s), init %s (%s)",
+	       origin == SV_SANDBOX_FROM_TREE ? "a build-tree program" : "an installed program", exe, langs_path,
+	       langs_why, init_path, init_why);
 	if (sv_lang_table_load(langs_path, &sb->langs, err, errlen) < 0)
 		goto fail;
 	avail = sv_lang_table_check(&sb->langs);
@@ -308,13 +363,6 @@ int sv_sandbox_open(const sv_sandbox_config *cfg, sv_sandbox **out, char *err, s
 		goto fail;
 	}
 
-	init_path = pick_path(cfg->init_path, "SOLVEIT_SANDBOX_INIT", SV_SANDBOX_PKGLIBEXECDIR "/solveit-sandbox-init",
-#ifdef SV_SANDBOX_BUILDDIR
-			      SV_SANDBOX_BUILDDIR "/solveit-sandbox-init"
-#else
-			      NULL
-#endif
-	);
 	sb->init_fd = open(init_path, O_RDONLY | O_CLOEXEC);
 	if (sb->init_fd < 0 || fstat(sb->init_fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
 	    (st.st_mode & 022)) {

@@ -60,13 +60,22 @@ typedef struct {
 
 /* Paths and mode. Any NULL/zero field takes the default named in the comment. */
 typedef struct {
-	const char *languages_path; /* $SOLVEIT_LANGUAGES, else $(datadir)/solveit/languages.json, else build tree */
+	const char *languages_path; /* $SOLVEIT_LANGUAGES, else the origin's languages.json (below) */
 	const char *state_dir;      /* $SOLVEIT_SANDBOX_DIR, else /run/solveit-sandbox (boxes, locks) */
-	const char *init_path;      /* $SOLVEIT_SANDBOX_INIT, else installed solveit-sandbox-init, else build tree */
+	const char *init_path;      /* $SOLVEIT_SANDBOX_INIT, else the origin's solveit-sandbox-init (below) */
 	sv_sandbox_mode mode;       /* AUTO: $SOLVEIT_SANDBOX_MODE ("v2", "v1", "rlimit") if set, else detect */
 	unsigned first_uid;         /* 0 = 60000; box n runs as uid/gid first_uid + n */
 	unsigned max_boxes;         /* 0 = 256 */
 } sv_sandbox_config;
+
+/* Whose files a program uses when no path is given: a program of the build tree the tree's
+ * (languages.json of the source tree, solveit-sandbox-init of the build tree), any other the
+ * installed ones ($(pkgdatadir), $(pkglibexecdir)); never the other's when its own are missing. */
+enum { SV_SANDBOX_FROM_INSTALL = 0, SV_SANDBOX_FROM_TREE = 1 };
+
+/* The origin of the executable exe (an absolute, resolved path) for a build tree and an install
+ * prefix: FROM_TREE when exe is below tree and not more deeply below prefix. */
+int sv_sandbox_origin(const char *exe, const char *tree, const char *prefix);
 
 /* A language of the data file, keyed by its Judge0 id. */
 typedef struct {

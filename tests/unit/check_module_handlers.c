@@ -805,14 +805,22 @@ static const char *const submission_row[] = {
     "[{\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"input\":\"1 2\"},"
     "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"input\":\"3 4\",\"expected_output\":\"7\"}]"};
 
+/* GET /api/submissions/9 answered from row, as a student or staff. */
+static request_rec *view_submission(const char *const *row, int staff)
+{
+	request_rec *r = user_req("GET", "/solveit/api/submissions/9", staff);
+
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, row);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	return r;
+}
+
 START_TEST(submission_view_hides_hidden_tests)
 {
-	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
+	request_rec *r = view_submission(submission_row, 0);
 	cJSON *s, *tests, *hidden;
 	const char *etag;
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, submission_row);
-	ck_assert_int_eq(run(r), HTTP_OK);
 	s = stub_json(r);
 	ck_assert_int_eq((int)number_of(s, "id"), 9);
 	ck_assert_int_eq((int)number_of(s, "submission_id"), 9);
@@ -844,6 +852,74 @@ START_TEST(submission_view_hides_hidden_tests)
 	ck_assert_int_eq(run(r), HTTP_OK);
 	hidden = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(stub_json(r), "test_results"), 1);
 	ck_assert_str_eq(string_of(hidden, "expected_output"), "7");
+}
+END_TEST
+
+/* A program that exits with a byte of its input would spell out a hidden test through its exit
+ * status, its signal or its memory (issue 14, finding 5): students see a hidden test's verdict and
+ * time only, and a peak memory taken over the sample tests; staff see every field. */
+static const char *const leaky_row[] = {
+    "9", "5", "50", "completed", "RE", "50", "2026-01-02T03:04:05Z", "1", "2",
+    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
+    "1", NULL, NULL, NULL, "0.25", "53248", "2", "", "", "int main(){}",
+    /* user_id, username, slug, title, test_results */
+    "7", "student", "aplusb", "A+B",
+    "[{\"test_id\":11,\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"time\":0.01,\"memory\":1024},"
+    "{\"test_id\":12,\"order\":2,\"is_sample\":false,\"verdict\":\"RE\",\"time\":0.02,\"memory\":53248,"
+    "\"message\":\"Exited with error status 53\",\"exit_code\":53,\"signal\":0}]"};
+
+START_TEST(hidden_tests_show_students_only_verdict_and_time)
+{
+	request_rec *r = view_submission(leaky_row, 0);
+	const char *text = stub_output(r, NULL);
+	cJSON *s, *hidden, *field;
+
+	ck_assert_msg(!strstr(text, "53"), "a hidden test's exit status or memory reaches the student: %s", text);
+	s = stub_json(r);
+	hidden = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 1);
+	ck_assert_str_eq(string_of(hidden, "verdict"), "RE");
+	ck_assert(number_of(hidden, "time") == 0.02);
+	ck_assert_int_eq((int)number_of(hidden, "order"), 2);
+	cJSON_ArrayForEach(field, hidden)
+	{
+		static const char *const shown[] = {"test_id", "order", "verdict", "time", "is_sample"};
+		int ok = 0;
+
+		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
+			ok |= !strcmp(field->string, shown[i]);
+		ck_assert_msg(ok, "a hidden test shows %s to a student", field->string);
+	}
+	ck_assert_int_eq(
+	    (int)number_of(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 0), "memory"), 1024);
+	ck_assert_int_eq((int)number_of(s, "memory_used"), 1024);
+	ck_assert(number_of(s, "execution_time") == 0.25);
+
+	/* Staff diagnose with everything the judge stored. */
+	s = stub_json(view_submission(leaky_row, 1));
+	hidden = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 1);
+	ck_assert_str_eq(string_of(hidden, "message"), "Exited with error status 53");
+	ck_assert_int_eq((int)number_of(hidden, "exit_code"), 53);
+	ck_assert_int_eq((int)number_of(hidden, "memory"), 53248);
+	ck_assert_int_eq((int)number_of(s, "memory_used"), 53248);
+}
+END_TEST
+
+/* Without a sample test there is no memory a student may see. */
+START_TEST(hidden_only_results_show_no_memory)
+{
+	static const char *const row[] = {
+	    "9", "5", "50", "completed", "MLE", "0", "2026-01-02T03:04:05Z", "0", "1",
+	    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
+	    "1", NULL, NULL, NULL, "0.5", "65536", "1", "", "", "x",
+	    /* user_id, username, slug, title, test_results */
+	    "7", "student", "aplusb", "A+B",
+	    "[{\"order\":1,\"is_sample\":false,\"verdict\":\"MLE\",\"time\":0.5,\"memory\":65536}]"};
+	cJSON *s = stub_json(view_submission(row, 0));
+
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "memory_used")));
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "test_results"), 0), "memory"));
+	ck_assert_str_eq(string_of(s, "verdict"), "MLE");
 }
 END_TEST
 
@@ -1024,6 +1100,8 @@ static Suite *handlers_suite(void)
 	tcase_add_test(shapes, task_list_rows_to_json);
 	tcase_add_test(shapes, closed_task_hidden_from_students);
 	tcase_add_test(shapes, submission_view_hides_hidden_tests);
+	tcase_add_test(shapes, hidden_tests_show_students_only_verdict_and_time);
+	tcase_add_test(shapes, hidden_only_results_show_no_memory);
 	tcase_add_test(shapes, someone_elses_submission_is_missing);
 	tcase_add_test(shapes, submission_list_filters_and_pages);
 	tcase_add_test(shapes, health_says_what_is_down);

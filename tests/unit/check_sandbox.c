@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "sandbox.h"
 #include "sandbox_languages.h"
 #include "sandbox_verdict.h"
 
@@ -179,6 +180,32 @@ static struct sv_run_facts signaled(int sig)
 	return f;
 }
 
+/* A `make install` elsewhere must not replace what a tree's program runs, nor a tree what an
+ * installed program runs (issue 14, finding 14): the executable's place decides, the deeper of a
+ * nested tree and prefix wins, and a bare string prefix is not a directory. */
+START_TEST(origin_follows_the_executable)
+{
+	static const struct {
+		const char *exe, *tree, *prefix;
+		int origin;
+	} cases[] = {
+	    {"/work/wt/judge-worker/judge-worker", "/work/wt", "/usr/local", SV_SANDBOX_FROM_TREE},
+	    {"/work/wt/judge-worker/sandbox/solveit-sandbox", "/work/wt/", "/usr/local", SV_SANDBOX_FROM_TREE},
+	    {"/usr/local/bin/solveit-sandbox", "/work/wt", "/usr/local", SV_SANDBOX_FROM_INSTALL},
+	    {"/opt/judge/bin/judge-worker", "/work/wt", "/usr/local", SV_SANDBOX_FROM_INSTALL},
+	    {"/work/wt2/judge-worker/judge-worker", "/work/wt", "/usr/local", SV_SANDBOX_FROM_INSTALL},
+	    {"/work/wt/inst/bin/solveit-sandbox", "/work/wt", "/work/wt/inst", SV_SANDBOX_FROM_INSTALL},
+	    {"/usr/local/src/solveit/judge-worker/judge-worker", "/usr/local/src/solveit", "/usr/local",
+	     SV_SANDBOX_FROM_TREE},
+	    {"/work/wt/judge-worker/judge-worker", "", "/usr/local", SV_SANDBOX_FROM_INSTALL},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(sv_sandbox_origin(cases[i].exe, cases[i].tree, cases[i].prefix) == cases[i].origin,
+			      "%s in tree %s, prefix %s", cases[i].exe, cases[i].tree, cases[i].prefix);
+}
+END_TEST
+
 START_TEST(verdict_decisions)
 {
 	struct sv_run_facts f;
@@ -295,6 +322,7 @@ int main(void)
 	tcase_add_test(tc, languages_check_marks_missing_toolchains);
 	tcase_add_test(tc, languages_expand_placeholders);
 	tcase_add_test(tc, languages_path_visible);
+	tcase_add_test(tc, origin_follows_the_executable);
 	tcase_add_test(tc, verdict_decisions);
 	tcase_add_test(tc, verdict_memory_without_cgroup);
 	tcase_add_test(tc, status_names);
