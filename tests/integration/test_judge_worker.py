@@ -120,11 +120,12 @@ class Results:
                     headers = dict((k, v.decode() if v else "") for k, v in (m.headers() or []))
                     self.dead.append({"value": m.value(), "headers": headers})
                 else:
+                    # Other tests of the session send malformed records too: no value, not JSON, not an object.
                     try:
                         body = json.loads(m.value())
-                    except ValueError:
+                    except (TypeError, ValueError):
                         continue
-                    if not isinstance(body, dict):  # other tests send malformed records too
+                    if not isinstance(body, dict):
                         continue
                     body["_key"] = m.key().decode() if m.key() else None
                     self.by_submission.setdefault(body.get("submission_id"), []).append(body)
