@@ -9,11 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "sv_daemon.h"
 #include "sv_kafka_client.h"
 #include "sv_log.h"
+#include "sv_message.h"
 #include "sv_time.h"
 #include "sv_version.h"
 #include "worker.h"
@@ -50,6 +52,24 @@ static void store_offset(int32_t partition, int64_t next)
 	if (err)
 		sv_log(SV_LOG_DEBUG, "storing offset %lld of partition %d: %s", (long long)next, (int)partition,
 		       rd_kafka_err2str(err));
+}
+
+/* The submission and attempt a message is about; 0 when it is not a valid submission message
+ * (judging it dead-letters it, which is no final result to remember). */
+static int identity(const rd_kafka_message_t *m, long long *submission_id, int *attempt)
+{
+	sv_submission_msg msg;
+	cJSON *tree = NULL;
+	char err[256];
+	int ok =
+	    sv_submission_msg_parse(m->payload ? m->payload : "", m->len, &msg, &tree, err, sizeof(err)) == SV_MSG_OK;
+
+	if (ok) {
+		*submission_id = msg.submission_id;
+		*attempt = msg.attempt;
+	}
+	cJSON_Delete(tree);
+	return ok;
 }
 
 /* ---- judging threads ---- */
@@ -93,7 +113,11 @@ static void *judge_thread(void *arg)
 		jr = j->cancel || !tc ? JOB_GIVEN_BACK : worker_judge(&w, tc, j);
 		if (jr == JOB_DONE) {
 			int64_t next = offsets_done(tracker, j->partition, j->offset);
+			long long submission_id;
+			int attempt;
 			long judged;
+			if (identity(j->msg, &submission_id, &attempt))
+				stats_final_delivered(submission_id, attempt);
 			if (next >= 0)
 				store_offset(j->partition, next);
 			judged = stats_get(STAT_COMPLETED) + stats_get(STAT_FAILED) + stats_get(STAT_DEAD_LETTERED);
@@ -189,7 +213,7 @@ static void on_revoke(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *par
 		sv_log(SV_LOG_ERR, "%zu judgement(s) did not stop", left);
 	for (int i = 0; i < parts->cnt; i++)
 		offsets_forget(tracker, parts->elems[i].partition);
-	rd_kafka_commit(rk, NULL, 0);
+	/* sv_kafka_client's rebalance callback commits what was stored here, synchronously. */
 }
 
 static int make_clients(char *err, size_t errlen)
@@ -245,17 +269,41 @@ static int wait_for_room(size_t limit, double *full_since)
 	return 0;
 }
 
+/* A redelivery (a rebalance before the offset was committed, or a re-send by the sweeper) of an
+ * attempt whose final result this worker delivered: counted, and its offset stored without judging
+ * it again, which could only give a second, perhaps different, verdict. Returns 1 when so. */
+static int skip_duplicate(rd_kafka_message_t *m)
+{
+	long long submission_id;
+	int attempt;
+	int64_t next;
+
+	if (!identity(m, &submission_id, &attempt) || !stats_duplicate(submission_id, attempt))
+		return 0;
+	sv_log(SV_LOG_NOTICE, "submission %lld attempt %d at partition %d offset %lld: already judged; not again",
+	       submission_id, attempt, (int)m->partition, (long long)m->offset);
+	offsets_begin(tracker, m->partition, m->offset);
+	next = offsets_done(tracker, m->partition, m->offset);
+	if (next >= 0)
+		store_offset(m->partition, next);
+	rd_kafka_message_destroy(m);
+	return 1;
+}
+
 static void take(rd_kafka_message_t *m)
 {
-	job *j = calloc(1, sizeof(*j));
+	job *j;
 
+	stats_add(STAT_RECEIVED, 1);
+	if (skip_duplicate(m))
+		return;
+	j = calloc(1, sizeof(*j));
 	if (!j) {
 		/* Not stored, so it comes back after a restart; nothing better to do without memory. */
 		sv_log(SV_LOG_ERR, "out of memory: dropping offset %lld for now", (long long)m->offset);
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	stats_add(STAT_RECEIVED, 1);
 	j->msg = m;
 	j->partition = m->partition;
 	j->offset = m->offset;
