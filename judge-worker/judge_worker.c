@@ -16,6 +16,7 @@
 #include "sv_kafka_client.h"
 #include "sv_log.h"
 #include "sv_message.h"
+#include "sv_pg.h"
 #include "sv_time.h"
 #include "sv_version.h"
 #include "worker.h"
@@ -72,6 +73,56 @@ static int identity(const rd_kafka_message_t *m, long long *submission_id, int *
 	return ok;
 }
 
+/* Whether the final result of this attempt is in PostgreSQL already (result-sink applied it). The
+ * worker's own memory (stats_duplicate) misses what another worker judged: a partition that moves
+ * while the broker refuses commits (a rebalance in progress, an expired membership) brings its next
+ * owner messages judged and delivered before, and only the database knows. */
+typedef struct {
+	PGconn *pg;
+	double retry_ms; /* after a failed connect, not before this (monotonic) */
+} duplicate_check;
+
+static int final_stored(duplicate_check *dc, long long submission_id, int attempt)
+{
+	static const char query[] = "SELECT 1 FROM submissions WHERE id = $1::bigint AND attempt = $2::integer"
+				    " AND status IN ('completed', 'failed')";
+	char id[24], at[16];
+	const char *values[2] = {id, at};
+	PGresult *res;
+	int stored;
+
+	/* Judging goes on from the Redis cache while PostgreSQL is away: it must not wait for a
+	 * connect timeout per submission then. */
+	if (sv_time_mono_ms() < dc->retry_ms)
+		return 0;
+	dc->pg = sv_pg_reconnect(dc->pg, w.cfg->db, "judge-worker duplicates");
+	if (PQstatus(dc->pg) != CONNECTION_OK) {
+		dc->retry_ms = sv_time_mono_ms() + 10000;
+		return 0; /* judged then: the sink keeps the first final result it applied */
+	}
+	snprintf(id, sizeof(id), "%lld", submission_id);
+	snprintf(at, sizeof(at), "%d", attempt);
+	res = PQexecParams(dc->pg, query, 2, NULL, values, NULL, NULL, 0);
+	stored = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PQclear(res);
+	return stored;
+}
+
+/* 1 when j's attempt must not be judged again: its final result is stored (counted as a duplicate). */
+static int judged_before(duplicate_check *dc, const job *j)
+{
+	long long submission_id;
+	int attempt;
+
+	if (!identity(j->msg, &submission_id, &attempt) || !final_stored(dc, submission_id, attempt))
+		return 0;
+	stats_add(STAT_DUPLICATES, 1);
+	sv_log(SV_LOG_NOTICE,
+	       "submission %lld attempt %d at partition %d offset %lld: final result already stored; not judged again",
+	       submission_id, attempt, (int)j->partition, (long long)j->offset);
+	return 1;
+}
+
 /* ---- judging threads ---- */
 
 static void job_remove(job *j)
@@ -93,6 +144,7 @@ static void job_remove(job *j)
 static void *judge_thread(void *arg)
 {
 	task_conn *tc = task_conn_new(w.tasks);
+	duplicate_check dc = {NULL, 0};
 
 	pthread_mutex_lock(&jobs_lock);
 	for (;;) {
@@ -110,7 +162,10 @@ static void *judge_thread(void *arg)
 		j->running = 1;
 		pthread_mutex_unlock(&jobs_lock);
 
-		jr = j->cancel || !tc ? JOB_GIVEN_BACK : worker_judge(&w, tc, j);
+		if (j->cancel || !tc)
+			jr = JOB_GIVEN_BACK;
+		else
+			jr = judged_before(&dc, j) ? JOB_DONE : worker_judge(&w, tc, j);
 		if (jr == JOB_DONE) {
 			int64_t next = offsets_done(tracker, j->partition, j->offset);
 			long long submission_id;
@@ -138,6 +193,7 @@ static void *judge_thread(void *arg)
 	}
 	pthread_mutex_unlock(&jobs_lock);
 	task_conn_free(tc);
+	PQfinish(dc.pg);
 	return NULL;
 }
 
