@@ -42,9 +42,11 @@ static void log_partitions(const char *what, const rd_kafka_topic_partition_list
 }
 
 /* The offsets stored for the partitions going away, committed before they go and waited for: an
- * asynchronous commit (auto commit's included) is sent after the member left its generation and
- * fails with "Unknown member" or "rebalance in progress", and the next owner then judges or applies
- * the same messages again. Partitions lost with the group membership cannot be committed at all. */
+ * asynchronous commit (auto commit's included) may be sent after the member left its generation and
+ * fail with "Unknown member" or "rebalance in progress", and the next owner then judges or applies
+ * the same messages again. A broker may refuse even this commit while the group rebalances (the
+ * embedded one does under the eager assignor): the daemons take redeliveries as duplicates anyway.
+ * Partitions lost with the group membership cannot be committed at all. */
 static void commit_revoked(rd_kafka_t *rk, int cooperative)
 {
 	rd_kafka_resp_err_t rc;
