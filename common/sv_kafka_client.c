@@ -1,6 +1,7 @@
 #include "sv_kafka_client.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sv_daemon.h"
@@ -40,6 +41,31 @@ static void log_partitions(const char *what, const rd_kafka_topic_partition_list
 	sv_log(SV_LOG_INFO, "%s %d partition(s): %s", what, parts->cnt, parts->cnt ? list : "-");
 }
 
+/* The offsets stored for the partitions going away, committed before they go and waited for: an
+ * asynchronous commit (auto commit's included) may be sent after the member left its generation and
+ * fail with "Unknown member" or "rebalance in progress", and the next owner then judges or applies
+ * the same messages again. A broker may refuse even this commit while the group rebalances (the
+ * embedded one does under the eager assignor): the daemons take redeliveries as duplicates anyway.
+ * Partitions lost with the group membership cannot be committed at all. */
+static void commit_revoked(rd_kafka_t *rk, int cooperative)
+{
+	rd_kafka_resp_err_t rc;
+
+	if (rd_kafka_assignment_lost(rk)) {
+		sv_log(SV_LOG_WARNING, "kafka: partitions lost with the group membership; their uncommitted offsets "
+				       "will be delivered again");
+		return;
+	}
+	/* NULL: every stored offset of the assignment, of which the revoked partitions are a part. */
+	rc = rd_kafka_commit(rk, NULL, 0);
+	if (rc == RD_KAFKA_RESP_ERR_NO_ERROR)
+		sv_log(SV_LOG_DEBUG, "kafka: offsets committed before the %s revocation",
+		       cooperative ? "incremental" : "eager");
+	else if (rc != RD_KAFKA_RESP_ERR__NO_OFFSET)
+		sv_log(SV_LOG_WARNING, "kafka: cannot commit the offsets of the revoked partitions: %s",
+		       rd_kafka_err2str(rc));
+}
+
 /* Both assignors: the eager one hands over and takes away the whole assignment at once, the
  * cooperative one only the partitions that move, which must be added or removed incrementally (a
  * plain assign there would drop the partitions this consumer keeps). */
@@ -63,6 +89,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 			sv_log(SV_LOG_ERR, "kafka rebalance failed: %s", rd_kafka_err2str(err));
 		if (hooks && hooks->on_revoke)
 			hooks->on_revoke(rk, parts, hooks->baton);
+		if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS)
+			commit_revoked(rk, cooperative);
 		if (cooperative)
 			error = rd_kafka_incremental_unassign(rk, parts);
 		else
@@ -212,32 +240,60 @@ size_t sv_delivery_wait(rd_kafka_t *producer, sv_delivery *d, size_t n, const vo
 	return delivered;
 }
 
-rd_kafka_resp_err_t sv_produce(rd_kafka_t *producer, const sv_record *rec, sv_delivery *delivery)
+/* The dead letter's headers, or NULL for an ordinary record (librdkafka owns them once queued). */
+static rd_kafka_headers_t *record_headers(const sv_record *rec, size_t original_len)
+{
+	rd_kafka_headers_t *h;
+
+	if (!rec->error)
+		return NULL;
+	h = rd_kafka_headers_new(3);
+	rd_kafka_header_add(h, SV_DEAD_LETTER_HEADER_ERROR, -1, rec->error, -1);
+	rd_kafka_header_add(h, SV_DEAD_LETTER_HEADER_SOURCE, -1, rec->source ? rec->source : "", -1);
+	if (original_len > rec->len) {
+		char size[24];
+
+		snprintf(size, sizeof(size), "%zu", original_len);
+		rd_kafka_header_add(h, SV_DEAD_LETTER_HEADER_TRUNCATED, -1, size, -1);
+	}
+	return h;
+}
+
+/* sv_produce, for a record that may be the cut-down copy of an original_len-byte message. */
+static rd_kafka_resp_err_t produce(rd_kafka_t *producer, const sv_record *rec, size_t original_len,
+				   sv_delivery *delivery)
 {
 	rd_kafka_resp_err_t err;
 
 	for (;;) {
-		if (rec->error)
+		rd_kafka_headers_t *headers = record_headers(rec, original_len);
+
+		if (headers)
 			err = rd_kafka_producev(
 			    producer, RD_KAFKA_V_TOPIC(rec->topic), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 			    RD_KAFKA_V_KEY((void *)rec->key, rec->key_len),
 			    RD_KAFKA_V_VALUE((void *)rec->value, rec->len), RD_KAFKA_V_OPAQUE(delivery),
-			    RD_KAFKA_V_HEADER(SV_DEAD_LETTER_HEADER_ERROR, rec->error, -1),
-			    RD_KAFKA_V_HEADER(SV_DEAD_LETTER_HEADER_SOURCE, rec->source ? rec->source : "", -1),
-			    RD_KAFKA_V_END);
+			    RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
 		else
 			err = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(rec->topic),
 						RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 						RD_KAFKA_V_KEY((void *)rec->key, rec->key_len),
 						RD_KAFKA_V_VALUE((void *)rec->value, rec->len),
 						RD_KAFKA_V_OPAQUE(delivery), RD_KAFKA_V_END);
+		if (err && headers)
+			rd_kafka_headers_destroy(headers); /* not queued, so still ours */
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			break;
 		rd_kafka_poll(producer, 50);
 	}
 	if (err)
-		sv_log(SV_LOG_ERR, "producing to %s: %s", rec->topic, rd_kafka_err2str(err));
+		sv_log(SV_LOG_ERR, "producing %zu bytes to %s: %s", rec->len, rec->topic, rd_kafka_err2str(err));
 	return err;
+}
+
+rd_kafka_resp_err_t sv_produce(rd_kafka_t *producer, const sv_record *rec, sv_delivery *delivery)
+{
+	return produce(producer, rec, 0, delivery);
 }
 
 int sv_kafka_error_is_permanent(rd_kafka_resp_err_t err)
@@ -246,14 +302,14 @@ int sv_kafka_error_is_permanent(rd_kafka_resp_err_t err)
 	       err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED || err == RD_KAFKA_RESP_ERR_INVALID_RECORD;
 }
 
-int sv_produce_delivered(rd_kafka_t *producer, const sv_record *rec, const volatile int *cancel, int purge,
-			 rd_kafka_resp_err_t *why)
+static int produce_delivered(rd_kafka_t *producer, const sv_record *rec, size_t original_len,
+			     const volatile int *cancel, int purge, rd_kafka_resp_err_t *why)
 {
 	unsigned attempt = 0;
 
 	for (;;) {
 		sv_delivery d = {0, RD_KAFKA_RESP_ERR_NO_ERROR};
-		rd_kafka_resp_err_t err = sv_produce(producer, rec, &d);
+		rd_kafka_resp_err_t err = produce(producer, rec, original_len, &d);
 
 		if (!err) {
 			/* The report always comes (message.timeout.ms bounds it), and d lives on this stack. */
@@ -275,10 +331,34 @@ int sv_produce_delivered(rd_kafka_t *producer, const sv_record *rec, const volat
 	}
 }
 
+int sv_produce_delivered(rd_kafka_t *producer, const sv_record *rec, const volatile int *cancel, int purge,
+			 rd_kafka_resp_err_t *why)
+{
+	return produce_delivered(producer, rec, 0, cancel, purge, why);
+}
+
 void sv_kafka_describe(const rd_kafka_message_t *rkm, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%s[%d]@%lld", rd_kafka_topic_name(rkm->rkt), (int)rkm->partition,
 		 (long long)rkm->offset);
+}
+
+size_t sv_dead_letter_room(size_t max_message_bytes, size_t key_len, size_t headers_len)
+{
+	size_t fixed = key_len + headers_len + SV_DEAD_LETTER_OVERHEAD;
+
+	return max_message_bytes > fixed ? max_message_bytes - fixed : 0;
+}
+
+/* The producer's message.max.bytes: librdkafka refuses a larger record before it leaves. */
+static size_t max_message_bytes(rd_kafka_t *producer)
+{
+	char value[32];
+	size_t size = sizeof(value);
+
+	if (rd_kafka_conf_get(rd_kafka_conf(producer), "message.max.bytes", value, &size) != RD_KAFKA_CONF_OK)
+		return 1000000; /* librdkafka's default */
+	return (size_t)strtoull(value, NULL, 10);
 }
 
 int sv_dead_letter(rd_kafka_t *producer, const char *topic, const rd_kafka_message_t *rkm, const char *reason,
@@ -286,6 +366,9 @@ int sv_dead_letter(rd_kafka_t *producer, const char *topic, const rd_kafka_messa
 {
 	char source[300];
 	sv_record rec;
+	rd_kafka_resp_err_t why = RD_KAFKA_RESP_ERR_NO_ERROR;
+	size_t room;
+	int rc;
 
 	sv_kafka_describe(rkm, source, sizeof(source));
 	rec.topic = topic;
@@ -295,7 +378,26 @@ int sv_dead_letter(rd_kafka_t *producer, const char *topic, const rd_kafka_messa
 	rec.len = rkm->len;
 	rec.error = reason;
 	rec.source = source;
-	return sv_produce_delivered(producer, &rec, cancel, purge, NULL);
+	rc = produce_delivered(producer, &rec, 0, cancel, purge, &why);
+	if (rc != SV_UNDELIVERABLE || why != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+		return rc;
+	/* The reason headers can make the copy of a message that just fitted too large, and a dead
+	 * letter that waits for room would hold up its whole partition: keep what fits of the payload,
+	 * then only the reference (the source header), each with the original size in a header. */
+	room = sv_dead_letter_room(max_message_bytes(producer), rec.key_len,
+				   strlen(reason) + strlen(source) + sizeof(SV_DEAD_LETTER_HEADER_ERROR) +
+				       sizeof(SV_DEAD_LETTER_HEADER_SOURCE) + sizeof(SV_DEAD_LETTER_HEADER_TRUNCATED));
+	if (room > 0 && room < rkm->len) {
+		sv_log(SV_LOG_WARNING, "%s: dead letter cut from %zu to %zu bytes", source, rkm->len, room);
+		rec.len = room;
+		rc = produce_delivered(producer, &rec, rkm->len, cancel, purge, &why);
+		if (rc != SV_UNDELIVERABLE || why != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+			return rc;
+	}
+	sv_log(SV_LOG_WARNING, "%s: dead letter reduced to a reference to the %zu-byte original", source, rkm->len);
+	rec.len = 0;
+	rec.value = "";
+	return produce_delivered(producer, &rec, rkm->len, cancel, purge, NULL);
 }
 
 rd_kafka_resp_err_t sv_kafka_store_offset(rd_kafka_t *consumer, const char *topic, int32_t partition, int64_t next,

@@ -18,7 +18,8 @@ extern volatile int sv_kafka_fatal;
 
 /* Called from the rebalance callback before partitions are taken away (revoked, or lost after an
  * error), with just those partitions under the cooperative assignor and all of them under an eager
- * one; the daemon finishes or gives back its work there and may commit. */
+ * one; the daemon finishes or gives back its work there and stores its offsets. The callback then
+ * commits the stored offsets synchronously (unless the partitions were lost), under both assignors. */
 typedef void sv_kafka_revoke_fn(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *parts, void *baton);
 
 /* What the rebalance callback calls; must outlive the consumer. */
@@ -88,8 +89,22 @@ int sv_produce_delivered(rd_kafka_t *producer, const sv_record *rec, const volat
 /* "topic[partition]@offset", for log lines and the dead letter's source header. */
 void sv_kafka_describe(const rd_kafka_message_t *rkm, char *out, size_t outlen);
 
-/* Sends rkm unchanged (key and value) to topic with the reason and its source in the headers, and
- * waits for it as sv_produce_delivered does. */
+/* A dead letter cut down from a larger original carries its size in bytes in this header. */
+#define SV_DEAD_LETTER_HEADER_TRUNCATED "solveit-truncated"
+
+/* What a record costs on top of its key, value and header bytes, with room to spare (librdkafka's
+ * message set and header framing). */
+#define SV_DEAD_LETTER_OVERHEAD 512
+
+/* How many payload bytes a dead letter may keep under a max_message_bytes limit, given its key and
+ * header bytes; 0 when not even the framing fits. */
+size_t sv_dead_letter_room(size_t max_message_bytes, size_t key_len, size_t headers_len);
+
+/* Sends rkm (key and value) to topic with the reason and its source in the headers, and waits for
+ * it as sv_produce_delivered does. A copy too large for Kafka is sent again with only the first
+ * bytes that fit, then with no payload at all (the source header is the reference to the
+ * original), both with SV_DEAD_LETTER_HEADER_TRUNCATED: a dead letter never waits for room.
+ * SV_UNDELIVERABLE only when even that is refused for good. */
 int sv_dead_letter(rd_kafka_t *producer, const char *topic, const rd_kafka_message_t *rkm, const char *reason,
 		   const volatile int *cancel, int purge);
 

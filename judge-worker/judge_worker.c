@@ -9,11 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 
 #include "sv_daemon.h"
 #include "sv_kafka_client.h"
 #include "sv_log.h"
+#include "sv_message.h"
+#include "sv_pg.h"
 #include "sv_time.h"
 #include "sv_version.h"
 #include "worker.h"
@@ -52,6 +55,74 @@ static void store_offset(int32_t partition, int64_t next)
 		       rd_kafka_err2str(err));
 }
 
+/* The submission and attempt a message is about; 0 when it is not a valid submission message
+ * (judging it dead-letters it, which is no final result to remember). */
+static int identity(const rd_kafka_message_t *m, long long *submission_id, int *attempt)
+{
+	sv_submission_msg msg;
+	cJSON *tree = NULL;
+	char err[256];
+	int ok =
+	    sv_submission_msg_parse(m->payload ? m->payload : "", m->len, &msg, &tree, err, sizeof(err)) == SV_MSG_OK;
+
+	if (ok) {
+		*submission_id = msg.submission_id;
+		*attempt = msg.attempt;
+	}
+	cJSON_Delete(tree);
+	return ok;
+}
+
+/* Whether the final result of this attempt is in PostgreSQL already (result-sink applied it). The
+ * worker's own memory (stats_duplicate) misses what another worker judged: a partition that moves
+ * while the broker refuses commits (a rebalance in progress, an expired membership) brings its next
+ * owner messages judged and delivered before, and only the database knows. */
+typedef struct {
+	PGconn *pg;
+	double retry_ms; /* after a failed connect, not before this (monotonic) */
+} duplicate_check;
+
+static int final_stored(duplicate_check *dc, long long submission_id, int attempt)
+{
+	static const char query[] = "SELECT 1 FROM submissions WHERE id = $1::bigint AND attempt = $2::integer"
+				    " AND status IN ('completed', 'failed')";
+	char id[24], at[16];
+	const char *values[2] = {id, at};
+	PGresult *res;
+	int stored;
+
+	/* Judging goes on from the Redis cache while PostgreSQL is away: it must not wait for a
+	 * connect timeout per submission then. */
+	if (sv_time_mono_ms() < dc->retry_ms)
+		return 0;
+	dc->pg = sv_pg_reconnect(dc->pg, w.cfg->db, "judge-worker duplicates");
+	if (PQstatus(dc->pg) != CONNECTION_OK) {
+		dc->retry_ms = sv_time_mono_ms() + 10000;
+		return 0; /* judged then: the sink keeps the first final result it applied */
+	}
+	snprintf(id, sizeof(id), "%lld", submission_id);
+	snprintf(at, sizeof(at), "%d", attempt);
+	res = PQexecParams(dc->pg, query, 2, NULL, values, NULL, NULL, 0);
+	stored = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PQclear(res);
+	return stored;
+}
+
+/* 1 when j's attempt must not be judged again: its final result is stored (counted as a duplicate). */
+static int judged_before(duplicate_check *dc, const job *j)
+{
+	long long submission_id;
+	int attempt;
+
+	if (!identity(j->msg, &submission_id, &attempt) || !final_stored(dc, submission_id, attempt))
+		return 0;
+	stats_add(STAT_DUPLICATES, 1);
+	sv_log(SV_LOG_NOTICE,
+	       "submission %lld attempt %d at partition %d offset %lld: final result already stored; not judged again",
+	       submission_id, attempt, (int)j->partition, (long long)j->offset);
+	return 1;
+}
+
 /* ---- judging threads ---- */
 
 static void job_remove(job *j)
@@ -73,6 +144,7 @@ static void job_remove(job *j)
 static void *judge_thread(void *arg)
 {
 	task_conn *tc = task_conn_new(w.tasks);
+	duplicate_check dc = {NULL, 0};
 
 	pthread_mutex_lock(&jobs_lock);
 	for (;;) {
@@ -90,10 +162,17 @@ static void *judge_thread(void *arg)
 		j->running = 1;
 		pthread_mutex_unlock(&jobs_lock);
 
-		jr = j->cancel || !tc ? JOB_GIVEN_BACK : worker_judge(&w, tc, j);
+		if (j->cancel || !tc)
+			jr = JOB_GIVEN_BACK;
+		else
+			jr = judged_before(&dc, j) ? JOB_DONE : worker_judge(&w, tc, j);
 		if (jr == JOB_DONE) {
 			int64_t next = offsets_done(tracker, j->partition, j->offset);
+			long long submission_id;
+			int attempt;
 			long judged;
+			if (identity(j->msg, &submission_id, &attempt))
+				stats_final_delivered(submission_id, attempt);
 			if (next >= 0)
 				store_offset(j->partition, next);
 			judged = stats_get(STAT_COMPLETED) + stats_get(STAT_FAILED) + stats_get(STAT_DEAD_LETTERED);
@@ -114,6 +193,7 @@ static void *judge_thread(void *arg)
 	}
 	pthread_mutex_unlock(&jobs_lock);
 	task_conn_free(tc);
+	PQfinish(dc.pg);
 	return NULL;
 }
 
@@ -189,7 +269,7 @@ static void on_revoke(rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *par
 		sv_log(SV_LOG_ERR, "%zu judgement(s) did not stop", left);
 	for (int i = 0; i < parts->cnt; i++)
 		offsets_forget(tracker, parts->elems[i].partition);
-	rd_kafka_commit(rk, NULL, 0);
+	/* sv_kafka_client's rebalance callback commits what was stored here, synchronously. */
 }
 
 static int make_clients(char *err, size_t errlen)
@@ -245,17 +325,41 @@ static int wait_for_room(size_t limit, double *full_since)
 	return 0;
 }
 
+/* A redelivery (a rebalance before the offset was committed, or a re-send by the sweeper) of an
+ * attempt whose final result this worker delivered: counted, and its offset stored without judging
+ * it again, which could only give a second, perhaps different, verdict. Returns 1 when so. */
+static int skip_duplicate(rd_kafka_message_t *m)
+{
+	long long submission_id;
+	int attempt;
+	int64_t next;
+
+	if (!identity(m, &submission_id, &attempt) || !stats_duplicate(submission_id, attempt))
+		return 0;
+	sv_log(SV_LOG_NOTICE, "submission %lld attempt %d at partition %d offset %lld: already judged; not again",
+	       submission_id, attempt, (int)m->partition, (long long)m->offset);
+	offsets_begin(tracker, m->partition, m->offset);
+	next = offsets_done(tracker, m->partition, m->offset);
+	if (next >= 0)
+		store_offset(m->partition, next);
+	rd_kafka_message_destroy(m);
+	return 1;
+}
+
 static void take(rd_kafka_message_t *m)
 {
-	job *j = calloc(1, sizeof(*j));
+	job *j;
 
+	stats_add(STAT_RECEIVED, 1);
+	if (skip_duplicate(m))
+		return;
+	j = calloc(1, sizeof(*j));
 	if (!j) {
 		/* Not stored, so it comes back after a restart; nothing better to do without memory. */
 		sv_log(SV_LOG_ERR, "out of memory: dropping offset %lld for now", (long long)m->offset);
 		rd_kafka_message_destroy(m);
 		return;
 	}
-	stats_add(STAT_RECEIVED, 1);
 	j->msg = m;
 	j->partition = m->partition;
 	j->offset = m->offset;

@@ -18,12 +18,26 @@ typedef enum {
 	STAT_DB_ERRORS,
 	STAT_EXECUTOR_RETRIES, /* judgements retried after an executor failure */
 	STAT_JUDGE0_RETRIES,   /* Judge0 requests retried (503, network) */
+	STAT_DUPLICATES,       /* a submission's attempt received again after its final result was delivered */
 	STAT_COUNT
 } worker_stat;
 
 void stats_add(worker_stat which, long n);
 long stats_get(worker_stat which);
 const char *stats_name(worker_stat which);
+
+/* The (submission, attempt) pairs whose final result this process delivered, the last
+ * STATS_FINALS_KEPT of them; what came before is forgotten. */
+#define STATS_FINALS_KEPT 8192
+
+void stats_final_delivered(long long submission_id, int attempt);
+
+/* 1 when the final result of this attempt was delivered already (counted in STAT_DUPLICATES), 0 for
+ * one not seen. */
+int stats_duplicate(long long submission_id, int attempt);
+
+/* Forgets every delivered final and zeroes the counters (for the tests). */
+void stats_reset(void);
 
 /* "received=3 completed=2 ..." into buf. */
 void stats_format(char *buf, unsigned long buflen);

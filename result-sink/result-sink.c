@@ -29,8 +29,12 @@ typedef struct {
 	sink_db *db;
 } sink;
 
-/* Sends the message unchanged to the dead-letter topic, the reason in a header, and waits for the
- * broker to confirm it. Returns 0 once confirmed, -1 when shutting down first. */
+/* Dead letters Kafka refused for good (see dead_letter), for the log. */
+static unsigned long dead_letters_lost;
+
+/* Sends the message to the dead-letter topic, the reason in a header, and waits for the broker to
+ * confirm it (cut down to what fits when it is too large, see sv_dead_letter). Returns 0 once it is
+ * dealt with, -1 when shutting down first. */
 static int dead_letter(sink *s, const rd_kafka_message_t *rkm, long long submission_id, const char *reason)
 {
 	char source[300];
@@ -38,20 +42,20 @@ static int dead_letter(sink *s, const rd_kafka_message_t *rkm, long long submiss
 	sv_kafka_describe(rkm, source, sizeof(source));
 	sv_log(SV_LOG_WARNING, "%s: rejected event for submission %lld: %s; sent to %s", source, submission_id, reason,
 	       s->config->dead_letter_topic);
-	/* Never skipped: an event the sink cannot even set aside keeps its offset unstored. */
-	while (!sv_daemon_stop) {
-		switch (sv_dead_letter(s->producer, s->config->dead_letter_topic, rkm, reason, &sv_daemon_stop, 1)) {
-		case SV_DELIVERED:
-			return 0;
-		case SV_CANCELLED:
-			return -1;
-		default:
-			sv_log(SV_LOG_ERR, "%s: cannot deliver the dead letter to %s; retrying", source,
-			       s->config->dead_letter_topic);
-			sv_sleep_ms(5000, &sv_daemon_stop);
-		}
+	switch (sv_dead_letter(s->producer, s->config->dead_letter_topic, rkm, reason, &sv_daemon_stop, 1)) {
+	case SV_DELIVERED:
+		return 0;
+	case SV_CANCELLED:
+		return -1;
+	default:
+		/* Refused for good even as a bare reference (not allowed, say): waiting cannot fix it, and
+		 * holding the offset would stop every event behind it on this partition. */
+		dead_letters_lost++;
+		sv_log(SV_LOG_ERR,
+		       "%s: the dead letter cannot be delivered to %s; event skipped (%lu dead letter(s) lost)", source,
+		       s->config->dead_letter_topic, dead_letters_lost);
+		return 0;
 	}
-	return -1;
 }
 
 /* Applies one event, waiting out database outages. Returns 1 when the message is dealt with (its
@@ -175,6 +179,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	sv_log_use_stderr_or_syslog("result-sink", config.foreground, config.verbose ? SV_LOG_DEBUG : SV_LOG_INFO);
+	if (config.sweeper && sink_resend_after_check(&config, err, sizeof(err)) < 0)
+		sv_log(SV_LOG_WARNING, "%s", err);
 	sv_daemon_signals(0);
 
 	/* librdkafka's and the sweeper's threads inherit this mask: the signals reach the main thread. */
@@ -210,7 +216,7 @@ int main(int argc, char **argv)
 	sv_log(SV_LOG_NOTICE, "result-sink %s: consuming %s as group %s from %s; sweeper %s", SV_VERSION,
 	       config.results_topic, config.group, config.brokers, config.sweeper ? "on" : "off");
 	consume(&s);
-	sv_log(SV_LOG_NOTICE, "result-sink: stopping");
+	sv_log(SV_LOG_NOTICE, "result-sink: stopping; %lu dead letter(s) lost", dead_letters_lost);
 	if (sv_kafka_fatal)
 		status = EXIT_FATAL;
 

@@ -26,7 +26,10 @@ static const sv_option options[] = {
     {"sweep-interval", 0, "SOLVEIT_SWEEP_INTERVAL", SV_OPT_SECONDS, OFF(sweep_interval), 0, 0.05, MAX_SECONDS,
      "SECONDS", "between sweeps", 0},
     {"resend-after", 0, "SOLVEIT_RESEND_AFTER", SV_OPT_SECONDS, OFF(resend_after), 0, 0, MAX_SECONDS, "SECONDS",
-     "re-send a pending submission Kafka never confirmed after this", 0},
+     "re-send a pending submission Kafka never confirmed after this; keep it above --submission-delivery-timeout", 0},
+    {"submission-delivery-timeout", 0, "SOLVEIT_SUBMISSION_DELIVERY_TIMEOUT", SV_OPT_SECONDS,
+     OFF(submission_delivery_timeout), 0, 0, MAX_SECONDS, "SECONDS",
+     "how long mod_solveit's producer retries a submission (its message.timeout.ms)", 0},
     {"requeue-pending-after", 0, "SOLVEIT_REQUEUE_PENDING_AFTER", SV_OPT_SECONDS, OFF(requeue_pending_after), 0, 0,
      MAX_SECONDS, "SECONDS", "send again a submission confirmed but still pending after this (0: never)", 0},
     {"stuck-after", 0, "SOLVEIT_STUCK_AFTER", SV_OPT_SECONDS, OFF(stuck_after), 0, 0, MAX_SECONDS, "SECONDS",
@@ -54,7 +57,8 @@ static void set_defaults(sink_config *c)
 	c->submissions_topic = strdup(SV_TOPIC_SUBMISSIONS);
 	c->sweeper = 1;
 	c->sweep_interval = 5;
-	c->resend_after = 30;
+	c->submission_delivery_timeout = SINK_MODULE_DELIVERY_TIMEOUT;
+	c->resend_after = SINK_MODULE_DELIVERY_TIMEOUT + SINK_RESEND_MARGIN;
 	c->requeue_pending_after = 900;
 	c->stuck_after = 300;
 	c->max_attempts = 3;
@@ -93,6 +97,18 @@ sink_config_result sink_config_load(sink_config *c, int argc, char **argv, char 
 		return SINK_CONFIG_ERROR;
 	}
 	return SINK_CONFIG_RUN;
+}
+
+int sink_resend_after_check(const sink_config *c, char *warning, size_t len)
+{
+	if (c->resend_after >= c->submission_delivery_timeout + SINK_RESEND_MARGIN)
+		return 0;
+	snprintf(
+	    warning, len,
+	    "--resend-after %g is less than %g s past the %g s mod_solveit may still spend delivering a submission "
+	    "(--submission-delivery-timeout): a submission it delivers late is judged twice",
+	    c->resend_after, SINK_RESEND_MARGIN, c->submission_delivery_timeout);
+	return -1;
 }
 
 void sink_config_free(sink_config *c)

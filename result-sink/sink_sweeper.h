@@ -12,8 +12,9 @@
  *      attempt is marked failed with an error message;
  *   2. one stuck at an earlier attempt gets attempt + 1 and goes back to pending, unsent;
  *   3. one pending long after Kafka confirmed it (requeue_pending_after) is marked unsent;
- *   4. every pending submission unsent for resend_after is produced to the submissions topic and
- *      marked sent once the broker confirms it. */
+ *   4. every pending submission unsent for resend_after (longer than the module still tries to
+ *      deliver it, sink_resend_after_check) is produced to the submissions topic and marked sent
+ *      once the broker confirms it. */
 typedef struct sink_sweeper sink_sweeper;
 
 /* c and producer must outlive the sweeper. Returns NULL with a reason in err. */

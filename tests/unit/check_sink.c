@@ -6,6 +6,7 @@
 #include "sink_config.h"
 #include "sv_time.h"
 #include "sink_decide.h"
+#include "sv_kafka_client.h"
 
 static sink_state st(sv_status status, int attempt, int tests_done)
 {
@@ -159,7 +160,8 @@ START_TEST(config_defaults)
 	ck_assert_str_eq(c.submissions_topic, "code-submissions");
 	ck_assert_int_eq(c.sweeper, 1);
 	ck_assert_int_eq(c.max_attempts, 3);
-	ck_assert_double_eq(c.resend_after, 30);
+	ck_assert_double_eq(c.resend_after, 75);
+	ck_assert_double_eq(c.submission_delivery_timeout, 60);
 	ck_assert_int_eq(c.foreground, 0);
 	ck_assert_uint_eq(c.kafka_option_count, 0);
 	sink_config_free(&c);
@@ -292,6 +294,52 @@ START_TEST(config_help_and_version)
 }
 END_TEST
 
+/* Issue 14, finding 9: the sweeper re-sent after 30 s what the module still retried for 60 s. */
+START_TEST(sweeper_waits_out_the_module_retries)
+{
+	sink_config c;
+	char err[256], warning[512];
+
+	clear_env();
+	ck_assert_int_eq(LOAD(&c, err, "--foreground"), SINK_CONFIG_RUN);
+	ck_assert_double_gt(c.resend_after, c.submission_delivery_timeout);
+	ck_assert_int_eq(sink_resend_after_check(&c, warning, sizeof(warning)), 0);
+	sink_config_free(&c);
+
+	/* The old default, and one just inside the margin, are too early. */
+	ck_assert_int_eq(LOAD(&c, err, "--resend-after", "30"), SINK_CONFIG_RUN);
+	ck_assert_int_eq(sink_resend_after_check(&c, warning, sizeof(warning)), -1);
+	ck_assert_ptr_nonnull(strstr(warning, "--resend-after 30"));
+	ck_assert_ptr_nonnull(strstr(warning, "judged twice"));
+	sink_config_free(&c);
+	ck_assert_int_eq(LOAD(&c, err, "--resend-after", "74.9"), SINK_CONFIG_RUN);
+	ck_assert_int_eq(sink_resend_after_check(&c, warning, sizeof(warning)), -1);
+	sink_config_free(&c);
+
+	/* A module told to retry longer needs a sweeper told to wait longer. */
+	ck_assert_int_eq(LOAD(&c, err, "--submission-delivery-timeout", "120"), SINK_CONFIG_RUN);
+	ck_assert_int_eq(sink_resend_after_check(&c, warning, sizeof(warning)), -1);
+	ck_assert_ptr_nonnull(strstr(warning, "120 s"));
+	sink_config_free(&c);
+	ck_assert_int_eq(LOAD(&c, err, "--submission-delivery-timeout", "120", "--resend-after", "135"),
+			 SINK_CONFIG_RUN);
+	ck_assert_int_eq(sink_resend_after_check(&c, warning, sizeof(warning)), 0);
+	sink_config_free(&c);
+}
+END_TEST
+
+/* Issue 14, finding 8: what of a dead letter's payload fits beside its key and headers. */
+START_TEST(dead_letter_room_leaves_space_for_the_headers)
+{
+	size_t room = sv_dead_letter_room(1000000, 3, 200);
+
+	ck_assert_uint_eq(room, 1000000 - 3 - 200 - SV_DEAD_LETTER_OVERHEAD);
+	ck_assert_uint_lt(room, 999950); /* the message of the finding is cut */
+	ck_assert_uint_eq(sv_dead_letter_room(600, 3, 200), 0);
+	ck_assert_uint_eq(sv_dead_letter_room(0, 0, 0), 0);
+}
+END_TEST
+
 static Suite *sink_suite(void)
 {
 	Suite *s = suite_create("result-sink");
@@ -313,6 +361,8 @@ static Suite *sink_suite(void)
 	tcase_add_test(tc, config_errors_name_the_setting);
 	tcase_add_test(tc, config_kafka_options_variable);
 	tcase_add_test(tc, config_help_and_version);
+	tcase_add_test(tc, sweeper_waits_out_the_module_retries);
+	tcase_add_test(tc, dead_letter_room_leaves_space_for_the_headers);
 	suite_add_tcase(s, tc);
 	return s;
 }

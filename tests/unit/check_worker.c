@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sv_log.h"
 #include "task_data.h"
 #include "sv_daemon.h"
 #include "worker_config.h"
 #include "worker_offsets.h"
+#include "worker_stats.h"
 
 Suite *judge0_suite(void);
 
@@ -368,6 +370,58 @@ START_TEST(offsets_forget_a_revoked_partition)
 }
 END_TEST
 
+/* ---- duplicates (issue 14, finding 9) ---- */
+
+START_TEST(duplicates_count_attempts_seen_after_their_final)
+{
+	stats_reset();
+	ck_assert_int_eq(stats_duplicate(7, 1), 0); /* first delivery: judged */
+	stats_final_delivered(7, 1);
+	ck_assert_int_eq(stats_duplicate(7, 1), 1); /* redelivered after the final */
+	ck_assert_int_eq(stats_duplicate(7, 2), 0); /* the sweeper's next attempt is new work */
+	ck_assert_int_eq(stats_duplicate(8, 1), 0);
+	ck_assert_int_eq(stats_get(STAT_DUPLICATES), 1);
+	ck_assert_str_eq(stats_name(STAT_DUPLICATES), "duplicates");
+	stats_reset();
+}
+END_TEST
+
+START_TEST(duplicates_forget_the_oldest_finals)
+{
+	stats_reset();
+	for (long long id = 1; id <= STATS_FINALS_KEPT + 1; id++)
+		stats_final_delivered(id, 1);
+	ck_assert_int_eq(stats_duplicate(1, 1), 0); /* pushed out: bounded memory */
+	ck_assert_int_eq(stats_duplicate(2, 1), 1);
+	ck_assert_int_eq(stats_duplicate(STATS_FINALS_KEPT + 1, 1), 1);
+	ck_assert_int_eq(stats_get(STAT_DUPLICATES), 2);
+	stats_reset();
+}
+END_TEST
+
+START_TEST(duplicates_in_the_stats_file)
+{
+	char path[] = "/tmp/check_worker_statsXXXXXX", line[256];
+	int fd = mkstemp(path), found = 0;
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	stats_reset();
+	stats_final_delivered(3, 1);
+	stats_duplicate(3, 1);
+	ck_assert_int_eq(stats_write_file(path), 0);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		found |= strcmp(line, "duplicates 1\n") == 0;
+	fclose(f);
+	unlink(path);
+	ck_assert(found);
+	stats_reset();
+}
+END_TEST
+
 static Suite *worker_suite(void)
 {
 	Suite *s = suite_create("worker");
@@ -393,6 +447,11 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, offsets_in_order);
 	tcase_add_test(tc, offsets_out_of_order_wait_for_the_oldest);
 	tcase_add_test(tc, offsets_forget_a_revoked_partition);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("duplicates");
+	tcase_add_test(tc, duplicates_count_attempts_seen_after_their_final);
+	tcase_add_test(tc, duplicates_forget_the_oldest_finals);
+	tcase_add_test(tc, duplicates_in_the_stats_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
