@@ -24,6 +24,12 @@ enum {
 /* The headers a dead letter carries: why it was refused and where it was read. */
 #define SV_DEAD_LETTER_HEADER_ERROR  "solveit-error"
 #define SV_DEAD_LETTER_HEADER_SOURCE "solveit-source"
+/* A dead letter cut down from a larger original carries its size in bytes in this header. */
+#define SV_DEAD_LETTER_HEADER_TRUNCATED "solveit-truncated"
+
+/* How long mod_solveit's producer retries a submission (its message.timeout.ms). The result-sink's
+ * sweeper re-sends a submission only after this and a margin, so the two never send it twice. */
+#define SV_SUBMISSION_DELIVERY_TIMEOUT_MS 60000
 
 /* Reads "v": absent (the original design's messages) gives 0. Returns SV_MSG_OK, SV_MSG_BAD when
  * it is not a whole number from 1, SV_MSG_NEWER when it is above SV_MESSAGE_SCHEMA. */

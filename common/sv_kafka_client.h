@@ -89,9 +89,6 @@ int sv_produce_delivered(rd_kafka_t *producer, const sv_record *rec, const volat
 /* "topic[partition]@offset", for log lines and the dead letter's source header. */
 void sv_kafka_describe(const rd_kafka_message_t *rkm, char *out, size_t outlen);
 
-/* A dead letter cut down from a larger original carries its size in bytes in this header. */
-#define SV_DEAD_LETTER_HEADER_TRUNCATED "solveit-truncated"
-
 /* What a record costs on top of its key, value and header bytes, with room to spare (librdkafka's
  * message set and header framing). */
 #define SV_DEAD_LETTER_OVERHEAD 512

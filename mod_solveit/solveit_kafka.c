@@ -14,6 +14,7 @@
 
 #include "solveit_config.h"
 #include "solveit_db.h"
+#include "sv_contract.h"
 #include "sv_kafka.h"
 
 APLOG_USE_MODULE(solveit);
@@ -187,7 +188,7 @@ apr_status_t solveit_kafka_child_init(apr_pool_t *pchild, server_rec *s)
 	/* Our defaults come first so that SolveitKafkaOption can override any of them. */
 	static const char *const defaults[] = {
 	    "linger.ms=2",
-	    "message.timeout.ms=60000",
+	    "message.timeout.ms=" APR_STRINGIFY(SV_SUBMISSION_DELIVERY_TIMEOUT_MS),
 	    "socket.timeout.ms=10000",
 	    "queue.buffering.max.messages=100000",
 	};

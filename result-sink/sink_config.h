@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sv_contract.h"
 #include "sv_options.h"
 
 /* Everything result-sink can be told, from SOLVEIT_* variables and then flags (flags win); the
@@ -31,9 +32,9 @@ typedef struct {
 	int verbose;                        /* --verbose: debug log lines */
 } sink_config;
 
-/* mod_solveit's message.timeout.ms (solveit_kafka.c): its producer retries a submission that long,
- * so one it delivers at the end of that window has no kafka_sent_at until then. */
-#define SINK_MODULE_DELIVERY_TIMEOUT 60.0
+/* mod_solveit's message.timeout.ms (SV_SUBMISSION_DELIVERY_TIMEOUT_MS): its producer retries a
+ * submission that long, so one it delivers at the end of that window has no kafka_sent_at until then. */
+#define SINK_MODULE_DELIVERY_TIMEOUT (SV_SUBMISSION_DELIVERY_TIMEOUT_MS / 1000.0)
 /* After that, kafka_sent_at is written by a thread of the module that polls every 100 ms and may wait
  * for a pooled database connection: the sweeper leaves it this much more. */
 #define SINK_RESEND_MARGIN 15.0
