@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_env.h"
 #include "sv_log.h"
 #include "sv_options.h"
 
@@ -50,25 +51,11 @@ static const sv_options_spec toy_spec = {
     sizeof(toy),     toy_init,
 };
 
-static const char *const *fake_env;
-
-static const char *lookup(const char *name)
-{
-	for (size_t i = 0; fake_env && fake_env[i]; i += 2)
-		if (!strcmp(fake_env[i], name))
-			return fake_env[i + 1];
-	return NULL;
-}
-
 static int load(toy *t, const char *const *env, char **argv, char *err, size_t errlen)
 {
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
 	fake_env = env;
 	toy_init(t);
-	return sv_options_load(&toy_spec, t, argc, argv, lookup, NULL, err, errlen);
+	return sv_options_load(&toy_spec, t, fake_argc(argv), argv, fake_env_lookup, NULL, err, errlen);
 }
 
 START_TEST(environment_then_flags)
@@ -193,7 +180,8 @@ START_TEST(help_comes_from_the_table)
 	fake_env = NULL;
 	toy_init(&t);
 	/* Help stops the parse: the bad value after it is never read. */
-	ck_assert_int_eq(sv_options_load(&toy_spec, &t, argc, help, lookup, out, err, sizeof(err)), SV_OPTIONS_HELP);
+	ck_assert_int_eq(sv_options_load(&toy_spec, &t, argc, help, fake_env_lookup, out, err, sizeof(err)),
+			 SV_OPTIONS_HELP);
 	fclose(out);
 	ck_assert_ptr_nonnull(strstr(buf, "usage: toy [options]\nA toy daemon."));
 	ck_assert_ptr_nonnull(strstr(buf, "-n, --name NAME"));

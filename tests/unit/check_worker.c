@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fake_env.h"
 #include "sv_log.h"
 #include "task_data.h"
 #include "sv_daemon.h"
@@ -16,25 +17,11 @@ Suite *judge0_suite(void);
 
 /* ---- configuration ---- */
 
-static const char *const *fake_env;
-
-static const char *lookup(const char *name)
-{
-	for (size_t i = 0; fake_env && fake_env[i]; i += 2)
-		if (!strcmp(fake_env[i], name))
-			return fake_env[i + 1];
-	return NULL;
-}
-
 static int load(worker_config *cfg, const char *const *env, char **argv, char *err, size_t errlen)
 {
-	int argc = 0;
-
-	while (argv[argc])
-		argc++;
 	fake_env = env;
 	worker_config_init(cfg);
-	return worker_config_load(cfg, argc, argv, lookup, stdout, err, errlen);
+	return worker_config_load(cfg, fake_argc(argv), argv, fake_env_lookup, stdout, err, errlen);
 }
 
 START_TEST(config_defaults)
@@ -158,7 +145,7 @@ START_TEST(config_help_lists_every_variable)
 
 	fake_env = NULL;
 	worker_config_init(&cfg);
-	ck_assert_int_eq(worker_config_load(&cfg, 2, argv, lookup, out, err, sizeof(err)), 1);
+	ck_assert_int_eq(worker_config_load(&cfg, 2, argv, fake_env_lookup, out, err, sizeof(err)), 1);
 	fclose(out);
 	ck_assert_ptr_nonnull(strstr(buf, "SOLVEIT_KAFKA_BROKERS"));
 	ck_assert_ptr_nonnull(strstr(buf, "SOLVEIT_DB"));
