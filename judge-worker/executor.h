@@ -19,17 +19,35 @@ typedef struct {
 	const char *output; /* stdout, valid during the callback only */
 	size_t output_len;
 	char message[256]; /* why it failed ("killed by signal 11 (SIGSEGV)"), "" otherwise */
+	/* Interactive tasks: the executor ran the validator with the program, so the verdict is final
+	 * (AC, WA, or the program's own TLE/MLE/RE/OLE) and the worker does not check the output. */
+	int checked;
+	int has_score; /* checked: the validator's score.txt */
+	double score;
+	const char *judge_message; /* checked: the validator's judgemessage.txt (staff only); NULL: none */
+	const char *team_message;  /* checked: its teammessage.txt; NULL: none */
+	/* For staff: the head of the program's stderr and its exit code (-1: killed by a signal). */
+	const char *stderr_head;
+	size_t stderr_len;
+	int exit_code;
 } exec_test_result;
+
+typedef struct validator_cache validator_cache; /* validator.h */
 
 typedef struct {
 	int language_id;
 	const char *code;
 	size_t code_len;
 	const task_data *task;
-	/* Called once per test, in test order. A non-zero return stops the judgement (EXEC_CANCELLED). */
+	/* Asked before each test, in test order: 0 skips it (not run, no on_test call; pass-fail tasks
+	 * stop at the first failure, 'break' groups at theirs). NULL: every test runs. */
+	int (*should_run)(void *baton, size_t index);
+	/* Called once per test that ran, in test order. A non-zero return stops the judgement
+	 * (EXEC_CANCELLED). */
 	int (*on_test)(void *baton, size_t index, const exec_test_result *result);
 	void *baton;
 	const volatile int *cancel; /* non-zero: stop as soon as possible (shutdown, rebalance) */
+	validator_cache *validators; /* compiled validators of custom and interactive tasks; may be NULL */
 } exec_request;
 
 typedef enum {
