@@ -27,7 +27,7 @@ char *task_data_encode(const task_data *task, size_t *len)
 	cJSON_AddNumberToObject(root, "revision", task->revision);
 	cJSON_AddNumberToObject(root, "time_limit_ms", task->time_limit_ms);
 	cJSON_AddNumberToObject(root, "memory_limit_kb", task->memory_limit_kb);
-	cJSON_AddBoolToObject(root, "exact", task->exact);
+	cJSON_AddBoolToObject(root, "exact", task->validator == VALIDATOR_EXACT);
 	cJSON_AddBoolToObject(root, "case_sensitive", task->case_sensitive);
 	if (task->has_abs_tol)
 		cJSON_AddNumberToObject(root, "abs_tol", task->abs_tol);
@@ -97,7 +97,7 @@ int task_data_decode(const char *text, size_t len, task_data *task)
 	if (get_int(root, "memory_limit_kb", 1, 2147483647, &v) < 0)
 		goto fail;
 	task->memory_limit_kb = (int)v;
-	task->exact = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exact"));
+	task->validator = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "exact")) ? VALIDATOR_EXACT : VALIDATOR_DEFAULT;
 	task->case_sensitive = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "case_sensitive"));
 	if ((item = cJSON_GetObjectItemCaseSensitive(root, "abs_tol")) && cJSON_IsNumber(item)) {
 		task->has_abs_tol = 1;
@@ -141,8 +141,8 @@ fail:
 void task_data_free(task_data *task)
 {
 	for (size_t i = 0; task->tests && i < task->test_count; i++) {
-		free(task->tests[i].input);
-		free(task->tests[i].expected);
+		free((char *)task->tests[i].input);
+		free((char *)task->tests[i].expected);
 	}
 	free(task->tests);
 	memset(task, 0, sizeof(*task));
@@ -151,7 +151,7 @@ void task_data_free(task_data *task)
 void task_checker_options(const task_data *task, checker_options *opts)
 {
 	checker_options_init(opts);
-	opts->mode = task->exact ? CHECKER_EXACT : CHECKER_DEFAULT;
+	opts->mode = task->validator == VALIDATOR_EXACT ? CHECKER_EXACT : CHECKER_DEFAULT;
 	opts->case_sensitive = task->case_sensitive;
 	opts->has_abs_tolerance = task->has_abs_tol;
 	opts->abs_tolerance = task->abs_tol;

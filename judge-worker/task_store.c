@@ -46,8 +46,10 @@ struct task_conn {
 
 static const char task_query[] =
     "SELECT t.id, t.revision, t.time_limit_ms, t.memory_limit_kb, t.checker, t.case_sensitive, t.float_abs_tol, "
-    "t.float_rel_tol, s.id, s.\"order\", s.input, s.expected_output, s.weight, s.is_sample "
-    "FROM tasks t LEFT JOIN tests s ON s.task_id = t.id WHERE t.id = $1 ORDER BY s.\"order\"";
+    "t.float_rel_tol, s.id, s.\"order\", convert_from(ib.content, 'UTF8'), convert_from(ab.content, 'UTF8'), "
+    "s.weight, s.is_sample "
+    "FROM tasks t LEFT JOIN tests s ON s.task_id = t.id LEFT JOIN blobs ib ON ib.sha256 = s.input_sha256 "
+    "LEFT JOIN blobs ab ON ab.sha256 = s.answer_sha256 WHERE t.id = $1 ORDER BY s.\"order\"";
 
 /* ---- the revision map ---- */
 
@@ -444,7 +446,7 @@ static task_status db_load(task_conn *conn, long long task_id, task_data *task, 
 	task->revision = atoi(PQgetvalue(res, 0, 1));
 	task->time_limit_ms = atoi(PQgetvalue(res, 0, 2));
 	task->memory_limit_kb = atoi(PQgetvalue(res, 0, 3));
-	task->exact = !strcmp(PQgetvalue(res, 0, 4), "exact");
+	task->validator = !strcmp(PQgetvalue(res, 0, 4), "exact") ? VALIDATOR_EXACT : VALIDATOR_DEFAULT;
 	task->case_sensitive = PQgetvalue(res, 0, 5)[0] == 't';
 	if (!PQgetisnull(res, 0, 6)) {
 		task->has_abs_tol = 1;
@@ -469,7 +471,7 @@ static task_status db_load(task_conn *conn, long long task_id, task_data *task, 
 		t->order = atoi(PQgetvalue(res, r, 9));
 		t->input = dup_value(res, r, 10, &t->input_len);
 		t->expected = dup_value(res, r, 11, &t->expected_len);
-		t->weight = atoi(PQgetvalue(res, r, 12));
+		t->weight = atof(PQgetvalue(res, r, 12));
 		t->is_sample = PQgetvalue(res, r, 13)[0] == 't';
 		if (!t->input || !t->expected) {
 			PQclear(res);
