@@ -252,7 +252,7 @@ START_TEST(task_roundtrip)
 		       .revision = 9,
 		       .time_limit_ms = 1500,
 		       .memory_limit_kb = 65536,
-		       .exact = 0,
+		       .validator = VALIDATOR_DEFAULT,
 		       .case_sensitive = 1,
 		       .has_rel_tol = 1,
 		       .rel_tol = 1e-6,
