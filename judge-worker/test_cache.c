@@ -20,6 +20,7 @@
 #define VERIFIED_BUCKETS 1024
 #define TOUCH_EVERY_S    60   /* a file's access time is moved forward at most this often */
 #define STALE_TEMP_S     3600 /* temporary files older than this are a crashed fetch's */
+#define MB(bytes)        ((double)(bytes) / (1024.0 * 1024.0))
 
 /* A file this process has hashed, as it was then. */
 typedef struct verified {
@@ -243,8 +244,8 @@ static void evict(test_cache *cache)
 		}
 		if (total > cache->max_bytes)
 			sv_log(SV_LOG_WARNING,
-			       "test cache %s: %lld MB in files used within the last %d s, above the bound of %lld MB",
-			       cache->dir, total >> 20, cache->grace_s, cache->max_bytes >> 20);
+			       "test cache %s: %.1f MB in files used within the last %d s, above the bound of %.1f MB",
+			       cache->dir, MB(total), cache->grace_s, MB(cache->max_bytes));
 	}
 	free(files);
 	pthread_mutex_lock(&cache->lock);
@@ -252,8 +253,8 @@ static void evict(test_cache *cache)
 	cache->counters.bytes = total;
 	pthread_mutex_unlock(&cache->lock);
 	if (removed)
-		sv_log(SV_LOG_INFO, "test cache %s: removed %zu least recently used files (%lld -> %lld MB)",
-		       cache->dir, removed, before >> 20, total >> 20);
+		sv_log(SV_LOG_INFO, "test cache %s: removed %zu least recently used files (%.1f -> %.1f MB)",
+		       cache->dir, removed, MB(before), MB(total));
 	pthread_mutex_unlock(&cache->evict_lock);
 }
 
@@ -302,8 +303,8 @@ int test_cache_open(const char *dir, long long max_bytes, int grace_s, test_cach
 	pthread_mutex_init(&cache->lock, NULL);
 	pthread_mutex_init(&cache->evict_lock, NULL);
 	free(scan(cache, &n, &cache->counters.bytes));
-	sv_log(SV_LOG_INFO, "test cache %s: %zu files, %lld of %lld MB", cache->dir, n, cache->counters.bytes >> 20,
-	       max_bytes >> 20);
+	sv_log(SV_LOG_INFO, "test cache %s: %zu files, %.1f of %.1f MB", cache->dir, n, MB(cache->counters.bytes),
+	       MB(max_bytes));
 	if (cache->counters.bytes > max_bytes)
 		evict(cache);
 	*out = cache;
