@@ -344,11 +344,12 @@ static int create_next(judge0_job *run, int sequential)
 	const exec_request *req = run->req;
 
 	if (!sequential) {
-		for (; run->created < run->n; run->created += JUDGE0_BATCH_MAX) {
+		while (run->created < run->n) {
 			size_t count =
 			    run->n - run->created < JUDGE0_BATCH_MAX ? run->n - run->created : JUDGE0_BATCH_MAX;
 			if (create_batch(run, run->created, count) < 0)
 				return -1;
+			run->created += count;
 		}
 		return 0;
 	}

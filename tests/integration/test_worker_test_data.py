@@ -1,0 +1,133 @@
+"""Test data as bytes (issue 11, DESIGN.md §7) through the whole pipeline: httpd, judge-worker on the
+local sandbox and result-sink. Inputs and answers are stored in blobs by SHA-256 (NUL bytes, invalid
+UTF-8), the worker fetches them by hash into its local file cache (SOLVEIT_TEST_CACHE_DIR) and maps
+them, Redis holds only the task's metadata, a damaged cache file is noticed and fetched again, and a
+blob whose bytes do not match its hash fails the submission with a clear reason."""
+
+import hashlib
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+
+from polling import wait_final, wait_log
+
+pytestmark = pytest.mark.usefixtures("built_programs")
+
+WAIT = 300
+# The answer is the input reversed, compared byte for byte ('exact').
+REVERSE = "import sys\nd = sys.stdin.buffer.read()\nsys.stdout.buffer.write(d[::-1])\n"
+ECHO = "import sys\nsys.stdout.buffer.write(sys.stdin.buffer.read())\n"
+BINARY = [b"\x00\x01\xff\xfe\x80 binary \xc3\x28\n\x00", b"\xff\xff\xff" + b"\x00" * 5 + b"tail\r\n"]
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def make_task(db, inputs, answers=None, checker="exact"):
+    """A task whose test i has inputs[i] and the answer answers[i] (the input reversed by default),
+    written as blobs, never through the text columns. Returns the task id."""
+    slug = "bin-%s" % uuid.uuid4().hex[:10]
+    task_id = db.execute("INSERT INTO tasks (slug, title, time_limit_ms, memory_limit_kb, checker) "
+                         "VALUES (%s, %s, 5000, 262144, %s) RETURNING id", (slug, slug, checker)).fetchone()[0]
+    for i, data in enumerate(inputs):
+        answer = answers[i] if answers else data[::-1]
+        db.execute('INSERT INTO tests (task_id, "order", input_sha256, answer_sha256, weight) '
+                   "VALUES (%s, %s, solveit_put_blob(%s), solveit_put_blob(%s), 1)", (task_id, i + 1, data, answer))
+    return task_id
+
+
+def judge(pipeline, db, task_id, code):
+    """Submits code (Python 3) as a new student; returns the final row (status, verdict, error_message,
+    test_results)."""
+    r = pipeline.client(db, "bin").submit(task_id=task_id, language_id=71, code=code)
+    assert r.status_code == 202, r.text
+    sid = r.json()["submission_id"]
+    wait_final(db, [sid], WAIT)
+    return db.execute("SELECT status, verdict, error_message, test_results FROM submissions WHERE id = %s",
+                      (sid,)).fetchone()
+
+
+def cache_dir(services):
+    return Path(services.daemon_env()["SOLVEIT_TEST_CACHE_DIR"])
+
+
+def cached_file(services, digest):
+    return cache_dir(services) / digest[:2] / digest
+
+
+@pytest.fixture(scope="module")
+def binary_task(services):
+    import psycopg
+    with psycopg.connect(services.pg.dsn, autocommit=True) as db:
+        # tests 1 and 3 are the same bytes
+        return make_task(db, [BINARY[0], BINARY[1], BINARY[0]])
+
+
+def test_binary_tests_are_judged_byte_for_byte(services, db, pipeline, binary_task):
+    status, verdict, error, results = judge(pipeline, db, binary_task, REVERSE)
+    assert (status, verdict) == ("completed", "AC"), (error, results)
+    assert [t["verdict"] for t in sorted(results, key=lambda t: t["order"])] == ["AC", "AC", "AC"], results
+    status, verdict, error, results = judge(pipeline, db, binary_task, ECHO)
+    assert (status, verdict) == ("completed", "WA"), (error, results)
+    assert all(t["verdict"] == "WA" for t in results), results
+
+
+def test_identical_tests_are_stored_and_cached_once(services, db, pipeline, binary_task):
+    judge(pipeline, db, binary_task, REVERSE)
+    rows = db.execute('SELECT input_sha256, answer_sha256, input, expected_output FROM tests WHERE task_id = %s '
+                      'ORDER BY "order"', (binary_task,)).fetchall()
+    assert rows[0][:2] == rows[2][:2] and rows[0][0] == sha(BINARY[0]) and rows[1][0] == sha(BINARY[1])
+    assert all(r[2] == "" and r[3] == "" for r in rows)  # the bytes are in blobs only
+    assert db.execute("SELECT count(*) FROM blobs WHERE sha256 = ANY(%s)",
+                      ([sha(BINARY[0]), sha(BINARY[1])],)).fetchone()[0] == 2
+    for data in BINARY:
+        for digest in (sha(data), sha(data[::-1])):
+            path = cached_file(services, digest)
+            assert path.is_file(), path
+            assert sha(path.read_bytes()) == digest
+        assert len(list(cache_dir(services).glob("*/%s*" % sha(data)))) == 1
+
+
+def test_redis_holds_the_metadata_but_no_test_bytes(services, db, pipeline, binary_task):
+    judge(pipeline, db, binary_task, REVERSE)
+    revision = db.execute("SELECT revision FROM tasks WHERE id = %s", (binary_task,)).fetchone()[0]
+    value = redis.Redis(port=services.redis.port).get("solveit:task:v2:%d:r%d" % (binary_task, revision))
+    assert value is not None
+    for data in BINARY:
+        assert data not in value and data[::-1] not in value and b"binary" not in value
+        assert sha(data).encode() in value and sha(data[::-1]).encode() in value
+    cached = json.loads(value)
+    assert cached["format"] == 2 and cached["validator"] == "exact" and len(cached["tests"]) == 3
+    assert set(cached["tests"][0]) == {"id", "order", "weight", "sample", "group", "name", "input", "answer"}
+
+
+def test_a_damaged_cache_file_is_fetched_again(services, db, pipeline):
+    data = os.urandom(32) + b"\x00\n"  # bytes no other test has: this test owns the cached file
+    task_id = make_task(db, [data])
+    assert judge(pipeline, db, task_id, REVERSE)[:2] == ("completed", "AC")
+    path = cached_file(services, sha(data[::-1]))
+    good = path.read_bytes()
+    with open(path, "r+b") as f:  # same size, other bytes: only the hash tells
+        f.write(b"X" * len(good))
+    since = len(pipeline.worker.log.read_text())
+    status, verdict, error, results = judge(pipeline, db, task_id, REVERSE)
+    assert (status, verdict) == ("completed", "AC"), (error, results)
+    wait_log(pipeline.worker.log.read_text, r"test cache: %s does not match its hash; fetching it again" % path,
+             since=since, timeout=30)
+    assert path.read_bytes() == good
+
+
+def test_a_blob_that_does_not_match_its_hash_fails_clearly(services, db, pipeline):
+    claimed = sha(os.urandom(32))
+    db.execute("INSERT INTO blobs (sha256, size, content) VALUES (%s, 8, %s)", (claimed, b"tampered"))
+    task_id = make_task(db, [b"1 2\n"])
+    db.execute("UPDATE tests SET answer_sha256 = %s WHERE task_id = %s", (claimed, task_id))
+    status, verdict, error, _ = judge(pipeline, db, task_id, REVERSE)
+    assert status == "failed" and verdict is None, (status, verdict, error)
+    assert "the stored bytes of test file %s hash to %s" % (claimed, sha(b"tampered")) in error, error
+    assert not cached_file(services, claimed).exists()
