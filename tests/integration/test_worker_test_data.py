@@ -10,9 +10,12 @@ import os
 import uuid
 from pathlib import Path
 
+import subprocess
+
 import pytest
 import redis
 
+from harness import WORKER
 from polling import wait_final, wait_log
 
 pytestmark = pytest.mark.usefixtures("built_programs")
@@ -131,3 +134,13 @@ def test_a_blob_that_does_not_match_its_hash_fails_clearly(services, db, pipelin
     assert status == "failed" and verdict is None, (status, verdict, error)
     assert "the stored bytes of test file %s hash to %s" % (claimed, sha(b"tampered")) in error, error
     assert not cached_file(services, claimed).exists()
+
+
+def test_a_worker_without_a_usable_cache_directory_does_not_start(services, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    for where, why in ((blocker, "Not a directory"), ("relative/dir", "is not an absolute path")):
+        env = dict(os.environ, **services.daemon_env(SOLVEIT_TEST_CACHE_DIR=str(where)))
+        r = subprocess.run([WORKER, "--foreground"], env=env, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 1, r
+        assert str(where) in r.stderr and why in r.stderr, r.stderr
