@@ -4,19 +4,25 @@ UTF-8), the worker fetches them by hash into its local file cache (SOLVEIT_TEST_
 them, Redis holds only the task's metadata, a damaged cache file is noticed and fetched again, and a
 blob whose bytes do not match its hash fails the submission with a clear reason."""
 
+import base64
 import hashlib
 import json
 import os
+import subprocess
+import sys
+import urllib.request
 import uuid
 from pathlib import Path
 
-import subprocess
-
 import pytest
 import redis
+from confluent_kafka import Producer
 
 from harness import WORKER
 from polling import wait_final, wait_log
+from services import Process
+from test_judge_worker import PEER, PEER_TOKEN, Judge0Peer, Results
+from test_judge_worker import submit as submit_message
 
 pytestmark = pytest.mark.usefixtures("built_programs")
 
@@ -24,6 +30,7 @@ WAIT = 300
 # The answer is the input reversed, compared byte for byte ('exact').
 REVERSE = "import sys\nd = sys.stdin.buffer.read()\nsys.stdout.buffer.write(d[::-1])\n"
 ECHO = "import sys\nsys.stdout.buffer.write(sys.stdin.buffer.read())\n"
+DIGEST = "import hashlib, sys\nprint(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())\n"
 BINARY = [b"\x00\x01\xff\xfe\x80 binary \xc3\x28\n\x00", b"\xff\xff\xff" + b"\x00" * 5 + b"tail\r\n"]
 
 
@@ -31,12 +38,14 @@ def sha(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def make_task(db, inputs, answers=None, checker="exact"):
+def make_task(db, inputs, answers=None, checker="exact", **columns):
     """A task whose test i has inputs[i] and the answer answers[i] (the input reversed by default),
-    written as blobs, never through the text columns. Returns the task id."""
+    written as blobs, never through the text columns; columns: more tasks columns. Returns the task id."""
     slug = "bin-%s" % uuid.uuid4().hex[:10]
-    task_id = db.execute("INSERT INTO tasks (slug, title, time_limit_ms, memory_limit_kb, checker) "
-                         "VALUES (%s, %s, 5000, 262144, %s) RETURNING id", (slug, slug, checker)).fetchone()[0]
+    columns = dict({"slug": slug, "title": slug, "time_limit_ms": 5000, "memory_limit_kb": 262144,
+                    "checker": checker}, **columns)
+    task_id = db.execute("INSERT INTO tasks (%s) VALUES (%s) RETURNING id" % (
+        ", ".join(columns), ", ".join(["%s"] * len(columns))), list(columns.values())).fetchone()[0]
     for i, data in enumerate(inputs):
         answer = answers[i] if answers else data[::-1]
         db.execute('INSERT INTO tests (task_id, "order", input_sha256, answer_sha256, weight) '
@@ -62,6 +71,65 @@ def cache_dir(services):
 def cached_file(services, digest):
     return cache_dir(services) / digest[:2] / digest
 
+
+# ---- Judge0 (first in this module: no other worker consumes while it runs) ----
+
+AUTHZ = "peer-authz-%s" % uuid.uuid4().hex[:8]
+
+
+class ListingPeer(Judge0Peer):
+    """The Judge0 peer with an authorization token, so that GET /submissions lists what it was sent."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, str(PEER), "--port", "0", "--auth-token", PEER_TOKEN,
+                                      "--authz-token", AUTHZ], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True)
+        self.port = int(self.proc.stdout.readline())
+        self.url = "http://127.0.0.1:%d" % self.port
+
+
+def judge0_limits(peer):
+    """What the Judge0 peer was sent: [(cpu, wall, max_file_size, stdin bytes)] of every submission."""
+    url = peer.url + "/submissions?base64_encoded=true&per_page=100&fields=cpu_time_limit,wall_time_limit," \
+                     "max_file_size,stdin"
+    req = urllib.request.Request(url, headers={"X-Auth-Token": PEER_TOKEN, "X-Auth-User": AUTHZ})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        subs = json.loads(r.read())["submissions"]
+    return [(float(s["cpu_time_limit"]), float(s["wall_time_limit"]), s["max_file_size"],
+             base64.b64decode(s["stdin"] or "")) for s in subs]
+
+
+def test_judge0_gets_the_task_limits_and_binary_input_and_refuses_interactive_tasks(services, db, tmp_path):
+    # The program prints its input's SHA-256: the peer's sandbox CLI reports output as text, so binary
+    # output is the local executor's to show (below); here the bytes must reach the program intact.
+    limited = make_task(db, BINARY, answers=[(sha(d) + "\n").encode() for d in BINARY], time_limit_ms=1500,
+                        wall_limit_ms=4000, output_limit_kb=2048, language_time_factors=json.dumps({"71": 2.0}))
+    interactive = make_task(db, [b"1\n"], checker="interactive", validator_language_id=54,
+                            validator_source="int main() { return 42; }\n")
+    peer, results = ListingPeer(), Results(services.kafka.bootstrap)
+    worker = Process("judge-worker-judge0", [WORKER, "--foreground"], tmp_path / "judge0-worker.log",
+                     env=services.daemon_env(SOLVEIT_EXECUTOR="judge0", SOLVEIT_JUDGE0_URL=peer.url,
+                                             SOLVEIT_JUDGE0_TOKEN=PEER_TOKEN)).start()
+    producer = Producer({"bootstrap.servers": services.kafka.bootstrap})
+    try:
+        wait_log(worker.log.read_text, "assigned", timeout=60, alive=worker.alive, name="the judge0 worker")
+        r = results.wait_final(submit_message(db, producer, limited, 71, DIGEST))
+        assert (r["status"], r["verdict"]) == ("completed", "AC"), json.dumps(r)
+        # Python's factor 2 on the CPU and wall limits; the output limit; the bytes as they are
+        assert sorted(judge0_limits(peer), key=lambda s: s[3]) == sorted(
+            [(3.0, 8.0, 2048, data) for data in BINARY], key=lambda s: s[3])
+        posts = len(peer.requests())
+        r = results.wait_final(submit_message(db, producer, interactive, 71, REVERSE))
+        assert r["status"] == "failed" and "interactive problems need the local executor" in r["error_message"], r
+        assert not [q for q in peer.requests()[posts:] if q.get("method") == "POST"]  # nothing was sent
+    finally:
+        producer.flush(10)
+        worker.stop()
+        results.close()
+        peer.close()
+
+
+# ---- the local sandbox, through the whole pipeline ----
 
 @pytest.fixture(scope="module")
 def binary_task(services):
