@@ -2,6 +2,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -326,6 +327,62 @@ START_TEST(a_source_that_fails_leaves_nothing)
 }
 END_TEST
 
+typedef struct {
+	test_cache *cache;
+	source *src;
+	const blob *const *ins, *const *ans;
+	int ok;
+	char first[64]; /* the first bytes of test 1's input as mapped */
+} loader;
+
+static void *load_in_thread(void *arg)
+{
+	loader *l = arg;
+	task_data task;
+	char err[256];
+
+	for (int round = 0; round < 20; round++) {
+		make_task(&task, 2, l->ins, l->ans);
+		l->ok += test_cache_load_task(l->cache, &task, fake_fetch, l->src, err, sizeof(err)) == TEST_CACHE_OK;
+		memcpy(l->first, task.tests[0].input, task.tests[0].input_len < 64 ? task.tests[0].input_len : 64);
+		task_data_free(&task);
+	}
+	return NULL;
+}
+
+START_TEST(threads_share_the_cache)
+{
+	static char big[1 << 16];
+	static source src[4];
+	const blob *ins[4][2], *ans[4][2];
+	loader l[4];
+	pthread_t threads[4];
+	test_cache *cache;
+
+	memset(big, 'q', sizeof(big));
+	big[100] = '\0';
+	make_dir();
+	cache = open_cache(1 << 20, 0);
+	for (int i = 0; i < 4; i++) {
+		/* every thread its own source (fetch counters), the same bytes */
+		ins[i][0] = ins[i][1] = add_blob(&src[i], big, sizeof(big));
+		ans[i][0] = ans[i][1] = add_blob(&src[i], binary_ans, sizeof(binary_ans) - 1);
+		l[i] = (loader){.cache = cache, .src = &src[i], .ins = ins[i], .ans = ans[i]};
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, load_in_thread, &l[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(threads[i], NULL);
+		ck_assert_int_eq(l[i].ok, 20);
+		ck_assert_mem_eq(l[i].first, big, 64);
+		/* at most the first round fetched; the rest read the cached files */
+		ck_assert_int_le(src[i].fetches, 2);
+	}
+	ck_assert_int_eq(temp_files(), 0);
+	test_cache_close(cache);
+	remove_tree(dir);
+}
+END_TEST
+
 static void age(const char *path, time_t seconds)
 {
 	struct timespec old[2] = {{time(NULL) - seconds, 0}, {time(NULL) - seconds, 0}};
@@ -442,6 +499,7 @@ Suite *test_cache_suite(void)
 	tcase_add_test(tc, binary_files_are_fetched_once_and_mapped);
 	tcase_add_test(tc, a_corrupted_file_is_fetched_again);
 	tcase_add_test(tc, a_source_that_fails_leaves_nothing);
+	tcase_add_test(tc, threads_share_the_cache);
 	tcase_add_test(tc, the_least_recently_used_files_are_evicted);
 	tcase_add_test(tc, stale_temporary_files_are_removed);
 	tcase_add_test(tc, an_unusable_directory_is_named);
