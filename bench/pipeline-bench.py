@@ -130,7 +130,9 @@ def main():
         procs.append(Process("result-sink", [SINK, "--foreground"], stack.tmp / "result-sink.log", env=env).start())
         conn = psycopg.connect(stack.pg.dsn, autocommit=True)
         task_id = conn.execute("SELECT id FROM tasks WHERE slug = 'aplusb'").fetchone()[0]
-        tests = conn.execute("SELECT input, expected_output FROM tests WHERE task_id = %s ORDER BY \"order\"",
+        tests = conn.execute("SELECT convert_from(i.content, 'UTF8'), convert_from(a.content, 'UTF8') FROM tests t "
+                             "JOIN blobs i ON i.sha256 = t.input_sha256 JOIN blobs a ON a.sha256 = t.answer_sha256 "
+                             "WHERE t.task_id = %s ORDER BY t.\"order\"",
                              (task_id,)).fetchall()
         clients = [Client(httpd.base, new_user(conn, prefix="b")[0]) for _ in range(args.clients)]
         print("machine: %d CPUs; worker concurrency %d; burst %d from %d clients; light %d; kafka options: %s"

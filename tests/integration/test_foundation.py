@@ -122,8 +122,13 @@ def test_migrations_are_safe_to_run_twice(services, db):
 def test_demo_data_matches_design(db):
     users = dict(db.execute("SELECT username, is_staff FROM users WHERE username IN ('student', 'teacher')"))
     assert users == {"student": False, "teacher": True}
-    rows = db.execute("""SELECT t."order", t.input, t.expected_output, t.weight, t.is_sample FROM tests t
-                         JOIN tasks k ON k.id = t.task_id WHERE k.slug = 'aplusb' ORDER BY t."order" """).fetchall()
+    # The bytes live in blobs (sql/022); tests.input and expected_output are only a way to write text.
+    rows = db.execute("""SELECT t."order", convert_from(i.content, 'UTF8'), convert_from(a.content, 'UTF8'),
+                                t.weight, t.is_sample
+                         FROM tests t JOIN tasks k ON k.id = t.task_id
+                         JOIN blobs i ON i.sha256 = t.input_sha256 JOIN blobs a ON a.sha256 = t.answer_sha256
+                         WHERE k.slug = 'aplusb' ORDER BY t."order" """).fetchall()
+    assert all(r[0] == '' for r in db.execute("SELECT input || expected_output FROM tests")), "text moved to blobs"
     assert rows[0][4] is True and not any(r[4] for r in rows[1:])
     assert any(r[1].startswith("-") for r in rows), "a negative case"
     assert any(abs(int(r[2])) > 2**31 for r in rows), "a 64-bit case"
@@ -131,8 +136,8 @@ def test_demo_data_matches_design(db):
         a, b = map(int, inp.split())
         assert int(expected) == a + b
     assert len({r[3] for r in rows}) > 1, "weighted tests"
-    hello = db.execute("""SELECT expected_output FROM tests t JOIN tasks k ON k.id = t.task_id
-                          WHERE k.slug = 'hello'""").fetchall()
+    hello = db.execute("""SELECT convert_from(a.content, 'UTF8') FROM tests t JOIN tasks k ON k.id = t.task_id
+                          JOIN blobs a ON a.sha256 = t.answer_sha256 WHERE k.slug = 'hello'""").fetchall()
     assert hello == [("Hello, World!\n",)]
     assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] >= 3
 
