@@ -33,7 +33,7 @@ void fakedb_down(int down)
 	fake.down = down;
 }
 
-void fakedb_answer(sv_sql q, int ncols, int nrows, const char *const *cells)
+void fakedb_answer(sv_stmt q, int ncols, int nrows, const char *const *cells)
 {
 	fake.answers[q].ncols = ncols;
 	fake.answers[q].nrows = nrows;
@@ -41,12 +41,12 @@ void fakedb_answer(sv_sql q, int ncols, int nrows, const char *const *cells)
 	fake.fails[q] = 0;
 }
 
-void fakedb_fail(sv_sql q)
+void fakedb_fail(sv_stmt q)
 {
 	fake.fails[q] = 1;
 }
 
-int fakedb_calls(sv_sql q)
+int fakedb_calls(sv_stmt q)
 {
 	return fake.calls[q];
 }
@@ -75,14 +75,14 @@ void sv_db_close(sv_db *db)
 }
 
 /* The arguments are not looked at: what a statement receives is the integration tests' part. */
-int sv_db_select(sv_db *db, sv_sql q, apr_dbd_results_t **res, ...)
+int sv_db_select(sv_db *db, sv_stmt q, apr_dbd_results_t **res, ...)
 {
 	fake.calls[q]++;
 	*res = &fake.answers[q];
 	return fake.fails[q] ? -1 : 0;
 }
 
-int sv_db_query(sv_db *db, sv_sql q, int *nrows, ...)
+int sv_db_query(sv_db *db, sv_stmt q, int *nrows, ...)
 {
 	fake.calls[q]++;
 	if (nrows)
