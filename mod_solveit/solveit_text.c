@@ -246,12 +246,13 @@ static const char *header_param(apr_pool_t *p, const char *header, const char *p
 	return NULL;
 }
 
-apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, const char *body, apr_size_t len,
+apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, char *body, apr_size_t len,
 				       const char **err)
 {
 	apr_array_header_t *fields = apr_array_make(p, 8, sizeof(sv_field));
 	const char *boundary = header_param(p, content_type, "boundary");
-	const char *delim, *s, *end = body + len;
+	const char *delim, *end = body + len;
+	char *s;
 	apr_size_t dlen;
 
 	if (!boundary || !*boundary || strlen(boundary) > 70) {
@@ -272,7 +273,9 @@ apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, 
 		s += dlen;
 	}
 	for (;;) {
-		const char *headers_end, *next, *line;
+		const char *line;
+		char *headers_end;
+		char *next;
 		const char *name = NULL, *filename = NULL;
 		sv_field *f;
 
@@ -311,8 +314,11 @@ apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, 
 		f = apr_array_push(fields);
 		f->name = name;
 		f->filename = filename;
-		f->value = apr_pstrmemdup(p, s, (apr_size_t)(next - s));
+		/* In place, so that a large upload is not held twice: the value ends where the CR of its
+		 * delimiter was, which the search for the next one has passed. */
+		f->value = s;
 		f->len = (apr_size_t)(next - s);
+		*next = '\0';
 		s = next + dlen;
 	}
 }

@@ -41,9 +41,10 @@ char *sv_hex_decode(apr_pool_t *p, const char *hex, apr_size_t *len);
  * a reason in *err on a malformed escape. */
 apr_array_header_t *sv_urlencoded_parse(apr_pool_t *p, const char *body, apr_size_t len, const char **err);
 
-/* Parses a multipart/form-data body given the request's Content-Type. Returns an array of
- * sv_field, or NULL with a reason in *err. */
-apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, const char *body, apr_size_t len,
+/* Parses a multipart/form-data body given the request's Content-Type, in place: the values point
+ * into body, which is changed (each value is NUL-terminated over its delimiter) and must live as
+ * long as they do. Returns an array of sv_field, or NULL with a reason in *err. */
+apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, char *body, apr_size_t len,
 				       const char **err);
 
 /* The first field called name, or NULL. */

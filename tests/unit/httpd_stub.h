@@ -52,5 +52,9 @@ void fakedb_answer(sv_stmt q, int ncols, int nrows, const char *const *cells);
 void fakedb_fail(sv_stmt q);
 /* How often q ran since the reset. */
 int fakedb_calls(sv_stmt q);
+/* The package store's statements (sv_db_package_sql) all fail with message (NULL: a default),
+ * as on a lost connection when lost is set; how many ran since the reset. */
+void fakedb_package_error(const char *message, int lost);
+int fakedb_package_statements(void);
 
 #endif
