@@ -104,7 +104,9 @@ int sv_admin_import(sv_ctx *ctx)
 		}
 		return sv_send_error(r, HTTP_BAD_REQUEST, "cannot store the package: %s", err);
 	}
-	ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "solveit: %s imported a package as task %lld (%s, revision %d%s)",
-		      ctx->sess->username, res.task_id, res.slug, res.revision, res.created ? ", new" : "");
+	ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r,
+		      "solveit: %s imported a package as task %" APR_INT64_T_FMT " (%s, revision %d%s)",
+		      ctx->sess->username, (apr_int64_t)res.task_id, res.slug, res.revision,
+		      res.created ? ", new" : "");
 	return sv_send_json(r, res.created ? HTTP_CREATED : HTTP_OK, import_answer(&res, pkg));
 }

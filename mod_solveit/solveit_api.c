@@ -165,7 +165,8 @@ static void add_sample_data(request_rec *r, cJSON *s, const char *name, const ch
 		bytes[len] = '\0';
 	}
 	if (memchr(bytes, '\0', len) || !sv_utf8_valid(bytes, len)) {
-		cJSON_AddStringToObject(s, name, apr_psprintf(r->pool, "(binary data, %lld bytes)", size));
+		cJSON_AddStringToObject(
+		    s, name, apr_psprintf(r->pool, "(binary data, %" APR_INT64_T_FMT " bytes)", (apr_int64_t)size));
 		cJSON_AddBoolToObject(s, apr_pstrcat(r->pool, name, "_binary", NULL), 1);
 	} else {
 		cJSON_AddStringToObject(s, name, bytes);

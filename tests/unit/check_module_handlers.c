@@ -322,15 +322,17 @@ END_TEST
 
 START_TEST(import_size_is_its_own_directive)
 {
-	char big[600];
+	/* Over the limit and the room for the form around the file. */
+	apr_size_t len = 512 + 65536 + 1;
+	char *big = apr_pcalloc(pool, len);
 	request_rec *r;
 
-	memset(big, 'x', sizeof(big));
 	memcpy(big, "PK\3\4", 4);
 	cfg->max_package = 512;
-	r = import_req(1, CSRF, "package", big, sizeof(big));
+	r = import_req(1, CSRF, "package", big, len);
 	ck_assert_int_eq(run(r), HTTP_REQUEST_ENTITY_TOO_LARGE);
 	ck_assert_str_eq(error_of(r), "the package is larger than 512 bytes (SolveitMaxPackageSize)");
+	ck_assert_int_eq(fakedb_package_statements(), 0);
 	/* The other routes keep their limits. */
 	ck_assert_int_eq(sv_cfg_max_source(cfg), 64 * 1024);
 }
@@ -907,7 +909,7 @@ static request_rec *view_submission(const char *const *row, int staff)
 {
 	request_rec *r = user_req("GET", "/solveit/api/submissions/9", staff);
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 26, 1, row);
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 27, 1, row);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	return r;
 }
@@ -1121,7 +1123,7 @@ START_TEST(someone_elses_submission_is_missing)
 					     "99", "someone", "aplusb", "A+B",     "[]", "[]"};
 	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 26, 1, others);
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 27, 1, others);
 	ck_assert_int_eq(run(r), HTTP_NOT_FOUND);
 	ck_assert_str_eq(error_of(r), "submission not found");
 }
