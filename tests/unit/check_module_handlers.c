@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zip.h>
 
 #include "apr_general.h"
 #include "apr_md5.h"
@@ -335,6 +336,66 @@ START_TEST(import_size_is_its_own_directive)
 	ck_assert_int_eq(fakedb_package_statements(), 0);
 	/* The other routes keep their limits. */
 	ck_assert_int_eq(sv_cfg_max_source(cfg), 64 * 1024);
+}
+END_TEST
+
+/* A zip of the NULL-terminated name, content pairs, built in memory on pool. */
+static const char *make_zip(const char *const *files, apr_size_t *len)
+{
+	zip_error_t ze;
+	zip_source_t *src;
+	zip_t *z;
+	zip_stat_t st;
+	char *out;
+
+	zip_error_init(&ze);
+	src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	ck_assert_ptr_nonnull(src);
+	zip_source_keep(src);
+	z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	ck_assert_ptr_nonnull(z);
+	for (; files[0]; files += 2)
+		ck_assert_int_ge(zip_file_add(z, files[0], zip_source_buffer(z, files[1], strlen(files[1]), 0), 0), 0);
+	ck_assert_int_eq(zip_close(z), 0);
+	ck_assert_int_eq(zip_source_stat(src, &st), 0);
+	out = apr_palloc(pool, (apr_size_t)st.size);
+	ck_assert_int_eq(zip_source_open(src), 0);
+	ck_assert_int_eq(zip_source_read(src, out, st.size), (zip_int64_t)st.size);
+	zip_source_close(src);
+	zip_source_free(src);
+	*len = (apr_size_t)st.size;
+	return out;
+}
+
+/* A package the reader takes reaches the store; its failures are the database's. */
+START_TEST(import_store_failures)
+{
+	static const char *const files[] = {"problem.yaml",
+					    "name: Store test\n",
+					    "data/sample/1.in",
+					    "1\n",
+					    "data/sample/1.ans",
+					    "1\n",
+					    "data/secret/1.in",
+					    "2\n",
+					    "data/secret/1.ans",
+					    "2\n",
+					    NULL};
+	apr_size_t len;
+	const char *zip = make_zip(files, &len);
+	request_rec *r;
+
+	fakedb_package_error("duplicate key value violates unique constraint \"tasks_slug_key\"", 0);
+	r = import_req(1, CSRF, "package", zip, len);
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r),
+			 "cannot store the package: duplicate key value violates unique constraint \"tasks_slug_key\"");
+	ck_assert_int_gt(fakedb_package_statements(), 0);
+	/* A lost connection is the server's trouble, not the package's. */
+	fakedb_package_error("server closed the connection unexpectedly", 1);
+	r = import_req(1, CSRF, "package", zip, len);
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	ck_assert_str_eq(error_of(r), "database unavailable");
 }
 END_TEST
 
@@ -1287,6 +1348,7 @@ static Suite *handlers_suite(void)
 	tcase_add_test(input, submission_refused_by_the_database);
 	tcase_add_test(input, import_refuses_what_is_not_a_package);
 	tcase_add_test(input, import_size_is_its_own_directive);
+	tcase_add_test(input, import_store_failures);
 	suite_add_tcase(s, input);
 	tcase_add_checked_fixture(shapes, setup, teardown);
 	tcase_add_test(shapes, languages_and_head);
