@@ -177,11 +177,13 @@ static pkg_file *add_file(sv_package *pkg, const char *path, unsigned char *data
 static int normalize(char *path)
 {
 	char *out = path, *p = path;
+	int last = 0;
 
-	while (*p) {
+	while (!last) {
 		char *end = strchr(p, '/');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 
+		last = !end;
 		if (n == 0 || (n == 1 && p[0] == '.')) {
 			/* skip */
 		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
@@ -195,7 +197,7 @@ static int normalize(char *path)
 			out += n;
 			*out++ = '/';
 		}
-		p += n + (end ? 1 : 0);
+		p += n + 1;
 	}
 	if (out > path)
 		out--;

@@ -151,6 +151,8 @@ static void item(tex *t, const char **p, buf *out)
 	else
 		puts_(out, d < (int)sizeof(t->lists) && t->lists[d] == '1' ? "1. " : "- ");
 	free(label);
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
 }
 
 /* One command (name already read, *p after it). */

@@ -263,10 +263,12 @@ static int read_domjudge(sv_package *pkg, char **title, char *err, size_t errlen
 			}
 		if (!pkg->time_limit_ms && (v = ini_value(pkg_text(ini), "timelimit"))) {
 			char *end;
+			int bad;
 
 			s = strtod(v, &end);
+			bad = *end || end == v;
 			free(v);
-			if (*end ||
+			if (bad ||
 			    seconds_to_ms(s, &pkg->time_limit_ms, "domjudge-problem.ini timelimit", err, errlen) < 0)
 				return pkg_fail(err, errlen,
 						"domjudge-problem.ini: timelimit must be seconds in 0.05..60");
