@@ -356,15 +356,16 @@ int sv_api_submissions(sv_ctx *ctx)
 	return sv_send_json(r, HTTP_OK, body);
 }
 
-/* What a student sees of a hidden test: its verdict, time, group and score, nothing the program
- * could steer to spell out the test's data (a message quoting an exit status or a signal, the
- * exact memory, a validator's message that may quote the answer). An allow-list, so that a field
- * the judge adds later stays hidden until someone decides otherwise. "test" is the number older
- * results carry instead of "order". */
+/* What a student sees of a hidden test: its verdict, time, group and score, and the message a
+ * validator wrote for the team (teammessage.txt, which the package's author meant to be shown);
+ * nothing the program could steer to spell out the test's data (a message quoting an exit status
+ * or a signal, the exact memory). An allow-list, so that a field the judge adds later stays
+ * hidden until someone decides otherwise. "test" is the number older results carry instead of
+ * "order". */
 static int hidden_field_shown(const char *name)
 {
-	static const char *const shown[] = {"test_id",   "test",  "order", "verdict", "time",
-					    "is_sample", "group", "score", NULL};
+	static const char *const shown[] = {"test_id",   "test",  "order", "verdict",      "time",
+					    "is_sample", "group", "score", "team_message", NULL};
 
 	return sv_word_in(name, shown);
 }

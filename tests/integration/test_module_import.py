@@ -168,7 +168,8 @@ def test_students_never_see_the_judges_fields(httpd, db):
         {"test_id": 1, "order": 1, "is_sample": True, "verdict": "WA", "time": 0.01, "memory": 900, "group": "sample",
          "judge_message": "expected 3 got 4", "team_message": "wrong sum", "stderr": "trace", "exit_code": 0},
         {"test_id": 2, "order": 2, "is_sample": False, "verdict": "RE", "time": 0.02, "memory": 1900,
-         "group": "secret", "score": 0, "judge_message": "secret 9", "stderr": "secret trace", "exit_code": 9},
+         "group": "secret", "score": 0, "judge_message": "secret 9", "team_message": "try again",
+         "stderr": "secret trace", "exit_code": 9},
     ]
     groups = [{"name": "secret", "points": 0, "max_points": 60, "verdict": "RE", "judge_message": "group note"}]
     db.execute("UPDATE submissions SET status = 'completed', verdict = 'RE', score = 0, points = 0, max_points = 60,"
@@ -182,7 +183,7 @@ def test_students_never_see_the_judges_fields(httpd, db):
     for group in body["group_results"]:
         assert "judge_message" not in group and group["max_points"] == 60, group
     assert body["test_results"][0]["team_message"] == "wrong sum"
-    assert body["test_results"][1]["group"] == "secret"
+    assert body["test_results"][1]["group"] == "secret" and body["test_results"][1]["team_message"] == "try again"
     assert "secret 9" not in json.dumps(body) and "trace" not in json.dumps(body)
 
     staff = login(httpd, db, staff=True)
