@@ -12,7 +12,7 @@ import zipfile
 import pytest
 import requests
 
-from test_module_helpers import login
+from test_module_helpers import ensure_task, login
 
 IMPORT = "/api/admin/tasks/import"
 BINARY_SECRET = b"\x00\xff\xfe binary \x80\n"
@@ -191,3 +191,14 @@ def test_students_never_see_the_judges_fields(httpd, db):
     assert all(STAFF_ONLY <= set(t) for t in seen["test_results"]), seen["test_results"]
     assert seen["test_results"][1]["exit_code"] == 9
     assert seen["group_results"][0]["judge_message"] == "group note"
+
+
+def test_a_long_sample_is_cut_on_a_whole_character(httpd, db):
+    tid = ensure_task(db, "long-sample", title="Long sample")
+    text = "a" * (64 * 1024 - 1) + "é" + "tail\n"  # é's two bytes straddle the 64 KB cut
+    db.execute('INSERT INTO tests (task_id, "order", input, expected_output, is_sample) VALUES (%s, 1, %s, %s, true)'
+               ' ON CONFLICT (task_id, "order") DO NOTHING', (tid, text, "ok\n"))
+    sample = login(httpd, db).get("/api/tasks/%d" % tid).json()["samples"][0]
+    assert sample["input"] == "a" * (64 * 1024 - 1) and sample["input_truncated"] is True
+    assert sample["input_size"] == len(text.encode())
+    assert sample["output"] == "ok\n" and "output_truncated" not in sample
