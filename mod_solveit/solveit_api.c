@@ -374,7 +374,7 @@ static int hidden_field_shown(const char *name)
  * (judgemessage.txt), the program's error output and its exit status. */
 static int staff_field(const char *name)
 {
-	static const char *const staff[] = {"judge_message", "stderr", "exit_code", NULL};
+	static const char *const staff[] = {"judge_message", "stderr", "stderr_truncated", "exit_code", NULL};
 
 	return sv_word_in(name, staff);
 }

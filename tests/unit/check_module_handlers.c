@@ -1095,11 +1095,11 @@ START_TEST(staff_only_fields_stay_with_staff)
 	    /* user_id, username, slug, title, test_results, group_results */
 	    "7", "student", "knap", "Knapsack",
 	    "[{\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"group\":\"sample\",\"judge_message\":\"J1\","
-	    "\"team_message\":\"T1\",\"stderr\":\"E1\",\"exit_code\":0,\"input\":\"1\"},"
+	    "\"team_message\":\"T1\",\"stderr\":\"E1\",\"stderr_truncated\":true,\"exit_code\":0,\"input\":\"1\"},"
 	    "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"group\":\"secret/a\",\"score\":0,"
 	    "\"judge_message\":\"J2\",\"team_message\":\"T2\",\"stderr\":\"E2\",\"exit_code\":1}]",
 	    "[{\"name\":\"secret/a\",\"points\":20,\"max_points\":60,\"verdict\":\"PA\",\"judge_message\":\"J3\"}]"};
-	static const char *const staff_only[] = {"judge_message", "stderr", "exit_code"};
+	static const char *const staff_only[] = {"judge_message", "stderr", "stderr_truncated", "exit_code"};
 	cJSON *s = stub_json(view_submission(row, 0)), *tests, *test, *groups;
 
 	ck_assert(number_of(s, "points") == 20);
