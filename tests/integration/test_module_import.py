@@ -202,3 +202,15 @@ def test_a_long_sample_is_cut_on_a_whole_character(httpd, db):
     assert sample["input"] == "a" * (64 * 1024 - 1) and sample["input_truncated"] is True
     assert sample["input_size"] == len(text.encode())
     assert sample["output"] == "ok\n" and "output_truncated" not in sample
+
+
+def test_the_slug_field_names_the_task(staff, db):
+    slug = fresh_slug()
+    r = staff.post(IMPORT, files={"package": ("whatever.zip", package_zip(uuid.uuid4()), "application/zip")},
+                   data={"slug": "Not a slug!"}, timeout=120)
+    assert r.status_code == 400, r.text
+    assert r.json()["error"].startswith('cannot import the package: slug "Not a slug!" must be'), r.text
+    r = staff.post(IMPORT, files={"package": ("whatever.zip", package_zip(uuid.uuid4()), "application/zip")},
+                   data={"slug": slug}, timeout=120)
+    assert r.status_code == 201, r.text
+    assert r.json()["slug"] == slug and task_row(db, slug)[0] == r.json()["task_id"]
