@@ -29,6 +29,7 @@ typedef struct {
 	char status[16], verdict[8];
 	int has_score, has_points;
 	double score, points, time;
+	char *error; /* error_message of a failed judgement */
 } row;
 
 typedef struct {
@@ -86,7 +87,8 @@ static void take_row(void *baton, int ncols, const char *const *c)
 static void free_rows(rows *r)
 {
 	for (size_t i = 0; i < r->n; i++)
-		free(r->v[i].pkg_id), free(r->v[i].path), free(r->v[i].expected), free(r->v[i].code);
+		free(r->v[i].pkg_id), free(r->v[i].path), free(r->v[i].expected), free(r->v[i].code),
+		    free(r->v[i].error);
 	free(r->v);
 }
 
@@ -257,6 +259,8 @@ static void take_result(void *baton, int ncols, const char *const *c)
 		r->has_points = c[4] != NULL;
 		r->points = c[4] ? atof(c[4]) : 0;
 		r->time = c[5] ? atof(c[5]) : 0;
+		free(r->error);
+		r->error = c[6] && *c[6] ? strdup(c[6]) : NULL;
 		if (!strcmp(r->status, "completed") || !strcmp(r->status, "failed"))
 			p->done++;
 	}
@@ -290,10 +294,11 @@ static int wait_all(const sv_sql *db, row **batch, size_t n, double timeout, cha
 		const char *v[1] = {ids};
 		struct timespec pause = {0, POLL_MS * 1000000L};
 
-		if (admin_query(db,
-				"SELECT id, status, verdict, score, points, execution_time FROM submissions"
-				" WHERE id = ANY ($1::bigint[])",
-				1, v, take_result, &p, err, errlen) < 0)
+		if (admin_query(
+			db,
+			"SELECT id, status, verdict, score, points, execution_time, error_message FROM submissions"
+			" WHERE id = ANY ($1::bigint[])",
+			1, v, take_result, &p, err, errlen) < 0)
 			break;
 		if (p.done == n) {
 			rc = 0;
@@ -386,7 +391,7 @@ static const char *got_of(const row *r)
 	return !strcmp(r->status, "completed") ? r->verdict : r->status;
 }
 
-static void print_table(FILE *out, const task_info *t, const rows *all, double slowest_hint)
+static void print_table(FILE *out, const task_info *t, const rows *all)
 {
 	int wp = 4, we = 8;
 
@@ -412,7 +417,10 @@ static void print_table(FILE *out, const task_info *t, const rows *all, double s
 		fprintf(out, "%-*s | %-*s | %-6s | %-13s | %-8s | %s\n", wp, r->path, we, r->expected, got_of(r), score,
 			time, agrees(r) ? "ok" : "MISMATCH");
 	}
-	(void)slowest_hint;
+	/* Why a judgement failed (a validator that does not compile, say) goes under the table. */
+	for (size_t i = 0; i < all->n; i++)
+		if (strcmp(all->v[i].status, "completed") && all->v[i].error)
+			fprintf(out, "%s: %s: %s\n", all->v[i].path, all->v[i].status, all->v[i].error);
 }
 
 static void print_json(FILE *out, const task_info *t, const rows *all, int ok)
@@ -444,6 +452,8 @@ static void print_json(FILE *out, const task_info *t, const rows *all, int ok)
 		if (r->has_expected_score)
 			cJSON_AddNumberToObject(x, "expected_score", r->expected_score);
 		cJSON_AddNumberToObject(x, "time", r->time);
+		if (r->error)
+			cJSON_AddStringToObject(x, "error", r->error);
 		cJSON_AddBoolToObject(x, "ok", agrees(r));
 		cJSON_AddItemToArray(list, x);
 	}
@@ -523,7 +533,7 @@ int admin_verify(const admin_config *cfg, const sv_sql *db, const char *task, FI
 		if (cfg->json)
 			print_json(out, &t, &all, 0);
 		else
-			print_table(out, &t, &all, 0);
+			print_table(out, &t, &all);
 		goto out;
 	}
 	for (size_t i = 0; i < all.n; i++)
@@ -531,7 +541,7 @@ int admin_verify(const admin_config *cfg, const sv_sql *db, const char *task, FI
 	if (cfg->json)
 		print_json(out, &t, &all, ok);
 	else
-		print_table(out, &t, &all, 0);
+		print_table(out, &t, &all);
 	rc = ok ? ADMIN_OK : ADMIN_MISMATCH;
 out:
 	if (producer)

@@ -50,8 +50,9 @@ static void set_defaults(admin_config *c)
 }
 
 SV_OPTIONS_SPEC(spec, "solveit-admin",
-		"Usage: solveit-admin import PACKAGE.zip|DIR [--slug SLUG] [--json]\n"
-		"       solveit-admin verify TASK [--json] [--timeout SECONDS]\n"
+		"Subcommands:\n"
+		"  import PACKAGE.zip|DIR [--slug SLUG] [--json]\n"
+		"  verify TASK [--json] [--timeout SECONDS]\n"
 		"import stores a Kattis/ICPC (legacy, 2023-07, 2025-09) or DOMjudge problem package as a task,\n"
 		"or as a new revision of the task with the same package uuid or slug, and lists every warning.\n"
 		"verify judges the package's own submissions (as the staff account " ADMIN_VERIFY_USER ") through\n"

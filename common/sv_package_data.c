@@ -118,10 +118,8 @@ static int read_legacy_config(sv_package *pkg, const pkg_file *f, group_config *
 	yaml_node_t *root, *n;
 	const char *s;
 
-	if (pkg_yaml_load(f, &doc, err, errlen) < 0)
+	if (!(root = pkg_yaml_config(pkg, f, &doc, known, NULL, err, errlen)))
 		return -1;
-	root = pkg_yaml_root(&doc);
-	pkg_yaml_unknown_keys(pkg, &doc, root, known, f->path);
 	if ((s = pkg_yaml_str(pkg_yaml_get(&doc, root, "on_reject"))))
 		c->on_reject_break = strcmp(s, "continue") != 0;
 	if ((s = pkg_yaml_str(pkg_yaml_get(&doc, root, "grading"))) && strcmp(s, "default"))
@@ -162,13 +160,8 @@ static int read_2025_config(sv_package *pkg, const pkg_file *f, group_config *c,
 	yaml_node_t *root, *n;
 	const char *s;
 
-	if (pkg_yaml_load(f, &doc, err, errlen) < 0)
+	if (!(root = pkg_yaml_config(pkg, f, &doc, known, unsupported, err, errlen)))
 		return -1;
-	root = pkg_yaml_root(&doc);
-	pkg_yaml_unknown_keys(pkg, &doc, root, known, f->path);
-	for (size_t i = 0; unsupported[i]; i++)
-		if (pkg_yaml_get(&doc, root, unsupported[i]))
-			pkg_warn(pkg, "%s: %s is not supported: ignored", f->path, unsupported[i]);
 	if ((s = pkg_yaml_str(pkg_yaml_get(&doc, root, "score_aggregation")))) {
 		if (!strcmp(s, "sum") || !strcmp(s, "min"))
 			c->aggregation = !strcmp(s, "sum") ? "sum" : "min";

@@ -374,7 +374,7 @@ static int load_zip_entries(sv_package *pkg, zip_t *za, const sv_package_options
 			l->target = target;
 			continue;
 		}
-		add_file(pkg, st.name, data, (size_t)st.size);
+		add_file(pkg, st.name + (strncmp(st.name, "./", 2) ? 0 : 2), data, (size_t)st.size);
 	}
 	return 0;
 }

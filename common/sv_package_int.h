@@ -122,6 +122,12 @@ yaml_node_t *pkg_yaml_root(yaml_document_t *doc);
 yaml_node_t *pkg_yaml_get(yaml_document_t *doc, yaml_node_t *map, const char *key);
 const char *pkg_yaml_str(yaml_node_t *node); /* a scalar's text, else NULL */
 int pkg_yaml_number(yaml_node_t *node, double *out);
+/* Loads a configuration file (problem.yaml, testdata.yaml, test_group.yaml): warns about the keys
+ * not in known and those in unsupported (both NULL-terminated; unsupported may be NULL). Returns
+ * its root mapping (an empty one for an empty file; yaml_document_delete doc when done), or NULL
+ * with err when it is not YAML or not a mapping. */
+yaml_node_t *pkg_yaml_config(sv_package *pkg, const pkg_file *f, yaml_document_t *doc, const char *const *known,
+			     const char *const *unsupported, char *err, size_t errlen);
 /* A string or a sequence of strings as one space-separated malloc'd string; NULL when neither. */
 char *pkg_yaml_words(yaml_document_t *doc, yaml_node_t *node);
 /* Warns about each key of map not in known (NULL-terminated), naming where. */

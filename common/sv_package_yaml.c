@@ -103,6 +103,27 @@ void pkg_yaml_unknown_keys(sv_package *pkg, yaml_document_t *doc, yaml_node_t *m
 	}
 }
 
+yaml_node_t *pkg_yaml_config(sv_package *pkg, const pkg_file *f, yaml_document_t *doc, const char *const *known,
+			     const char *const *unsupported, char *err, size_t errlen)
+{
+	yaml_node_t *root;
+	static yaml_node_t empty = {.type = YAML_MAPPING_NODE};
+
+	if (pkg_yaml_load(f, doc, err, errlen) < 0)
+		return NULL;
+	root = pkg_yaml_root(doc);
+	if (root && root->type != YAML_MAPPING_NODE) {
+		yaml_document_delete(doc);
+		pkg_fail(err, errlen, "%s line 1: not a mapping of keys to values", f->path);
+		return NULL;
+	}
+	pkg_yaml_unknown_keys(pkg, doc, root, known, f->path);
+	for (size_t i = 0; root && unsupported && unsupported[i]; i++)
+		if (pkg_yaml_get(doc, root, unsupported[i]))
+			pkg_warn(pkg, "%s: %s is not supported: ignored", f->path, unsupported[i]);
+	return root ? root : &empty;
+}
+
 /* ---- Limits -------------------------------------------------------------------------------------- */
 
 static int seconds_to_ms(double s, int *ms, const char *where, char *err, size_t errlen)
@@ -402,17 +423,11 @@ static int read_problem_yaml(sv_package *pkg, const pkg_file *f, char **title, c
 	yaml_node_t *root, *n;
 	int rc = 0;
 
-	if (pkg_yaml_load(f, &doc, err, errlen) < 0)
+	if (!(root = pkg_yaml_config(pkg, f, &doc, known, NULL, err, errlen)))
 		return -1;
-	root = pkg_yaml_root(&doc);
-	if (root && root->type != YAML_MAPPING_NODE) {
-		yaml_document_delete(&doc);
-		return pkg_fail(err, errlen, "problem.yaml line 1: not a mapping of keys to values");
-	}
 	read_version(pkg, pkg_yaml_str(pkg_yaml_get(&doc, root, "problem_format_version")));
 	if (pkg->version == 0)
 		pkg->time_multiplier = 5, pkg->time_safety_margin = 2;
-	pkg_yaml_unknown_keys(pkg, &doc, root, known, "problem.yaml");
 	*title = read_name(&doc, pkg_yaml_get(&doc, root, "name"));
 	if ((n = pkg_yaml_get(&doc, root, "uuid")) && pkg_yaml_str(n) && *pkg_yaml_str(n))
 		pkg->uuid = pkg_strdup(pkg_yaml_str(n));

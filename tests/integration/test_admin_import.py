@@ -202,7 +202,7 @@ def test_usage_errors(built, services):
     r = admin(services, "verify", "no-such-task", "--kafka-brokers", services.kafka.bootstrap)
     assert r.returncode == 2 and "no task has the id or slug no-such-task" in r.stderr
     r = admin(services, "--help")
-    assert r.returncode == 0 and "solveit-admin import PACKAGE" in r.stdout
+    assert r.returncode == 0 and "import PACKAGE.zip|DIR" in r.stdout and "--kafka-brokers" in r.stdout
 
 
 # ---- verify, end to end ------------------------------------------------------------------------------
