@@ -1,6 +1,7 @@
 #include "solveit_api.h"
 
 #include <float.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,12 +142,47 @@ static char *markdown_html(request_rec *r, const char *md)
 	return copy;
 }
 
+/* How much of a sample's input or output a task shows; the page says when one is cut. */
+#define SAMPLE_SHOWN_MAX (64 * 1024)
+
+/* One side of a sample from its size and the hex of its first bytes: the text, or "(binary data,
+ * N bytes)" when the bytes are not UTF-8 text (a JSON string holds neither a NUL nor an invalid
+ * sequence). <name>_size is the whole size; <name>_truncated / <name>_binary say what was done. */
+static void add_sample_data(request_rec *r, cJSON *s, const char *name, const char *size_text, const char *hex)
+{
+	apr_size_t len = 0;
+	char *bytes = sv_hex_decode(r->pool, hex, &len);
+	long long size = 0;
+	int cut;
+
+	if (!bytes)
+		bytes = apr_pstrdup(r->pool, ""), len = 0;
+	if (sv_parse_ll(size_text, 0, LLONG_MAX, &size) < 0 || size < (long long)len)
+		size = (long long)len;
+	cut = (long long)len < size;
+	if (cut) {
+		len = sv_utf8_whole(bytes, len);
+		bytes[len] = '\0';
+	}
+	if (memchr(bytes, '\0', len) || !sv_utf8_valid(bytes, len)) {
+		cJSON_AddStringToObject(
+		    s, name, apr_psprintf(r->pool, "(binary data, %" APR_INT64_T_FMT " bytes)", (apr_int64_t)size));
+		cJSON_AddBoolToObject(s, apr_pstrcat(r->pool, name, "_binary", NULL), 1);
+	} else {
+		cJSON_AddStringToObject(s, name, bytes);
+		if (cut)
+			cJSON_AddBoolToObject(s, apr_pstrcat(r->pool, name, "_truncated", NULL), 1);
+	}
+	cJSON_AddNumberToObject(s, apr_pstrcat(r->pool, name, "_size", NULL), (double)size);
+}
+
 cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 {
 	sv_session *sess = sv_ctx_user_db(ctx);
 	request_rec *r = ctx->r;
 	sv_db *db = &ctx->db;
-	const char *ids = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id);
+	const char *ids = apr_psprintf(r->pool, "%" APR_INT64_T_FMT, id),
+		   *sample_max = apr_itoa(r->pool, SAMPLE_SHOWN_MAX);
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 	cJSON *t, *samples;
@@ -168,17 +204,21 @@ cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 	cJSON_AddNumberToObject(t, "memory_limit_kb", (double)sv_db_get_ll(db, row, 5));
 	cJSON_AddBoolToObject(t, "open", sv_db_get_bool(db, row, 6));
 	cJSON_AddNumberToObject(t, "test_count", (double)sv_db_get_ll(db, row, 7));
+	add_nullable_string(t, "type", sv_db_get(db, row, 8));
 	samples = cJSON_AddArrayToObject(t, "samples");
-	if (sv_db_select(db, SV_SQL_TASK_SAMPLES, &res, ids) < 0) {
+	if (sv_db_select(db, SV_SQL_TASK_SAMPLES, &res, sample_max, sample_max, ids) < 0) {
 		cJSON_Delete(t);
 		goto db_fail;
 	}
 	for (int i = 1; (row = sv_db_row(db, res, i)) != NULL; i++) {
 		cJSON *s = cJSON_CreateObject();
+		const char *name = sv_db_get(db, row, 1);
 
 		cJSON_AddNumberToObject(s, "order", (double)sv_db_get_ll(db, row, 0));
-		cJSON_AddStringToObject(s, "input", sv_db_get(db, row, 1));
-		cJSON_AddStringToObject(s, "output", sv_db_get(db, row, 2));
+		if (name && *name)
+			cJSON_AddStringToObject(s, "name", name);
+		add_sample_data(r, s, "input", sv_db_get(db, row, 2), sv_db_get(db, row, 3));
+		add_sample_data(r, s, "output", sv_db_get(db, row, 4), sv_db_get(db, row, 5));
 		cJSON_AddItemToArray(samples, s);
 	}
 	cJSON_AddItemToObject(t, "languages", sv_api_languages_array(ctx));
@@ -237,6 +277,8 @@ static const struct {
     {"submitted_at", 's'},
     {"passed_tests", 'n'},
     {"total_tests", 'n'},
+    {"points", 'n'},
+    {"max_points", 'n'},
     /* the full view */
     {"attempt", 'n'},
     {"kafka_sent_at", 's'},
@@ -249,7 +291,7 @@ static const struct {
     {"error_message", 's'},
     {"code", 's'},
 };
-#define SUMMARY_COLUMNS 9
+#define SUMMARY_COLUMNS 11
 #define PLAIN_COLUMNS   ((int)(sizeof(submission_columns) / sizeof(submission_columns[0])))
 
 static cJSON *submission_object(sv_db *db, apr_dbd_row_t *row, int columns)
@@ -314,37 +356,62 @@ int sv_api_submissions(sv_ctx *ctx)
 	return sv_send_json(r, HTTP_OK, body);
 }
 
-/* What a student sees of a hidden test: its verdict and time, nothing the program could steer to
- * spell out the test's data (a message quoting an exit status or a signal, the exact memory). An
- * allow-list, so that a field the judge adds later stays hidden until someone decides otherwise.
- * "test" is the number older results carry instead of "order". */
+/* What a student sees of a hidden test: its verdict, time, group and score, and the message a
+ * validator wrote for the team (teammessage.txt, which the package's author meant to be shown);
+ * nothing the program could steer to spell out the test's data (a message quoting an exit status
+ * or a signal, the exact memory). An allow-list, so that a field the judge adds later stays
+ * hidden until someone decides otherwise. "test" is the number older results carry instead of
+ * "order". */
 static int hidden_field_shown(const char *name)
 {
-	static const char *const shown[] = {"test_id", "test", "order", "verdict", "time", "is_sample", NULL};
+	static const char *const shown[] = {"test_id",   "test",  "order", "verdict",      "time",
+					    "is_sample", "group", "score", "team_message", NULL};
 
 	return sv_word_in(name, shown);
 }
 
-/* Strips the hidden tests of results for a student; returns whether there was one. */
-static int hide_hidden_tests(cJSON *results)
+/* Fields of any test (and group) for staff only: what a validator tells the judges
+ * (judgemessage.txt), the program's error output and its exit status. */
+static int staff_field(const char *name)
+{
+	static const char *const staff[] = {"judge_message", "stderr", "stderr_truncated", "exit_code", NULL};
+
+	return sv_word_in(name, staff);
+}
+
+static int sample_field_shown(const char *name)
+{
+	return !staff_field(name);
+}
+
+/* Deletes the members of obj that shown() refuses. */
+static void keep_fields(cJSON *obj, int (*shown)(const char *name))
+{
+	cJSON *field = obj->child;
+
+	while (field) {
+		cJSON *next = field->next;
+
+		if (!field->string || !shown(field->string))
+			cJSON_Delete(cJSON_DetachItemViaPointer(obj, field));
+		field = next;
+	}
+}
+
+/* Strips results (or group results) for a student; returns whether there was a hidden test. */
+static int hide_for_student(cJSON *results)
 {
 	cJSON *test;
 	int hidden = 0;
 
 	cJSON_ArrayForEach(test, results)
 	{
-		cJSON *field = test->child;
+		int sample = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(test, "is_sample"));
 
-		if (!cJSON_IsObject(test) || cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(test, "is_sample")))
+		if (!cJSON_IsObject(test))
 			continue;
-		hidden = 1;
-		while (field) {
-			cJSON *next = field->next;
-
-			if (!field->string || !hidden_field_shown(field->string))
-				cJSON_Delete(cJSON_DetachItemViaPointer(test, field));
-			field = next;
-		}
+		hidden |= !sample;
+		keep_fields(test, sample ? sample_field_shown : hidden_field_shown);
 	}
 	return hidden;
 }
@@ -368,6 +435,18 @@ static void visible_memory(cJSON *s, const cJSON *results)
 					       peak >= 0 ? cJSON_CreateNumber(peak) : cJSON_CreateNull());
 }
 
+/* A jsonb array column; an empty array for NULL or what is not an array. */
+static cJSON *json_array_column(sv_db *db, apr_dbd_row_t *row, int col)
+{
+	const char *text = sv_db_get(db, row, col);
+	cJSON *list = text ? cJSON_Parse(text) : NULL;
+
+	if (cJSON_IsArray(list))
+		return list;
+	cJSON_Delete(list);
+	return cJSON_CreateArray();
+}
+
 cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
 {
 	request_rec *r = ctx->r;
@@ -375,7 +454,7 @@ cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
 	sv_db *db = &ctx->db;
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
-	cJSON *s, *results, *user, *task;
+	cJSON *s, *results, *groups, *user, *task;
 
 	if (!sess)
 		return NULL;
@@ -395,13 +474,22 @@ cJSON *sv_api_submission_body(sv_ctx *ctx, apr_int64_t id)
 	cJSON_AddStringToObject(task, "slug", sv_db_get(db, row, PLAIN_COLUMNS + 2));
 	cJSON_AddStringToObject(task, "title", sv_db_get(db, row, PLAIN_COLUMNS + 3));
 	add_nullable_string(s, "language", sv_cfg_language_name(ctx->cfg, (int)sv_db_get_ll(db, row, 2)));
-	results = cJSON_Parse(sv_db_get(db, row, PLAIN_COLUMNS + 4) ? sv_db_get(db, row, PLAIN_COLUMNS + 4) : "[]");
-	if (!results)
-		results = cJSON_CreateArray();
+	results = json_array_column(db, row, PLAIN_COLUMNS + 4);
+	groups = json_array_column(db, row, PLAIN_COLUMNS + 5);
 	/* Staff see every field: diagnosing a submission needs them. */
-	if (!sess->staff && hide_hidden_tests(results))
-		visible_memory(s, results);
+	if (!sess->staff) {
+		cJSON *g;
+
+		if (hide_for_student(results))
+			visible_memory(s, results);
+		cJSON_ArrayForEach(g, groups)
+		{
+			if (cJSON_IsObject(g))
+				keep_fields(g, sample_field_shown);
+		}
+	}
 	cJSON_AddItemToObject(s, "test_results", results);
+	cJSON_AddItemToObject(s, "group_results", groups);
 	return s;
 }
 

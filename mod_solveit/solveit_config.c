@@ -71,6 +71,10 @@ apr_off_t sv_cfg_max_source(const solveit_config *c)
 {
 	return c->max_source != SV_UNSET ? c->max_source : 64 * 1024;
 }
+apr_off_t sv_cfg_max_package(const solveit_config *c)
+{
+	return c->max_package != SV_UNSET ? c->max_package : 256 * 1024 * 1024;
+}
 int sv_cfg_submission_rate(const solveit_config *c)
 {
 	return c->submission_rate != SV_UNSET ? c->submission_rate : 10;
@@ -322,18 +326,36 @@ static const char *set_language(cmd_parms *cmd, void *dummy, const char *arg)
 	return NULL;
 }
 
-static const char *set_max_source(cmd_parms *cmd, void *dummy, const char *arg)
+/* A size in bytes, or with a K, M or G suffix, from 1 byte to the rule's maximum. */
+typedef struct {
+	apr_size_t offset;
+	long long max;
+	const char *max_text;
+} size_rule;
+
+static const char *set_size(cmd_parms *cmd, void *dummy, const char *arg)
 {
-	static const unit sizes[] = {{'K', 1024}, {'k', 1024}, {'M', 1024 * 1024}, {'m', 1024 * 1024}, {0, 0}};
+	static const unit sizes[] = {{'K', 1024},
+				     {'k', 1024},
+				     {'M', 1024 * 1024},
+				     {'m', 1024 * 1024},
+				     {'G', 1024 * 1024 * 1024},
+				     {'g', 1024 * 1024 * 1024},
+				     {0, 0}};
+	const size_rule *rule = cmd->info;
 	long long v;
 
 	if (!isdigit((unsigned char)*arg))
-		return fail(cmd, "\"%s\" is not a size (bytes, or with a K or M suffix)", arg);
-	if (parse_scaled(cmd->temp_pool, arg, sizes, 16LL * 1024 * 1024, &v) < 0)
-		return fail(cmd, "\"%s\" is not a size between 1 byte and 16M", arg);
-	cmd_config(cmd)->max_source = (apr_off_t)v;
+		return fail(cmd, "\"%s\" is not a size (bytes, or with a K, M or G suffix)", arg);
+	if (parse_scaled(cmd->temp_pool, arg, sizes, rule->max, &v) < 0)
+		return fail(cmd, "\"%s\" is not a size between 1 byte and %s", arg, rule->max_text);
+	*(apr_off_t *)((char *)cmd_config(cmd) + rule->offset) = (apr_off_t)v;
 	return NULL;
 }
+
+static size_rule max_source_rule = {APR_OFFSETOF(solveit_config, max_source), 16LL * 1024 * 1024, "16M"};
+/* httpd's LimitRequestBody (default 1G) allows at most 2G - 1; above 1G it has to be raised too. */
+static size_rule max_package_rule = {APR_OFFSETOF(solveit_config, max_package), 2047LL * 1024 * 1024, "2047M"};
 
 static const char *set_submission_rate(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -476,8 +498,10 @@ const command_rec solveit_cmds[] = {
 		  "milliseconds a submission request may wait for Kafka's delivery report (default 0)"),
     AP_INIT_ITERATE(SV_DIR_LANGUAGES, set_language, NULL, RSRC_CONF,
 		    "enabled languages as Judge0 CE ids (default 50 54 62 71 63)"),
-    AP_INIT_TAKE1(SV_DIR_MAX_SOURCE, set_max_source, NULL, RSRC_CONF,
+    AP_INIT_TAKE1(SV_DIR_MAX_SOURCE, set_size, &max_source_rule, RSRC_CONF,
 		  "largest accepted source code, bytes or with K/M (default 64K)"),
+    AP_INIT_TAKE1(SV_DIR_MAX_PACKAGE, set_size, &max_package_rule, RSRC_CONF,
+		  "largest problem package zip staff may import, bytes or with K/M/G (default 256M)"),
     AP_INIT_TAKE1(SV_DIR_SUBMISSION_RATE, set_submission_rate, NULL, RSRC_CONF,
 		  "submissions per user per minute, staff exempt (default 10; 0 = unlimited)"),
     AP_INIT_TAKE1(SV_DIR_LOGIN_ATTEMPTS, set_number, &login_attempts_rule, RSRC_CONF,

@@ -15,6 +15,7 @@
 #define SV_DIR_KAFKA_WAIT       "SolveitKafkaWait"
 #define SV_DIR_LANGUAGES        "SolveitLanguages"
 #define SV_DIR_MAX_SOURCE       "SolveitMaxSourceSize"
+#define SV_DIR_MAX_PACKAGE      "SolveitMaxPackageSize"
 #define SV_DIR_SUBMISSION_RATE  "SolveitSubmissionRate"
 #define SV_DIR_LOGIN_ATTEMPTS   "SolveitLoginAttempts"
 #define SV_DIR_AUTH             "SolveitAuth"
@@ -49,7 +50,7 @@ typedef struct {
 	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis) \
 	X(cache_prefix) X(dbd_params) X(language_names)
 #define SV_CONFIG_NUMBERS(X) \
-	X(kafka_wait_ms) X(max_source) X(submission_rate) X(login_attempts) \
+	X(kafka_wait_ms) X(max_source) X(max_package) X(submission_rate) X(login_attempts) \
 	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
 // clang-format on
 
@@ -62,8 +63,9 @@ typedef struct {
 	int kafka_wait_ms;
 	apr_array_header_t *languages; /* int Judge0 ids */
 	apr_off_t max_source;
-	int submission_rate; /* per minute, 0: unlimited */
-	int login_attempts;  /* failed logins per 15 minutes per account and per address */
+	apr_off_t max_package; /* the zip of POST /api/admin/tasks/import */
+	int submission_rate;   /* per minute, 0: unlimited */
+	int login_attempts;    /* failed logins per 15 minutes per account and per address */
 	int auth_mode;
 	int registration;
 	apr_array_header_t *staff; /* const char * user names */
@@ -88,6 +90,7 @@ const char *sv_cfg_kafka_brokers(const solveit_config *c);
 const char *sv_cfg_kafka_topic(const solveit_config *c);
 int sv_cfg_kafka_wait_ms(const solveit_config *c);
 apr_off_t sv_cfg_max_source(const solveit_config *c);
+apr_off_t sv_cfg_max_package(const solveit_config *c);
 int sv_cfg_submission_rate(const solveit_config *c);
 int sv_cfg_login_attempts(const solveit_config *c);
 sv_auth_mode sv_cfg_auth_mode(const solveit_config *c);

@@ -1,8 +1,11 @@
 #include "solveit_db.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libpq-fe.h>
 
 #include "apr_optional.h"
 #include "apr_strings.h"
@@ -26,7 +29,7 @@ APLOG_USE_MODULE(solveit);
 #define SUBMISSION_SUMMARY                                                                                             \
 	"s.id, s.task_id, s.language_id, s.status, s.verdict, s.score, " ISO(                                          \
 	    "s.submitted_at") ","                                                                                      \
-			      " s.passed_tests, s.total_tests"
+			      " s.passed_tests, s.total_tests, s.points, s.max_points"
 
 /* The leaderboard, built by PostgreSQL in one statement (solveit_leaderboard.h describes it).
  * Best score per (user, task) and per (team, task) over completed submissions of open tasks,
@@ -135,11 +138,15 @@ static const struct {
     [SV_SQL_TASKS_LIST] = {"solveit_tasks_list", TASKS_LIST("WHERE t.is_open")},
     [SV_SQL_TASKS_LIST_ALL] = {"solveit_tasks_list_all", TASKS_LIST("")},
     [SV_SQL_TASK_GET] = {"solveit_task_get",
-	"SELECT id, slug, title, statement_md, time_limit_ms, memory_limit_kb, is_open, test_count"
+	"SELECT id, slug, title, statement_md, time_limit_ms, memory_limit_kb, is_open, test_count, type"
 	" FROM tasks WHERE id = %lld"},
+    /* Sample data lives in blobs as bytes: its size and at most the first %d bytes of each, as hex
+     * (what bytea_output is set to does not matter then). */
     [SV_SQL_TASK_SAMPLES] = {"solveit_task_samples",
-	"SELECT \"order\", input, expected_output FROM tests WHERE task_id = %lld AND is_sample"
-	" ORDER BY \"order\""},
+	"SELECT t.\"order\", t.name, bi.size, encode(substring(bi.content FROM 1 FOR %d), 'hex'),"
+	" ba.size, encode(substring(ba.content FROM 1 FOR %d), 'hex')"
+	" FROM tests t JOIN blobs bi ON bi.sha256 = t.input_sha256 JOIN blobs ba ON ba.sha256 = t.answer_sha256"
+	" WHERE t.task_id = %lld AND t.is_sample ORDER BY t.\"order\", t.id"},
     /* sql/012: idempotency replay, task check, exact rate limit and INSERT in one statement. */
     [SV_SQL_SUBMIT] = {"solveit_submit",
 	"SELECT r_outcome, r_id, r_team_id, r_submitted_at, r_attempt, r_status, r_retry_after,"
@@ -158,7 +165,8 @@ static const struct {
     [SV_SQL_SUBMISSION_GET] = {"solveit_submission_get",
 	"SELECT " SUBMISSION_SUMMARY ", s.attempt, " ISO("s.kafka_sent_at") ", " ISO("s.processing_started_at") ","
 	" " ISO("s.processing_completed_at") ", s.execution_time, s.memory_used, s.tests_done, s.compiler_output,"
-	" s.error_message, s.code, s.user_id, u.username, t.slug, t.title, s.test_results::text"
+	" s.error_message, s.code, s.user_id, u.username, t.slug, t.title, s.test_results::text,"
+	" s.group_results::text"
 	" FROM submissions s JOIN users u ON u.id = s.user_id JOIN tasks t ON t.id = s.task_id"
 	" WHERE s.id = %lld"},
     [SV_SQL_LEADERBOARD] = {"solveit_leaderboard", LEADERBOARD_SQL},
@@ -264,7 +272,7 @@ static int count_args(const char *sql)
  * the broken connection itself is retried once after the reset. At most three attempts; a
  * database that is really down fails the check and answers -1 at once.
  */
-static int run(sv_db *db, sv_sql q, int select, apr_dbd_results_t **res, int *nrows, va_list ap)
+static int run(sv_db *db, sv_stmt q, int select, apr_dbd_results_t **res, int *nrows, va_list ap)
 {
 	const char *label = statements[q].label;
 	int nargs = count_args(statements[q].sql);
@@ -306,7 +314,7 @@ static int run(sv_db *db, sv_sql q, int select, apr_dbd_results_t **res, int *nr
 	}
 }
 
-int sv_db_select(sv_db *db, sv_sql q, apr_dbd_results_t **res, ...)
+int sv_db_select(sv_db *db, sv_stmt q, apr_dbd_results_t **res, ...)
 {
 	va_list ap;
 	int rc;
@@ -317,7 +325,7 @@ int sv_db_select(sv_db *db, sv_sql q, apr_dbd_results_t **res, ...)
 	return rc;
 }
 
-int sv_db_query(sv_db *db, sv_sql q, int *nrows, ...)
+int sv_db_query(sv_db *db, sv_stmt q, int *nrows, ...)
 {
 	va_list ap;
 	int rc, dummy;
@@ -349,4 +357,105 @@ const char *sv_db_get(sv_db *db, apr_dbd_row_t *row, int col)
 	if (apr_dbd_datum_get(db->dbd->driver, row, col, APR_DBD_TYPE_STRING, &value) != APR_SUCCESS)
 		return NULL;
 	return value;
+}
+
+/* ---- the package store's session (sv_package.h) ---- */
+
+typedef struct {
+	sv_db *db;
+	PGconn *conn;
+	int lost;
+} package_session;
+
+/* libpq's message without its trailing newline. */
+static void pg_message(char *err, size_t errlen, const char *msg)
+{
+	size_t n;
+
+	snprintf(err, errlen, "%s", msg && *msg ? msg : "unknown database error");
+	n = strlen(err);
+	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+		err[--n] = '\0';
+}
+
+static int package_exec(void *baton, const char *sql, int nparams, const char *const *values, const size_t *lengths,
+			const int *binary, void (*row)(void *rowbaton, int ncols, const char *const *cols),
+			void *rowbaton, char *err, size_t errlen)
+{
+	package_session *ps = baton;
+	int *lens = NULL;
+	PGresult *res;
+	ExecStatusType st;
+
+	if (nparams > 0 && lengths) {
+		lens = apr_palloc(ps->db->pool, sizeof(int) * (apr_size_t)nparams);
+		for (int i = 0; i < nparams; i++) {
+			if (lengths[i] > INT_MAX) {
+				snprintf(err, errlen, "parameter %d is larger than PostgreSQL takes (%zu bytes)", i + 1,
+					 lengths[i]);
+				return -1;
+			}
+			lens[i] = (int)lengths[i];
+		}
+	}
+	res = PQexecParams(ps->conn, sql, nparams, NULL, values, lens, binary, 0);
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		pg_message(err, errlen, res ? PQresultErrorMessage(res) : PQerrorMessage(ps->conn));
+		if (PQstatus(ps->conn) != CONNECTION_OK)
+			ps->lost = 1;
+		PQclear(res);
+		return -1;
+	}
+	if (row) {
+		int ncols = PQnfields(res);
+		const char **cols = apr_palloc(ps->db->pool, sizeof(const char *) * (apr_size_t)(ncols + 1));
+
+		for (int i = 0; i < PQntuples(res); i++) {
+			for (int c = 0; c < ncols; c++)
+				cols[c] = PQgetisnull(res, i, c) ? NULL : PQgetvalue(res, i, c);
+			row(rowbaton, ncols, cols);
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Runs before mod_dbd's release of the connection (cleanups run last registered first). */
+static apr_status_t package_session_end(void *baton)
+{
+	package_session *ps = baton;
+
+	if (!ps->lost && PQtransactionStatus(ps->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(ps->conn, "ROLLBACK"));
+	return APR_SUCCESS;
+}
+
+int sv_db_package_sql(sv_db *db, sv_sql *out)
+{
+	package_session *ps;
+	PGconn *conn;
+
+	if (strcmp(apr_dbd_name(db->dbd->driver), "pgsql") != 0) {
+		db_log(db, APLOG_ERR, 0, "solveit: importing packages needs mod_dbd's pgsql driver, not %s",
+		       apr_dbd_name(db->dbd->driver));
+		return -1;
+	}
+	conn = apr_dbd_native_handle(db->dbd->driver, db->dbd->handle);
+	if (!conn) {
+		db_log(db, APLOG_ERR, 0, "solveit: mod_dbd gave no PostgreSQL connection");
+		return -1;
+	}
+	ps = apr_pcalloc(db->pool, sizeof(*ps));
+	ps->db = db;
+	ps->conn = conn;
+	apr_pool_cleanup_register(db->pool, ps, package_session_end, apr_pool_cleanup_null);
+	out->baton = ps;
+	out->exec = package_exec;
+	return 0;
+}
+
+int sv_db_package_lost(const sv_sql *sql)
+{
+	return sql->baton && ((const package_session *)sql->baton)->lost;
 }

@@ -8,6 +8,7 @@
 #include "apr_dbd.h"
 #include "mod_dbd.h"
 
+#include "sv_package.h"
 #include "sv_parse.h"
 
 /* Every SQL statement of the module, prepared through mod_dbd under a "solveit_" label. */
@@ -39,7 +40,7 @@ typedef enum {
 	SV_SQL_SUBMISSION_GET,
 	SV_SQL_LEADERBOARD,
 	SV_SQL_COUNT
-} sv_sql;
+} sv_stmt;
 
 /* A checked-out connection plus where results and logs go (r is NULL outside a request). */
 typedef struct {
@@ -65,8 +66,17 @@ void sv_db_close(sv_db *db);
 /* Runs a statement returning rows (random access) / a statement returning none; arguments are
  * strings (NULL for SQL NULL), as many as the statement has placeholders. Return 0, or -1 after
  * logging the database's message. */
-int sv_db_select(sv_db *db, sv_sql q, apr_dbd_results_t **res, ...);
-int sv_db_query(sv_db *db, sv_sql q, int *nrows, ...);
+int sv_db_select(sv_db *db, sv_stmt q, apr_dbd_results_t **res, ...);
+int sv_db_query(sv_db *db, sv_stmt q, int *nrows, ...);
+
+/* A session for the package store (sv_package.h) on db's connection, valid for the request:
+ * libpq on the PGconn of mod_dbd's pgsql handle, so that test data goes as binary parameters of
+ * any size, with the store's own $1.. statements. A transaction the store leaves open is rolled
+ * back before the connection goes back to the pool. Returns 0, or -1 after logging when the
+ * connection is not PostgreSQL's. */
+int sv_db_package_sql(sv_db *db, sv_sql *out);
+/* Whether a statement of that session failed because the connection was lost. */
+int sv_db_package_lost(const sv_sql *sql);
 
 /* Row n (1-based) of res, or NULL when there is no such row. */
 apr_dbd_row_t *sv_db_row(sv_db *db, apr_dbd_results_t *res, int n);

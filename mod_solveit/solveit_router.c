@@ -5,6 +5,7 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
+#include "solveit_admin.h"
 #include "solveit_api.h"
 #include "solveit_auth.h"
 #include "solveit_leaderboard.h"
@@ -26,6 +27,7 @@ const sv_route solveit_routes[] = {
     {M_POST, "/api/logout",            sv_auth_logout,     SV_ACCESS_USER,   SV_ROUTE_CSRF,                     SV_BODY_FORM},
     {M_POST, "/api/register",          sv_auth_register,   SV_ACCESS_PUBLIC, SV_ROUTE_BUILTIN,                  SV_BODY_FORM},
     {M_POST, "/api/password",          sv_auth_password,   SV_ACCESS_USER,   SV_ROUTE_BUILTIN | SV_ROUTE_CSRF,  SV_BODY_FORM},
+    {M_POST, "/api/admin/tasks/import", sv_admin_import,   SV_ACCESS_STAFF,  SV_ROUTE_CSRF,                     SV_BODY_PACKAGE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);
@@ -75,6 +77,9 @@ static apr_size_t body_limit(const sv_ctx *ctx, sv_body body)
 	/* Room for JSON escapes (up to 6 bytes per byte of code) and the other fields. */
 	if (body == SV_BODY_SOURCE)
 		return (apr_size_t)sv_cfg_max_source(ctx->cfg) * 6 + 65536;
+	/* The multipart headers and small fields (the CSRF token, a slug) around the file. */
+	if (body == SV_BODY_PACKAGE)
+		return (apr_size_t)sv_cfg_max_package(ctx->cfg) + 65536;
 	return SV_FORM_BODY_LIMIT;
 }
 
@@ -97,8 +102,13 @@ static int admit(sv_ctx *ctx, const sv_route *route)
 		return sv_ctx_fail(ctx);
 	if (route->access == SV_ACCESS_STAFF && !ctx->sess->staff)
 		return sv_send_error(r, HTTP_FORBIDDEN, "staff only");
-	if (route->body != SV_BODY_NONE && (rc = sv_input_read(r, body_limit(ctx, route->body), &ctx->in, &err)) != 0)
+	if (route->body != SV_BODY_NONE && (rc = sv_input_read(r, body_limit(ctx, route->body), &ctx->in, &err)) != 0) {
+		if (rc == HTTP_REQUEST_ENTITY_TOO_LARGE && route->body == SV_BODY_PACKAGE)
+			return sv_send_error(
+			    r, rc, "the package is larger than %" APR_OFF_T_FMT " bytes (" SV_DIR_MAX_PACKAGE ")",
+			    sv_cfg_max_package(ctx->cfg));
 		return sv_send_error(r, rc, "%s", err);
+	}
 	if ((route->flags & SV_ROUTE_CSRF) && (rc = sv_csrf_check(r, ctx->sess, &ctx->in, &err)) != 0)
 		return sv_send_error(r, rc, "%s", err);
 	return DECLINED;

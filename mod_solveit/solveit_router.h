@@ -15,8 +15,9 @@ typedef enum {
 /* What a route's request carries: read and parsed by the router, at most this much. */
 typedef enum {
 	SV_BODY_NONE,
-	SV_BODY_FORM,   /* small forms: logins, passwords (SV_FORM_BODY_LIMIT) */
-	SV_BODY_SOURCE, /* a submission: SolveitMaxSourceSize with room for JSON escapes */
+	SV_BODY_FORM,    /* small forms: logins, passwords (SV_FORM_BODY_LIMIT) */
+	SV_BODY_SOURCE,  /* a submission: SolveitMaxSourceSize with room for JSON escapes */
+	SV_BODY_PACKAGE, /* a problem package upload: SolveitMaxPackageSize with room for the form */
 } sv_body;
 
 #define SV_FORM_BODY_LIMIT (16 * 1024)

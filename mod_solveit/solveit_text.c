@@ -117,6 +117,43 @@ static int hexval(char c)
 	return -1;
 }
 
+char *sv_hex_decode(apr_pool_t *p, const char *hex, apr_size_t *len)
+{
+	apr_size_t n = hex ? strlen(hex) : 0;
+	char *out;
+
+	if (!hex || n % 2)
+		return NULL;
+	out = apr_palloc(p, n / 2 + 1);
+	for (apr_size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return NULL;
+		out[i] = (char)(hi << 4 | lo);
+	}
+	out[n / 2] = '\0';
+	*len = n / 2;
+	return out;
+}
+
+apr_size_t sv_utf8_whole(const char *str, apr_size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	/* The last lead byte among the final four: drop it when its sequence needs more bytes than follow. */
+	for (apr_size_t back = 1; back <= 4 && back <= len; back++) {
+		unsigned c = s[len - back];
+		apr_size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte */
+		need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
+		return need > back ? len - back : len;
+	}
+	return len;
+}
+
 /* Decodes + and %XX of [s, s+len) into a new NUL-terminated buffer; -1 on a bad escape. */
 static int url_decode(apr_pool_t *p, const char *s, apr_size_t len, char **out, apr_size_t *outlen)
 {
@@ -209,12 +246,13 @@ static const char *header_param(apr_pool_t *p, const char *header, const char *p
 	return NULL;
 }
 
-apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, const char *body, apr_size_t len,
+apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, char *body, apr_size_t len,
 				       const char **err)
 {
 	apr_array_header_t *fields = apr_array_make(p, 8, sizeof(sv_field));
 	const char *boundary = header_param(p, content_type, "boundary");
-	const char *delim, *s, *end = body + len;
+	const char *delim, *end = body + len;
+	char *s;
 	apr_size_t dlen;
 
 	if (!boundary || !*boundary || strlen(boundary) > 70) {
@@ -235,7 +273,9 @@ apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, 
 		s += dlen;
 	}
 	for (;;) {
-		const char *headers_end, *next, *line;
+		const char *line;
+		char *headers_end;
+		char *next;
 		const char *name = NULL, *filename = NULL;
 		sv_field *f;
 
@@ -274,8 +314,11 @@ apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, 
 		f = apr_array_push(fields);
 		f->name = name;
 		f->filename = filename;
-		f->value = apr_pstrmemdup(p, s, (apr_size_t)(next - s));
+		/* In place, so that a large upload is not held twice: the value ends where the CR of its
+		 * delimiter was, which the search for the next one has passed. */
+		f->value = s;
 		f->len = (apr_size_t)(next - s);
+		*next = '\0';
 		s = next + dlen;
 	}
 }

@@ -23,19 +23,28 @@ char *sv_html_escape(apr_pool_t *p, const char *s);
  * U+10FFFF. */
 int sv_utf8_valid(const char *s, apr_size_t len);
 
+/* The length of [s, s+len) without a UTF-8 sequence cut short at its end: text cut at a byte
+ * count stays valid UTF-8 when it was before the cut. */
+apr_size_t sv_utf8_whole(const char *s, apr_size_t len);
+
 /* 1..64 of letters, digits and . _ - @ */
 int sv_username_valid(const char *name);
 
 /* Lower-case hexadecimal of len bytes. */
 char *sv_hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t len);
 
+/* Decodes hexadecimal digits (either case) into a new NUL-terminated buffer of *len bytes; NULL
+ * when hex is NULL or not an even number of hex digits. */
+char *sv_hex_decode(apr_pool_t *p, const char *hex, apr_size_t *len);
+
 /* Parses an application/x-www-form-urlencoded body into an array of sv_field. Returns NULL with
  * a reason in *err on a malformed escape. */
 apr_array_header_t *sv_urlencoded_parse(apr_pool_t *p, const char *body, apr_size_t len, const char **err);
 
-/* Parses a multipart/form-data body given the request's Content-Type. Returns an array of
- * sv_field, or NULL with a reason in *err. */
-apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, const char *body, apr_size_t len,
+/* Parses a multipart/form-data body given the request's Content-Type, in place: the values point
+ * into body, which is changed (each value is NUL-terminated over its delimiter) and must live as
+ * long as they do. Returns an array of sv_field, or NULL with a reason in *err. */
+apr_array_header_t *sv_multipart_parse(apr_pool_t *p, const char *content_type, char *body, apr_size_t len,
 				       const char **err);
 
 /* The first field called name, or NULL. */

@@ -1,10 +1,11 @@
 // One submission: live progress while it is judged (polling with ETag, backing off), then the
-// verdict, score, time, memory, per-test results with the differences of sample tests, and the
-// compiler output of a compilation error.
+// verdict, score (and points when the task is not out of 100), time, memory, the test groups'
+// points, per-test results with the differences of sample tests, and the compiler output of a
+// compilation error.
 import {
 	api, startPageOf, el, clear, showLoadError, verdictBadge, verdictName, formatSeconds, formatMemoryKb,
 	timeElement, poller, showMessage, clearMessages,
-} from './common.js?v=2';
+} from './common.js?v=3';
 
 const content = document.getElementById('content');
 
@@ -60,9 +61,12 @@ function testRows(t, index) {
 		el('td', {}, t.is_sample ? 'sample' : el('span', { class: 'muted' }, 'hidden')));
 	const rows = [row];
 	const showData = t.is_sample && (t.input !== undefined || t.expected !== undefined || t.actual !== undefined);
-	if (showData || t.message) {
+	if (showData || t.message || t.team_message || t.judge_message) {
 		const cell = el('td', { colspan: '5' });
 		if (t.message) cell.append(el('p', { class: 'test-message' }, t.message));
+		if (t.team_message) cell.append(el('p', { class: 'test-message team-message' }, t.team_message));
+		// Only staff receive the validator's message for the judges.
+		if (t.judge_message) cell.append(el('p', { class: 'test-message judge-message' }, 'Judge message: ', t.judge_message));
 		if (showData) {
 			const diff = diffView(t.expected, t.actual);
 			const details = el('details', { open: t.verdict !== 'AC' },
@@ -78,14 +82,48 @@ function testRows(t, index) {
 	return rows;
 }
 
+// Points as the task counts them: at most two decimals, no trailing zeros.
+function formatPoints(p) {
+	return typeof p === 'number' ? String(Math.round(p * 100) / 100) : '—';
+}
+
+// The exact figure is worth showing when the task is not out of 100.
+function showsPoints(sub) {
+	return typeof sub.max_points === 'number' && sub.max_points !== 100;
+}
+
 function factList(sub) {
 	const ran = sub.verdict !== 'CE' && sub.status === 'completed';
 	const item = (label, value, id) => el('div', {}, el('dt', {}, label), el('dd', { id }, value));
 	return el('dl', { class: 'facts' },
 		item('Score', sub.score ?? '—', 'fact-score'),
+		showsPoints(sub) ? item('Points', `${formatPoints(sub.points)} / ${formatPoints(sub.max_points)}`, 'fact-points') : null,
 		item('Tests passed', sub.total_tests ? `${sub.passed_tests ?? 0} / ${sub.total_tests}` : '—', 'fact-passed'),
 		item('Time (max)', ran ? formatSeconds(sub.execution_time) : '—', 'fact-time'),
 		item('Memory (max)', ran ? formatMemoryKb(sub.memory_used) : '—', 'fact-memory'));
+}
+
+function groupResults(sub) {
+	return Array.isArray(sub.group_results) ? sub.group_results.filter((g) => g && typeof g === 'object') : [];
+}
+
+// One row a test group: its name, verdict and points out of its maximum.
+function groupRow(g, index) {
+	const name = g.name ?? g.group ?? `group ${index + 1}`;
+	return el('tr', { class: 'group-row' },
+		el('th', { scope: 'row' }, String(name)),
+		el('td', {}, g.verdict ? verdictBadge(g.verdict) : el('span', { class: 'muted' }, 'not judged')),
+		el('td', { class: 'num' }, `${formatPoints(g.points ?? g.score)} / ${formatPoints(g.max_points)}`));
+}
+
+function groupTable(groups) {
+	return el('section', { 'aria-labelledby': 'groups-title' },
+		el('h2', { id: 'groups-title' }, 'Test groups'),
+		el('div', { class: 'table-wrap' }, el('table', { id: 'groups' },
+			el('thead', {}, el('tr', {},
+				el('th', { scope: 'col' }, 'Group'), el('th', { scope: 'col' }, 'Verdict'),
+				el('th', { scope: 'col', class: 'num' }, 'Points'))),
+			el('tbody', {}, groups.map(groupRow)))));
 }
 
 function progressView(sub) {
@@ -124,7 +162,8 @@ function render(sub) {
 			el('span', { id: 'status-text' }, final
 				? (sub.status === 'failed' ? 'Could not be judged' : verdictName(sub.verdict))
 				: (sub.status === 'pending' ? 'In the queue' : 'Being judged')),
-			sub.status === 'completed' ? el('span', { class: 'score', id: 'score' }, `Score ${sub.score ?? 0}`) : null),
+			sub.status === 'completed' ? el('span', { class: 'score', id: 'score' }, `Score ${sub.score ?? 0}`,
+				showsPoints(sub) ? ` (${formatPoints(sub.points)} of ${formatPoints(sub.max_points)} points)` : '') : null),
 		final ? factList(sub) : progressView(sub));
 	const parts = [head];
 	if (sub.status === 'failed' && sub.error_message) {
@@ -135,6 +174,8 @@ function render(sub) {
 			el('h2', { id: 'compiler-title' }, sub.verdict === 'CE' ? 'Compilation error' : 'Compiler messages'),
 			el('pre', { class: 'compiler', id: 'compiler-output', tabindex: '0' }, sub.compiler_output)));
 	}
+	const groups = groupResults(sub);
+	if (final && groups.length) parts.push(groupTable(groups));
 	const tests = testResults(sub);
 	if (tests.length) {
 		parts.push(el('section', { 'aria-labelledby': 'tests-title' },

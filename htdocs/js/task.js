@@ -4,8 +4,8 @@
 import {
 	api, startPageOf, el, clear, showLoadError, formatTimeLimit, formatMemoryKb, listOf, verdictBadge,
 	VENDOR_VERSION, BASE, herePath,
-} from './common.js?v=2';
-import { sanitizeHtml } from './sanitize.js?v=2';
+} from './common.js?v=3';
+import { sanitizeHtml } from './sanitize.js?v=3';
 
 const content = document.getElementById('content');
 const LANGUAGE_KEY = 'solveit.language';
@@ -50,13 +50,16 @@ async function copyText(text, button) {
 	setTimeout(() => { button.textContent = label; }, 1500);
 }
 
-function ioBlock(title, text, id) {
+// One side of a sample; binary data (the server says "(binary data, N bytes)") has nothing to
+// copy, and a long one is cut by the server and says so.
+function ioBlock(title, text, id, binary, truncated) {
 	const label = 'Copy';
-	const button = el('button', { type: 'button', class: 'copy secondary', 'aria-describedby': id + '-title',
+	const button = binary ? null : el('button', { type: 'button', class: 'copy secondary', 'aria-describedby': id + '-title',
 		'data-label': label, onclick: (e) => copyText(text, e.currentTarget) }, label);
 	return el('div', { class: 'sample-part' },
-		el('div', { class: 'sample-head' }, el('h3', { id: id + '-title' }, title), button),
-		el('pre', { class: 'io', id, tabindex: '0', 'aria-labelledby': id + '-title' }, text));
+		el('div', { class: 'sample-head' }, el('h3', { id: id + '-title' }, title,
+			truncated ? el('span', { class: 'muted' }, ' (cut short)') : null), button),
+		el('pre', { class: 'io' + (binary ? ' muted' : ''), id, tabindex: '0', 'aria-labelledby': id + '-title' }, text));
 }
 
 function hasMath(text) {
@@ -91,8 +94,9 @@ function renderTask(task) {
 	statement.append(sanitizeHtml(html));
 	const samples = listOf(task.samples, 'samples');
 	const sampleBlocks = samples.map((s, i) => el('div', { class: 'sample card' },
-		ioBlock(`Sample ${i + 1}: input`, s.input ?? '', `sample-${i + 1}-input`),
-		ioBlock(`Sample ${i + 1}: output`, s.output ?? s.expected_output ?? s.expected ?? '', `sample-${i + 1}-output`)));
+		ioBlock(`Sample ${i + 1}: input`, s.input ?? '', `sample-${i + 1}-input`, s.input_binary, s.input_truncated),
+		ioBlock(`Sample ${i + 1}: output`, s.output ?? s.expected_output ?? s.expected ?? '', `sample-${i + 1}-output`,
+			s.output_binary, s.output_truncated)));
 	const best = task.best_score ?? task.score;
 	clear(content).append(
 		el('div', { class: 'task-head' }, el('h1', { id: 'task-title' }, task.title),

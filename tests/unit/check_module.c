@@ -45,6 +45,44 @@ START_TEST(utf8_validation)
 }
 END_TEST
 
+/* Text cut at a byte count loses the sequence it cut in two, and only that. */
+START_TEST(utf8_cut_at_a_whole_character)
+{
+	const char *text = "a\xc3\xa9\xe2\x9c\x93\xf0\x9f\x98\x80"; /* a é ✓ 😀 */
+
+	ck_assert_uint_eq(sv_utf8_whole(text, 0), 0);
+	ck_assert_uint_eq(sv_utf8_whole(text, 1), 1);
+	ck_assert_uint_eq(sv_utf8_whole(text, 2), 1);
+	ck_assert_uint_eq(sv_utf8_whole(text, 3), 3);
+	ck_assert_uint_eq(sv_utf8_whole(text, 4), 3);
+	ck_assert_uint_eq(sv_utf8_whole(text, 5), 3);
+	ck_assert_uint_eq(sv_utf8_whole(text, 6), 6);
+	ck_assert_uint_eq(sv_utf8_whole(text, 9), 6);
+	ck_assert_uint_eq(sv_utf8_whole(text, 10), 10);
+	/* Bytes that are not UTF-8 stay for the validation to refuse. */
+	ck_assert_uint_eq(sv_utf8_whole("\xff\xfe", 2), 2);
+}
+END_TEST
+
+START_TEST(hex_decoding)
+{
+	apr_size_t len = 99;
+	const char *bytes = sv_hex_decode(pool, "00ff41Aa", &len);
+
+	ck_assert_ptr_nonnull(bytes);
+	ck_assert_uint_eq(len, 4);
+	ck_assert(memcmp(bytes,
+			 "\0\xff"
+			 "A\xaa",
+			 4) == 0);
+	ck_assert_ptr_nonnull(sv_hex_decode(pool, "", &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_ptr_null(sv_hex_decode(pool, "abc", &len));
+	ck_assert_ptr_null(sv_hex_decode(pool, "zz", &len));
+	ck_assert_ptr_null(sv_hex_decode(pool, NULL, &len));
+}
+END_TEST
+
 START_TEST(usernames)
 {
 	ck_assert(sv_username_valid("student"));
@@ -80,12 +118,12 @@ END_TEST
 START_TEST(multipart_fields_and_files)
 {
 	const char *err = NULL;
-	const char body[] = "preamble\r\n--B0\r\n"
-			    "Content-Disposition: form-data; name=\"task_id\"\r\n\r\n"
-			    "7\r\n--B0\r\n"
-			    "Content-Disposition: form-data; name=\"code_file\"; filename=\"a.c\"\r\n"
-			    "Content-Type: text/x-c\r\n\r\n"
-			    "int main(){}\r\n\r\n--B0--\r\n";
+	char body[] = "preamble\r\n--B0\r\n"
+		      "Content-Disposition: form-data; name=\"task_id\"\r\n\r\n"
+		      "7\r\n--B0\r\n"
+		      "Content-Disposition: form-data; name=\"code_file\"; filename=\"a.c\"\r\n"
+		      "Content-Type: text/x-c\r\n\r\n"
+		      "int main(){}\r\n\r\n--B0--\r\n";
 	apr_array_header_t *f =
 	    sv_multipart_parse(pool, "multipart/form-data; boundary=\"B0\"", body, sizeof(body) - 1, &err);
 
@@ -101,7 +139,7 @@ END_TEST
 START_TEST(multipart_binary_content_keeps_its_length)
 {
 	const char *err = NULL;
-	const char body[] = "--b\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\na\0b\r\n--b--";
+	char body[] = "--b\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\na\0b\r\n--b--";
 	apr_array_header_t *f =
 	    sv_multipart_parse(pool, "multipart/form-data; boundary=b", body, sizeof(body) - 1, &err);
 
@@ -114,13 +152,14 @@ END_TEST
 START_TEST(multipart_malformed)
 {
 	const char *err = NULL;
-	const char unterminated[] = "--b\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\nx";
-	const char noname[] = "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--";
-	const char noheaders[] = "--b\r\nContent-Disposition: form-data; name=\"code\"";
+	char unterminated[] = "--b\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\nx";
+	char noname[] = "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--";
+	char noheaders[] = "--b\r\nContent-Disposition: form-data; name=\"code\"";
+	char x[] = "x", none[] = "no boundary";
 
-	ck_assert_ptr_null(sv_multipart_parse(pool, "multipart/form-data", "x", 1, &err));
+	ck_assert_ptr_null(sv_multipart_parse(pool, "multipart/form-data", x, 1, &err));
 	ck_assert_str_eq(err, "malformed multipart body: no valid boundary in Content-Type");
-	ck_assert_ptr_null(sv_multipart_parse(pool, "multipart/form-data; boundary=b", "no boundary", 11, &err));
+	ck_assert_ptr_null(sv_multipart_parse(pool, "multipart/form-data; boundary=b", none, 11, &err));
 	ck_assert_str_eq(err, "malformed multipart body: boundary not found");
 	ck_assert_ptr_null(
 	    sv_multipart_parse(pool, "multipart/form-data; boundary=b", unterminated, sizeof(unterminated) - 1, &err));
@@ -182,6 +221,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, html_escape_covers_quotes);
 	tcase_add_test(tc, utf8_validation);
+	tcase_add_test(tc, utf8_cut_at_a_whole_character);
+	tcase_add_test(tc, hex_decoding);
 	tcase_add_test(tc, usernames);
 	tcase_add_test(tc, urlencoded);
 	tcase_add_test(tc, multipart_fields_and_files);

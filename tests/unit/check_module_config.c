@@ -99,6 +99,16 @@ START_TEST(numbers_sizes_and_durations)
 			 "SolveitMaxSourceSize: \"17M\" is not a size between 1 byte and 16M");
 	ck_assert_ptr_nonnull(apply(main_server, SV_DIR_MAX_SOURCE, "10KB"));
 	ck_assert_ptr_nonnull(apply(main_server, SV_DIR_MAX_SOURCE, "K"));
+	/* The package import's own limit; the source's stays. */
+	ck_assert_int_eq((int)sv_cfg_max_package(c), 256 * 1024 * 1024);
+	ck_assert_ptr_null(apply(main_server, SV_DIR_MAX_PACKAGE, "1G"));
+	ck_assert(sv_cfg_max_package(c) == 1024LL * 1024 * 1024);
+	ck_assert_ptr_null(apply(main_server, SV_DIR_MAX_PACKAGE, "2047M"));
+	ck_assert_str_eq(apply(main_server, SV_DIR_MAX_PACKAGE, "2G"),
+			 "SolveitMaxPackageSize: \"2G\" is not a size between 1 byte and 2047M");
+	ck_assert_str_eq(apply(main_server, SV_DIR_MAX_PACKAGE, "big"),
+			 "SolveitMaxPackageSize: \"big\" is not a size (bytes, or with a K, M or G suffix)");
+	ck_assert_int_eq((int)sv_cfg_max_source(c), 100);
 	ck_assert_ptr_null(apply(main_server, SV_DIR_SESSION_IDLE, "30m"));
 	ck_assert_ptr_null(apply(main_server, SV_DIR_SESSION_LIFETIME, "2d"));
 	ck_assert_int_eq(sv_cfg_session_idle(c), 1800);

@@ -2,6 +2,7 @@
  * reach the handlers' logic without PostgreSQL; the SQL itself is covered by the integration
  * tests. Linked instead of libsolveit_db.la. */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "httpd_stub.h"
@@ -21,6 +22,10 @@ static struct {
 	int fails[SV_SQL_COUNT];
 	int calls[SV_SQL_COUNT];
 	int down;
+	/* the package store's session: every statement fails with this, the connection lost or not */
+	const char *package_error;
+	int package_lost;
+	int package_statements;
 } fake;
 
 void fakedb_reset(void)
@@ -33,7 +38,7 @@ void fakedb_down(int down)
 	fake.down = down;
 }
 
-void fakedb_answer(sv_sql q, int ncols, int nrows, const char *const *cells)
+void fakedb_answer(sv_stmt q, int ncols, int nrows, const char *const *cells)
 {
 	fake.answers[q].ncols = ncols;
 	fake.answers[q].nrows = nrows;
@@ -41,12 +46,12 @@ void fakedb_answer(sv_sql q, int ncols, int nrows, const char *const *cells)
 	fake.fails[q] = 0;
 }
 
-void fakedb_fail(sv_sql q)
+void fakedb_fail(sv_stmt q)
 {
 	fake.fails[q] = 1;
 }
 
-int fakedb_calls(sv_sql q)
+int fakedb_calls(sv_stmt q)
 {
 	return fake.calls[q];
 }
@@ -75,19 +80,51 @@ void sv_db_close(sv_db *db)
 }
 
 /* The arguments are not looked at: what a statement receives is the integration tests' part. */
-int sv_db_select(sv_db *db, sv_sql q, apr_dbd_results_t **res, ...)
+int sv_db_select(sv_db *db, sv_stmt q, apr_dbd_results_t **res, ...)
 {
 	fake.calls[q]++;
 	*res = &fake.answers[q];
 	return fake.fails[q] ? -1 : 0;
 }
 
-int sv_db_query(sv_db *db, sv_sql q, int *nrows, ...)
+int sv_db_query(sv_db *db, sv_stmt q, int *nrows, ...)
 {
 	fake.calls[q]++;
 	if (nrows)
 		*nrows = 1;
 	return fake.fails[q] ? -1 : 0;
+}
+
+void fakedb_package_error(const char *message, int lost)
+{
+	fake.package_error = message;
+	fake.package_lost = lost;
+}
+
+int fakedb_package_statements(void)
+{
+	return fake.package_statements;
+}
+
+static int package_exec(void *baton, const char *sql, int nparams, const char *const *values, const size_t *lengths,
+			const int *binary, void (*row)(void *rowbaton, int ncols, const char *const *cols),
+			void *rowbaton, char *err, size_t errlen)
+{
+	fake.package_statements++;
+	snprintf(err, errlen, "%s", fake.package_error ? fake.package_error : "the fake database runs no SQL");
+	return -1;
+}
+
+int sv_db_package_sql(sv_db *db, sv_sql *out)
+{
+	out->baton = &fake;
+	out->exec = package_exec;
+	return 0;
+}
+
+int sv_db_package_lost(const sv_sql *sql)
+{
+	return fake.package_lost;
 }
 
 apr_dbd_row_t *sv_db_row(sv_db *db, apr_dbd_results_t *res, int n)

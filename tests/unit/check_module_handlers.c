@@ -5,6 +5,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zip.h>
 
 #include "apr_general.h"
 #include "apr_md5.h"
@@ -237,6 +238,164 @@ START_TEST(staff_routes_refuse_students)
 	r = user_req("DELETE", "/solveit/api/admin/tasks/12/tests", 1);
 	ck_assert_int_eq(dispatch_staff(r), HTTP_METHOD_NOT_ALLOWED);
 	ck_assert_str_eq(apr_table_get(r->err_headers_out, "Allow"), "GET, HEAD, PUT");
+}
+END_TEST
+
+/* ---- the package import ---- */
+
+#define IMPORT_URI "/solveit/api/admin/tasks/import"
+
+/* A multipart body: the CSRF token (unless csrf is NULL) and, unless data is NULL, the file
+ * field called field. */
+static void package_body(request_rec *r, const char *csrf, const char *field, const char *data, apr_size_t len)
+{
+	const char *head =
+	    apr_pstrcat(pool, csrf ? "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" : "",
+			csrf ? csrf : "", csrf ? "\r\n" : "", "--XyZ\r\nContent-Disposition: form-data; name=\"", field,
+			"\"; filename=\"hello.zip\"\r\nContent-Type: application/zip\r\n\r\n", NULL);
+	apr_size_t hlen = strlen(head), tlen = strlen("\r\n--XyZ--\r\n");
+	char *body = apr_palloc(pool, hlen + len + tlen);
+
+	memcpy(body, head, hlen);
+	if (data)
+		memcpy(body + hlen, data, len);
+	memcpy(body + hlen + len, "\r\n--XyZ--\r\n", tlen);
+	stub_body(r, "multipart/form-data; boundary=XyZ", body, hlen + len + tlen, 1);
+}
+
+static request_rec *import_req(int staff, const char *csrf, const char *field, const char *data, apr_size_t len)
+{
+	request_rec *r = user_req("POST", IMPORT_URI, staff);
+
+	package_body(r, csrf, field, data, len);
+	return r;
+}
+
+START_TEST(import_is_for_staff_with_the_token)
+{
+	request_rec *r = import_req(0, CSRF, "package", "PK\5\6", 4);
+
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "staff only");
+	r = req("POST", IMPORT_URI);
+	package_body(r, CSRF, "package", "PK\5\6", 4);
+	ck_assert_int_eq(run(r), HTTP_UNAUTHORIZED);
+	ck_assert_str_eq(error_of(r), "not logged in");
+	r = import_req(1, NULL, "package", "PK\5\6", 4);
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "missing CSRF token (send the X-CSRF-Token header or a csrf_token field)");
+	r = import_req(1, "wrong", "package", "PK\5\6", 4);
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "invalid CSRF token");
+	r = user_req("GET", IMPORT_URI, 1);
+	ck_assert_int_eq(run(r), HTTP_METHOD_NOT_ALLOWED);
+	ck_assert_int_eq(fakedb_package_statements(), 0);
+}
+END_TEST
+
+START_TEST(import_refuses_what_is_not_a_package)
+{
+	static const char empty_zip[22] = "PK\5\6"; /* an empty archive: its end record and nothing else */
+	request_rec *r;
+
+	r = user_req("POST", IMPORT_URI, 1);
+	apr_table_setn(r->headers_in, "X-CSRF-Token", CSRF);
+	json_body(r, "{\"package\":\"PK\"}");
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r), "send the problem package as a multipart/form-data file field \"package\"");
+	r = import_req(1, CSRF, "archive", "PK\3\4", 4);
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r), "no \"package\" field: send the problem package (a zip) in it");
+	r = import_req(1, CSRF, "package", "", 0);
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r), "the package is empty (0 bytes)");
+	r = import_req(1, CSRF, "package", "problem.yaml", 12);
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r), "the package is not a zip file");
+	/* The reader's own reason. */
+	r = import_req(1, CSRF, "package", empty_zip, sizeof(empty_zip));
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_msg(!strncmp(error_of(r), "cannot import the package: ", 27), "%s", error_of(r));
+	ck_assert_uint_gt(strlen(error_of(r)), 27);
+	ck_assert_int_eq(fakedb_package_statements(), 0);
+}
+END_TEST
+
+START_TEST(import_size_is_its_own_directive)
+{
+	/* Over the limit and the room for the form around the file. */
+	apr_size_t len = 512 + 65536 + 1;
+	char *big = apr_pcalloc(pool, len);
+	request_rec *r;
+
+	memcpy(big, "PK\3\4", 4);
+	cfg->max_package = 512;
+	r = import_req(1, CSRF, "package", big, len);
+	ck_assert_int_eq(run(r), HTTP_REQUEST_ENTITY_TOO_LARGE);
+	ck_assert_str_eq(error_of(r), "the package is larger than 512 bytes (SolveitMaxPackageSize)");
+	ck_assert_int_eq(fakedb_package_statements(), 0);
+	/* The other routes keep their limits. */
+	ck_assert_int_eq(sv_cfg_max_source(cfg), 64 * 1024);
+}
+END_TEST
+
+/* A zip of the NULL-terminated name, content pairs, built in memory on pool. */
+static const char *make_zip(const char *const *files, apr_size_t *len)
+{
+	zip_error_t ze;
+	zip_source_t *src;
+	zip_t *z;
+	zip_stat_t st;
+	char *out;
+
+	zip_error_init(&ze);
+	src = zip_source_buffer_create(NULL, 0, 0, &ze);
+	ck_assert_ptr_nonnull(src);
+	zip_source_keep(src);
+	z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+	ck_assert_ptr_nonnull(z);
+	for (; files[0]; files += 2)
+		ck_assert_int_ge(zip_file_add(z, files[0], zip_source_buffer(z, files[1], strlen(files[1]), 0), 0), 0);
+	ck_assert_int_eq(zip_close(z), 0);
+	ck_assert_int_eq(zip_source_stat(src, &st), 0);
+	out = apr_palloc(pool, (apr_size_t)st.size);
+	ck_assert_int_eq(zip_source_open(src), 0);
+	ck_assert_int_eq(zip_source_read(src, out, st.size), (zip_int64_t)st.size);
+	zip_source_close(src);
+	zip_source_free(src);
+	*len = (apr_size_t)st.size;
+	return out;
+}
+
+/* A package the reader takes reaches the store; its failures are the database's. */
+START_TEST(import_store_failures)
+{
+	static const char *const files[] = {"problem.yaml",
+					    "name: Store test\n",
+					    "data/sample/1.in",
+					    "1\n",
+					    "data/sample/1.ans",
+					    "1\n",
+					    "data/secret/1.in",
+					    "2\n",
+					    "data/secret/1.ans",
+					    "2\n",
+					    NULL};
+	apr_size_t len;
+	const char *zip = make_zip(files, &len);
+	request_rec *r;
+
+	fakedb_package_error("duplicate key value violates unique constraint \"tasks_slug_key\"", 0);
+	r = import_req(1, CSRF, "package", zip, len);
+	ck_assert_int_eq(run(r), HTTP_BAD_REQUEST);
+	ck_assert_str_eq(error_of(r),
+			 "cannot store the package: duplicate key value violates unique constraint \"tasks_slug_key\"");
+	ck_assert_int_gt(fakedb_package_statements(), 0);
+	/* A lost connection is the server's trouble, not the package's. */
+	fakedb_package_error("server closed the connection unexpectedly", 1);
+	r = import_req(1, CSRF, "package", zip, len);
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	ck_assert_str_eq(error_of(r), "database unavailable");
 }
 END_TEST
 
@@ -780,11 +939,11 @@ END_TEST
 
 START_TEST(closed_task_hidden_from_students)
 {
-	static const char *const closed[] = {"4", "secret", "Secret", "# Hi", "1000", "65536", "f", "3"};
+	static const char *const closed[] = {"4", "secret", "Secret", "# Hi", "1000", "65536", "f", "3", "pass-fail"};
 	request_rec *r = user_req("GET", "/solveit/api/tasks/4", 0);
 	cJSON *t;
 
-	fakedb_answer(SV_SQL_TASK_GET, 8, 1, closed);
+	fakedb_answer(SV_SQL_TASK_GET, 9, 1, closed);
 	ck_assert_int_eq(run(r), HTTP_NOT_FOUND);
 	ck_assert_str_eq(error_of(r), "task not found");
 	r = user_req("GET", "/solveit/api/tasks/4", 1);
@@ -797,20 +956,21 @@ START_TEST(closed_task_hidden_from_students)
 END_TEST
 
 static const char *const submission_row[] = {
-    "9", "5", "71", "completed", "WA", "50", "2026-01-02T03:04:05Z", "1", "2",
+    "9", "5", "71", "completed", "WA", "50", "2026-01-02T03:04:05Z", "1", "2", "1", "2",
     /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
     "1", NULL, NULL, NULL, "0.25", "2048", "2", "", NULL, "print(3)",
-    /* user_id, username, slug, title, test_results */
+    /* user_id, username, slug, title, test_results, group_results */
     "7", "student", "aplusb", "A+B",
     "[{\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"input\":\"1 2\"},"
-    "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"input\":\"3 4\",\"expected_output\":\"7\"}]"};
+    "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"input\":\"3 4\",\"expected_output\":\"7\"}]",
+    "[]"};
 
 /* GET /api/submissions/9 answered from row, as a student or staff. */
 static request_rec *view_submission(const char *const *row, int staff)
 {
 	request_rec *r = user_req("GET", "/solveit/api/submissions/9", staff);
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, row);
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 27, 1, row);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	return r;
 }
@@ -859,14 +1019,15 @@ END_TEST
  * status, its signal or its memory (issue 14, finding 5): students see a hidden test's verdict and
  * time only, and a peak memory taken over the sample tests; staff see every field. */
 static const char *const leaky_row[] = {
-    "9", "5", "50", "completed", "RE", "50", "2026-01-02T03:04:05Z", "1", "2",
+    "9", "5", "50", "completed", "RE", "50", "2026-01-02T03:04:05Z", "1", "2", "1", "2",
     /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
     "1", NULL, NULL, NULL, "0.25", "53248", "2", "", "", "int main(){}",
-    /* user_id, username, slug, title, test_results */
+    /* user_id, username, slug, title, test_results, group_results */
     "7", "student", "aplusb", "A+B",
     "[{\"test_id\":11,\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"time\":0.01,\"memory\":1024},"
     "{\"test_id\":12,\"order\":2,\"is_sample\":false,\"verdict\":\"RE\",\"time\":0.02,\"memory\":53248,"
-    "\"message\":\"Exited with error status 53\",\"exit_code\":53,\"signal\":0}]"};
+    "\"message\":\"Exited with error status 53\",\"exit_code\":53,\"signal\":0}]",
+    "[]"};
 
 START_TEST(hidden_tests_show_students_only_verdict_and_time)
 {
@@ -908,12 +1069,12 @@ END_TEST
 START_TEST(hidden_only_results_show_no_memory)
 {
 	static const char *const row[] = {
-	    "9", "5", "50", "completed", "MLE", "0", "2026-01-02T03:04:05Z", "0", "1",
+	    "9", "5", "50", "completed", "MLE", "0", "2026-01-02T03:04:05Z", "0", "1", "0", "1",
 	    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
 	    "1", NULL, NULL, NULL, "0.5", "65536", "1", "", "", "x",
-	    /* user_id, username, slug, title, test_results */
+	    /* user_id, username, slug, title, test_results, group_results */
 	    "7", "student", "aplusb", "A+B",
-	    "[{\"order\":1,\"is_sample\":false,\"verdict\":\"MLE\",\"time\":0.5,\"memory\":65536}]"};
+	    "[{\"order\":1,\"is_sample\":false,\"verdict\":\"MLE\",\"time\":0.5,\"memory\":65536}]", "[]"};
 	cJSON *s = stub_json(view_submission(row, 0));
 
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "memory_used")));
@@ -923,15 +1084,107 @@ START_TEST(hidden_only_results_show_no_memory)
 }
 END_TEST
 
+/* Judges' fields (a validator's judgemessage.txt, stderr, the exit status) are staff only on
+ * every test, samples too, and in the group results; points and groups reach both. */
+START_TEST(staff_only_fields_stay_with_staff)
+{
+	static const char *const row[] = {
+	    "9", "5", "54", "completed", "PA", "33", "2026-01-02T03:04:05Z", "2", "3", "20", "60",
+	    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
+	    "1", NULL, NULL, NULL, "0.25", "2048", "3", "", NULL, "int main(){}",
+	    /* user_id, username, slug, title, test_results, group_results */
+	    "7", "student", "knap", "Knapsack",
+	    "[{\"order\":1,\"is_sample\":true,\"verdict\":\"AC\",\"group\":\"sample\",\"judge_message\":\"J1\","
+	    "\"team_message\":\"T1\",\"stderr\":\"E1\",\"stderr_truncated\":true,\"exit_code\":0,\"input\":\"1\"},"
+	    "{\"order\":2,\"is_sample\":false,\"verdict\":\"WA\",\"group\":\"secret/a\",\"score\":0,"
+	    "\"judge_message\":\"J2\",\"team_message\":\"T2\",\"stderr\":\"E2\",\"exit_code\":1}]",
+	    "[{\"name\":\"secret/a\",\"points\":20,\"max_points\":60,\"verdict\":\"PA\",\"judge_message\":\"J3\"}]"};
+	static const char *const staff_only[] = {"judge_message", "stderr", "stderr_truncated", "exit_code"};
+	cJSON *s = stub_json(view_submission(row, 0)), *tests, *test, *groups;
+
+	ck_assert(number_of(s, "points") == 20);
+	ck_assert(number_of(s, "max_points") == 60);
+	tests = cJSON_GetObjectItemCaseSensitive(s, "test_results");
+	cJSON_ArrayForEach(test, tests)
+	{
+		for (size_t i = 0; i < sizeof(staff_only) / sizeof(staff_only[0]); i++)
+			ck_assert_msg(!cJSON_GetObjectItemCaseSensitive(test, staff_only[i]), "a student sees %s",
+				      staff_only[i]);
+	}
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 0), "team_message"), "T1");
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 0), "input"), "1");
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 1), "group"), "secret/a");
+	ck_assert(number_of(cJSON_GetArrayItem(tests, 1), "score") == 0);
+	/* The validator's message for the team is the package author's to give, hidden test or not. */
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 1), "team_message"), "T2");
+	groups = cJSON_GetObjectItemCaseSensitive(s, "group_results");
+	ck_assert_int_eq(cJSON_GetArraySize(groups), 1);
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(groups, 0), "name"), "secret/a");
+	ck_assert(number_of(cJSON_GetArrayItem(groups, 0), "points") == 20);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(groups, 0), "judge_message"));
+
+	s = stub_json(view_submission(row, 1));
+	tests = cJSON_GetObjectItemCaseSensitive(s, "test_results");
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 0), "judge_message"), "J1");
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 1), "judge_message"), "J2");
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 1), "stderr"), "E2");
+	ck_assert_int_eq((int)number_of(cJSON_GetArrayItem(tests, 1), "exit_code"), 1);
+	ck_assert_str_eq(
+	    string_of(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s, "group_results"), 0), "judge_message"),
+	    "J3");
+}
+END_TEST
+
+/* Sample data comes from blobs as hex: text as it is, bytes that are not UTF-8 text said to be
+ * binary, long ones cut at a whole character. */
+START_TEST(samples_from_blobs)
+{
+	static const char *const task[] = {"4", "bin", "Binary", "x", "1000", "65536", "t", "3", "scoring"};
+	static const char *const samples[] = {
+	    /* order, name, input size, input hex, answer size, answer hex */
+	    "1", "01-small", "4",     "3120320a", "2", "330a", /* "1 2\n" "3\n" */
+	    "2", "",         "3",     "00ff41",   "1", "0a",   /* binary input */
+	    "3", NULL,       "70000", "61c3",     "2", "c3a9", /* cut in the middle of é */
+	};
+	request_rec *r = user_req("GET", "/solveit/api/tasks/4", 0);
+	cJSON *t, *list, *one, *two, *three;
+
+	fakedb_answer(SV_SQL_TASK_GET, 9, 1, task);
+	fakedb_answer(SV_SQL_TASK_SAMPLES, 6, 3, samples);
+	ck_assert_int_eq(run(r), HTTP_OK);
+	t = stub_json(r);
+	ck_assert_str_eq(string_of(t, "type"), "scoring");
+	list = cJSON_GetObjectItemCaseSensitive(t, "samples");
+	ck_assert_int_eq(cJSON_GetArraySize(list), 3);
+	one = cJSON_GetArrayItem(list, 0);
+	ck_assert_str_eq(string_of(one, "name"), "01-small");
+	ck_assert_str_eq(string_of(one, "input"), "1 2\n");
+	ck_assert_str_eq(string_of(one, "output"), "3\n");
+	ck_assert_int_eq((int)number_of(one, "input_size"), 4);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(one, "input_truncated"));
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(one, "input_binary"));
+	two = cJSON_GetArrayItem(list, 1);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(two, "name"));
+	ck_assert_str_eq(string_of(two, "input"), "(binary data, 3 bytes)");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(two, "input_binary")));
+	ck_assert_str_eq(string_of(two, "output"), "\n");
+	three = cJSON_GetArrayItem(list, 2);
+	ck_assert_str_eq(string_of(three, "input"), "a");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(three, "input_truncated")));
+	ck_assert_int_eq((int)number_of(three, "input_size"), 70000);
+	ck_assert_str_eq(string_of(three, "output"), "\xc3\xa9");
+}
+END_TEST
+
 START_TEST(someone_elses_submission_is_missing)
 {
-	static const char *const others[] = {"9",      "5",   "71", "pending", NULL, NULL, "2026-01-02T03:04:05Z",
-					     NULL,     NULL,  "1",  NULL,      NULL, NULL, NULL,
-					     NULL,     NULL,  NULL, NULL,      "x",  "99", "someone",
-					     "aplusb", "A+B", "[]"};
+	static const char *const others[] = {"9",  "5",       "71",     "pending", NULL, NULL, "2026-01-02T03:04:05Z",
+					     NULL, NULL,      NULL,     NULL,      "1",  NULL, NULL,
+					     NULL, NULL,      NULL,     NULL,      NULL, NULL, "x",
+					     "99", "someone", "aplusb", "A+B",     "[]", "[]"};
 	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 24, 1, others);
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 27, 1, others);
 	ck_assert_int_eq(run(r), HTTP_NOT_FOUND);
 	ck_assert_str_eq(error_of(r), "submission not found");
 }
@@ -948,7 +1201,7 @@ START_TEST(submission_list_filters_and_pages)
 	    {"verdict=OK", "verdict must be one of AC, WA, TLE, MLE, RE, OLE, CE, PA"},
 	    {"status=done", "status must be one of pending, processing, completed, failed"},
 	};
-	const char **rows = apr_pcalloc(pool, sizeof(char *) * 10 * 21);
+	const char **rows = apr_pcalloc(pool, sizeof(char *) * 12 * 21);
 	request_rec *r;
 	cJSON *body, *first;
 
@@ -960,16 +1213,16 @@ START_TEST(submission_list_filters_and_pages)
 	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMISSIONS_LIST), 0);
 	/* A page and one row more: there is another page. */
 	for (int i = 0; i < 21; i++) {
-		const char **row = rows + 10 * i;
+		const char **row = rows + 12 * i;
 
 		row[0] = apr_itoa(pool, 100 - i);
 		row[1] = "5";
 		row[2] = "71";
 		row[3] = "pending";
 		row[6] = "2026-01-02T03:04:05Z";
-		row[9] = "aplusb";
+		row[11] = "aplusb";
 	}
-	fakedb_answer(SV_SQL_SUBMISSIONS_LIST, 10, 21, rows);
+	fakedb_answer(SV_SQL_SUBMISSIONS_LIST, 12, 21, rows);
 	r = user_req("GET", "/solveit/api/submissions?task_id=5&page=2&verdict=&status=pending", 0);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	body = stub_json(r);
@@ -1080,6 +1333,7 @@ static Suite *handlers_suite(void)
 	tcase_add_test(access, cross_origin_posts_are_refused);
 	tcase_add_test(access, state_changes_need_the_csrf_token);
 	tcase_add_test(access, logout_with_the_token);
+	tcase_add_test(access, import_is_for_staff_with_the_token);
 	suite_add_tcase(s, access);
 	tcase_add_checked_fixture(input, setup, teardown);
 	tcase_add_test(input, bodies_that_are_not_usable);
@@ -1092,6 +1346,9 @@ static Suite *handlers_suite(void)
 	tcase_add_test(input, language_ids_are_exact);
 	tcase_add_test(input, submission_accepted);
 	tcase_add_test(input, submission_refused_by_the_database);
+	tcase_add_test(input, import_refuses_what_is_not_a_package);
+	tcase_add_test(input, import_size_is_its_own_directive);
+	tcase_add_test(input, import_store_failures);
 	suite_add_tcase(s, input);
 	tcase_add_checked_fixture(shapes, setup, teardown);
 	tcase_add_test(shapes, languages_and_head);
@@ -1103,6 +1360,8 @@ static Suite *handlers_suite(void)
 	tcase_add_test(shapes, hidden_tests_show_students_only_verdict_and_time);
 	tcase_add_test(shapes, hidden_only_results_show_no_memory);
 	tcase_add_test(shapes, someone_elses_submission_is_missing);
+	tcase_add_test(shapes, staff_only_fields_stay_with_staff);
+	tcase_add_test(shapes, samples_from_blobs);
 	tcase_add_test(shapes, submission_list_filters_and_pages);
 	tcase_add_test(shapes, health_says_what_is_down);
 	tcase_add_test(shapes, cached_leaderboard_values_are_checked);

@@ -47,10 +47,14 @@ void fakedb_reset(void);
 void fakedb_down(int down);
 /* From now on statement q answers nrows rows of ncols columns, cells row after row (NULL stands
  * for SQL NULL). Statements without an answer return no rows. */
-void fakedb_answer(sv_sql q, int ncols, int nrows, const char *const *cells);
+void fakedb_answer(sv_stmt q, int ncols, int nrows, const char *const *cells);
 /* Statement q fails (-1) from now on. */
-void fakedb_fail(sv_sql q);
+void fakedb_fail(sv_stmt q);
 /* How often q ran since the reset. */
-int fakedb_calls(sv_sql q);
+int fakedb_calls(sv_stmt q);
+/* The package store's statements (sv_db_package_sql) all fail with message (NULL: a default),
+ * as on a lost connection when lost is set; how many ran since the reset. */
+void fakedb_package_error(const char *message, int lost);
+int fakedb_package_statements(void);
 
 #endif
