@@ -190,7 +190,8 @@ static const entry legacy[] = {
     {"problem_statement/problem.en.tex",
      "\\problemname{Hello}\nSay \\emph{hello} to $x_1$ % a comment\n\\section*{Input}\n"
      "\\begin{itemize}\n\\item one\n\\item \\textbf{two}\n\\end{itemize}\n\\fancything{kept}\n"
-     "\\begin{verbatim}\na_b\n\\end{verbatim}\n"},
+     "\\begin{verbatim}\na_b\n\\end{verbatim}\n\\texttt{c\\_d}\n"
+     "\\begin{tabular}{|l|l|}\\hline x & \\emph{y} \\\\ \\hline 1 & 2 \\\\ \\hline\\end{tabular}\n"},
     {"problem_statement/figure.png", "PNG"},
     {"data/sample/1.in", "1\n"},
     {"data/sample/1.ans", "2\n"},
@@ -238,8 +239,9 @@ START_TEST(test_legacy_pass_fail)
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "*hello*"));
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "$x_1$"));
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "## Input"));
-	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "- one"));
-	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "- **two**"));
+	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "\n\n- one\n- **two**\n"));
+	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "`c_d`"));
+	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "| x | *y* |\n| --- | --- |\n| 1 | 2 |\n"));
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "```\na_b\n"));
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "kept"));
 	ck_assert_ptr_null(strstr(pkg->statement_md, "comment"));
