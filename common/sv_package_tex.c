@@ -489,6 +489,30 @@ static const pkg_file *statement_file(sv_package *pkg, const char *dir, const ch
 	return f ? f : any;
 }
 
+/* A legacy package without a name in problem.yaml names itself in \problemname{...}. */
+static char *tex_problem_name(sv_package *pkg, const char *src)
+{
+	const char *p = strstr(src, "\\problemname");
+	char *a, *name, *nl;
+	tex t = {.pkg = pkg};
+	buf out = {0};
+
+	if (!p || !(p += strlen("\\problemname"), a = arg(&p, '{', '}')))
+		return NULL;
+	puts_(&out, "");
+	convert(&t, a, &out);
+	free(a);
+	free(t.unknown.s);
+	while ((nl = strchr(out.s, '\n')))
+		*nl = ' ';
+	for (char *r = out.s, *w = out.s;; r++) /* a title is plain text: no emphasis marks */
+		if (*r != '*' && *r != '`' && !(*w++ = *r))
+			break;
+	name = out.s[0] && strlen(out.s) <= 200 ? pkg_strdup(out.s) : NULL;
+	free(out.s);
+	return name;
+}
+
 static const char *statement_dir(const sv_package *pkg)
 {
 	if (pkg_has_prefix(pkg, "statement"))
@@ -519,6 +543,8 @@ static void read_statement_text(sv_package *pkg, const char *dir)
 		pkg->statement_md = pkg_strdup(pkg_text(f));
 	} else if (!strcmp(type, ".tex")) {
 		pkg->statement_md = pkg_tex_to_markdown(pkg, pkg_text(f), f->path);
+		if (!pkg->title)
+			pkg->title = tex_problem_name(pkg, pkg_text(f));
 	} else {
 		add_asset(pkg, f, "statement");
 		pkg->statement_md =

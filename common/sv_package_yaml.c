@@ -378,9 +378,6 @@ static void read_type(sv_package *pkg, yaml_document_t *doc, yaml_node_t *root)
 		pkg_warn(pkg,
 			 "problem.yaml: validation \"custom score\" on a pass-fail problem: the score is not used");
 	pkg->checker = interactive ? "interactive" : custom ? "custom" : "default";
-	if (!custom && !interactive &&
-	    (pkg_has_prefix(pkg, "output_validators") || pkg_has_prefix(pkg, "output_validator")))
-		pkg_warn(pkg, "output_validators/ is not used: problem.yaml says validation: default");
 	free(type);
 	free(validation);
 }
@@ -469,6 +466,9 @@ int pkg_read_problem(sv_package *pkg, char *err, size_t errlen)
 	}
 	if (!pkg->validator_flags)
 		pkg->validator_flags = pkg_strdup("");
+	if (!strcmp(pkg->checker, "default") &&
+	    (pkg_has_prefix(pkg, "output_validators") || pkg_has_prefix(pkg, "output_validator")))
+		pkg_warn(pkg, "output_validators/ is not used: the problem's validation is the default one");
 	if (title && strlen(title) > 200)
 		title[200] = '\0';
 	pkg->title = title && *title ? title : (free(title), NULL);

@@ -318,6 +318,7 @@ static const entry interactive[] = {
     {"output_validators/guess_validator/validate.py", "import sys\n"},
     {"output_validators/guess_validator/build", "#!/bin/sh\n"},
     {"output_validators/other/x.cpp", "int main() {}\n"},
+    {"problem_statement/problem.tex", "\\problemname{Guess the \\emph{number}}\nGuess it.\n"},
     {"data/secret/1.in", "5\n"},
     {"data/secret/1.ans", "\n"},
     {NULL, NULL},
@@ -327,6 +328,15 @@ START_TEST(test_legacy_interactive)
 {
 	sv_package *pkg = read_dir_ok("guess", interactive, NULL);
 
+	ck_assert_str_eq(pkg->title, "Guess");
+	sv_package_free(pkg);
+	pkg = read_dir_ok("guess", interactive + 1, NULL); /* no problem.yaml: the default validator */
+	ck_assert_str_eq(pkg->checker, "default");
+	ck_assert_str_eq(pkg->title, "Guess the number");
+	ck_warns(pkg, "output_validators/ is not used");
+	sv_package_free(pkg);
+	pkg = read_dir_ok("guess", interactive, NULL);
+
 	ck_assert_str_eq(pkg->checker, "interactive");
 	ck_assert_str_eq(pkg->validator_flags, "--seed 3");
 	ck_assert_int_eq(pkg->validator_language_id, 71);
@@ -335,7 +345,6 @@ START_TEST(test_legacy_interactive)
 	ck_assert_int_eq(pkg->validator_files_count, 0);
 	ck_warns(pkg, "build and run scripts");
 	ck_warns(pkg, "only one output validator");
-	ck_warns(pkg, "no statement");
 	sv_package_free(pkg);
 }
 END_TEST
