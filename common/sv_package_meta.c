@@ -157,6 +157,7 @@ static const struct {
     {"compiler_error", "CE", ""},
     {"memory_limit_exceeded", "MLE", "PA"},
     {"output_limit_exceeded", "OLE", "PA"},
+    {"no_output", "WA", "PA"}, /* DOMjudge's NO-OUTPUT: an empty output is a wrong answer here */
 };
 
 static void add_expected(pkg_submission *s, const char *words)
@@ -314,6 +315,9 @@ static void read_unsupported(sv_package *pkg)
 	    {"graders", "graders/ is not supported: the default grader is used"},
 	    {"input_validators", "input validators are not run: the tests are imported as they are"},
 	    {"input_format_validators", "input validators are not run: the tests are imported as they are"},
+	    {"input_validator", "input validators are not run: the tests are imported as they are"},
+	    {"answer_validator", "answer validators are not run: the tests are imported as they are"},
+	    {"answer_validators", "answer validators are not run: the tests are imported as they are"},
 	    {"static_validator", "static validators are not supported: ignored"},
 	    {"generators", "generators/ is not run: the tests in data/ are imported as they are"},
 	    {"output_visualizer", "output visualizers are not supported: ignored"},
@@ -323,6 +327,9 @@ static void read_unsupported(sv_package *pkg)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (pkg_has_prefix(pkg, dirs[i][0]))
 			pkg_warn(pkg, "%s", dirs[i][1]);
+	if (pkg_find(pkg, "submissions.json") || pkg_find(pkg, "submissions.yaml"))
+		pkg_warn(pkg, "the submissions list (submissions.json/yaml) is not read: the folders and "
+			      "@EXPECTED_RESULTS@ give the expected verdicts");
 }
 
 /* ---- API ------------------------------------------------------------------------------------------- */
