@@ -530,9 +530,7 @@ int admin_verify(const admin_config *cfg, const sv_sql *db, const char *task, FI
 	if (judge(cfg, db, producer, &t, user, first, nfirst, err, errlen) < 0 ||
 	    (pending && compute_time_limit(db, &t, first, nfirst, err, errlen) < 0) ||
 	    judge(cfg, db, producer, &t, user, rest, nrest, err, errlen) < 0) {
-		if (cfg->json)
-			print_json(out, &t, &all, 0);
-		else
+		if (!cfg->json) /* with --json the caller prints the error as the one object */
 			print_table(out, &t, &all);
 		goto out;
 	}
