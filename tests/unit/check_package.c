@@ -424,7 +424,7 @@ END_TEST
 /* ---- DOMjudge zip ---------------------------------------------------------------------------------- */
 
 static const entry domjudge[] = {
-    {"hello/domjudge-problem.ini", "name='Hello DOMjudge'\ntimelimit = '3'\nspecial_compare=''\ncolor=#ff0000\n"},
+    {"hello/domjudge-problem.ini", "name='Hello DOMjudge'\ntimelimit = '3'\nspecial_compare='float'\ncolor=\n"},
     {"hello/problem.pdf", "%PDF-1.4"},
     {"hello/data/sample/hello.in", ""},
     {"hello/data/sample/hello.ans", "Hello world!\n"},
@@ -472,6 +472,38 @@ START_TEST(test_domjudge_zip)
 	ck_warns(pkg, "folder mixed gives no expected verdict");
 	ck_warns(pkg, "\".rb\"");
 	sv_package_free(pkg);
+}
+END_TEST
+
+START_TEST(test_time_limit_sources)
+{
+	static const entry both[] = {{".timelimit", " 2.5\n"},
+				     {"domjudge-problem.ini", "timelimit=7\n"},
+				     {"data/secret/1.in", "1"},
+				     {"data/secret/1.ans", "1"},
+				     {NULL, NULL}};
+	static const entry yaml_wins[] = {{".timelimit", "2.5\n"},
+					  {"problem.yaml", "limits:\n  time_limit: 0.25\n"},
+					  {"data/secret/1.in", "1"},
+					  {"data/secret/1.ans", "1"},
+					  {NULL, NULL}};
+	static const entry bad_ini[] = {{"domjudge-problem.ini", "timelimit='fast'\n"},
+					{"data/secret/1.in", "1"},
+					{"data/secret/1.ans", "1"},
+					{NULL, NULL}};
+	static const entry too_long[] = {{"problem.yaml", "limits:\n  time_limit: 90\n"},
+					 {"data/secret/1.in", "1"},
+					 {"data/secret/1.ans", "1"},
+					 {NULL, NULL}};
+	sv_package *pkg = read_dir_ok("tl", both, NULL);
+
+	ck_assert_int_eq(pkg->time_limit_ms, 2500);
+	sv_package_free(pkg);
+	pkg = read_dir_ok("tl", yaml_wins, NULL);
+	ck_assert_int_eq(pkg->time_limit_ms, 250);
+	sv_package_free(pkg);
+	read_dir_fails("tl", bad_ini, NULL, "domjudge-problem.ini timelimit: not a number of seconds");
+	read_dir_fails("tl", too_long, NULL, "time limit 90 s is outside 0.05..60 s");
 }
 END_TEST
 
@@ -677,6 +709,7 @@ static Suite *package_suite(void)
 	tcase_add_test(read, test_2025_09);
 	tcase_add_test(read, test_domjudge_zip);
 	tcase_add_test(read, test_zip_symlink_inside);
+	tcase_add_test(read, test_time_limit_sources);
 	tcase_add_test(errors, test_errors_zip);
 	tcase_add_test(errors, test_errors_dir);
 	tcase_add_test(store, test_store_one_transaction);
