@@ -253,4 +253,4 @@ def test_verify_end_to_end(built, services, db, pipeline, tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     line = [x for x in r.stdout.splitlines() if x.startswith("submissions/accepted/bye.py")]
     assert line and "| WA " in line[0] and line[0].endswith("MISMATCH"), r.stdout
-    assert "time limit 2000 ms (fixed)" in r.stdout
+    assert "time limit 2000 ms (fixed)" in r.stdout and "4 of 5 submissions agree with the package" in r.stdout
