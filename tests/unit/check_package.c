@@ -147,12 +147,18 @@ static sv_package *read_zip(const entry *e, const char *hint, char *err, size_t 
 	return pkg;
 }
 
+static int count_warnings(const sv_package *pkg, const char *text)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < sv_package_warning_count(pkg); i++)
+		n += strstr(sv_package_warning(pkg, i), text) != NULL;
+	return n;
+}
+
 static int has_warning(const sv_package *pkg, const char *text)
 {
-	for (size_t i = 0; i < sv_package_warning_count(pkg); i++)
-		if (strstr(sv_package_warning(pkg, i), text))
-			return 1;
-	return 0;
+	return count_warnings(pkg, text) > 0;
 }
 
 #define ck_warns(pkg, text) ck_assert_msg(has_warning(pkg, text), "no warning with \"%s\"", text)
@@ -304,6 +310,7 @@ START_TEST(test_legacy_groups_inherit)
 	ck_assert(pkg->tests[2].weight == 20 && pkg->tests[3].weight == 20);
 	ck_assert_int_eq(pkg->space_change_sensitive, 1);
 	ck_warns(pkg, "first_error");
+	ck_assert_int_eq(count_warnings(pkg, "first_error"), 1); /* g2's two tests: one warning */
 	ck_warns(pkg, "reject_score");
 	ck_assert(expects(submission(pkg, "submissions/partially_accepted/p.c"), "PA"));
 	ck_assert(expects(submission(pkg, "submissions/wrong_answer/w.c"), "WA"));
