@@ -228,7 +228,8 @@ static int folder_verdicts(const sv_package *pkg, const char *folder, pkg_submis
 	return 0;
 }
 
-/* A "#!" first line that names python but not python3. */
+/* A "#!" first line that names python2 (or python2.7): problemtools takes any other .py file,
+ * "#!/usr/bin/env python" included, as Python 3. */
 static int python2(const char *code)
 {
 	char *line;
@@ -237,7 +238,7 @@ static int python2(const char *code)
 	if (strncmp(code, "#!", 2))
 		return 0;
 	line = pkg_strndup(code, strcspn(code, "\n"));
-	py2 = strstr(line, "python") && !strstr(line, "python3");
+	py2 = strstr(line, "python2") != NULL;
 	free(line);
 	return py2;
 }

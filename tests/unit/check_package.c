@@ -210,6 +210,7 @@ static const entry legacy[] = {
     {"submissions/wrong_answer/wa.py", "print(1)\n"},
     {"submissions/run_time_error/Crash.java", "class Crash {}\n"},
     {"submissions/accepted/old.py", "#!/usr/bin/env python2\nprint 1\n"},
+    {"submissions/accepted/plain.py", "#!/usr/bin/env python\nprint(1)\n"},
     {"submissions/slow_accepted/s.c", "int main() {}\n"},
     {"input_validators/v.py", "exit(42)\n"},
     {NULL, NULL},
@@ -256,8 +257,9 @@ START_TEST(test_legacy_pass_fail)
 	ck_assert_str_eq(pkg->assets[0].name, "figure.png");
 	ck_assert_str_eq(pkg->assets[0].content_type, "image/png");
 	/* submissions */
-	ck_assert_int_eq(pkg->submissions_count, 3);
+	ck_assert_int_eq(pkg->submissions_count, 4);
 	ck_assert(expects(submission(pkg, "submissions/accepted/sol.cpp"), "AC"));
+	ck_assert_int_eq(submission(pkg, "submissions/accepted/plain.py")->language_id, 71);
 	ck_assert_int_eq(submission(pkg, "submissions/accepted/sol.cpp")->language_id, 54);
 	ck_assert(expects(submission(pkg, "submissions/wrong_answer/wa.py"), "WA"));
 	ck_assert_int_eq(submission(pkg, "submissions/wrong_answer/wa.py")->language_id, 71);
