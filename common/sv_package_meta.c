@@ -309,6 +309,57 @@ void pkg_read_submissions(sv_package *pkg)
 
 /* ---- What is not imported ------------------------------------------------------------------------- */
 
+/* The top-level files and directories no part of the reader looks at, in one warning. */
+static void unknown_top_level(sv_package *pkg)
+{
+	static const char *const known[] = {"problem.yaml",
+					    "domjudge-problem.ini",
+					    ".timelimit",
+					    "problem_statement",
+					    "statement",
+					    "data",
+					    "submissions",
+					    "output_validators",
+					    "output_validator",
+					    "input_validators",
+					    "input_format_validators",
+					    "input_validator",
+					    "answer_validator",
+					    "answer_validators",
+					    "attachments",
+					    "include",
+					    "graders",
+					    "generators",
+					    "static_validator",
+					    "output_visualizer",
+					    "input_visualizer",
+					    "submissions.json",
+					    "submissions.yaml",
+					    "problem.pdf",
+					    "problem.html",
+					    "problem.txt",
+					    "problem.md",
+					    NULL};
+	char list[512] = "", *last = NULL;
+
+	for (size_t i = 0; i < pkg->files_count; i++) {
+		const char *p = pkg->files[i].path;
+		char *top = pkg_strndup(p, strcspn(p, "/"));
+		size_t k;
+
+		for (k = 0; known[k] && strcmp(known[k], top); k++)
+			;
+		if (!known[k] && (!last || strcmp(last, top)) && strlen(list) + strlen(top) + 4 < sizeof(list))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s%s", *list ? ", " : "", top,
+				 strchr(p, '/') ? "/" : "");
+		free(last);
+		last = top;
+	}
+	free(last);
+	if (*list)
+		pkg_warn(pkg, "not part of the package format, not imported: %s", list);
+}
+
 static void read_unsupported(sv_package *pkg)
 {
 	static const char *const dirs[][2] = {
@@ -328,6 +379,7 @@ static void read_unsupported(sv_package *pkg)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (pkg_has_prefix(pkg, dirs[i][0]))
 			pkg_warn(pkg, "%s", dirs[i][1]);
+	unknown_top_level(pkg);
 	if (pkg_find(pkg, "submissions.json") || pkg_find(pkg, "submissions.yaml"))
 		pkg_warn(pkg, "the submissions list (submissions.json/yaml) is not read: the folders and "
 			      "@EXPECTED_RESULTS@ give the expected verdicts");

@@ -516,6 +516,27 @@ START_TEST(test_time_limit_sources)
 }
 END_TEST
 
+START_TEST(test_dir_symlinks_inside)
+{
+	static const entry e[] = {
+	    {"shared/1.in", "1\n"},
+	    {"shared/1.ans", "2\n"},
+	    {"data/secret/a.in", "->../../shared/1.in"},
+	    {"data/secret/a.ans", "->../../shared/1.ans"},
+	    {"data/sample", "->../shared"},
+	    {NULL, NULL},
+	};
+	sv_package *pkg = read_dir_ok("linked", e, NULL);
+
+	ck_assert_int_eq(pkg->tests_count, 2);
+	ck_assert_str_eq(pkg->tests[0].name, "sample/1");
+	ck_assert_str_eq(pkg->tests[1].name, "secret/a");
+	ck_assert_str_eq(pkg_text(pkg->tests[1].answer), "2\n");
+	ck_warns(pkg, "not imported: shared/");
+	sv_package_free(pkg);
+}
+END_TEST
+
 START_TEST(test_zip_symlink_inside)
 {
 	static const entry e[] = {
@@ -718,6 +739,7 @@ static Suite *package_suite(void)
 	tcase_add_test(read, test_2025_09);
 	tcase_add_test(read, test_domjudge_zip);
 	tcase_add_test(read, test_zip_symlink_inside);
+	tcase_add_test(read, test_dir_symlinks_inside);
 	tcase_add_test(read, test_time_limit_sources);
 	tcase_add_test(errors, test_errors_zip);
 	tcase_add_test(errors, test_errors_dir);
