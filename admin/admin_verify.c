@@ -394,6 +394,7 @@ static const char *got_of(const row *r)
 static void print_table(FILE *out, const task_info *t, const rows *all)
 {
 	int wp = 4, we = 8;
+	size_t agreeing = 0;
 
 	for (size_t i = 0; i < all->n; i++) {
 		int p = (int)strlen(all->v[i].path), e = (int)strlen(all->v[i].expected);
@@ -417,6 +418,9 @@ static void print_table(FILE *out, const task_info *t, const rows *all)
 		fprintf(out, "%-*s | %-*s | %-6s | %-13s | %-8s | %s\n", wp, r->path, we, r->expected, got_of(r), score,
 			time, agrees(r) ? "ok" : "MISMATCH");
 	}
+	for (size_t i = 0; i < all->n; i++)
+		agreeing += agrees(&all->v[i]);
+	fprintf(out, "%zu of %zu submissions agree with the package\n", agreeing, all->n);
 	/* Why a judgement failed (a validator that does not compile, say) goes under the table. */
 	for (size_t i = 0; i < all->n; i++)
 		if (strcmp(all->v[i].status, "completed") && all->v[i].error)
@@ -530,9 +534,7 @@ int admin_verify(const admin_config *cfg, const sv_sql *db, const char *task, FI
 	if (judge(cfg, db, producer, &t, user, first, nfirst, err, errlen) < 0 ||
 	    (pending && compute_time_limit(db, &t, first, nfirst, err, errlen) < 0) ||
 	    judge(cfg, db, producer, &t, user, rest, nrest, err, errlen) < 0) {
-		if (cfg->json)
-			print_json(out, &t, &all, 0);
-		else
+		if (!cfg->json) /* with --json the caller prints the error as the one object */
 			print_table(out, &t, &all);
 		goto out;
 	}

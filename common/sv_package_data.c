@@ -272,6 +272,7 @@ static int ensure_group(sv_package *pkg, const char *name, char *err, size_t err
 	grp->points = c.points;
 	grp->on_reject_break = c.on_reject_break;
 	grp->validator_flags = c.validator_flags ? c.validator_flags : pkg_strdup("");
+	grp->accept_score = c.accept_score;
 	for (size_t i = 0; i + 1 < pkg->groups_count; i++)
 		if (pkg->groups[i].parent == parent)
 			grp->position++;
@@ -293,27 +294,26 @@ static char *group_name_of(const sv_package *pkg, const char *dir)
 	return pkg_strdup(name);
 }
 
-static double test_weight(sv_package *pkg, const char *dir, const char *group, int is_sample, char *err, size_t errlen,
-			  int *failed)
+/* A test's weight: its group's accept_score; 0 for a sample of a scoring problem whose samples do
+ * not score (2025-09 always, legacy with ignore_sample at the root). */
+static double test_weight(sv_package *pkg, int group, int is_sample, char *err, size_t errlen, int *failed)
 {
-	group_config c, root;
-
-	if (group_config_for(pkg, dir, &c, err, errlen) < 0) {
-		*failed = 1;
-		return 0;
-	}
-	free(c.validator_flags);
 	if (is_sample && pkg->scoring) {
+		group_config root;
+
 		if (pkg->version == 2025)
-			return 0; /* samples never score in 2025-09 */
-		if (group_config_for(pkg, "data", &root, err, errlen) < 0)
-			*failed = 1;
-		free(root.validator_flags);
-		if (root.ignore_sample)
+			return 0;
+		if (!pkg->root_config_read) {
+			if (group_config_for(pkg, "data", &root, err, errlen) < 0)
+				*failed = 1;
+			free(root.validator_flags);
+			pkg->root_config_read = 1;
+			pkg->ignore_sample = root.ignore_sample;
+		}
+		if (pkg->ignore_sample)
 			return 0;
 	}
-	(void)group;
-	return c.accept_score;
+	return group >= 0 ? pkg->groups[group].accept_score : 1;
 }
 
 static int add_test(sv_package *pkg, const pkg_file *in, char *err, size_t errlen)
@@ -336,7 +336,7 @@ static int add_test(sv_package *pkg, const pkg_file *in, char *err, size_t errle
 	t->name = pkg_strdup(base + 5);
 	t->is_sample = pkg_path_in(in->path, "data/sample");
 	t->group = ensure_group(pkg, group, err, errlen, &failed);
-	t->weight = test_weight(pkg, dir, group, t->is_sample, err, errlen, &failed);
+	t->weight = failed ? 0 : test_weight(pkg, t->group, t->is_sample, err, errlen, &failed);
 	t->input = in;
 	t->answer = a;
 	free(base), free(ans), free(dir), free(group);

@@ -85,10 +85,18 @@ void *pkg_push(void **v, size_t *count, size_t *cap, size_t size)
 void pkg_warn(sv_package *pkg, const char *fmt, ...)
 {
 	va_list ap;
+	char *w;
 
 	va_start(ap, fmt);
-	*PKG_PUSH(pkg, warnings) = pkg_vprintf(fmt, ap);
+	w = pkg_vprintf(fmt, ap);
 	va_end(ap);
+	/* a configuration inherited by several groups says the same thing once */
+	for (size_t i = 0; i < pkg->warnings_count; i++)
+		if (!strcmp(pkg->warnings[i], w)) {
+			free(w);
+			return;
+		}
+	*PKG_PUSH(pkg, warnings) = w;
 }
 
 int pkg_fail(char *err, size_t errlen, const char *fmt, ...)

@@ -26,6 +26,7 @@ typedef struct {
 	double points;
 	int on_reject_break;
 	char *validator_flags;
+	double accept_score; /* the weight of its tests */
 } pkg_group;
 
 typedef struct {
@@ -84,6 +85,7 @@ struct sv_package {
 	double time_multiplier, time_safety_margin;
 	int memory_limit_kb, output_limit_kb, compile_time_limit_ms, compile_memory_limit_kb; /* 0: default */
 	size_t total_bytes;
+	int root_config_read, ignore_sample; /* data/testdata.yaml's ignore_sample, read once */
 };
 
 /* The limit a pending task judges its accepted submissions with until verify computes its own. */

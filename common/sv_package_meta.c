@@ -157,6 +157,7 @@ static const struct {
     {"compiler_error", "CE", ""},
     {"memory_limit_exceeded", "MLE", "PA"},
     {"output_limit_exceeded", "OLE", "PA"},
+    {"no_output", "WA", "PA"}, /* DOMjudge's NO-OUTPUT: an empty output is a wrong answer here */
 };
 
 static void add_expected(pkg_submission *s, const char *words)
@@ -227,7 +228,8 @@ static int folder_verdicts(const sv_package *pkg, const char *folder, pkg_submis
 	return 0;
 }
 
-/* A "#!" first line that names python but not python3. */
+/* A "#!" first line that names python2 (or python2.7): problemtools takes any other .py file,
+ * "#!/usr/bin/env python" included, as Python 3. */
 static int python2(const char *code)
 {
 	char *line;
@@ -236,7 +238,7 @@ static int python2(const char *code)
 	if (strncmp(code, "#!", 2))
 		return 0;
 	line = pkg_strndup(code, strcspn(code, "\n"));
-	py2 = strstr(line, "python") && !strstr(line, "python3");
+	py2 = strstr(line, "python2") != NULL;
 	free(line);
 	return py2;
 }
@@ -307,6 +309,57 @@ void pkg_read_submissions(sv_package *pkg)
 
 /* ---- What is not imported ------------------------------------------------------------------------- */
 
+/* The top-level files and directories no part of the reader looks at, in one warning. */
+static void unknown_top_level(sv_package *pkg)
+{
+	static const char *const known[] = {"problem.yaml",
+					    "domjudge-problem.ini",
+					    ".timelimit",
+					    "problem_statement",
+					    "statement",
+					    "data",
+					    "submissions",
+					    "output_validators",
+					    "output_validator",
+					    "input_validators",
+					    "input_format_validators",
+					    "input_validator",
+					    "answer_validator",
+					    "answer_validators",
+					    "attachments",
+					    "include",
+					    "graders",
+					    "generators",
+					    "static_validator",
+					    "output_visualizer",
+					    "input_visualizer",
+					    "submissions.json",
+					    "submissions.yaml",
+					    "problem.pdf",
+					    "problem.html",
+					    "problem.txt",
+					    "problem.md",
+					    NULL};
+	char list[512] = "", *last = NULL;
+
+	for (size_t i = 0; i < pkg->files_count; i++) {
+		const char *p = pkg->files[i].path;
+		char *top = pkg_strndup(p, strcspn(p, "/"));
+		size_t k;
+
+		for (k = 0; known[k] && strcmp(known[k], top); k++)
+			;
+		if (!known[k] && (!last || strcmp(last, top)) && strlen(list) + strlen(top) + 4 < sizeof(list))
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s%s", *list ? ", " : "", top,
+				 strchr(p, '/') ? "/" : "");
+		free(last);
+		last = top;
+	}
+	free(last);
+	if (*list)
+		pkg_warn(pkg, "not part of the package format, not imported: %s", list);
+}
+
 static void read_unsupported(sv_package *pkg)
 {
 	static const char *const dirs[][2] = {
@@ -314,6 +367,9 @@ static void read_unsupported(sv_package *pkg)
 	    {"graders", "graders/ is not supported: the default grader is used"},
 	    {"input_validators", "input validators are not run: the tests are imported as they are"},
 	    {"input_format_validators", "input validators are not run: the tests are imported as they are"},
+	    {"input_validator", "input validators are not run: the tests are imported as they are"},
+	    {"answer_validator", "answer validators are not run: the tests are imported as they are"},
+	    {"answer_validators", "answer validators are not run: the tests are imported as they are"},
 	    {"static_validator", "static validators are not supported: ignored"},
 	    {"generators", "generators/ is not run: the tests in data/ are imported as they are"},
 	    {"output_visualizer", "output visualizers are not supported: ignored"},
@@ -323,6 +379,10 @@ static void read_unsupported(sv_package *pkg)
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (pkg_has_prefix(pkg, dirs[i][0]))
 			pkg_warn(pkg, "%s", dirs[i][1]);
+	unknown_top_level(pkg);
+	if (pkg_find(pkg, "submissions.json") || pkg_find(pkg, "submissions.yaml"))
+		pkg_warn(pkg, "the submissions list (submissions.json/yaml) is not read: the folders and "
+			      "@EXPECTED_RESULTS@ give the expected verdicts");
 }
 
 /* ---- API ------------------------------------------------------------------------------------------- */

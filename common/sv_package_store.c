@@ -36,6 +36,15 @@ static void take_first(void *baton, int ncols, const char *const *cols)
 	f->rows++;
 }
 
+/* The first column of the last row, malloc'd (any length). */
+static void take_copy(void *baton, int ncols, const char *const *cols)
+{
+	char **out = baton;
+
+	free(*out);
+	*out = pkg_strdup(ncols > 0 && cols[0] ? cols[0] : "");
+}
+
 static int exec_one(store *s, const char *sql, int n, const char *const *v, first_col *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -214,22 +223,23 @@ static int find_task(store *s, const sv_package *pkg, first_col *found)
 
 static int clear_task(store *s, const char *id, char **old_hashes)
 {
+	/* Tests stay until the new ones replace them by order (write_tests), so that bytes the new
+	 * tests share with the old are not dropped and sent again. */
 	static const char *const deletes[] = {
-	    "DELETE FROM tests WHERE task_id = $1::bigint",
 	    "DELETE FROM test_groups WHERE task_id = $1::bigint",
 	    "DELETE FROM task_validator_files WHERE task_id = $1::bigint",
 	    "DELETE FROM task_assets WHERE task_id = $1::bigint",
 	    "DELETE FROM task_package_submissions WHERE task_id = $1::bigint",
 	};
 	const char *v[1] = {id};
-	first_col hashes;
 
-	if (exec_one(s,
-		     "SELECT coalesce(array_agg(sha256)::text, '{}') FROM (SELECT sha256 FROM task_validator_files"
-		     " WHERE task_id = $1::bigint UNION SELECT sha256 FROM task_assets WHERE task_id = $1::bigint) h",
-		     1, v, &hashes) < 0)
+	if (exec(s,
+		 "SELECT coalesce(array_agg(sha256)::text, '{}') FROM (SELECT sha256 FROM task_validator_files"
+		 " WHERE task_id = $1::bigint UNION SELECT sha256 FROM task_assets WHERE task_id = $1::bigint"
+		 " UNION SELECT input_sha256 FROM tests WHERE task_id = $1::bigint"
+		 " UNION SELECT answer_sha256 FROM tests WHERE task_id = $1::bigint) h",
+		 1, v, take_copy, old_hashes) < 0)
 		return -1;
-	*old_hashes = pkg_strdup(hashes.v);
 	for (size_t i = 0; i < sizeof(deletes) / sizeof(deletes[0]); i++)
 		if (exec(s, deletes[i], 1, v, NULL, NULL) < 0)
 			return -1;
@@ -281,11 +291,23 @@ static int write_tests(store *s, const sv_package *pkg, const char *task, char (
 			 "INSERT INTO tests (task_id, \"order\", weight, is_sample, group_id, name, input_sha256,"
 			 " answer_sha256) VALUES ($1::bigint, $2::integer, $3::double precision, $4::boolean, "
 			 "$5::bigint,"
-			 " $6, $7, $8)",
+			 " $6, $7, $8) ON CONFLICT (task_id, \"order\") DO UPDATE SET weight = EXCLUDED.weight,"
+			 " is_sample = EXCLUDED.is_sample, group_id = EXCLUDED.group_id, name = EXCLUDED.name,"
+			 " input_sha256 = EXCLUDED.input_sha256, answer_sha256 = EXCLUDED.answer_sha256",
 			 8, v, NULL, NULL) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* The old tests the new ones did not replace. */
+static int drop_other_tests(store *s, const sv_package *pkg, const char *task)
+{
+	char n[24];
+	const char *v[2] = {task, NUM(n, "%zu", pkg->tests_count)};
+
+	return exec(s, "DELETE FROM tests WHERE task_id = $1::bigint AND (\"order\" < 1 OR \"order\" > $2::integer)", 2,
+		    v, NULL, NULL);
 }
 
 static int write_files(store *s, const sv_package *pkg, const char *task, blob_set *set)
@@ -357,8 +379,8 @@ static int store_all(store *s, sv_package *pkg, sv_import_result *res)
 	for (size_t i = 0; i < pkg->assets_count; i++)
 		blob_of(&set, pkg->assets[i].file);
 	if ((set.blobs_count && store_blobs(s, &set) < 0) || write_groups(s, pkg, id.v, group_ids) < 0 ||
-	    write_tests(s, pkg, id.v, group_ids, &set) < 0 || write_files(s, pkg, id.v, &set) < 0 ||
-	    write_submissions(s, pkg, id.v) < 0)
+	    write_tests(s, pkg, id.v, group_ids, &set) < 0 || drop_other_tests(s, pkg, id.v) < 0 ||
+	    write_files(s, pkg, id.v, &set) < 0 || write_submissions(s, pkg, id.v) < 0)
 		goto out;
 	v[0] = old ? old : "{}";
 	if (exec(s, "SELECT solveit_drop_unused_blobs($1::text[])", 1, v, NULL, NULL) < 0)

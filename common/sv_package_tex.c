@@ -98,9 +98,76 @@ static const char *copy_until(const char *src, const char *end, buf *out)
 	return e + strlen(end);
 }
 
+/* One cell's Markdown: converted, on one line, trimmed, with its pipes escaped. */
+static void table_cell(tex *t, const char *cell, buf *out)
+{
+	buf b = {0};
+	const char *s, *e;
+
+	puts_(&b, "");
+	convert(t, cell, &b);
+	for (s = b.s; *s == ' ' || *s == '\n'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\n'); e--)
+		;
+	puts_(out, " ");
+	for (; s < e; s++)
+		puts_(out, *s == '|' ? "\\|" : *s == '\n' ? " " : (char[]){*s, 0});
+	puts_(out, " |");
+	free(b.s);
+}
+
+/* A tabular as a Markdown table: rows split at \\, cells at &, rules dropped; the first row is the
+ * header. */
+static const char *tabular(tex *t, const char *p, buf *out)
+{
+	buf body = {0};
+	char *rows;
+	int n = 0;
+
+	free(arg(&p, '{', '}')); /* the column spec */
+	puts_(&body, "");
+	p = copy_until(p, "\\end{tabular}", &body);
+	rows = body.s;
+	puts_(out, "\n\n");
+	for (char *row = rows, *next; row; row = next) {
+		char *end = strstr(row, "\\\\");
+
+		next = end ? end + 2 : NULL;
+		if (end)
+			*end = '\0';
+		char *cells = pkg_strdup(row), *c = cells, *amp;
+		int k = 0;
+
+		for (char *h; (h = strstr(c, "\\hline")) || (h = strstr(c, "\\cline"));)
+			memset(h, ' ', 6);
+		if (strspn(cells, " \t\n") == strlen(cells)) {
+			free(cells);
+			continue;
+		}
+		puts_(out, "|");
+		for (; (amp = strchr(c, '&')); c = amp + 1, k++)
+			*amp = '\0', table_cell(t, c, out);
+		table_cell(t, c, out), k++;
+		puts_(out, "\n");
+		if (n++ == 0) {
+			puts_(out, "|");
+			while (k-- > 0)
+				puts_(out, " --- |");
+			puts_(out, "\n");
+		}
+		free(cells);
+	}
+	puts_(out, "\n");
+	free(rows);
+	return p;
+}
+
 static const char *begin_env(tex *t, const char *env, const char *p, buf *out)
 {
-	if (!strcmp(env, "itemize") || !strcmp(env, "enumerate")) {
+	if (!strcmp(env, "tabular")) {
+		p = tabular(t, p, out);
+	} else if (!strcmp(env, "itemize") || !strcmp(env, "enumerate")) {
 		if (t->depth < (int)sizeof(t->lists))
 			t->lists[t->depth] = env[0] == 'i' ? '-' : '1';
 		t->depth++;
@@ -143,7 +210,14 @@ static void item(tex *t, const char **p, buf *out)
 	int d = t->depth > 0 ? t->depth - 1 : 0;
 	char *label = **p == '[' ? arg(p, '[', ']') : NULL;
 
-	puts_(out, "\n");
+	const char *last;
+
+	/* items of one list on consecutive lines (a tight list); a blank line before the first */
+	while (out->len > 0 && strchr(" \t\n", out->s[out->len - 1]))
+		out->s[--out->len] = '\0';
+	last = strrchr(out->s ? out->s : "", '\n');
+	last = last ? last + 1 + strspn(last + 1, " ") : out->s ? out->s : "";
+	puts_(out, !strncmp(last, "- ", 2) || !strncmp(last, "1. ", 3) ? "\n" : "\n\n");
 	for (int i = 0; i < d; i++)
 		puts_(out, "   ");
 	if (label)
@@ -184,7 +258,11 @@ static void command(tex *t, const char *name, const char **p, buf *out)
 		convert_arg(t, p, out, "**", "**");
 	} else if (!strcmp(name, "texttt") || !strcmp(name, "verb")) {
 		a = arg(p, '{', '}');
-		puts_(out, "`"), puts_(out, a ? a : ""), puts_(out, "`");
+		puts_(out, "`");
+		for (const char *c = a ? a : ""; *c; c++) /* \_ is _ in code */
+			if (!(c[0] == '\\' && c[1] && strchr("%$&#_{}", c[1])))
+				put(out, c, 1);
+		puts_(out, "`");
 		free(a);
 	} else if (!strcmp(name, "sout")) {
 		convert_arg(t, p, out, "~~", "~~");
@@ -301,6 +379,31 @@ static void convert(tex *t, const char *src, buf *out)
 	}
 }
 
+/* Lines of only spaces become empty, runs of empty lines one, and the text starts with its first
+ * non-empty line. */
+static void tidy(char *s)
+{
+	char *out = s;
+	int blank = 1; /* at the start: drop the leading blank lines */
+
+	for (char *line = s; *line;) {
+		size_t n = strcspn(line, "\n");
+		int empty = strspn(line, " \t") >= n;
+
+		if (!empty) {
+			memmove(out, line, n);
+			out += n;
+			*out++ = '\n';
+			blank = 0;
+		} else if (!blank) {
+			*out++ = '\n';
+			blank = 1;
+		}
+		line += n + (line[n] == '\n');
+	}
+	*out = '\0';
+}
+
 char *pkg_tex_to_markdown(sv_package *pkg, const char *src, const char *where)
 {
 	tex t = {.pkg = pkg};
@@ -308,6 +411,7 @@ char *pkg_tex_to_markdown(sv_package *pkg, const char *src, const char *where)
 
 	puts_(&out, "");
 	convert(&t, src, &out);
+	tidy(out.s);
 	if (t.unknown.len)
 		pkg_warn(pkg, "%s: not converted from LaTeX (their text is kept): %s", where, t.unknown.s + 2);
 	free(t.unknown.s);
@@ -385,6 +489,30 @@ static const pkg_file *statement_file(sv_package *pkg, const char *dir, const ch
 	return f ? f : any;
 }
 
+/* A legacy package without a name in problem.yaml names itself in \problemname{...}. */
+static char *tex_problem_name(sv_package *pkg, const char *src)
+{
+	const char *p = strstr(src, "\\problemname");
+	char *a, *name, *nl;
+	tex t = {.pkg = pkg};
+	buf out = {0};
+
+	if (!p || !(p += strlen("\\problemname"), a = arg(&p, '{', '}')))
+		return NULL;
+	puts_(&out, "");
+	convert(&t, a, &out);
+	free(a);
+	free(t.unknown.s);
+	while ((nl = strchr(out.s, '\n')))
+		*nl = ' ';
+	for (char *r = out.s, *w = out.s;; r++) /* a title is plain text: no emphasis marks */
+		if (*r != '*' && *r != '`' && !(*w++ = *r))
+			break;
+	name = out.s[0] && strlen(out.s) <= 200 ? pkg_strdup(out.s) : NULL;
+	free(out.s);
+	return name;
+}
+
 static const char *statement_dir(const sv_package *pkg)
 {
 	if (pkg_has_prefix(pkg, "statement"))
@@ -415,6 +543,8 @@ static void read_statement_text(sv_package *pkg, const char *dir)
 		pkg->statement_md = pkg_strdup(pkg_text(f));
 	} else if (!strcmp(type, ".tex")) {
 		pkg->statement_md = pkg_tex_to_markdown(pkg, pkg_text(f), f->path);
+		if (!pkg->title)
+			pkg->title = tex_problem_name(pkg, pkg_text(f));
 	} else {
 		add_asset(pkg, f, "statement");
 		pkg->statement_md =

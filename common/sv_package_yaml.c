@@ -261,6 +261,20 @@ static char *ini_value(const char *text, const char *key)
 	return NULL;
 }
 
+/* Seconds (surrounding white space allowed) as the time limit; where names the source. */
+static int seconds_limit(sv_package *pkg, const char *text, const char *where, char *err, size_t errlen)
+{
+	char *end;
+	double v = strtod(text, &end);
+
+	while (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')
+		end++;
+	if (*end || end == text)
+		return pkg_fail(err, errlen, "%s: not a number of seconds", where);
+	return seconds_to_ms(v, &pkg->time_limit_ms, where, err, errlen);
+}
+
+/* DOMjudge: domjudge-problem.ini (name, timelimit) and .timelimit, which wins over the ini. */
 static int read_domjudge(sv_package *pkg, char **title, char *err, size_t errlen)
 {
 	static const char *const ignored_keys[] = {"special_compare", "special_run", "points", "color",
@@ -268,45 +282,29 @@ static int read_domjudge(sv_package *pkg, char **title, char *err, size_t errlen
 	const pkg_file *ini = pkg_find(pkg, "domjudge-problem.ini");
 	const pkg_file *tl = pkg_find(pkg, ".timelimit");
 	char *v;
-	double s;
+	int rc = 0;
 
-	if (ini) {
-		pkg->format = "domjudge";
-		if ((v = ini_value(pkg_text(ini), "name")) && !*title)
-			*title = v;
-		else
-			free(v);
-		for (size_t i = 0; ignored_keys[i]; i++)
-			if ((v = ini_value(pkg_text(ini), ignored_keys[i]))) {
+	if (tl && !pkg->time_limit_ms && seconds_limit(pkg, pkg_text(tl), ".timelimit", err, errlen) < 0)
+		return -1;
+	if (!ini)
+		return 0;
+	pkg->format = "domjudge";
+	if ((v = ini_value(pkg_text(ini), "name")) && !*title && *v)
+		*title = v;
+	else
+		free(v);
+	for (size_t i = 0; ignored_keys[i]; i++)
+		if ((v = ini_value(pkg_text(ini), ignored_keys[i]))) {
+			if (*v)
 				pkg_warn(pkg, "domjudge-problem.ini: %s=%s is not supported: ignored", ignored_keys[i],
 					 v);
-				free(v);
-			}
-		if (!pkg->time_limit_ms && (v = ini_value(pkg_text(ini), "timelimit"))) {
-			char *end;
-			int bad;
-
-			s = strtod(v, &end);
-			bad = *end || end == v;
 			free(v);
-			if (bad ||
-			    seconds_to_ms(s, &pkg->time_limit_ms, "domjudge-problem.ini timelimit", err, errlen) < 0)
-				return pkg_fail(err, errlen,
-						"domjudge-problem.ini: timelimit must be seconds in 0.05..60");
 		}
+	if (!pkg->time_limit_ms && (v = ini_value(pkg_text(ini), "timelimit"))) {
+		rc = seconds_limit(pkg, v, "domjudge-problem.ini timelimit", err, errlen);
+		free(v);
 	}
-	if (tl && !pkg->time_limit_ms) {
-		char *end;
-
-		s = strtod(pkg_text(tl), &end);
-		while (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t')
-			end++;
-		if (*end || end == pkg_text(tl))
-			return pkg_fail(err, errlen, ".timelimit: not a number of seconds");
-		if (seconds_to_ms(s, &pkg->time_limit_ms, ".timelimit", err, errlen) < 0)
-			return -1;
-	}
-	return 0;
+	return rc;
 }
 
 /* ---- problem.yaml -------------------------------------------------------------------------------- */
@@ -378,9 +376,6 @@ static void read_type(sv_package *pkg, yaml_document_t *doc, yaml_node_t *root)
 		pkg_warn(pkg,
 			 "problem.yaml: validation \"custom score\" on a pass-fail problem: the score is not used");
 	pkg->checker = interactive ? "interactive" : custom ? "custom" : "default";
-	if (!custom && !interactive &&
-	    (pkg_has_prefix(pkg, "output_validators") || pkg_has_prefix(pkg, "output_validator")))
-		pkg_warn(pkg, "output_validators/ is not used: problem.yaml says validation: default");
 	free(type);
 	free(validation);
 }
@@ -469,6 +464,9 @@ int pkg_read_problem(sv_package *pkg, char *err, size_t errlen)
 	}
 	if (!pkg->validator_flags)
 		pkg->validator_flags = pkg_strdup("");
+	if (!strcmp(pkg->checker, "default") &&
+	    (pkg_has_prefix(pkg, "output_validators") || pkg_has_prefix(pkg, "output_validator")))
+		pkg_warn(pkg, "output_validators/ is not used: the problem's validation is the default one");
 	if (title && strlen(title) > 200)
 		title[200] = '\0';
 	pkg->title = title && *title ? title : (free(title), NULL);

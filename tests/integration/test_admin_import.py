@@ -125,6 +125,14 @@ def test_reimport_is_a_new_revision(built, services, db, tmp_path):
     assert db.execute("SELECT content FROM blobs WHERE sha256 = %s", (new,)).fetchone()[0] == b"eleven\n"
     assert db.execute("SELECT count(*) FROM blobs WHERE sha256 = %s", (old,)).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM test_groups WHERE task_id = %s", (first["task_id"],)).fetchone()[0] == 4
+    # one test fewer: the surplus row and the bytes only it used are gone
+    del files["data/secret/g2/01.in"], files["data/secret/g2/01.ans"]
+    third = import_json(services, write_package(tmp_path / "smaller", files), "--slug", "reimport-renamed")
+    assert third["task_id"] == first["task_id"] and third["revision"] > second["revision"]
+    assert [n for n, in db.execute("SELECT name FROM tests WHERE task_id = %s ORDER BY \"order\"",
+                                   (first["task_id"],))] == ["sample/01", "secret/g1/01", "secret/g1/02"]
+    assert db.execute("SELECT count(*) FROM blobs WHERE sha256 = %s", (new,)).fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM test_groups WHERE task_id = %s", (first["task_id"],)).fetchone()[0] == 3
 
 
 def test_text_output_lists_every_warning(built, services, tmp_path):
@@ -245,4 +253,4 @@ def test_verify_end_to_end(built, services, db, pipeline, tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     line = [x for x in r.stdout.splitlines() if x.startswith("submissions/accepted/bye.py")]
     assert line and "| WA " in line[0] and line[0].endswith("MISMATCH"), r.stdout
-    assert "time limit 2000 ms (fixed)" in r.stdout
+    assert "time limit 2000 ms (fixed)" in r.stdout and "4 of 5 submissions agree with the package" in r.stdout

@@ -147,12 +147,18 @@ static sv_package *read_zip(const entry *e, const char *hint, char *err, size_t 
 	return pkg;
 }
 
+static int count_warnings(const sv_package *pkg, const char *text)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < sv_package_warning_count(pkg); i++)
+		n += strstr(sv_package_warning(pkg, i), text) != NULL;
+	return n;
+}
+
 static int has_warning(const sv_package *pkg, const char *text)
 {
-	for (size_t i = 0; i < sv_package_warning_count(pkg); i++)
-		if (strstr(sv_package_warning(pkg, i), text))
-			return 1;
-	return 0;
+	return count_warnings(pkg, text) > 0;
 }
 
 #define ck_warns(pkg, text) ck_assert_msg(has_warning(pkg, text), "no warning with \"%s\"", text)
@@ -190,7 +196,8 @@ static const entry legacy[] = {
     {"problem_statement/problem.en.tex",
      "\\problemname{Hello}\nSay \\emph{hello} to $x_1$ % a comment\n\\section*{Input}\n"
      "\\begin{itemize}\n\\item one\n\\item \\textbf{two}\n\\end{itemize}\n\\fancything{kept}\n"
-     "\\begin{verbatim}\na_b\n\\end{verbatim}\n"},
+     "\\begin{verbatim}\na_b\n\\end{verbatim}\n\\texttt{c\\_d}\n"
+     "\\begin{tabular}{|l|l|}\\hline x & \\emph{y} \\\\ \\hline 1 & 2 \\\\ \\hline\\end{tabular}\n"},
     {"problem_statement/figure.png", "PNG"},
     {"data/sample/1.in", "1\n"},
     {"data/sample/1.ans", "2\n"},
@@ -203,6 +210,7 @@ static const entry legacy[] = {
     {"submissions/wrong_answer/wa.py", "print(1)\n"},
     {"submissions/run_time_error/Crash.java", "class Crash {}\n"},
     {"submissions/accepted/old.py", "#!/usr/bin/env python2\nprint 1\n"},
+    {"submissions/accepted/plain.py", "#!/usr/bin/env python\nprint(1)\n"},
     {"submissions/slow_accepted/s.c", "int main() {}\n"},
     {"input_validators/v.py", "exit(42)\n"},
     {NULL, NULL},
@@ -238,8 +246,9 @@ START_TEST(test_legacy_pass_fail)
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "*hello*"));
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "$x_1$"));
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "## Input"));
-	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "- one"));
-	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "- **two**"));
+	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "\n\n- one\n- **two**\n"));
+	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "`c_d`"));
+	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "| x | *y* |\n| --- | --- |\n| 1 | 2 |\n"));
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "```\na_b\n"));
 	ck_assert_ptr_nonnull(strstr(pkg->statement_md, "kept"));
 	ck_assert_ptr_null(strstr(pkg->statement_md, "comment"));
@@ -248,8 +257,9 @@ START_TEST(test_legacy_pass_fail)
 	ck_assert_str_eq(pkg->assets[0].name, "figure.png");
 	ck_assert_str_eq(pkg->assets[0].content_type, "image/png");
 	/* submissions */
-	ck_assert_int_eq(pkg->submissions_count, 3);
+	ck_assert_int_eq(pkg->submissions_count, 4);
 	ck_assert(expects(submission(pkg, "submissions/accepted/sol.cpp"), "AC"));
+	ck_assert_int_eq(submission(pkg, "submissions/accepted/plain.py")->language_id, 71);
 	ck_assert_int_eq(submission(pkg, "submissions/accepted/sol.cpp")->language_id, 54);
 	ck_assert(expects(submission(pkg, "submissions/wrong_answer/wa.py"), "WA"));
 	ck_assert_int_eq(submission(pkg, "submissions/wrong_answer/wa.py")->language_id, 71);
@@ -302,6 +312,7 @@ START_TEST(test_legacy_groups_inherit)
 	ck_assert(pkg->tests[2].weight == 20 && pkg->tests[3].weight == 20);
 	ck_assert_int_eq(pkg->space_change_sensitive, 1);
 	ck_warns(pkg, "first_error");
+	ck_assert_int_eq(count_warnings(pkg, "first_error"), 1); /* g2's two tests: one warning */
 	ck_warns(pkg, "reject_score");
 	ck_assert(expects(submission(pkg, "submissions/partially_accepted/p.c"), "PA"));
 	ck_assert(expects(submission(pkg, "submissions/wrong_answer/w.c"), "WA"));
@@ -316,6 +327,7 @@ static const entry interactive[] = {
     {"output_validators/guess_validator/validate.py", "import sys\n"},
     {"output_validators/guess_validator/build", "#!/bin/sh\n"},
     {"output_validators/other/x.cpp", "int main() {}\n"},
+    {"problem_statement/problem.tex", "\\problemname{Guess the \\emph{number}}\nGuess it.\n"},
     {"data/secret/1.in", "5\n"},
     {"data/secret/1.ans", "\n"},
     {NULL, NULL},
@@ -325,6 +337,15 @@ START_TEST(test_legacy_interactive)
 {
 	sv_package *pkg = read_dir_ok("guess", interactive, NULL);
 
+	ck_assert_str_eq(pkg->title, "Guess");
+	sv_package_free(pkg);
+	pkg = read_dir_ok("guess", interactive + 1, NULL); /* no problem.yaml: the default validator */
+	ck_assert_str_eq(pkg->checker, "default");
+	ck_assert_str_eq(pkg->title, "Guess the number");
+	ck_warns(pkg, "output_validators/ is not used");
+	sv_package_free(pkg);
+	pkg = read_dir_ok("guess", interactive, NULL);
+
 	ck_assert_str_eq(pkg->checker, "interactive");
 	ck_assert_str_eq(pkg->validator_flags, "--seed 3");
 	ck_assert_int_eq(pkg->validator_language_id, 71);
@@ -333,7 +354,6 @@ START_TEST(test_legacy_interactive)
 	ck_assert_int_eq(pkg->validator_files_count, 0);
 	ck_warns(pkg, "build and run scripts");
 	ck_warns(pkg, "only one output validator");
-	ck_warns(pkg, "no statement");
 	sv_package_free(pkg);
 }
 END_TEST
@@ -413,7 +433,7 @@ END_TEST
 /* ---- DOMjudge zip ---------------------------------------------------------------------------------- */
 
 static const entry domjudge[] = {
-    {"hello/domjudge-problem.ini", "name='Hello DOMjudge'\ntimelimit = '3'\nspecial_compare=''\ncolor=#ff0000\n"},
+    {"hello/domjudge-problem.ini", "name='Hello DOMjudge'\ntimelimit = '3'\nspecial_compare='float'\ncolor=\n"},
     {"hello/problem.pdf", "%PDF-1.4"},
     {"hello/data/sample/hello.in", ""},
     {"hello/data/sample/hello.ans", "Hello world!\n"},
@@ -460,6 +480,59 @@ START_TEST(test_domjudge_zip)
 	ck_assert_ptr_null(submission(pkg, "submissions/mixed/none.cpp"));
 	ck_warns(pkg, "folder mixed gives no expected verdict");
 	ck_warns(pkg, "\".rb\"");
+	sv_package_free(pkg);
+}
+END_TEST
+
+START_TEST(test_time_limit_sources)
+{
+	static const entry both[] = {{".timelimit", " 2.5\n"},
+				     {"domjudge-problem.ini", "timelimit=7\n"},
+				     {"data/secret/1.in", "1"},
+				     {"data/secret/1.ans", "1"},
+				     {NULL, NULL}};
+	static const entry yaml_wins[] = {{".timelimit", "2.5\n"},
+					  {"problem.yaml", "limits:\n  time_limit: 0.25\n"},
+					  {"data/secret/1.in", "1"},
+					  {"data/secret/1.ans", "1"},
+					  {NULL, NULL}};
+	static const entry bad_ini[] = {{"domjudge-problem.ini", "timelimit='fast'\n"},
+					{"data/secret/1.in", "1"},
+					{"data/secret/1.ans", "1"},
+					{NULL, NULL}};
+	static const entry too_long[] = {{"problem.yaml", "limits:\n  time_limit: 90\n"},
+					 {"data/secret/1.in", "1"},
+					 {"data/secret/1.ans", "1"},
+					 {NULL, NULL}};
+	sv_package *pkg = read_dir_ok("tl", both, NULL);
+
+	ck_assert_int_eq(pkg->time_limit_ms, 2500);
+	sv_package_free(pkg);
+	pkg = read_dir_ok("tl", yaml_wins, NULL);
+	ck_assert_int_eq(pkg->time_limit_ms, 250);
+	sv_package_free(pkg);
+	read_dir_fails("tl", bad_ini, NULL, "domjudge-problem.ini timelimit: not a number of seconds");
+	read_dir_fails("tl", too_long, NULL, "time limit 90 s is outside 0.05..60 s");
+}
+END_TEST
+
+START_TEST(test_dir_symlinks_inside)
+{
+	static const entry e[] = {
+	    {"shared/1.in", "1\n"},
+	    {"shared/1.ans", "2\n"},
+	    {"data/secret/a.in", "->../../shared/1.in"},
+	    {"data/secret/a.ans", "->../../shared/1.ans"},
+	    {"data/sample", "->../shared"},
+	    {NULL, NULL},
+	};
+	sv_package *pkg = read_dir_ok("linked", e, NULL);
+
+	ck_assert_int_eq(pkg->tests_count, 2);
+	ck_assert_str_eq(pkg->tests[0].name, "sample/1");
+	ck_assert_str_eq(pkg->tests[1].name, "secret/a");
+	ck_assert_str_eq(pkg_text(pkg->tests[1].answer), "2\n");
+	ck_warns(pkg, "not imported: shared/");
 	sv_package_free(pkg);
 }
 END_TEST
@@ -666,6 +739,8 @@ static Suite *package_suite(void)
 	tcase_add_test(read, test_2025_09);
 	tcase_add_test(read, test_domjudge_zip);
 	tcase_add_test(read, test_zip_symlink_inside);
+	tcase_add_test(read, test_dir_symlinks_inside);
+	tcase_add_test(read, test_time_limit_sources);
 	tcase_add_test(errors, test_errors_zip);
 	tcase_add_test(errors, test_errors_dir);
 	tcase_add_test(store, test_store_one_transaction);
