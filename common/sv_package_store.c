@@ -188,7 +188,10 @@ static int write_task(store *s, const sv_package *pkg, const char *task_id, firs
 		sql = pkg_printf("UPDATE tasks SET (%s) = (%s) WHERE id = $24::bigint RETURNING id", TASK_COLUMNS,
 				 TASK_VALUES);
 	else
-		sql = pkg_printf("INSERT INTO tasks (%s) VALUES (%s) RETURNING id", TASK_COLUMNS, TASK_VALUES);
+		/* A new task starts closed: staff open it once its self-check (solveit-admin verify) agrees.
+		 * A re-import keeps whatever the task's state is. */
+		sql = pkg_printf("INSERT INTO tasks (%s, is_open) VALUES (%s, false) RETURNING id", TASK_COLUMNS,
+				 TASK_VALUES);
 	rc = exec_one(s, sql, task_id ? 24 : 23, v, id);
 	free(sql);
 	return rc;

@@ -126,7 +126,9 @@ def test_a_package_imports_and_imports_again_as_the_next_revision(httpd, staff, 
     groups = {name for (name,) in db.execute("SELECT name FROM test_groups WHERE task_id = %s", (task_id,))}
     assert any(n.endswith("group1") for n in groups) and any(n.endswith("group2") for n in groups), groups
 
-    # Students see the samples (of the task once open): text as it is, the binary one said to be binary.
+    # A new task starts closed, until staff open it; then students see the samples: text as it is,
+    # the binary one said to be binary.
+    assert db.execute("SELECT is_open FROM tasks WHERE id = %s", (task_id,)).fetchone()[0] is False
     db.execute("UPDATE tasks SET is_open = true WHERE id = %s", (task_id,))
     samples = login(httpd, db).get("/api/tasks/%d" % task_id).json()["samples"]
     assert samples[0]["input"] == "1 2\n" and samples[0]["output"] == "3\n", samples
