@@ -83,13 +83,18 @@ def up(args):
         started.append(httpd.start())
         url = "http://127.0.0.1:%d/solveit/" % args.port
         (var / "url").write_text(url + "\n")
+        # What solveit-admin needs to reach this stack (sourced by a shell: `. var/admin.env`).
+        admin_env = "SOLVEIT_DB='%s' SOLVEIT_KAFKA_BROKERS='%s'" % (pg.dsn, kafka.bootstrap)
+        (var / "admin.env").write_text("export %s\n" % admin_env)
         print("""
 Solve-IT is up: %s
   health:  %sapi/health
   logins:  student / student   (student)
            teacher / teacher   (staff)
+  admin:   %s admin/solveit-admin import PACKAGE
+           (or `. %s` first)
   logs:    %s
-Ctrl-C (or devstack/stack.sh stop) stops everything.""" % (url, url, var), flush=True)
+Ctrl-C (or devstack/stack.sh stop) stops everything.""" % (url, url, admin_env, var / "admin.env", var), flush=True)
         while not stopping:
             for proc in started:
                 if isinstance(proc, Process) and not proc.alive():
