@@ -1,0 +1,362 @@
+#include "solveit_admin.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_md5.h"
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include "solveit_router.h"
+#include "solveit_text.h"
+
+APLOG_USE_MODULE(solveit);
+
+/* ASVS 4.0.3 V2.4.4, as solveit_auth.c. */
+#define BCRYPT_COST 10
+
+/* Placeholders are apr_dbd's %s, cast where PostgreSQL needs a type; sql/023 holds the logic. */
+// clang-format off
+static const struct {
+	const char *label;
+	const char *sql;
+} statements[SV_ADM_COUNT] = {
+    [SV_ADM_TASKS_LIST] = {"solveit_admin_tasks_list",
+	"SELECT jsonb_build_object('tasks', COALESCE(jsonb_agg((to_jsonb(t) - 'statement_md' - 'validator_source')"
+	" ORDER BY t.position, t.id), '[]'::jsonb))::text FROM tasks t"},
+    [SV_ADM_TASK_GET] = {"solveit_admin_task_get",
+	"SELECT (solveit_admin_task_json(%s::bigint) || jsonb_build_object("
+	" 'groups', COALESCE((SELECT jsonb_agg(to_jsonb(g) ORDER BY g.position, g.id) FROM test_groups g"
+	"  WHERE g.task_id = %s::bigint), '[]'::jsonb),"
+	" 'submission_count', (SELECT count(*) FROM submissions s WHERE s.task_id = %s::bigint)))::text"},
+    [SV_ADM_TASK_SAVE] = {"solveit_admin_task_save",
+	"SELECT status, body FROM solveit_admin_task_save(%s::bigint, %s, %s::bigint, %s::jsonb)"},
+    [SV_ADM_TASK_DELETE] = {"solveit_admin_task_delete",
+	"SELECT status, body FROM solveit_admin_task_delete(%s::bigint, %s, %s::bigint, %s::boolean)"},
+    [SV_ADM_TESTS_LIST] = {"solveit_admin_tests_list",
+	"SELECT CASE WHEN EXISTS (SELECT 1 FROM tasks WHERE id = %s::bigint) THEN jsonb_build_object("
+	" 'task_id', %s::bigint, 'tests', COALESCE((SELECT jsonb_agg(solveit_admin_test_json(x.id) ORDER BY x.\"order\")"
+	" FROM tests x WHERE x.task_id = %s::bigint), '[]'::jsonb))::text END"},
+    [SV_ADM_TEST_SAVE] = {"solveit_admin_test_save",
+	"SELECT status, body FROM solveit_admin_test_save(%s::bigint, %s, %s::bigint, %s::bigint, %s::jsonb)"},
+    [SV_ADM_TEST_DELETE] = {"solveit_admin_test_delete",
+	"SELECT status, body FROM solveit_admin_test_delete(%s::bigint, %s, %s::bigint)"},
+    [SV_ADM_TEST_DATA] = {"solveit_admin_test_data",
+	"SELECT encode(b.content, 'hex'), x.\"order\" FROM tests x JOIN blobs b"
+	" ON b.sha256 = CASE WHEN %s::text = 'input' THEN x.input_sha256 ELSE x.answer_sha256 END"
+	" WHERE x.id = %s::bigint"},
+    [SV_ADM_TESTS_ADD] = {"solveit_admin_tests_add",
+	"SELECT status, body FROM solveit_admin_tests_add(%s::bigint, %s, %s::bigint, %s::jsonb)"},
+    [SV_ADM_SUBMISSIONS_LIST] = {"solveit_admin_submissions",
+	"SELECT solveit_admin_submissions(%s::bigint, %s::text, %s::text, %s::text, %s::text, %s::integer,"
+	" %s::integer)::text"},
+    [SV_ADM_SUBMISSION_EXTRA] = {"solveit_admin_submission_extra",
+	"SELECT solveit_admin_submission_extra(%s::bigint)::text"},
+    [SV_ADM_REJUDGE] = {"solveit_admin_rejudge",
+	"SELECT r_id, r_task_id, r_user_id, r_team_id, r_code, r_language_id, r_submitted_at, r_attempt, r_revision"
+	" FROM solveit_admin_rejudge(%s::bigint, %s, string_to_array(%s::text, ',')::bigint[], %s::bigint)"},
+    [SV_ADM_AUDIT_LIST] = {"solveit_admin_audit",
+	"SELECT solveit_admin_audit(%s::text, %s::bigint, %s::integer, %s::integer)::text"},
+    [SV_ADM_USERS_LIST] = {"solveit_admin_users_list",
+	"SELECT jsonb_build_object('users', COALESCE(jsonb_agg(solveit_admin_user_json(u.id) ORDER BY u.username),"
+	" '[]'::jsonb))::text FROM users u"},
+    [SV_ADM_USER_SAVE] = {"solveit_admin_user_save",
+	"SELECT status, body FROM solveit_admin_user_save(%s::bigint, %s, %s::bigint, %s::jsonb, %s)"},
+    [SV_ADM_USERS_IMPORT] = {"solveit_admin_users_import",
+	"SELECT status, body FROM solveit_admin_users_import(%s::bigint, %s, %s::jsonb, %s::boolean)"},
+    [SV_ADM_TEAMS_LIST] = {"solveit_admin_teams_list",
+	"SELECT jsonb_build_object('teams', COALESCE(jsonb_agg(solveit_admin_team_json(t.id) ORDER BY t.name),"
+	" '[]'::jsonb))::text FROM teams t"},
+    [SV_ADM_TEAM_SAVE] = {"solveit_admin_team_save",
+	"SELECT status, body FROM solveit_admin_team_save(%s::bigint, %s, %s::bigint, %s, %s::boolean)"},
+};
+// clang-format on
+
+static int count_args(const char *sql)
+{
+	int n = 0;
+
+	for (const char *p = sql; (p = strchr(p, '%')) != NULL; p++)
+		if (p[1] == '%')
+			p++;
+		else
+			n++;
+	return n;
+}
+
+/* The statement on this connection, prepared now if it is not yet (or again, after PostgreSQL
+ * restarted and took the server-side statements with it). */
+static apr_dbd_prepared_t *prepared(sv_db *db, sv_admin_sql q, int again)
+{
+	ap_dbd_t *dbd = db->dbd;
+	apr_dbd_prepared_t *stmt = again ? NULL : apr_hash_get(dbd->prepared, statements[q].label, APR_HASH_KEY_STRING);
+	int rc;
+
+	if (stmt)
+		return stmt;
+	/* The connection's own pool: the statement lives as long as the connection. */
+	rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, statements[q].label, &stmt);
+	if (rc != 0 || !stmt) {
+		const char *msg = apr_dbd_error(dbd->driver, dbd->handle, rc);
+
+		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "solveit: preparing %s failed: %s", statements[q].label,
+			      msg ? msg : "unknown error");
+		return NULL;
+	}
+	apr_hash_set(dbd->prepared, statements[q].label, APR_HASH_KEY_STRING, stmt);
+	return stmt;
+}
+
+/* One statement with solveit_db.c's handling of a restarted PostgreSQL: a statement that "does
+ * not exist" is prepared again, a first failure on a connection that was reset is retried. */
+static int run(sv_ctx *ctx, sv_admin_sql q, apr_dbd_results_t **res, va_list ap)
+{
+	sv_db *db = sv_ctx_db(ctx);
+	int nargs = count_args(statements[q].sql), again = 0;
+	const char **args;
+
+	if (!db)
+		return -1;
+	args = apr_palloc(ctx->r->pool, sizeof(const char *) * (apr_size_t)(nargs + 1));
+	for (int i = 0; i < nargs; i++)
+		args[i] = va_arg(ap, const char *);
+	for (int attempt = 1;; attempt++) {
+		apr_dbd_prepared_t *stmt = prepared(db, q, again);
+		const char *msg;
+		int rc;
+
+		if (!stmt)
+			return -1;
+		*res = NULL;
+		rc = apr_dbd_pselect(db->dbd->driver, ctx->r->pool, db->dbd->handle, res, stmt, 1, nargs, args);
+		if (rc == 0)
+			return 0;
+		msg = apr_dbd_error(db->dbd->driver, db->dbd->handle, rc);
+		msg = apr_pstrdup(ctx->r->pool, msg ? msg : "unknown error");
+		if (attempt == 3 || apr_dbd_check_conn(db->dbd->driver, ctx->r->pool, db->dbd->handle) != APR_SUCCESS ||
+		    (!(again = strstr(msg, "does not exist") != NULL) && attempt == 2)) {
+			ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, "solveit: %s failed: %s", statements[q].label,
+				      msg);
+			return -1;
+		}
+	}
+}
+
+int sv_admin_select(sv_ctx *ctx, sv_admin_sql q, apr_dbd_results_t **res, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, res);
+	rc = run(ctx, q, res, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int send_text(sv_ctx *ctx, int status, const char *json)
+{
+	cJSON *body = json ? cJSON_Parse(json) : NULL;
+
+	if (!body)
+		return sv_send_error(ctx->r, HTTP_INTERNAL_SERVER_ERROR, "the database answered no JSON");
+	return sv_send_json(ctx->r, status, body);
+}
+
+int sv_admin_send_call(sv_ctx *ctx, sv_admin_sql q, ...)
+{
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	va_list ap;
+	int rc;
+
+	va_start(ap, q);
+	rc = run(ctx, q, &res, ap);
+	va_end(ap);
+	if (rc < 0 || !(row = sv_db_row(&ctx->db, res, 1)))
+		return sv_send_error(ctx->r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	return send_text(ctx, (int)sv_db_get_ll(&ctx->db, row, 0), sv_db_get(&ctx->db, row, 1));
+}
+
+int sv_admin_send_row(sv_ctx *ctx, const char *not_found, sv_admin_sql q, ...)
+{
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	const char *json;
+	va_list ap;
+	int rc;
+
+	va_start(ap, q);
+	rc = run(ctx, q, &res, ap);
+	va_end(ap);
+	if (rc < 0 || !(row = sv_db_row(&ctx->db, res, 1)))
+		return sv_send_error(ctx->r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	if (!(json = sv_db_get(&ctx->db, row, 0)))
+		return sv_send_error(ctx->r, HTTP_NOT_FOUND, "%s", not_found);
+	return send_text(ctx, HTTP_OK, json);
+}
+
+static const char *kind_name(char kind)
+{
+	switch (kind) {
+	case 'i':
+		return "an integer";
+	case 'd':
+		return "a number";
+	case 'b':
+		return "true or false";
+	case 'o':
+		return "a JSON object";
+	case 'a':
+		return "a JSON array";
+	default:
+		return "a string";
+	}
+}
+
+/* The client's message when item does not fit f, else NULL. */
+static const char *field_problem(apr_pool_t *p, const sv_admin_field *f, const cJSON *item)
+{
+	const char *want = kind_name(f->kind);
+
+	if (cJSON_IsNull(item))
+		return f->nullable ? NULL : apr_psprintf(p, "%s must be %s, not null", f->name, want);
+	switch (f->kind) {
+	case 'i':
+	case 'd':
+		if (!cJSON_IsNumber(item) ||
+		    (f->kind == 'i' && item->valuedouble != (double)(apr_int64_t)item->valuedouble))
+			return apr_psprintf(p, "%s must be %s", f->name, want);
+		if (item->valuedouble < f->min || item->valuedouble > f->max)
+			return apr_psprintf(p, "%s must be between %.15g and %.15g", f->name, f->min, f->max);
+		return NULL;
+	case 'b':
+		return cJSON_IsBool(item) ? NULL : apr_psprintf(p, "%s must be %s", f->name, want);
+	case 'o':
+		return cJSON_IsObject(item) ? NULL : apr_psprintf(p, "%s must be %s", f->name, want);
+	case 'a':
+		return cJSON_IsArray(item) ? NULL : apr_psprintf(p, "%s must be %s", f->name, want);
+	default:
+		break;
+	}
+	if (!cJSON_IsString(item))
+		return apr_psprintf(p, "%s must be %s", f->name, want);
+	if (!sv_utf8_valid(item->valuestring, strlen(item->valuestring)))
+		return apr_psprintf(p, "%s is not valid UTF-8", f->name);
+	if (f->max > 0 && (double)strlen(item->valuestring) > f->max)
+		return apr_psprintf(p, "%s must be at most %.0f bytes long", f->name, f->max);
+	if (f->choices && !sv_word_in(item->valuestring, f->choices)) {
+		const char *list = f->choices[0];
+
+		for (int i = 1; f->choices[i]; i++)
+			list = apr_pstrcat(p, list, ", ", f->choices[i], NULL);
+		return apr_psprintf(p, "%s must be one of %s", f->name, list);
+	}
+	return NULL;
+}
+
+int sv_admin_read_body(sv_ctx *ctx, apr_size_t limit)
+{
+	const char *err;
+	int rc = sv_input_read(ctx->r, limit, &ctx->in, &err);
+
+	return rc ? sv_send_error(ctx->r, rc, "%s", err) : 0;
+}
+
+cJSON *sv_admin_json_body(sv_ctx *ctx, apr_size_t limit, const sv_admin_field *fields, const char *const *required)
+{
+	request_rec *r = ctx->r;
+	const char *problem = NULL;
+	const cJSON *item;
+
+	if (sv_admin_read_body(ctx, limit) != 0)
+		return NULL;
+	if (!ctx->in.json) {
+		sv_send_error(r, HTTP_BAD_REQUEST, "send a JSON object (Content-Type: application/json)");
+		return NULL;
+	}
+	cJSON_ArrayForEach(item, ctx->in.json)
+	{
+		const sv_admin_field *f = fields;
+
+		while (f->name && strcmp(f->name, item->string))
+			f++;
+		problem =
+		    f->name ? field_problem(r->pool, f, item) : apr_psprintf(r->pool, "unknown field %s", item->string);
+		if (problem)
+			break;
+	}
+	for (int i = 0; !problem && required && required[i]; i++) {
+		item = cJSON_GetObjectItemCaseSensitive(ctx->in.json, required[i]);
+		if (!item || cJSON_IsNull(item))
+			problem = apr_psprintf(r->pool, "%s is required", required[i]);
+	}
+	if (problem) {
+		sv_send_error(r, HTTP_BAD_REQUEST, "%s", problem);
+		return NULL;
+	}
+	return ctx->in.json;
+}
+
+const char *sv_admin_arg(sv_ctx *ctx, const char *name)
+{
+	request_rec *r = ctx->r;
+	const char *err;
+	apr_array_header_t *args = r->args ? sv_urlencoded_parse(r->pool, r->args, strlen(r->args), &err) : NULL;
+	const sv_field *f = args ? sv_fields_get(args, name) : NULL;
+
+	return f && *f->value ? f->value : NULL;
+}
+
+apr_int64_t sv_admin_int_arg(sv_ctx *ctx, const char *name, apr_int64_t def, apr_int64_t max)
+{
+	const char *v = sv_admin_arg(ctx, name);
+	apr_int64_t n;
+
+	if (!v)
+		return def;
+	if ((n = sv_parse_id(v)) <= 0 || n > max) {
+		sv_send_error(ctx->r, HTTP_BAD_REQUEST, "%s must be an integer from 1 to %" APR_INT64_T_FMT, name, max);
+		return -1;
+	}
+	return n;
+}
+
+const char *sv_admin_id_text(sv_ctx *ctx, apr_int64_t id)
+{
+	return apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, id);
+}
+
+const char *sv_admin_actor(sv_ctx *ctx)
+{
+	return sv_admin_id_text(ctx, ctx->sess->user_id);
+}
+
+const char *sv_admin_action(sv_ctx *ctx)
+{
+	return apr_pstrcat(ctx->r->pool, ctx->r->method, " ", ctx->route->pattern, NULL);
+}
+
+const char *sv_admin_bcrypt(request_rec *r, const char *password)
+{
+	unsigned char salt[16];
+	char hash[64];
+
+	if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS ||
+	    apr_bcrypt_encode(password, BCRYPT_COST, salt, sizeof(salt), hash, sizeof(hash)) != APR_SUCCESS)
+		return NULL;
+	return apr_pstrdup(r->pool, hash);
+}
+
+const char *sv_admin_json_text(request_rec *r, const cJSON *body)
+{
+	char *text = cJSON_PrintUnformatted(body);
+	char *copy;
+
+	if (!text)
+		return NULL;
+	copy = apr_pstrdup(r->pool, text);
+	free(text);
+	return copy;
+}
