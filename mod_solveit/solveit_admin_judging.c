@@ -19,17 +19,31 @@ APLOG_USE_MODULE(solveit);
 #define PAGE_MAX         1000000
 #define REJUDGE_IDS_MAX  10000
 
+/* The filter id (0 when absent) and the page of a listing, as text for the statement; -1 after
+ * sending the 400 of a malformed one. */
+static int list_args(sv_ctx *ctx, const char *id_name, apr_int64_t *id, const char **page, const char **per_page)
+{
+	apr_int64_t n, size;
+
+	if ((*id = sv_admin_int_arg(ctx, id_name, 0, APR_INT64_C(999999999999999))) < 0 ||
+	    (n = sv_admin_int_arg(ctx, "page", 1, PAGE_MAX)) < 0 ||
+	    (size = sv_admin_int_arg(ctx, "per_page", PER_PAGE_DEFAULT, PER_PAGE_MAX)) < 0)
+		return -1;
+	*page = sv_admin_id_text(ctx, n);
+	*per_page = sv_admin_id_text(ctx, size);
+	return 0;
+}
+
 int sv_admin_submissions_list(sv_ctx *ctx)
 {
 	static const char *const verdicts[] = {"AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "PA", NULL};
 	static const char *const statuses[] = {"pending", "processing", "completed", "failed", NULL};
 	request_rec *r = ctx->r;
 	const char *verdict = sv_admin_arg(ctx, "verdict"), *status = sv_admin_arg(ctx, "status");
-	apr_int64_t task, page, per_page;
+	const char *page, *per_page;
+	apr_int64_t task;
 
-	if ((task = sv_admin_int_arg(ctx, "task_id", 0, APR_INT64_C(999999999999999))) < 0 ||
-	    (page = sv_admin_int_arg(ctx, "page", 1, PAGE_MAX)) < 0 ||
-	    (per_page = sv_admin_int_arg(ctx, "per_page", PER_PAGE_DEFAULT, PER_PAGE_MAX)) < 0)
+	if (list_args(ctx, "task_id", &task, &page, &per_page) < 0)
 		return OK;
 	if (verdict && !sv_word_in(verdict, verdicts))
 		return sv_send_error(r, HTTP_BAD_REQUEST, "verdict must be one of AC, WA, TLE, MLE, RE, OLE, CE, PA");
@@ -38,8 +52,7 @@ int sv_admin_submissions_list(sv_ctx *ctx)
 				     "status must be one of pending, processing, completed, failed");
 	return sv_admin_send_row(ctx, "no submissions", SV_ADM_SUBMISSIONS_LIST,
 				 task ? sv_admin_id_text(ctx, task) : NULL, sv_admin_arg(ctx, "user"),
-				 sv_admin_arg(ctx, "team"), verdict, status, sv_admin_id_text(ctx, page),
-				 sv_admin_id_text(ctx, per_page));
+				 sv_admin_arg(ctx, "team"), verdict, status, page, per_page);
 }
 
 /* The students' view for staff (every test's details, hidden ones included) plus sql/023's. */
@@ -178,15 +191,14 @@ int sv_admin_audit_list(sv_ctx *ctx)
 {
 	static const char *const types[] = {"task", "test", "tests", "submissions", "user", "users", "team", NULL};
 	const char *type = sv_admin_arg(ctx, "object_type");
-	apr_int64_t id, page, per_page;
+	const char *page, *per_page;
+	apr_int64_t id;
 
-	if ((id = sv_admin_int_arg(ctx, "object_id", 0, APR_INT64_C(999999999999999))) < 0 ||
-	    (page = sv_admin_int_arg(ctx, "page", 1, PAGE_MAX)) < 0 ||
-	    (per_page = sv_admin_int_arg(ctx, "per_page", PER_PAGE_DEFAULT, PER_PAGE_MAX)) < 0)
+	if (list_args(ctx, "object_id", &id, &page, &per_page) < 0)
 		return OK;
 	if (type && !sv_word_in(type, types))
 		return sv_send_error(ctx->r, HTTP_BAD_REQUEST,
 				     "object_type must be one of task, test, tests, submissions, user, users, team");
-	return sv_admin_send_row(ctx, "no audit", SV_ADM_AUDIT_LIST, type, id ? sv_admin_id_text(ctx, id) : NULL,
-				 sv_admin_id_text(ctx, page), sv_admin_id_text(ctx, per_page));
+	return sv_admin_send_row(ctx, "no audit", SV_ADM_AUDIT_LIST, type, id ? sv_admin_id_text(ctx, id) : NULL, page,
+				 per_page);
 }
