@@ -32,6 +32,7 @@ int sv_admin_submissions_list(sv_ctx *ctx);
 int sv_admin_submission_get(sv_ctx *ctx);
 int sv_admin_rejudge(sv_ctx *ctx);
 int sv_admin_audit_list(sv_ctx *ctx);
+int sv_admin_grades_csv(sv_ctx *ctx);
 
 /* solveit_admin_people.c */
 int sv_admin_users_list(sv_ctx *ctx);
@@ -66,6 +67,7 @@ typedef enum {
 	SV_ADM_USERS_IMPORT,
 	SV_ADM_TEAMS_LIST,
 	SV_ADM_TEAM_SAVE,
+	SV_ADM_GRADES_CSV,
 	SV_ADM_COUNT
 } sv_admin_sql;
 
@@ -111,6 +113,9 @@ apr_int64_t sv_admin_int_arg(sv_ctx *ctx, const char *name, apr_int64_t def, apr
 const char *sv_admin_actor(sv_ctx *ctx);
 const char *sv_admin_action(sv_ctx *ctx);
 const char *sv_admin_id_text(sv_ctx *ctx, apr_int64_t id);
+
+/* Sends len bytes as a download named filename. */
+int sv_admin_send_file(sv_ctx *ctx, const char *content_type, const char *filename, const char *bytes, apr_size_t len);
 
 /* A bcrypt hash of password for the users table, or NULL. */
 const char *sv_admin_bcrypt(request_rec *r, const char *password);

@@ -202,3 +202,15 @@ int sv_admin_audit_list(sv_ctx *ctx)
 	return sv_admin_send_row(ctx, "no audit", SV_ADM_AUDIT_LIST, type, id ? sv_admin_id_text(ctx, id) : NULL, page,
 				 per_page);
 }
+
+int sv_admin_grades_csv(sv_ctx *ctx)
+{
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	const char *csv;
+
+	if (sv_admin_select(ctx, SV_ADM_GRADES_CSV, &res) < 0 || !(row = sv_db_row(&ctx->db, res, 1)) ||
+	    !(csv = sv_db_get(&ctx->db, row, 0)))
+		return sv_send_error(ctx->r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	return sv_admin_send_file(ctx, "text/csv; charset=utf-8", "grades.csv", csv, strlen(csv));
+}

@@ -93,15 +93,8 @@ static int send_data(sv_ctx *ctx, const char *what, const char *ext)
 	bytes = apr_palloc(r->pool, n + 1);
 	for (apr_size_t i = 0; i < n; i++)
 		bytes[i] = (char)(hex_value(hex[2 * i]) << 4 | hex_value(hex[2 * i + 1]));
-	apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-	apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-	apr_table_setn(r->headers_out, "Content-Disposition",
-		       apr_psprintf(r->pool, "attachment; filename=\"%s.%s\"", sv_db_get(&ctx->db, row, 1), ext));
-	ap_set_content_type(r, "application/octet-stream");
-	ap_set_content_length(r, (apr_off_t)n);
-	if (!r->header_only && n > 0)
-		ap_rwrite(bytes, (int)n, r);
-	return OK;
+	return sv_admin_send_file(ctx, "application/octet-stream",
+				  apr_psprintf(r->pool, "%s.%s", sv_db_get(&ctx->db, row, 1), ext), bytes, n);
 }
 
 int sv_admin_test_input(sv_ctx *ctx)

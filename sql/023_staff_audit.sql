@@ -562,3 +562,33 @@ RETURNS jsonb LANGUAGE sql STABLE AS $$
             FROM (SELECT * FROM f ORDER BY id DESC LIMIT p_per_page OFFSET (p_page - 1)::bigint * p_per_page) x),
             '[]'::jsonb));
 $$;
+
+-- ---- Grades ---------------------------------------------------------------------------------------
+-- One CSV field: quoted when it holds a separator, a quote or a line break; a leading = + - @ (a
+-- formula to a spreadsheet) is defused with a quote character.
+CREATE FUNCTION solveit_csv_field(p text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN v ~ '[,"\r\n]' THEN '"' || replace(v, '"', '""') || '"' ELSE v END
+      FROM (SELECT CASE WHEN COALESCE(p, '') ~ '^[=+@-]' AND COALESCE(p, '') !~ '^-?[0-9.]+$' THEN '''' || p
+                        ELSE COALESCE(p, '') END AS v) x;
+$$;
+
+-- The grades (issue 12; assignments and deadlines are issue 13's): one row per active student
+-- (staff never), one column per task in the tasks' order, the best score of a completed
+-- submission (empty: never submitted), then the total of the best scores.
+CREATE FUNCTION solveit_admin_grades_csv() RETURNS text LANGUAGE sql STABLE AS $$
+    WITH t AS (SELECT id, slug, position FROM tasks),
+    u AS (SELECT u.id, u.username, u.display_name, tm.name AS team FROM users u
+            LEFT JOIN teams tm ON tm.id = u.team_id WHERE NOT u.is_staff AND u.is_active),
+    best AS (SELECT s.user_id, s.task_id, max(s.score) AS score FROM submissions s
+              WHERE s.status = 'completed' AND s.score IS NOT NULL GROUP BY s.user_id, s.task_id)
+    SELECT concat_ws(E'\n',
+        'username,display_name,team' || COALESCE((SELECT string_agg(',' || solveit_csv_field(slug), '' ORDER BY position, id)
+                                                    FROM t), '') || ',total',
+        (SELECT string_agg(concat_ws(',', solveit_csv_field(u.username), solveit_csv_field(u.display_name),
+                                     solveit_csv_field(u.team))
+                           || COALESCE((SELECT string_agg(',' || COALESCE(b.score::text, ''), '' ORDER BY t.position, t.id)
+                                          FROM t LEFT JOIN best b ON b.task_id = t.id AND b.user_id = u.id), '')
+                           || ',' || (SELECT COALESCE(sum(b.score), 0) FROM best b WHERE b.user_id = u.id),
+                           E'\n' ORDER BY u.username)
+           FROM u)) || E'\n';
+$$;

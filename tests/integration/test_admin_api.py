@@ -42,6 +42,7 @@ ROUTES = [
     ("PUT", "/api/admin/teams/1", True),
     ("DELETE", "/api/admin/teams/1", True),
     ("GET", "/api/admin/audit", False),
+    ("GET", "/api/admin/grades.csv", False),
 ]
 
 
@@ -537,3 +538,23 @@ def test_audit_lists_changes_newest_first(staff, db):
     page = staff.get("/api/admin/audit?object_type=task&object_id=%d&per_page=1&page=2" % task["id"]).json()
     assert [e["action"] for e in page["entries"]] == ["POST /api/admin/tasks"]
     assert "object_type must be one of" in error_of(staff.get("/api/admin/audit?object_type=nope"), 400)
+
+
+def test_grades_csv_has_each_students_best_score_per_task(httpd, staff, db):
+    task = new_task(staff)
+    student = login(httpd, db)
+    db.execute("UPDATE users SET display_name = %s WHERE id = %s", ('=HYPERLINK("x"), Ann', student.user_id))
+    for score in (40, 90, 70):
+        db.execute("INSERT INTO submissions (user_id, task_id, code, language_id, status, verdict, score)"
+                   " VALUES (%s, %s, 'x', 71, 'completed', 'PA', %s)", (student.user_id, task["id"], score))
+    db.execute("INSERT INTO submissions (user_id, task_id, code, language_id, status, verdict, score)"
+               " VALUES (%s, %s, 'x', 71, 'completed', 'AC', 100)", (staff.user_id, task["id"]))
+    r = staff.get("/api/admin/grades.csv")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    assert 'filename="grades.csv"' in r.headers["Content-Disposition"]
+    import csv as csvmod
+    rows = list(csvmod.DictReader(io.StringIO(r.text)))
+    mine = [row for row in rows if row["username"] == student.username]
+    assert len(mine) == 1 and mine[0][task["slug"]] == "90"
+    assert mine[0]["display_name"] == '\'=HYPERLINK("x"), Ann'  # no formula for a spreadsheet
+    assert not any(row["username"] == staff.username for row in rows)  # staff are never graded
