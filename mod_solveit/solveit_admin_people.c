@@ -5,6 +5,7 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
+#include "solveit_session.h"
 #include "solveit_text.h"
 
 /* As solveit_auth.c's rules for a password. */
@@ -57,6 +58,7 @@ static int save_user(sv_ctx *ctx, const char *id, const char *const *required)
 	cJSON *body = sv_admin_json_body(ctx, SV_ADMIN_FORM_LIMIT, user_fields, required);
 	const cJSON *username, *password;
 	const char *problem = NULL, *hash = NULL;
+	int rc;
 
 	if (!body)
 		return OK;
@@ -73,8 +75,12 @@ static int save_user(sv_ctx *ctx, const char *id, const char *const *required)
 	if (password && !(hash = sv_admin_bcrypt(r, password->valuestring)))
 		return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "cannot hash the password");
 	cJSON_DeleteItemFromObjectCaseSensitive(body, "password");
-	return sv_admin_send_call(ctx, SV_ADM_USER_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx), id,
-				  sv_admin_json_text(r, body), hash);
+	rc = sv_admin_send_call(ctx, SV_ADM_USER_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx), id,
+				sv_admin_json_text(r, body), hash);
+	/* Cached sessions hold the staff flag and the team: every child reads them again. */
+	if (id)
+		sv_session_forget_all();
+	return rc;
 }
 
 int sv_admin_user_create(sv_ctx *ctx)
@@ -273,14 +279,18 @@ static int save_team(sv_ctx *ctx, const char *id)
 	static const char *const required[] = {"name", NULL};
 	cJSON *body = sv_admin_json_body(ctx, SV_ADMIN_FORM_LIMIT, team_fields, required);
 	const cJSON *name;
+	int rc;
 
 	if (!body)
 		return OK;
 	name = cJSON_GetObjectItemCaseSensitive(body, "name");
 	if (!*name->valuestring || strspn(name->valuestring, " \t") == strlen(name->valuestring))
 		return sv_send_error(ctx->r, HTTP_BAD_REQUEST, "name must not be empty");
-	return sv_admin_send_call(ctx, SV_ADM_TEAM_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx), id,
-				  name->valuestring, "false");
+	rc = sv_admin_send_call(ctx, SV_ADM_TEAM_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx), id, name->valuestring,
+				"false");
+	if (id)
+		sv_session_forget_all(); /* cached sessions hold the team's name */
+	return rc;
 }
 
 int sv_admin_team_create(sv_ctx *ctx)
@@ -296,6 +306,9 @@ int sv_admin_team_update(sv_ctx *ctx)
 /* Members stay, without a team; their submissions keep their results (team_id becomes NULL). */
 int sv_admin_team_delete(sv_ctx *ctx)
 {
-	return sv_admin_send_call(ctx, SV_ADM_TEAM_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx),
-				  sv_admin_id_text(ctx, ctx->id), NULL, "true");
+	int rc = sv_admin_send_call(ctx, SV_ADM_TEAM_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx),
+				    sv_admin_id_text(ctx, ctx->id), NULL, "true");
+
+	sv_session_forget_all();
+	return rc;
 }

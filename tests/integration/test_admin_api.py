@@ -427,11 +427,15 @@ def test_users_create_update_reset_password_and_deactivate(httpd, staff, db):
     assert r.status_code == 200, r.text
     assert (r.json()["team"], r.json()["is_staff"]) == (team["name"], True)
     assert made.get("/api/me").status_code == 401  # a reset ends the account's sessions
-    Client(httpd.base, name, "second-pass")
+    promoted = Client(httpd.base, name, "second-pass")
     with pytest.raises(AssertionError):
         Client(httpd.base, name, "first-pass")
     audit = last_audit(db, "user", user["id"])
     assert audit["before"]["is_staff"] is False and audit["after"]["is_staff"] is True
+    assert promoted.get("/api/admin/teams").status_code == 200
+    # Taking the flag away holds at once, for a session that is open too.
+    assert staff.put("/api/admin/users/%d" % user["id"], json={"is_staff": False}).status_code == 200
+    assert error_of(promoted.get("/api/admin/teams"), 403) == "staff only"
     assert staff.put("/api/admin/users/%d" % user["id"], json={"is_active": False}).status_code == 200
     with pytest.raises(AssertionError):
         Client(httpd.base, name, "second-pass")
