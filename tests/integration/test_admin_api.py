@@ -12,7 +12,7 @@ import requests
 
 from polling import wait_for
 from test_judge_worker import PY
-from test_module_helpers import PASSWORD, Client, login, new_user
+from test_module_helpers import Client, login, new_user, wait_health
 
 pytestmark = pytest.mark.usefixtures("built_programs")
 
@@ -562,3 +562,34 @@ def test_grades_csv_has_each_students_best_score_per_task(httpd, staff, db):
     assert len(mine) == 1 and mine[0][task["slug"]] == "90"
     assert mine[0]["display_name"] == '\'=HYPERLINK("x"), Ann'  # no formula for a spreadsheet
     assert not any(row["username"] == staff.username for row in rows)  # staff are never graded
+
+
+def test_admin_statements_work_again_after_a_postgresql_restart(httpd, services, db):
+    # The staff API prepares its statements on each pooled connection when first used there; a
+    # restart takes them with the old backends, and they are prepared again.
+    staff = staff_client(httpd, db)
+    for _ in range(4):
+        assert staff.get("/api/admin/teams").status_code == 200
+    services.pg.stop()
+    try:
+        wait_health(httpd, "database", "down")
+        assert error_of(staff.get("/api/admin/teams"), 503) == "database unavailable"
+    finally:
+        services.pg.start()
+    wait_health(httpd, "database", "ok")
+    for _ in range(8):  # several requests, to reach several pooled connections
+        r = staff.get("/api/admin/teams")
+        assert r.status_code == 200, r.text
+    assert staff.post("/api/admin/teams", json={"name": "after-%s" % secrets.token_hex(4)}).status_code == 201
+
+
+def test_large_binary_test_data_round_trips(staff):
+    tid = new_task(staff)["id"]
+    data = secrets.token_bytes(3 * 1024 * 1024)
+    r = staff.post("/api/admin/tasks/%d/tests" % tid, json={"input_base64": base64.b64encode(data).decode()})
+    assert r.status_code == 201, r.text
+    assert r.json()["input_size"] == len(data)
+    assert staff.get("/api/admin/tests/%d/input" % r.json()["id"]).content == data
+    r = staff.post("/api/admin/tasks/%d/tests/archive" % tid, files={"archive": ("t.zip", zip_of({"big.in": data, "big.ans": "x"}))})
+    assert r.status_code == 201, r.text
+    assert staff.get("/api/admin/tests/%d/input" % r.json()["added"][0]["id"]).content == data
