@@ -1,5 +1,6 @@
 #include "solveit_admin.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "apr_strings.h"
@@ -215,6 +216,81 @@ static void csv_rows(apr_pool_t *p, const char *text, cJSON *rows, cJSON *errors
 	}
 }
 
+static int line_cmp(const void *a, const void *b)
+{
+	double x = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(*(cJSON *const *)a, "line"));
+	double y = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(*(cJSON *const *)b, "line"));
+
+	return x < y ? -1 : x > y;
+}
+
+static void sort_by_line(apr_pool_t *p, cJSON *list)
+{
+	int n = cJSON_GetArraySize(list);
+	cJSON **items = apr_palloc(p, sizeof(cJSON *) * (apr_size_t)(n + 1));
+
+	for (int i = 0; i < n; i++)
+		items[i] = cJSON_DetachItemFromArray(list, 0);
+	qsort(items, (size_t)n, sizeof(cJSON *), line_cmp);
+	for (int i = 0; i < n; i++)
+		cJSON_AddItemToArray(list, items[i]);
+}
+
+/* The usernames of rows that the database refuses (taken, repeated in the file), merged into
+ * errors in line order: every row's problem is reported at once. Returns -1 when the database
+ * could not tell. */
+static int add_database_problems(sv_ctx *ctx, const cJSON *rows, cJSON *errors)
+{
+	cJSON *names = sv_json_own(ctx->r, cJSON_CreateArray()), *answer, *problem;
+	const cJSON *row;
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *dbrow;
+	const char *text;
+
+	cJSON_ArrayForEach(row, rows)
+	{
+		cJSON *n = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(n, "line", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(row, "line"), 1));
+		cJSON_AddItemToObject(n, "username",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(row, "username"), 1));
+		cJSON_AddItemToArray(names, n);
+	}
+	if (sv_admin_select(ctx, SV_ADM_USERS_IMPORT, &res, sv_admin_actor(ctx), sv_admin_action(ctx),
+			    sv_admin_json_text(ctx->r, names), "true") < 0 ||
+	    !(dbrow = sv_db_row(&ctx->db, res, 1)) || !(text = sv_db_get(&ctx->db, dbrow, 1)) ||
+	    !(answer = sv_json_own(ctx->r, cJSON_Parse(text))))
+		return -1;
+	cJSON_ArrayForEach(problem, cJSON_GetObjectItemCaseSensitive(answer, "rows"))
+	{
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(e, "line", cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(problem, "line"), 1));
+		cJSON_AddItemToObject(e, "error",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(problem, "error"), 1));
+		cJSON_AddItemToArray(errors, e);
+	}
+	sort_by_line(ctx->r->pool, errors);
+	return 0;
+}
+
+/* 400 with every row's problem: those of the file's format and those of the database. */
+static int refuse_rows(sv_ctx *ctx, const cJSON *rows, cJSON *errors)
+{
+	request_rec *r = ctx->r;
+	int total = cJSON_GetArraySize(rows) + cJSON_GetArraySize(errors);
+	cJSON *body;
+
+	if (cJSON_GetArraySize(rows) > 0 && add_database_problems(ctx, rows, errors) < 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	body = cJSON_CreateObject();
+	cJSON_AddStringToObject(body, "error",
+				apr_psprintf(r->pool, "%d of %d rows cannot be imported; nothing was written",
+					     cJSON_GetArraySize(errors), total));
+	cJSON_AddItemToObject(body, "rows", cJSON_Duplicate(errors, 1));
+	return sv_send_json(r, HTTP_BAD_REQUEST, body);
+}
+
 /* POST /api/admin/users/import: the CSV as the multipart field "csv" (or a JSON {"csv": "..."});
  * ?dry_run=1 checks only. Any bad row fails the whole import with every row's error. */
 int sv_admin_users_import(sv_ctx *ctx)
@@ -239,15 +315,8 @@ int sv_admin_users_import(sv_ctx *ctx)
 	rows = sv_json_own(r, cJSON_CreateArray());
 	errors = sv_json_own(r, cJSON_CreateArray());
 	csv_rows(r->pool, text, rows, errors);
-	if (cJSON_GetArraySize(errors) > 0) {
-		cJSON *body = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(body, "error",
-					apr_psprintf(r->pool, "%d rows cannot be imported; nothing was written",
-						     cJSON_GetArraySize(errors)));
-		cJSON_AddItemToObject(body, "rows", cJSON_Duplicate(errors, 1));
-		return sv_send_json(r, HTTP_BAD_REQUEST, body);
-	}
+	if (cJSON_GetArraySize(errors) > 0)
+		return refuse_rows(ctx, rows, errors);
 	if (cJSON_GetArraySize(rows) == 0)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "csv holds no accounts");
 	if (cJSON_GetArraySize(rows) > IMPORT_ROWS_MAX)

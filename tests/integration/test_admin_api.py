@@ -478,8 +478,10 @@ def test_users_import_previews_reports_every_row_and_is_all_or_nothing(httpd, st
     bad = csv + "student,Dup,password-d\nc%s,Again,password-e\nbad name,X,password-f\nd%s,X,short\n" % (tag, tag)
     r = staff.post("/api/admin/users/import", files={"csv": ("u.csv", bad)})
     body = r.json()
-    assert r.status_code == 400 and body["error"] == "2 rows cannot be imported; nothing was written"
+    # Every row's problem at once: the file's and the database's.
+    assert r.status_code == 400 and body["error"] == "4 of 7 rows cannot be imported; nothing was written"
     assert [(e["line"], e["error"]) for e in body["rows"]] == [
+        (5, 'user "student" exists already'), (6, 'user "c%s" is repeated (line 4)' % tag),
         (7, "username must be 1-64 of letters, digits and . _ - @"), (8, "password must be at least 8 characters")]
     dup = csv + "student,Dup,password-d\nc%s,Again,password-e\n" % tag
     r = staff.post("/api/admin/users/import", files={"csv": ("u.csv", dup)})
