@@ -354,6 +354,19 @@ int sv_admin_send_file(sv_ctx *ctx, const char *content_type, const char *filena
 	return OK;
 }
 
+int sv_admin_name_valid(const char *name, apr_size_t max, int slash)
+{
+	static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+	apr_size_t len = strlen(name);
+
+	if (len < 1 || len > max || !strchr(first, name[0]))
+		return 0;
+	for (const char *c = name; *c; c++)
+		if (!strchr(first, *c) && *c != '.' && *c != '-' && !(slash && *c == '/'))
+			return 0;
+	return 1;
+}
+
 const char *sv_admin_bcrypt(request_rec *r, const char *password)
 {
 	unsigned char salt[16];

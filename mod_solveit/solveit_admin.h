@@ -117,6 +117,10 @@ const char *sv_admin_id_text(sv_ctx *ctx, apr_int64_t id);
 /* Sends len bytes as a download named filename. */
 int sv_admin_send_file(sv_ctx *ctx, const char *content_type, const char *filename, const char *bytes, apr_size_t len);
 
+/* Whether name is 1..max of letters, digits and _ . - (and / with slash), not starting with . - or
+ * /: the names of sql/022's CHECKs (test groups, validator files). */
+int sv_admin_name_valid(const char *name, apr_size_t max, int slash);
+
 /* A bcrypt hash of password for the users table, or NULL. */
 const char *sv_admin_bcrypt(request_rec *r, const char *password);
 

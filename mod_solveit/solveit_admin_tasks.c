@@ -51,6 +51,7 @@ static const char *task_problem(apr_pool_t *p, const cJSON *body)
 {
 	const cJSON *slug = cJSON_GetObjectItemCaseSensitive(body, "slug");
 	const cJSON *title = cJSON_GetObjectItemCaseSensitive(body, "title");
+	const cJSON *file = cJSON_GetObjectItemCaseSensitive(body, "validator_file_name");
 	const cJSON *factors = cJSON_GetObjectItemCaseSensitive(body, "language_time_factors"), *f;
 
 	if (cJSON_IsString(slug)) {
@@ -61,6 +62,9 @@ static const char *task_problem(apr_pool_t *p, const cJSON *body)
 	}
 	if (cJSON_IsString(title) && !*title->valuestring)
 		return "title must not be empty";
+	if (cJSON_IsString(file) && !sv_admin_name_valid(file->valuestring, 100, 0))
+		return "validator_file_name must be 1-100 of letters, digits and _ . -, starting with a letter, digit "
+		       "or _";
 	cJSON_ArrayForEach(f, factors)
 	{
 		if (sv_parse_id(f->string) <= 0)

@@ -42,9 +42,16 @@ int sv_admin_tests_list(sv_ctx *ctx)
 static int save(sv_ctx *ctx, const char *task, const char *test)
 {
 	cJSON *body = sv_admin_json_body(ctx, SV_ADMIN_JSON_LIMIT, test_fields, NULL);
+	const cJSON *group;
 
 	if (!body)
 		return OK;
+	if ((group = cJSON_GetObjectItemCaseSensitive(body, "group")) && cJSON_IsString(group) &&
+	    !sv_admin_name_valid(group->valuestring, 200, 1))
+		return sv_send_error(
+		    ctx->r, HTTP_BAD_REQUEST,
+		    "group must be 1-200 of letters, digits and _ . / -, starting with a letter, digit "
+		    "or _");
 	if (cJSON_HasObjectItem(body, "input") && cJSON_HasObjectItem(body, "input_base64"))
 		return sv_send_error(ctx->r, HTTP_BAD_REQUEST, "give input or input_base64, not both");
 	if (cJSON_HasObjectItem(body, "answer") && cJSON_HasObjectItem(body, "answer_base64"))

@@ -42,8 +42,10 @@ CREATE FUNCTION solveit_admin_constraint_error(p_state text, p_constraint text, 
 LANGUAGE sql IMMUTABLE AS $$
     SELECT * FROM solveit_admin_error(CASE WHEN p_state = '23505' THEN 409 ELSE 400 END,
         CASE WHEN p_state = '23505' THEN p_message
-             WHEN p_constraint IS NOT NULL AND p_constraint <> '' THEN
-                 format('invalid value: %s (constraint %s)', p_message, p_constraint)
+             WHEN p_constraint = 'tasks_validator_present' THEN
+                 'a custom or interactive checker needs validator_language_id and validator_source '
+                 '(constraint tasks_validator_present)'
+             WHEN p_constraint IS NOT NULL AND p_constraint <> '' THEN 'invalid value: ' || p_message
              ELSE p_message END);
 $$;
 

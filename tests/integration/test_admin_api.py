@@ -161,6 +161,10 @@ def test_task_create_read_partial_update_and_audit(staff, db):
     assert audit["action"] == "PUT /api/admin/tasks/{id}"
     assert audit["before"]["title"] == "Admin task" and audit["after"]["title"] == "Renamed"
 
+    custom = new_task(staff, checker="custom", validator_language_id=71, validator_source="print(1)\n",
+                      validator_file_name="validate.py", validator_flags="float_tolerance 1e-6")
+    assert (custom["checker"], custom["validator_language_id"], custom["validator_file_name"]) == \
+        ("custom", 71, "validate.py")
     got = staff.get("/api/admin/tasks/%d" % tid).json()
     assert got["statement_md"] == "# Hello" and got["groups"] == [] and got["submission_count"] == 0
     listed = staff.get("/api/admin/tasks").json()["tasks"]
@@ -177,7 +181,10 @@ def test_task_create_read_partial_update_and_audit(staff, db):
     ({"slug": "s", "title": "x", "checker": "fancy"}, 400, "checker must be one of default, exact, custom, interactive"),
     ({"slug": "s", "title": "x", "is_open": 1}, 400, "is_open must be true or false"),
     ({"slug": "s", "title": "x", "language_time_factors": {"java": 2}}, 400, "\"java\" is not a language id"),
-    ({"slug": "s", "title": "x", "checker": "custom"}, 400, "tasks_validator_present"),
+    ({"slug": "s", "title": "x", "checker": "custom"}, 400,
+     "a custom or interactive checker needs validator_language_id and validator_source"),
+    ({"slug": "s", "title": "x", "validator_file_name": "../v.py"}, 400, "validator_file_name must be 1-100"),
+    ({"slug": "s", "title": "x", "validator_flags": "x" * 1001}, 400, "validator_flags must be at most 1000 bytes"),
 ])
 def test_task_bad_input_is_refused_and_writes_nothing(staff, db, body, status, message):
     body = dict(body)
@@ -273,7 +280,7 @@ def test_tests_bad_input_is_refused_and_writes_nothing(staff, db):
          "give input or input_base64, not both"),
         ("POST", "/api/admin/tasks/%d/tests" % tid, {"weight": -1}, 400, "weight must be between 0 and"),
         ("POST", "/api/admin/tasks/%d/tests" % tid, {"order": 1}, 409, "has a test with order 1 already"),
-        ("POST", "/api/admin/tasks/%d/tests" % tid, {"group": "../up"}, 400, "test_groups_name_check"),
+        ("POST", "/api/admin/tasks/%d/tests" % tid, {"group": "../up"}, 400, "group must be 1-200 of letters"),
         ("PUT", "/api/admin/tests/%d" % test_id, {"input": 5}, 400, "input must be a string"),
     ]
     for method, path, body, status, message in cases:
