@@ -57,6 +57,9 @@ static const struct {
     [SV_ADM_REJUDGE] = {"solveit_admin_rejudge",
 	"SELECT r_id, r_task_id, r_user_id, r_team_id, r_code, r_language_id, r_submitted_at, r_attempt, r_revision"
 	" FROM solveit_admin_rejudge(%s::bigint, %s, string_to_array(%s::text, ',')::bigint[], %s::bigint)"},
+    /* A rejudged submission whose message could not be queued: the sweeper sends it. */
+    [SV_ADM_REJUDGE_UNSENT] = {"solveit_admin_rejudge_unsent",
+	"UPDATE submissions SET kafka_sent_at = NULL WHERE id = %s::bigint AND attempt = %s::integer RETURNING id"},
     [SV_ADM_AUDIT_LIST] = {"solveit_admin_audit",
 	"SELECT solveit_admin_audit(%s::text, %s::bigint, %s::integer, %s::integer)::text"},
     [SV_ADM_USERS_LIST] = {"solveit_admin_users_list",

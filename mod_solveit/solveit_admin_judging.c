@@ -108,13 +108,21 @@ static const char *id_list(sv_ctx *ctx, const cJSON *ids)
 	return list;
 }
 
+static void unsent(sv_ctx *ctx, apr_dbd_row_t *row)
+{
+	apr_dbd_results_t *res;
+
+	sv_admin_select(ctx, SV_ADM_REJUDGE_UNSENT, &res, sv_db_get(&ctx->db, row, 0), sv_db_get(&ctx->db, row, 7));
+}
+
 /* Sends one rejudged submission to Kafka as sv_submit does; a message that cannot be queued
- * leaves the row unsent (kafka_sent_at NULL) for the sweeper. */
+ * is marked unsent (kafka_sent_at NULL) for the sweeper. */
 static void send_message(sv_ctx *ctx, apr_dbd_row_t *row)
 {
 	sv_db *db = &ctx->db;
 	sv_submission_msg msg;
 	char *payload;
+	int queued;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.submission_id = sv_db_get_ll(db, row, 0);
@@ -130,10 +138,13 @@ static void send_message(sv_ctx *ctx, apr_dbd_row_t *row)
 	if (!(payload = sv_submission_msg_build(&msg))) {
 		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, "solveit: out of memory building the message of %lld",
 			      msg.submission_id);
-		return;
+		queued = -1;
+	} else {
+		queued = solveit_kafka_send_submission(ctx->r, msg.submission_id, payload, strlen(payload), 0);
+		free(payload);
 	}
-	solveit_kafka_send_submission(ctx->r, msg.submission_id, payload, strlen(payload), 0);
-	free(payload);
+	if (queued < 0)
+		unsent(ctx, row);
 }
 
 int sv_admin_rejudge(sv_ctx *ctx)

@@ -300,7 +300,7 @@ END $$;
 
 -- ---- Submissions ----------------------------------------------------------------------------------
 -- Queues submissions again with their next attempt (p_ids, or every one of task p_task): pending,
--- unsent, the result fields cleared and the replaced result kept in previous_*. The result-sink
+-- the result fields cleared and the replaced result kept in previous_*. The result-sink
 -- only applies events of the current attempt, so a judge still busy with the old one is ignored.
 -- Answers the rows the module sends to Kafka, as the submit path does. Submissions at the message
 -- contract's last attempt (1000) are skipped.
@@ -329,7 +329,12 @@ BEGIN
          WHERE (p_task IS NULL OR s.task_id = p_task) AND (p_ids IS NULL OR s.id = ANY (p_ids)) AND s.attempt < 1000
          ORDER BY s.id FOR UPDATE),
     bumped AS (
-        UPDATE submissions s SET attempt = s.attempt + 1, status = 'pending', kafka_sent_at = NULL,
+        -- kafka_sent_at now, not NULL: the sweeper re-sends an unsent pending row once its
+        -- submitted_at is older than its re-send age, which a rejudged row's always is, so NULL
+        -- would race the message the module sends. The module clears it for a message it could not
+        -- queue; one lost later is re-sent as any pending row that stays pending (result-sink's
+        -- sweep_requeue_pending).
+        UPDATE submissions s SET attempt = s.attempt + 1, status = 'pending', kafka_sent_at = now(),
             previous_verdict = s.verdict, previous_score = s.score, previous_points = s.points,
             previous_status = s.status, rejudged_at = now(),
             verdict = NULL, score = NULL, points = NULL, max_points = NULL, group_results = '[]'::jsonb,

@@ -12,7 +12,7 @@ import requests
 
 from polling import wait_for
 from test_judge_worker import PY
-from test_module_helpers import Client, login, new_user, wait_health
+from test_module_helpers import Client, kafka_message, login, new_user, wait_health
 
 pytestmark = pytest.mark.usefixtures("built_programs")
 
@@ -602,3 +602,25 @@ def test_large_binary_test_data_round_trips(staff):
     r = staff.post("/api/admin/tasks/%d/tests/archive" % tid, files={"archive": ("t.zip", zip_of({"big.in": data, "big.ans": "x"}))})
     assert r.status_code == 201, r.text
     assert staff.get("/api/admin/tests/%d/input" % r.json()["added"][0]["id"]).content == data
+
+
+def test_rejudge_message_matches_the_submit_path_and_survives_a_broker_outage(httpd, services, staff, db):
+    tid = new_task(staff)["id"]
+    student = login(httpd, db)
+    sid = db.execute("INSERT INTO submissions (user_id, team_id, task_id, code, language_id, status, verdict, score)"
+                     " SELECT id, team_id, %s, 'print(7)', 71, 'completed', 'AC', 100 FROM users WHERE id = %s"
+                     " RETURNING id", (tid, student.user_id)).fetchone()[0]
+    services.kafka.down()
+    try:
+        r = staff.post("/api/admin/rejudge", json={"submission_ids": [sid]}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert r.json()["queued"] == [{"submission_id": sid, "attempt": 2}]
+    finally:
+        services.kafka.up()
+    row = db.execute("SELECT status, attempt, verdict, previous_verdict, team_id FROM submissions WHERE id = %s",
+                     (sid,)).fetchone()
+    assert row[:4] == ("pending", 2, None, "AC")
+    msg = wait_for(lambda: kafka_message(services, sid), "the rejudge's message on code-submissions", 120)
+    revision = db.execute("SELECT revision FROM tasks WHERE id = %s", (tid,)).fetchone()[0]
+    assert (msg["submission_id"], msg["task_id"], msg["user_id"], msg["team_id"]) == (sid, tid, student.user_id, row[4])
+    assert (msg["code"], msg["language_id"], msg["attempt"], msg["task_revision"]) == ("print(7)", 71, 2, revision)
