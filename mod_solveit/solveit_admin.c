@@ -201,65 +201,6 @@ int sv_admin_send_row(sv_ctx *ctx, const char *not_found, sv_admin_sql q, ...)
 	return send_text(ctx, HTTP_OK, json);
 }
 
-static const char *kind_name(char kind)
-{
-	switch (kind) {
-	case 'i':
-		return "an integer";
-	case 'd':
-		return "a number";
-	case 'b':
-		return "true or false";
-	case 'o':
-		return "a JSON object";
-	case 'a':
-		return "a JSON array";
-	default:
-		return "a string";
-	}
-}
-
-/* The client's message when item does not fit f, else NULL. */
-static const char *field_problem(apr_pool_t *p, const sv_admin_field *f, const cJSON *item)
-{
-	const char *want = kind_name(f->kind);
-
-	if (cJSON_IsNull(item))
-		return f->nullable ? NULL : apr_psprintf(p, "%s must be %s, not null", f->name, want);
-	switch (f->kind) {
-	case 'i':
-	case 'd':
-		if (!cJSON_IsNumber(item) ||
-		    (f->kind == 'i' && item->valuedouble != (double)(apr_int64_t)item->valuedouble))
-			return apr_psprintf(p, "%s must be %s", f->name, want);
-		if (item->valuedouble < f->min || item->valuedouble > f->max)
-			return apr_psprintf(p, "%s must be between %.15g and %.15g", f->name, f->min, f->max);
-		return NULL;
-	case 'b':
-		return cJSON_IsBool(item) ? NULL : apr_psprintf(p, "%s must be %s", f->name, want);
-	case 'o':
-		return cJSON_IsObject(item) ? NULL : apr_psprintf(p, "%s must be %s", f->name, want);
-	case 'a':
-		return cJSON_IsArray(item) ? NULL : apr_psprintf(p, "%s must be %s", f->name, want);
-	default:
-		break;
-	}
-	if (!cJSON_IsString(item))
-		return apr_psprintf(p, "%s must be %s", f->name, want);
-	if (!sv_utf8_valid(item->valuestring, strlen(item->valuestring)))
-		return apr_psprintf(p, "%s is not valid UTF-8", f->name);
-	if (f->max > 0 && (double)strlen(item->valuestring) > f->max)
-		return apr_psprintf(p, "%s must be at most %.0f bytes long", f->name, f->max);
-	if (f->choices && !sv_word_in(item->valuestring, f->choices)) {
-		const char *list = f->choices[0];
-
-		for (int i = 1; f->choices[i]; i++)
-			list = apr_pstrcat(p, list, ", ", f->choices[i], NULL);
-		return apr_psprintf(p, "%s must be one of %s", f->name, list);
-	}
-	return NULL;
-}
-
 int sv_admin_read_body(sv_ctx *ctx, apr_size_t limit)
 {
 	const char *err;
@@ -286,8 +227,8 @@ cJSON *sv_admin_json_body(sv_ctx *ctx, apr_size_t limit, const sv_admin_field *f
 
 		while (f->name && strcmp(f->name, item->string))
 			f++;
-		problem =
-		    f->name ? field_problem(r->pool, f, item) : apr_psprintf(r->pool, "unknown field %s", item->string);
+		problem = f->name ? sv_admin_field_problem(r->pool, f, item)
+				  : apr_psprintf(r->pool, "unknown field %s", item->string);
 		if (problem)
 			break;
 	}
@@ -355,19 +296,6 @@ int sv_admin_send_file(sv_ctx *ctx, const char *content_type, const char *filena
 	if (!r->header_only && len > 0)
 		ap_rwrite(bytes, (int)len, r);
 	return OK;
-}
-
-int sv_admin_name_valid(const char *name, apr_size_t max, int slash)
-{
-	static const char first[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
-	apr_size_t len = strlen(name);
-
-	if (len < 1 || len > max || !strchr(first, name[0]))
-		return 0;
-	for (const char *c = name; *c; c++)
-		if (!strchr(first, *c) && *c != '.' && *c != '-' && !(slash && *c == '/'))
-			return 0;
-	return 1;
 }
 
 const char *sv_admin_bcrypt(request_rec *r, const char *password)

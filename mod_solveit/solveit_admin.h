@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "solveit_admin_text.h"
 #include "solveit_ctx.h"
 
 /* solveit_admin_tasks.c */
@@ -84,15 +85,6 @@ int sv_admin_send_call(sv_ctx *ctx, sv_admin_sql q, ...);
  * the value is NULL. */
 int sv_admin_send_row(sv_ctx *ctx, const char *not_found, sv_admin_sql q, ...);
 
-/* One member a JSON body may have. */
-typedef struct {
-	const char *name;
-	char kind;                  /* 'i' integer, 'd' number, 'b' boolean, 's' string, 'o' object, 'a' array */
-	double min, max;            /* 'i', 'd': the range; 's': the length in bytes (max 0: any) */
-	int nullable;               /* null allowed */
-	const char *const *choices; /* 's': the allowed values (NULL: any) */
-} sv_admin_field;
-
 /* Reads the request body (at most limit bytes), which must be a JSON object whose members are
  * fields[] (the last has a NULL name) of their kind and range, with every name of required[]
  * (NULL-terminated, or NULL) present and not null. Returns the object, or NULL after sending a
@@ -117,10 +109,6 @@ const char *sv_admin_id_text(sv_ctx *ctx, apr_int64_t id);
 
 /* Sends len bytes as a download named filename. */
 int sv_admin_send_file(sv_ctx *ctx, const char *content_type, const char *filename, const char *bytes, apr_size_t len);
-
-/* Whether name is 1..max of letters, digits and _ . - (and / with slash), not starting with . - or
- * /: the names of sql/022's CHECKs (test groups, validator files). */
-int sv_admin_name_valid(const char *name, apr_size_t max, int slash);
 
 /* A bcrypt hash of password for the users table, or NULL. */
 const char *sv_admin_bcrypt(request_rec *r, const char *password);

@@ -1,6 +1,5 @@
 #include "solveit_admin.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,50 +123,9 @@ typedef struct {
 	int has_input, has_answer;
 } archive_pair;
 
-/* Names in "natural" order: 2 before 10, as people number tests. */
-static int natural_cmp(const void *a, const void *b)
+static int pair_cmp(const void *a, const void *b)
 {
-	const char *x = ((const archive_pair *)a)->name, *y = ((const archive_pair *)b)->name;
-
-	while (*x && *y) {
-		if (isdigit((unsigned char)*x) && isdigit((unsigned char)*y)) {
-			const char *xs = x, *ys = y;
-			apr_size_t xn, yn;
-			int c;
-
-			while (*xs == '0' && isdigit((unsigned char)xs[1]))
-				xs++;
-			while (*ys == '0' && isdigit((unsigned char)ys[1]))
-				ys++;
-			for (x = xs; isdigit((unsigned char)*x); x++)
-				;
-			for (y = ys; isdigit((unsigned char)*y); y++)
-				;
-			xn = (apr_size_t)(x - xs);
-			yn = (apr_size_t)(y - ys);
-			if (xn != yn)
-				return xn < yn ? -1 : 1;
-			if ((c = memcmp(xs, ys, xn)) != 0)
-				return c;
-			continue;
-		}
-		if (*x != *y)
-			return (unsigned char)*x - (unsigned char)*y;
-		x++;
-		y++;
-	}
-	return (unsigned char)*x - (unsigned char)*y;
-}
-
-/* Whether an entry's name could step out of a directory or is not a plain relative path. */
-static int unsafe_name(const char *name)
-{
-	if (!*name || name[0] == '/' || strchr(name, '\\') || strchr(name, ':'))
-		return 1;
-	for (const char *p = name; p; p = strchr(p, '/'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, "..", 2) && (p[2] == '/' || p[2] == '\0'))
-			return 1;
-	return 0;
+	return sv_admin_natural_cmp(((const archive_pair *)a)->name, ((const archive_pair *)b)->name);
 }
 
 static archive_pair *pair_of(apr_array_header_t *pairs, apr_pool_t *p, const char *name, apr_size_t len)
@@ -223,7 +181,7 @@ static const char *read_archive(apr_pool_t *p, const char *data, apr_size_t len,
 			break;
 		}
 		name = st.name;
-		if (unsafe_name(name)) {
+		if (sv_admin_path_unsafe(name)) {
 			problem = apr_psprintf(
 			    p, "archive entry \"%s\" is not a plain relative path (no .., no leading /)", name);
 			break;
@@ -277,7 +235,7 @@ static const char *read_archive(apr_pool_t *p, const char *data, apr_size_t len,
 	if (!problem && pairs->nelts == 0)
 		problem = "archive holds no tests (name.in and name.ans pairs)";
 	if (!problem)
-		qsort(pairs->elts, (size_t)pairs->nelts, sizeof(archive_pair), natural_cmp);
+		qsort(pairs->elts, (size_t)pairs->nelts, sizeof(archive_pair), pair_cmp);
 	return problem;
 }
 

@@ -497,7 +497,8 @@ def test_users_import_previews_reports_every_row_and_is_all_or_nothing(httpd, st
     assert [(e["line"], e["error"]) for e in body["rows"]] == [
         (5, 'user "student" exists already'), (6, 'user "c%s" is repeated (line 4)' % tag)]
     for upload, message in [("", "csv is empty (0 bytes)"), ("username,display_name,password\n", "csv holds no accounts"),
-                            ("x,y\n", "2 fields; want username,display_name,password")]:
+                            ("x,y\n", "2 fields; want username,display_name,password"),
+                            ('a,"open,password1\n', "a quoted field is not closed")]:
         r = staff.post("/api/admin/users/import", files={"csv": ("u.csv", upload)})
         assert message in (r.json()["error"] + str(r.json().get("rows"))), upload
     assert error_of(staff.post("/api/admin/users/import?dry_run=yes", files={"csv": ("u.csv", csv)}), 400) == \
