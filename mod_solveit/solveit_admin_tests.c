@@ -159,7 +159,9 @@ static const char *read_archive(apr_pool_t *p, const char *data, apr_size_t len,
 		return "cannot read the archive";
 	if (!(zip = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &zerr))) {
 		zip_source_free(src);
-		problem = apr_psprintf(p, "archive is not a zip file (%s)", zip_error_strerror(&zerr));
+		problem = zip_error_code_zip(&zerr) == ZIP_ER_NOZIP
+			      ? "archive is not a zip file"
+			      : apr_psprintf(p, "archive cannot be read as a zip file (%s)", zip_error_strerror(&zerr));
 		zip_error_fini(&zerr);
 		return problem;
 	}

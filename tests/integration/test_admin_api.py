@@ -181,6 +181,8 @@ def test_task_create_read_partial_update_and_audit(staff, db):
     ({"slug": "s", "title": "x", "checker": "fancy"}, 400, "checker must be one of default, exact, custom, interactive"),
     ({"slug": "s", "title": "x", "is_open": 1}, 400, "is_open must be true or false"),
     ({"slug": "s", "title": "x", "language_time_factors": {"java": 2}}, 400, "\"java\" is not a language id"),
+    ({"slug": "s", "title": "x", "language_time_factors": {"62": 0}}, 400, "the factor of 62 must be a number above 0"),
+    ({"slug": "s", "title": ""}, 400, "title must not be empty"),
     ({"slug": "s", "title": "x", "checker": "custom"}, 400,
      "a custom or interactive checker needs validator_language_id and validator_source"),
     ({"slug": "s", "title": "x", "validator_file_name": "../v.py"}, 400, "validator_file_name must be 1-100"),
@@ -204,6 +206,7 @@ def test_task_conflicts_unknown_ids_and_delete_rules(staff, db):
     assert error_of(staff.get("/api/admin/tasks/999999999"), 404) == "task 999999999 not found"
     assert error_of(staff.put("/api/admin/tasks/999999999", json={"title": "x"}), 404) == "task 999999999 not found"
     assert error_of(staff.delete("/api/admin/tasks/999999999"), 404) == "task 999999999 not found"
+    assert error_of(staff.delete("/api/admin/tasks/%d?force=yes" % task["id"]), 400) == "force must be 0 or 1"
     assert "JSON object" in error_of(staff.put("/api/admin/tasks/%d" % task["id"], data="title=x",
                                                headers={"Content-Type": "application/x-www-form-urlencoded"}), 400)
     assert audit_count(db) == before + 1  # only "other"
@@ -310,6 +313,7 @@ def test_archive_adds_pairs_in_name_order_after_the_existing_tests(staff, db):
     (zip_of({"../evil.in": "1", "../evil.ans": "1"}), "archive entry \"../evil.in\" is not a plain relative path"),
     (zip_of({"/abs.in": "1", "/abs.ans": "1"}), "is not a plain relative path"),
     (b"", "archive is empty (0 bytes)"),
+    (zip_of({"1.in": "1", "1.ans": "1"})[:40], "zip file"),
     (b"this is not a zip file at all", "archive is not a zip file"),
     (zip_of({"notes.txt": "x"}), "archive holds no tests"),
 ])
@@ -319,6 +323,19 @@ def test_archive_errors_are_clear_and_write_nothing(staff, db, upload, message):
     r = staff.post("/api/admin/tasks/%d/tests/archive" % tid, files={"archive": ("t.zip", upload)})
     assert message in error_of(r, 400)
     assert (audit_count(db), db.execute("SELECT count(*) FROM tests WHERE task_id = %s", (tid,)).fetchone()[0]) == before
+
+
+def test_archive_with_a_name_twice_is_refused(staff):
+    tid = new_task(staff)["id"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("1.ans", "1")
+        with pytest.warns(UserWarning):
+            z.writestr("1.in", "1")
+            z.writestr("1.in", "2")
+    r = staff.post("/api/admin/tasks/%d/tests/archive" % tid, files={"archive": ("t.zip", out.getvalue())})
+    # libzip's consistency check sees it first.
+    assert error_of(r, 400) == "archive cannot be read as a zip file (File already exists)"
 
 
 def test_archive_needs_the_archive_field(staff):
@@ -498,7 +515,8 @@ def test_users_import_previews_reports_every_row_and_is_all_or_nothing(httpd, st
         (5, 'user "student" exists already'), (6, 'user "c%s" is repeated (line 4)' % tag)]
     for upload, message in [("", "csv is empty (0 bytes)"), ("username,display_name,password\n", "csv holds no accounts"),
                             ("x,y\n", "2 fields; want username,display_name,password"),
-                            ('a,"open,password1\n', "a quoted field is not closed")]:
+                            ('a,"open,password1\n', "a quoted field is not closed"),
+                            (b"a,\xff,password1\n", "csv is not UTF-8 text")]:
         r = staff.post("/api/admin/users/import", files={"csv": ("u.csv", upload)})
         assert message in (r.json()["error"] + str(r.json().get("rows"))), upload
     assert error_of(staff.post("/api/admin/users/import?dry_run=yes", files={"csv": ("u.csv", csv)}), 400) == \
