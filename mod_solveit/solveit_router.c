@@ -27,7 +27,35 @@ const sv_route solveit_routes[] = {
     {M_POST, "/api/logout",            sv_auth_logout,     SV_ACCESS_USER,   SV_ROUTE_CSRF,                     SV_BODY_FORM},
     {M_POST, "/api/register",          sv_auth_register,   SV_ACCESS_PUBLIC, SV_ROUTE_BUILTIN,                  SV_BODY_FORM},
     {M_POST, "/api/password",          sv_auth_password,   SV_ACCESS_USER,   SV_ROUTE_BUILTIN | SV_ROUTE_CSRF,  SV_BODY_FORM},
-    {M_POST, "/api/admin/tasks/import", sv_admin_import,   SV_ACCESS_STAFF,  SV_ROUTE_CSRF,                     SV_BODY_PACKAGE},
+    /* The staff API (solveit_admin.h): handlers read their own bodies, so the CSRF token comes as a header. */
+    {M_GET,    "/api/admin/tasks",                    sv_admin_tasks_list,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/tasks",                    sv_admin_task_create,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* Reads its multipart body through the router (SV_BODY_PACKAGE: SolveitMaxPackageSize), so its CSRF token may be a form field. */
+    {M_POST,   "/api/admin/tasks/import",             sv_admin_import,           SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_PACKAGE},
+    {M_GET,    "/api/admin/tasks/{id}",               sv_admin_task_get,         SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_PUT,    "/api/admin/tasks/{id}",               sv_admin_task_update,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_DELETE, "/api/admin/tasks/{id}",               sv_admin_task_delete,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/tasks/{id}/tests",         sv_admin_tests_list,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/tasks/{id}/tests",         sv_admin_test_create,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_POST,   "/api/admin/tasks/{id}/tests/archive", sv_admin_tests_archive,    SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_PUT,    "/api/admin/tests/{id}",               sv_admin_test_update,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_DELETE, "/api/admin/tests/{id}",               sv_admin_test_delete,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/tests/{id}/input",         sv_admin_test_input,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_GET,    "/api/admin/tests/{id}/answer",        sv_admin_test_answer,      SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_GET,    "/api/admin/submissions",              sv_admin_submissions_list, SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_GET,    "/api/admin/submissions/{id}",         sv_admin_submission_get,   SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/rejudge",                  sv_admin_rejudge,          SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/users",                    sv_admin_users_list,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/users",                    sv_admin_user_create,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_PUT,    "/api/admin/users/{id}",               sv_admin_user_update,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_POST,   "/api/admin/users/import",             sv_admin_users_import,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/teams",                    sv_admin_teams_list,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/teams",                    sv_admin_team_create,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_PUT,    "/api/admin/teams/{id}",               sv_admin_team_update,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_DELETE, "/api/admin/teams/{id}",               sv_admin_team_delete,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/audit",                    sv_admin_audit_list,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    /* Issue 12's grades: best score per task; assignments and deadlines come with issue 13. */
+    {M_GET,    "/api/admin/grades.csv",               sv_admin_grades_csv,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);

@@ -186,7 +186,11 @@ START_TEST(every_route_row_is_reachable)
 		if (id)
 			path =
 			    apr_pstrcat(pool, apr_pstrmemdup(pool, path, (apr_size_t)(id - path)), "5", id + 4, NULL);
-		r = req(route->method == M_GET ? "GET" : "POST", path);
+		r = req(route->method == M_GET      ? "GET"
+			: route->method == M_PUT    ? "PUT"
+			: route->method == M_DELETE ? "DELETE"
+						    : "POST",
+			path);
 		status = run(r);
 		ck_assert_msg(status != HTTP_NOT_FOUND && status != HTTP_METHOD_NOT_ALLOWED, "%s answered %d",
 			      route->pattern, status);

@@ -1,0 +1,227 @@
+#include "solveit_admin.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apr_strings.h"
+#include "http_log.h"
+#include "http_protocol.h"
+
+#include "solveit_api.h"
+#include "solveit_kafka.h"
+#include "solveit_text.h"
+#include "sv_message.h"
+
+APLOG_USE_MODULE(solveit);
+
+#define PER_PAGE_DEFAULT 50
+#define PER_PAGE_MAX     500
+#define PAGE_MAX         1000000
+#define REJUDGE_IDS_MAX  10000
+
+/* The filter id (0 when absent) and the page of a listing, as text for the statement; -1 after
+ * sending the 400 of a malformed one. */
+static int list_args(sv_ctx *ctx, const char *id_name, apr_int64_t *id, const char **page, const char **per_page)
+{
+	apr_int64_t n, size;
+
+	if ((*id = sv_admin_int_arg(ctx, id_name, 0, APR_INT64_C(999999999999999))) < 0 ||
+	    (n = sv_admin_int_arg(ctx, "page", 1, PAGE_MAX)) < 0 ||
+	    (size = sv_admin_int_arg(ctx, "per_page", PER_PAGE_DEFAULT, PER_PAGE_MAX)) < 0)
+		return -1;
+	*page = sv_admin_id_text(ctx, n);
+	*per_page = sv_admin_id_text(ctx, size);
+	return 0;
+}
+
+int sv_admin_submissions_list(sv_ctx *ctx)
+{
+	static const char *const verdicts[] = {"AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "PA", NULL};
+	static const char *const statuses[] = {"pending", "processing", "completed", "failed", NULL};
+	request_rec *r = ctx->r;
+	const char *verdict = sv_admin_arg(ctx, "verdict"), *status = sv_admin_arg(ctx, "status");
+	const char *page, *per_page;
+	apr_int64_t task;
+
+	if (list_args(ctx, "task_id", &task, &page, &per_page) < 0)
+		return OK;
+	if (verdict && !sv_word_in(verdict, verdicts))
+		return sv_send_error(r, HTTP_BAD_REQUEST, "verdict must be one of AC, WA, TLE, MLE, RE, OLE, CE, PA");
+	if (status && !sv_word_in(status, statuses))
+		return sv_send_error(r, HTTP_BAD_REQUEST,
+				     "status must be one of pending, processing, completed, failed");
+	return sv_admin_send_row(ctx, "no submissions", SV_ADM_SUBMISSIONS_LIST,
+				 task ? sv_admin_id_text(ctx, task) : NULL, sv_admin_arg(ctx, "user"),
+				 sv_admin_arg(ctx, "team"), verdict, status, page, per_page);
+}
+
+/* The students' view for staff (every test's details, hidden ones included) plus sql/023's. */
+int sv_admin_submission_get(sv_ctx *ctx)
+{
+	cJSON *body = sv_api_submission_body(ctx, ctx->id), *extra, *item;
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	const char *text;
+
+	if (!body)
+		return sv_ctx_fail(ctx);
+	sv_json_own(ctx->r, body);
+	if (sv_admin_select(ctx, SV_ADM_SUBMISSION_EXTRA, &res, sv_admin_id_text(ctx, ctx->id)) < 0 ||
+	    !(row = sv_db_row(&ctx->db, res, 1)) || !(text = sv_db_get(&ctx->db, row, 0)) ||
+	    !(extra = sv_json_own(ctx->r, cJSON_Parse(text))))
+		return sv_send_error(ctx->r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	while ((item = extra->child) != NULL) {
+		cJSON_DetachItemViaPointer(extra, item);
+		cJSON_DeleteItemFromObjectCaseSensitive(body, item->string);
+		cJSON_AddItemToObject(body, item->string, item);
+	}
+	/* sv_send_json frees what it sends: hand it a copy of the pool-owned tree. */
+	return sv_send_json(ctx->r, HTTP_OK, cJSON_Duplicate(body, 1));
+}
+
+/* The submission_ids of a rejudge request as "1,2,3"; NULL after sending the 400. */
+static const char *id_list(sv_ctx *ctx, const cJSON *ids)
+{
+	request_rec *r = ctx->r;
+	const cJSON *id;
+	const char *list = NULL;
+	int n = 0;
+
+	if (!cJSON_IsArray(ids) || cJSON_GetArraySize(ids) == 0) {
+		sv_send_error(r, HTTP_BAD_REQUEST, "submission_ids must be a non-empty array of submission ids");
+		return NULL;
+	}
+	cJSON_ArrayForEach(id, ids)
+	{
+		if (!cJSON_IsNumber(id) || id->valuedouble < 1 || id->valuedouble > 999999999999999.0 ||
+		    id->valuedouble != (double)(apr_int64_t)id->valuedouble) {
+			sv_send_error(r, HTTP_BAD_REQUEST, "submission_ids must hold positive integers");
+			return NULL;
+		}
+		if (++n > REJUDGE_IDS_MAX) {
+			sv_send_error(r, HTTP_BAD_REQUEST, "at most %d submissions per rejudge", REJUDGE_IDS_MAX);
+			return NULL;
+		}
+		list = apr_psprintf(r->pool, "%s%s%" APR_INT64_T_FMT, list ? list : "", list ? "," : "",
+				    (apr_int64_t)id->valuedouble);
+	}
+	return list;
+}
+
+static void unsent(sv_ctx *ctx, apr_dbd_row_t *row)
+{
+	apr_dbd_results_t *res;
+
+	sv_admin_select(ctx, SV_ADM_REJUDGE_UNSENT, &res, sv_db_get(&ctx->db, row, 0), sv_db_get(&ctx->db, row, 7));
+}
+
+/* Sends one rejudged submission to Kafka as sv_submit does; a message that cannot be queued
+ * is marked unsent (kafka_sent_at NULL) for the sweeper. */
+static void send_message(sv_ctx *ctx, apr_dbd_row_t *row)
+{
+	sv_db *db = &ctx->db;
+	sv_submission_msg msg;
+	char *payload;
+	int queued;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.submission_id = sv_db_get_ll(db, row, 0);
+	msg.task_id = sv_db_get_ll(db, row, 1);
+	msg.user_id = sv_db_get_ll(db, row, 2);
+	msg.team_id = sv_db_get_ll(db, row, 3);
+	msg.code = sv_db_get(db, row, 4);
+	msg.code_len = strlen(msg.code);
+	msg.language_id = (int)sv_db_get_ll(db, row, 5);
+	msg.timestamp = sv_db_get(db, row, 6);
+	msg.attempt = (int)sv_db_get_ll(db, row, 7);
+	msg.task_revision = (int)sv_db_get_ll(db, row, 8);
+	if (!(payload = sv_submission_msg_build(&msg))) {
+		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, "solveit: out of memory building the message of %lld",
+			      msg.submission_id);
+		queued = -1;
+	} else {
+		queued = solveit_kafka_send_submission(ctx->r, msg.submission_id, payload, strlen(payload), 0);
+		free(payload);
+	}
+	if (queued < 0)
+		unsent(ctx, row);
+}
+
+int sv_admin_rejudge(sv_ctx *ctx)
+{
+	static const sv_admin_field fields[] = {
+	    {"submission_ids", 'a', 0, 0, 0, NULL},
+	    {"task_id", 'i', 1, 999999999999999.0, 0, NULL},
+	    {NULL, 0, 0, 0, 0, NULL},
+	};
+	request_rec *r = ctx->r;
+	cJSON *body = sv_admin_json_body(ctx, SV_ADMIN_FORM_LIMIT, fields, NULL), *answer, *queued;
+	const cJSON *ids, *task;
+	const char *list = NULL;
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+
+	if (!body)
+		return OK;
+	ids = cJSON_GetObjectItemCaseSensitive(body, "submission_ids");
+	task = cJSON_GetObjectItemCaseSensitive(body, "task_id");
+	if (!ids == !task)
+		return sv_send_error(r, HTTP_BAD_REQUEST, "give submission_ids (a list) or task_id, one of the two");
+	if (ids && !(list = id_list(ctx, ids)))
+		return OK;
+	if (sv_admin_select(ctx, SV_ADM_REJUDGE, &res, sv_admin_actor(ctx), sv_admin_action(ctx), list,
+			    task ? sv_admin_id_text(ctx, (apr_int64_t)task->valuedouble) : NULL) < 0)
+		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	row = sv_db_row(&ctx->db, res, 1);
+	if (row && sv_db_get_ll(&ctx->db, row, 0) == 0)
+		return sv_send_error(r, HTTP_NOT_FOUND, "task %.0f not found", task->valuedouble);
+	if (row && sv_db_get_ll(&ctx->db, row, 0) < 0) {
+		const char *missing = NULL;
+
+		/* sql/023 answers the ids that do not exist as negative ones, and queues nothing. */
+		for (int i = 1; (row = sv_db_row(&ctx->db, res, i)) != NULL; i++)
+			missing = apr_psprintf(r->pool, "%s%s%" APR_INT64_T_FMT, missing ? missing : "",
+					       missing ? ", " : "", -sv_db_get_ll(&ctx->db, row, 0));
+		return sv_send_error(r, HTTP_NOT_FOUND, "no such submissions: %s; nothing was queued", missing);
+	}
+	answer = cJSON_CreateObject();
+	queued = cJSON_AddArrayToObject(answer, "queued");
+	for (int i = 1; (row = sv_db_row(&ctx->db, res, i)) != NULL; i++) {
+		cJSON *q = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(q, "submission_id", (double)sv_db_get_ll(&ctx->db, row, 0));
+		cJSON_AddNumberToObject(q, "attempt", (double)sv_db_get_ll(&ctx->db, row, 7));
+		cJSON_AddItemToArray(queued, q);
+		send_message(ctx, row);
+	}
+	cJSON_AddNumberToObject(answer, "count", cJSON_GetArraySize(queued));
+	return sv_send_json(r, HTTP_OK, answer);
+}
+
+int sv_admin_audit_list(sv_ctx *ctx)
+{
+	static const char *const types[] = {"task", "test", "tests", "submissions", "user", "users", "team", NULL};
+	const char *type = sv_admin_arg(ctx, "object_type");
+	const char *page, *per_page;
+	apr_int64_t id;
+
+	if (list_args(ctx, "object_id", &id, &page, &per_page) < 0)
+		return OK;
+	if (type && !sv_word_in(type, types))
+		return sv_send_error(ctx->r, HTTP_BAD_REQUEST,
+				     "object_type must be one of task, test, tests, submissions, user, users, team");
+	return sv_admin_send_row(ctx, "no audit", SV_ADM_AUDIT_LIST, type, id ? sv_admin_id_text(ctx, id) : NULL, page,
+				 per_page);
+}
+
+int sv_admin_grades_csv(sv_ctx *ctx)
+{
+	apr_dbd_results_t *res;
+	apr_dbd_row_t *row;
+	const char *csv;
+
+	if (sv_admin_select(ctx, SV_ADM_GRADES_CSV, &res) < 0 || !(row = sv_db_row(&ctx->db, res, 1)) ||
+	    !(csv = sv_db_get(&ctx->db, row, 0)))
+		return sv_send_error(ctx->r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	return sv_admin_send_file(ctx, "text/csv; charset=utf-8", "grades.csv", csv, strlen(csv));
+}
