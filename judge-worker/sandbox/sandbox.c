@@ -336,6 +336,16 @@ int sv_sandbox_open(const sv_sandbox_config *cfg, sv_sandbox **out, char *err, s
 	}
 	sb->state_fd = sb->init_fd = -1;
 	sb->first_uid = cfg->first_uid ? cfg->first_uid : DEFAULT_FIRST_UID;
+	if (!cfg->first_uid && getenv("SOLVEIT_SANDBOX_FIRST_UID")) {
+		char *end;
+		unsigned long v = strtoul(getenv("SOLVEIT_SANDBOX_FIRST_UID"), &end, 10);
+
+		if (*end || v < 1000 || v > 4000000000UL) {
+			snprintf(err, errlen, "SOLVEIT_SANDBOX_FIRST_UID must be a number from 1000 to 4000000000");
+			goto fail;
+		}
+		sb->first_uid = (unsigned)v;
+	}
 	sb->max_boxes = cfg->max_boxes ? cfg->max_boxes : DEFAULT_MAX_BOXES;
 	if (sb->first_uid < 1000 || sb->max_boxes > 65536 || sb->first_uid + sb->max_boxes < sb->first_uid) {
 		snprintf(err, errlen, "first_uid must be >= 1000 and max_boxes <= 65536");

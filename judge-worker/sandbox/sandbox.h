@@ -64,7 +64,7 @@ typedef struct {
 	const char *state_dir;      /* $SOLVEIT_SANDBOX_DIR, else /run/solveit-sandbox (boxes, locks) */
 	const char *init_path;      /* $SOLVEIT_SANDBOX_INIT, else the origin's solveit-sandbox-init (below) */
 	sv_sandbox_mode mode;       /* AUTO: $SOLVEIT_SANDBOX_MODE ("v2", "v1", "rlimit") if set, else detect */
-	unsigned first_uid;         /* 0 = 60000; box n runs as uid/gid first_uid + n */
+	unsigned first_uid;         /* 0: $SOLVEIT_SANDBOX_FIRST_UID, else 60000; box n runs as uid/gid first_uid + n */
 	unsigned max_boxes;         /* 0 = 256 */
 } sv_sandbox_config;
 

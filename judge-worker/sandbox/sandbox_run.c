@@ -168,8 +168,9 @@ static int scratch_setup(sv_sandbox_box *box, const sv_sandbox_run_opts *o, stru
 		close(fb_fd);
 		fb_fd = -1;
 		snprintf(sc->src[sc->n_mounts], sizeof(sc->src[0]), "%s/feedback", sc->path);
-		sc->mounts[sc->n_mounts++] = (struct sv_mnt){
+		sc->mounts[sc->n_mounts] = (struct sv_mnt){
 		    .kind = SV_MOUNT_DIR_RW, .src = sc->src[sc->n_mounts], .dst = (char *)o->feedback_dir};
+		sc->n_mounts++;
 	}
 	for (size_t i = 0; i < o->n_files; i++) {
 		char name[16];
@@ -186,8 +187,9 @@ static int scratch_setup(sv_sandbox_box *box, const sv_sandbox_run_opts *o, stru
 		} else {
 			snprintf(sc->src[sc->n_mounts], sizeof(sc->src[0]), "%s", o->files[i].host_path);
 		}
-		sc->mounts[sc->n_mounts++] = (struct sv_mnt){
+		sc->mounts[sc->n_mounts] = (struct sv_mnt){
 		    .kind = SV_MOUNT_FILE_RO, .src = sc->src[sc->n_mounts], .dst = (char *)o->files[i].box_path};
+		sc->n_mounts++;
 	}
 	if (data_fd >= 0)
 		close(data_fd);
