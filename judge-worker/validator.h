@@ -14,9 +14,12 @@
  * accepted, 43 wrong answer, anything else a judge error; feedback_dir may receive score.txt,
  * judgemessage.txt (staff only) and teammessage.txt.
  *
- * A validator is compiled once per task revision, inside the sandbox, and kept (in memory and under
- * the cache directory) for the task's later submissions; it always runs inside the sandbox, with
- * the task's validation limits. Thread-safe: several submissions are judged at once. */
+ * A validator is compiled once per (task, revision, language, source and extra files), inside the
+ * sandbox, and kept in memory (its compiled program in a prepared box; at most 32 validators, least
+ * recently used first out, older revisions of a task as soon as they are unused) for the task's later
+ * submissions. Every use runs in a box of its own that binds the compiled program read-only, so the
+ * tests of one task are validated in parallel. Validation limits: 30 s CPU, 60 s wall (an
+ * interactive validator: at least the program's wall clock + 5 s), 1 GiB memory. Thread-safe. */
 
 typedef struct {
 	/* SV_VERDICT_AC or SV_VERDICT_WA (interactive: also the program's TLE, MLE, RE or OLE);

@@ -251,9 +251,19 @@ static int build_req(sv_sandbox_box *box, const sv_sandbox_run_opts *o, const sv
 	req->stdin_data = o->stdin_data;
 	req->stdin_len = o->stdin_len;
 	if (o->stdin_path) {
+		struct stat st;
+
 		req->stdin_fd = open(o->stdin_path, O_RDONLY | O_CLOEXEC);
 		if (req->stdin_fd < 0) {
 			snprintf(err, errlen, "cannot open the input %.200s: %s", o->stdin_path, strerror(errno));
+			return -1;
+		}
+		/* The program could reopen its stdin through /proc/self/fd/0: only a file it may not write. */
+		if (fstat(req->stdin_fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & 022)) {
+			snprintf(err, errlen, "the input %.200s is not a regular file writable only by its owner",
+				 o->stdin_path);
+			close(req->stdin_fd);
+			req->stdin_fd = -1;
 			return -1;
 		}
 	}

@@ -8,7 +8,8 @@
  *        "revision": 1, "time_limit_ms": 1000, "wall_limit_ms": 0, "memory_limit_kb": 262144,
  *        "output_limit_kb": 0, "factors": {"71": 2.0}, "language": 54, "source": PATH,
  *        "tests": [{"input": PATH, "answer": PATH, "flags": ""}], "paths": true (the validator sees the
- *        files by path; false: from memory), "stop_after_failure": false, "threads": 1, "repeat": 1}
+ *        files by path; false: from memory), "stop_after_failure": false, "threads": 1, "repeat": 1,
+ *        "bump_revision": false (one thread: each repetition judges the next revision of the task)}
  * Each judgement: {"status": "DONE"|"CE"|"FAILED"|"CANCELLED", "error", "compiler_output",
  *        "tests": [{"index", "verdict", "checked", "score", "judge_message", "team_message", "message",
  *        "stderr", "exit_code", "time", "memory", "validator_error"}]}
@@ -120,7 +121,7 @@ struct worker {
 	void *state;
 	exec_request req;
 	validator_cache *cache;
-	int stop_after_failure, repeat;
+	int stop_after_failure, repeat, bump_revision;
 	cJSON *results;
 	pthread_mutex_t *lock;
 };
@@ -131,6 +132,8 @@ static void *judge_thread(void *arg)
 	static const char *const status[] = {"DONE", "CE", "FAILED", "REJECTED", "CANCELLED"};
 
 	for (int k = 0; k < w->repeat; k++) {
+		if (k > 0 && w->bump_revision)
+			((task_data *)w->req.task)->revision++; /* one thread only: a new revision of the task */
 		struct judgement j = {.base = &w->req,
 				      .tests = cJSON_CreateArray(),
 				      .cache = w->cache,
@@ -277,6 +280,7 @@ int main(int argc, char **argv)
 	nthreads = num(spec, "threads", 1);
 	if (nthreads < 1 || nthreads > 16)
 		nthreads = 1;
+	w.bump_revision = nthreads == 1 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(spec, "bump_revision"));
 	for (int i = 0; i < nthreads; i++)
 		pthread_create(&threads[i], NULL, judge_thread, &w);
 	for (int i = 0; i < nthreads; i++)

@@ -105,6 +105,13 @@ def test_compiled_once_per_revision_and_shared_by_threads(judge, unharmed):
     assert log.count("validator of task 1 revision 1 compiled") == 1, log
 
 
+def test_a_new_revision_compiles_again(judge, unharmed):
+    results, log = judge("tokens.cpp", validator="custom", tests=[("1 2", "sum 3")], repeat=3, bump_revision=True)
+    assert [verdicts(j) for j in results] == [["AC"]] * 3
+    for revision in (1, 2, 3):
+        assert log.count(f"validator of task 1 revision {revision} compiled") == 1, log
+
+
 def test_interactive_correct_submission(judge, unharmed):
     (j,), _ = judge("guess.cpp", validator="interactive", source="guess_ok.cpp", tests=[("777", ""), ("1", "")])
     assert j["status"] == "DONE", j
