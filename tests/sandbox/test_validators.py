@@ -180,3 +180,12 @@ def test_executor_limits_and_should_run(judge, unharmed):
     (j,), _ = judge(source="spam.cpp", tests=[("1", ""), ("2", "")], output_limit_kb=1, stop_after_failure=True)
     # The first test's output passes 1 KB: OLE, and the second is never run.
     assert verdicts(j) == ["OLE"]
+
+
+def test_language_time_factor_scales_the_cpu_limit(judge, unharmed):
+    (slow,), _ = judge(source="burn.cpp", tests=[("", "")], time_limit_ms=50)
+    assert verdicts(slow) == ["TLE"]
+    # The same limit with a factor of 200 for C++ (10 s): the program finishes.
+    (scaled,), _ = judge(source="burn.cpp", tests=[("", "")], time_limit_ms=50, factors={"54": 200.0, "71": 0.5})
+    assert verdicts(scaled) == ["AC"]
+    assert scaled["tests"][0]["output"] == "done\n"
