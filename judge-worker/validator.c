@@ -172,6 +172,35 @@ static void sweep_locked(validator_cache *c)
 	}
 }
 
+/* 1 when the task's validator can be compiled here; 0 with the reason when it never can. */
+static int can_compile(validator_cache *c, const task_data *task, char *why, size_t len)
+{
+	const sv_language *lang = sv_sandbox_language(c->sb, task->validator_language_id);
+
+	if (!lang || !lang->available) {
+		snprintf(why, len, "the validator's language %d is %s", task->validator_language_id,
+			 lang ? "not available on this judge" : "unknown");
+		return 0;
+	}
+	if (task->validator_file_count > SV_SANDBOX_MAX_FILES) {
+		snprintf(why, len, "the validator has %zu extra files, at most %d are supported",
+			 task->validator_file_count, SV_SANDBOX_MAX_FILES);
+		return 0;
+	}
+	for (size_t i = 0; i < task->validator_file_count; i++) {
+		const char *name = task->validator_files[i].name;
+
+		if (!sv_sandbox_file_name_ok(name) || !strcmp(name, lang->source_file)) {
+			snprintf(why, len, "the validator's file %.100s: %s", name,
+				 sv_sandbox_file_name_ok(name)
+				     ? "has the name of the main source file"
+				     : "not a plain file name (letters, digits, _ . + -, not starting with . or -)");
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static void compile_entry(validator_cache *c, struct entry *e, const task_data *task)
 {
 	sv_sandbox_file files[SV_SANDBOX_MAX_FILES];
@@ -184,13 +213,13 @@ static void compile_entry(validator_cache *c, struct entry *e, const task_data *
 	sv_sandbox_limits_compile_defaults(&lim);
 	lim.cpu_time = 60.0; /* a validator with a big header library (testlib) compiles slowly */
 	lim.wall_time = 120.0;
-	if (n > SV_SANDBOX_MAX_FILES) {
-		snprintf(e->error, sizeof(e->error), "the validator has %zu extra files, at most %d are supported", n,
-			 SV_SANDBOX_MAX_FILES);
+	/* What the task itself gets wrong fails for good (and is said once), unlike a failing sandbox. */
+	if (!can_compile(c, task, e->error, sizeof(e->error))) {
 		pthread_mutex_lock(&c->lock);
 		e->state = ENTRY_FAILED;
 		pthread_cond_broadcast(&c->compiled);
 		pthread_mutex_unlock(&c->lock);
+		sv_log(SV_LOG_WARNING, "validator of task %lld revision %d: %s", task->id, task->revision, e->error);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)

@@ -556,7 +556,7 @@ static int write_source(int dirfd, const char *name, const char *source, size_t 
 }
 
 /* A plain file name for /prog: no path, no hidden file, nothing a shell or a compiler would read as more. */
-int sv_good_file_name(const char *name)
+int sv_sandbox_file_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -657,11 +657,11 @@ int sv_sandbox_prepare_files(sv_sandbox *sb, int language_id, const char *source
 		return -1;
 	}
 	for (size_t i = 0; i < n_files; i++) {
-		if (n_files > SV_SANDBOX_MAX_FILES || !sv_good_file_name(files[i].name) ||
+		if (n_files > SV_SANDBOX_MAX_FILES || !sv_sandbox_file_name_ok(files[i].name) ||
 		    !strcmp(files[i].name, lang->pub.source_file)) {
 			snprintf(err, errlen, "extra file %.128s: %s", files[i].name,
 				 n_files > SV_SANDBOX_MAX_FILES ? "too many files"
-				 : sv_good_file_name(files[i].name)
+				 : sv_sandbox_file_name_ok(files[i].name)
 				     ? "has the source file's name"
 				     : "not a plain file name (letters, digits, _ . + -, not starting with . or -)");
 			compile->status = SV_RUN_IE;

@@ -164,6 +164,10 @@ typedef struct {
 	size_t len;
 } sv_sandbox_file;
 
+/* 1 when name may be an extra file's or a feedback file's: [A-Za-z0-9_.+-], 1 to 128 bytes, not starting
+ * with '.' or '-'. */
+int sv_sandbox_file_name_ok(const char *name);
+
 /* sv_sandbox_prepare() with up to SV_SANDBOX_MAX_FILES extra files in /prog. A bad name is -1 with err. */
 int sv_sandbox_prepare_files(sv_sandbox *sb, int language_id, const char *source, size_t source_len,
 			     const sv_sandbox_file *files, size_t n_files, const sv_sandbox_limits *compile_limits,

@@ -80,9 +80,6 @@ void sv_exec_req_init(struct exec_req *req, const sv_sandbox_box *box, const sv_
 /* Zero fields of in (NULL: all) take the run or compile defaults. */
 void sv_fill_limits(sv_sandbox_limits *out, const sv_sandbox_limits *in, int compile);
 
-/* A plain file name: [A-Za-z0-9_.+-], 1 to 128 bytes, not starting with '.' or '-'. */
-int sv_good_file_name(const char *name);
-
 /* Monotonic seconds. */
 double sv_now_s(void);
 

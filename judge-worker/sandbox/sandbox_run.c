@@ -110,7 +110,7 @@ static int scratch_setup(sv_sandbox_box *box, const sv_sandbox_run_opts *o, stru
 		return -1;
 	}
 	for (size_t i = 0; i < o->n_feedback; i++) {
-		if (!sv_good_file_name(o->feedback_names[i])) {
+		if (!sv_sandbox_file_name_ok(o->feedback_names[i])) {
 			snprintf(err, errlen, "feedback file %.128s: not a plain file name", o->feedback_names[i]);
 			return -1;
 		}

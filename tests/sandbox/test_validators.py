@@ -36,6 +36,7 @@ def judge(state_dir, tmp_path, host):
                 p.write_text(host.substitute((HERE / name).read_text()))
                 full[key] = str(p)
         full["validator_files"] = [{"name": f, "path": str(HERE / f)} for f in files]
+        full["validator_files"] += spec.pop("validator_files_named", [])
         full.update(spec)
         spec_path = tmp_path / "spec.json"
         spec_path.write_text(json.dumps(full))
@@ -189,3 +190,25 @@ def test_language_time_factor_scales_the_cpu_limit(judge, unharmed):
     (scaled,), _ = judge(source="burn.cpp", tests=[("", "")], time_limit_ms=50, factors={"54": 200.0, "71": 0.5})
     assert verdicts(scaled) == ["AC"]
     assert scaled["tests"][0]["output"] == "done\n"
+
+
+@pytest.mark.parametrize(
+    "name, files, language, reason",
+    [
+        ("a bad file name", [("../evil.h", "vutil.h")], CPP, "the validator's file ../evil.h: not a plain file name"),
+        ("an extra file named as the source", [("main.cpp", "vutil.h")], CPP, "has the name of the main source file"),
+        ("an unknown language", [], 99999, "the validator's language 99999 is unknown"),
+    ],
+)
+def test_validator_the_judge_can_never_compile_fails_once_with_a_reason(judge, unharmed, name, files, language, reason):
+    (j,), log = judge(
+        "exit1.cpp",
+        validator="custom",
+        tests=[("1 2", "sum 3"), ("1", "sum 1")],
+        files=(),
+        validator_files_named=[{"name": n, "path": str(HERE / p)} for n, p in files],
+        validator_language=language,
+    )
+    errors = [t["validator_error"] for t in j["tests"]]
+    assert len(errors) == 2 and all(reason in e for e in errors), (name, errors)
+    assert log.count(reason) == 1, log
