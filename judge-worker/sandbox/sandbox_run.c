@@ -124,6 +124,7 @@ static int scratch_setup(sv_sandbox_box *box, const sv_sandbox_run_opts *o, stru
 				 f->box_path ? f->box_path : "");
 			return -1;
 		}
+		errno = 0;
 		if (f->host_path && (stat(f->host_path, &st) < 0 || !S_ISREG(st.st_mode))) {
 			snprintf(err, errlen, "run file %.200s: %s", f->host_path,
 				 errno ? strerror(errno) : "not a regular file");
