@@ -1,5 +1,7 @@
 /* The local executor: the built-in sandbox (judge-worker/sandbox/sandbox.h). Compiles once, inside
- * the sandbox, then runs every test in order on a fresh work directory with the task's limits. */
+ * the sandbox, with the task's compile limits, then runs the tests the worker asks for, in order, on a
+ * fresh work directory with the task's limits (the language's time factor applied). Interactive tasks
+ * run each test together with the task's validator (validator.h) and report checked results. */
 #include "executor.h"
 
 #include <stdio.h>
@@ -7,6 +9,7 @@
 #include <string.h>
 
 #include "sv_log.h"
+#include "validator.h"
 
 #include "sandbox/sandbox.h"
 
@@ -43,33 +46,107 @@ static int local_language_ok(void *state, int language_id, char *err, size_t err
 	return 1;
 }
 
-static sv_verdict run_verdict(sv_run_status status)
+#define STDERR_HEAD_MAX 4096
+
+/* The CPU limit of a language with its time factor (task_data.h's task_cpu_limit_ms, computed here until
+ * task_data.c has it), and the wall limit (0: the sandbox's default, 2 x CPU + 1 s). */
+static double factor_of(const task_data *task, int language_id)
 {
-	switch (status) {
-	case SV_RUN_OK:
-		return SV_VERDICT_NONE;
-	case SV_RUN_TLE:
-		return SV_VERDICT_TLE;
-	case SV_RUN_MLE:
-		return SV_VERDICT_MLE;
-	case SV_RUN_OLE:
-		return SV_VERDICT_OLE;
-	default:
-		return SV_VERDICT_RE;
+	for (size_t i = 0; i < task->factor_count; i++) {
+		if (task->factor_language_ids[i] == language_id && task->factors[i] > 0)
+			return task->factors[i];
 	}
+	return 1.0;
+}
+
+/* The task's limits for the submission's language. */
+static void task_limits(const task_data *task, int language_id, sv_sandbox_limits *run, sv_sandbox_limits *compile)
+{
+	double f = factor_of(task, language_id);
+
+	sv_sandbox_limits_run_defaults(run);
+	if (task->time_limit_ms > 0)
+		run->cpu_time = task->time_limit_ms * f / 1000.0;
+	if (task->wall_limit_ms > 0)
+		run->wall_time = task->wall_limit_ms * f / 1000.0;
+	if (task->memory_limit_kb > 0)
+		run->memory_kb = task->memory_limit_kb;
+	if (task->output_limit_kb > 0) {
+		run->stdout_kb = task->output_limit_kb;
+		/* A program may write its answer to a file as well: the same bound. */
+		if (run->file_size_kb < task->output_limit_kb)
+			run->file_size_kb = task->output_limit_kb;
+	}
+	sv_sandbox_limits_compile_defaults(compile);
+	if (task->compile_time_limit_ms > 0) {
+		compile->cpu_time = task->compile_time_limit_ms / 1000.0;
+		if (compile->wall_time < 3 * compile->cpu_time)
+			compile->wall_time = 3 * compile->cpu_time;
+	}
+	if (task->compile_memory_limit_kb > 0)
+		compile->memory_kb = task->compile_memory_limit_kb;
+}
+
+static void fill_run(exec_test_result *res, const sv_run_result *run)
+{
+	res->verdict = validator_run_verdict(run->status);
+	res->time = run->time;
+	res->memory = run->memory_kb;
+	res->output = run->stdout_buf ? run->stdout_buf : "";
+	res->output_len = run->stdout_len;
+	if (res->verdict != SV_VERDICT_NONE)
+		snprintf(res->message, sizeof(res->message), "%s", run->message);
+	res->stderr_head = run->stderr_buf ? run->stderr_buf : "";
+	res->stderr_len = run->stderr_len < STDERR_HEAD_MAX ? run->stderr_len : STDERR_HEAD_MAX;
+	res->exit_code = run->exit_code;
+}
+
+/* One test of an interactive task: the validator decides, so the result is checked. Returns 0, or -1 with
+ * out->error (the validator failed: the submission cannot be judged). */
+static int interactive_test(const exec_request *req, sv_sandbox_box *box, const sv_sandbox_limits *limits,
+			    const task_test *t, sv_run_result *run, validator_result *vr, exec_test_result *res,
+			    exec_outcome *out)
+{
+	const task_data *task = req->task;
+	const char *flags =
+	    t->group >= 0 && (size_t)t->group < task->group_count ? task->groups[t->group].validator_flags : "";
+
+	if (!req->validators) {
+		snprintf(out->error, sizeof(out->error), "interactive task %lld: no validator cache on this worker",
+			 task->id);
+		return -1;
+	}
+	if (validator_interact(req->validators, task, t, flags, box, limits, run, vr) < 0) {
+		snprintf(out->error, sizeof(out->error), "interactive task %lld, test %d: %.400s", task->id, t->order,
+			 vr->error);
+		return -1;
+	}
+	fill_run(res, run);
+	res->checked = 1;
+	res->verdict = vr->verdict;
+	res->has_score = vr->has_score;
+	res->score = vr->score;
+	res->judge_message = vr->judge_message;
+	res->team_message = vr->team_message;
+	if (vr->verdict == SV_VERDICT_AC || vr->verdict == SV_VERDICT_WA)
+		res->message[0] = '\0';
+	return 0;
 }
 
 static void local_judge(void *state, const exec_request *req, exec_outcome *out)
 {
+	const task_data *task = req->task;
+	int interactive = task->validator == VALIDATOR_INTERACTIVE;
 	sv_sandbox_box *box = NULL;
 	sv_run_result compile;
-	sv_sandbox_limits limits;
+	sv_sandbox_limits limits, compile_limits;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	memset(&compile, 0, sizeof(compile));
-	rc = sv_sandbox_prepare(state, req->language_id, req->code, req->code_len, NULL, &box, &compile, out->error,
-				sizeof(out->error));
+	task_limits(task, req->language_id, &limits, &compile_limits);
+	rc = sv_sandbox_prepare(state, req->language_id, req->code, req->code_len, &compile_limits, &box, &compile,
+				out->error, sizeof(out->error));
 	if (compile.stdout_len)
 		out->compiler_output = strndup(compile.stdout_buf, compile.stdout_len);
 	if (rc == 1) {
@@ -86,35 +163,46 @@ static void local_judge(void *state, const exec_request *req, exec_outcome *out)
 		out->status = EXEC_FAILED;
 		return;
 	}
-	sv_sandbox_limits_run_defaults(&limits);
-	limits.cpu_time = req->task->time_limit_ms / 1000.0;
-	limits.memory_kb = req->task->memory_limit_kb;
 	out->status = EXEC_DONE;
-	for (size_t i = 0; i < req->task->test_count; i++) {
-		const task_test *t = &req->task->tests[i];
+	for (size_t i = 0; i < task->test_count; i++) {
+		const task_test *t = &task->tests[i];
 		sv_run_result run;
+		validator_result vr;
 		exec_test_result res;
 
 		if (req->cancel && *req->cancel) {
 			out->status = EXEC_CANCELLED;
 			break;
 		}
+		if (req->should_run && !req->should_run(req->baton, i))
+			continue;
 		memset(&run, 0, sizeof(run));
-		if (sv_sandbox_run(box, t->input, t->input_len, &limits, &run, out->error, sizeof(out->error)) < 0) {
+		memset(&vr, 0, sizeof(vr));
+		memset(&res, 0, sizeof(res));
+		if (interactive) {
+			rc = interactive_test(req, box, &limits, t, &run, &vr, &res, out);
+		} else {
+			sv_sandbox_run_opts opts = {.stdin_data = t->input, .stdin_len = t->input_len};
+
+			/* From the cached file when there is one: no copy of a big input in memory. */
+			if (t->input_path) {
+				opts.stdin_path = t->input_path;
+				opts.stdin_data = NULL;
+				opts.stdin_len = 0;
+			}
+			rc = sv_sandbox_run_ex(box, &opts, &limits, &run, out->error, sizeof(out->error));
+			if (rc == 0)
+				fill_run(&res, &run);
+		}
+		if (rc < 0) {
 			sv_run_result_free(&run);
+			validator_result_free(&vr);
 			out->status = EXEC_FAILED;
 			break;
 		}
-		memset(&res, 0, sizeof(res));
-		res.verdict = run_verdict(run.status);
-		res.time = run.time;
-		res.memory = run.memory_kb;
-		res.output = run.stdout_buf ? run.stdout_buf : "";
-		res.output_len = run.stdout_len;
-		if (res.verdict != SV_VERDICT_NONE)
-			snprintf(res.message, sizeof(res.message), "%s", run.message);
 		rc = req->on_test(req->baton, i, &res);
 		sv_run_result_free(&run);
+		validator_result_free(&vr);
 		if (rc) {
 			out->status = EXEC_CANCELLED;
 			break;

@@ -86,6 +86,11 @@ void sv_run_result_free(sv_run_result *result)
 	free(result->stderr_buf);
 	result->stdout_buf = result->stderr_buf = NULL;
 	result->stdout_len = result->stderr_len = 0;
+	for (int i = 0; i < SV_SANDBOX_MAX_FEEDBACK; i++) {
+		free(result->feedback[i]);
+		result->feedback[i] = NULL;
+		result->feedback_len[i] = 0;
+	}
 }
 
 void sv_sandbox_limits_run_defaults(sv_sandbox_limits *l)
@@ -117,7 +122,7 @@ void sv_sandbox_limits_compile_defaults(sv_sandbox_limits *l)
 }
 
 /* Zero fields take the defaults; the wall clock defaults to twice the CPU time plus a second. */
-static void fill_limits(sv_sandbox_limits *out, const sv_sandbox_limits *in, int compile)
+void sv_fill_limits(sv_sandbox_limits *out, const sv_sandbox_limits *in, int compile)
 {
 	sv_sandbox_limits d;
 
@@ -331,6 +336,16 @@ int sv_sandbox_open(const sv_sandbox_config *cfg, sv_sandbox **out, char *err, s
 	}
 	sb->state_fd = sb->init_fd = -1;
 	sb->first_uid = cfg->first_uid ? cfg->first_uid : DEFAULT_FIRST_UID;
+	if (!cfg->first_uid && getenv("SOLVEIT_SANDBOX_FIRST_UID")) {
+		char *end;
+		unsigned long v = strtoul(getenv("SOLVEIT_SANDBOX_FIRST_UID"), &end, 10);
+
+		if (*end || v < 1000 || v > 4000000000UL) {
+			snprintf(err, errlen, "SOLVEIT_SANDBOX_FIRST_UID must be a number from 1000 to 4000000000");
+			goto fail;
+		}
+		sb->first_uid = (unsigned)v;
+	}
 	sb->max_boxes = cfg->max_boxes ? cfg->max_boxes : DEFAULT_MAX_BOXES;
 	if (sb->first_uid < 1000 || sb->max_boxes > 65536 || sb->first_uid + sb->max_boxes < sb->first_uid) {
 		snprintf(err, errlen, "first_uid must be >= 1000 and max_boxes <= 65536");
@@ -540,32 +555,35 @@ static int write_source(int dirfd, const char *name, const char *source, size_t 
 	return close(fd);
 }
 
-int sv_sandbox_prepare(sv_sandbox *sb, int language_id, const char *source, size_t source_len,
-		       const sv_sandbox_limits *compile_limits, sv_sandbox_box **out, sv_run_result *compile, char *err,
-		       size_t errlen)
+/* A plain file name for /prog: no path, no hidden file, nothing a shell or a compiler would read as more. */
+int sv_sandbox_file_name_ok(const char *name)
 {
-	const struct sv_lang *lang = sv_lang_table_find(&sb->langs, language_id);
-	sv_sandbox_box *box;
-	sv_sandbox_limits lim;
-	sv_run_result local;
-	char opts[96];
-	int boxfd = -1, progfd = -1, rc;
+	size_t n = strlen(name);
 
-	*out = NULL;
-	if (!compile)
-		compile = &local;
-	memset(compile, 0, sizeof(*compile));
-	if (!lang || !lang->pub.available) {
-		snprintf(err, errlen, "language %d is %s", language_id, lang ? "unavailable here" : "unknown");
-		compile->status = SV_RUN_IE;
-		snprintf(compile->message, sizeof(compile->message), "%s", err);
-		return -1;
+	if (n == 0 || n > 128 || name[0] == '.' || name[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+		      c == '.' || c == '-' || c == '+'))
+			return 0;
 	}
-	fill_limits(&lim, compile_limits, 1);
-	box = calloc(1, sizeof(*box));
+	return 1;
+}
+
+/* A new box of lang: a slot, its network namespace, and its own size-limited tmpfs holding root/ (where each
+ * run mounts the box root) and, when with_prog, prog/ (returned open in *progfd). */
+static sv_sandbox_box *box_new(sv_sandbox *sb, const struct sv_lang *lang, long work_kb, int *progfd, char *err,
+			       size_t errlen)
+{
+	sv_sandbox_box *box = calloc(1, sizeof(*box));
+	char opts[96];
+	int boxfd = -1;
+
 	if (!box) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	box->sb = sb;
 	box->lang = lang;
@@ -588,7 +606,7 @@ int sv_sandbox_prepare(sv_sandbox *sb, int language_id, const char *source, size
 		goto fail;
 	}
 	/* The box's own tmpfs: the compiler's output cannot outgrow it, and removing it is one unmount. */
-	snprintf(opts, sizeof(opts), "size=%lldk,nr_inodes=4096,mode=0755", (long long)lim.work_kb);
+	snprintf(opts, sizeof(opts), "size=%lldk,nr_inodes=4096,mode=0755", (long long)work_kb);
 	if (mount("solveit-box", box->dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW, opts) < 0 &&
 	    mount("solveit-box", box->dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0) {
 		snprintf(err, errlen, "cannot mount the box tmpfs on %s: %s", box->dir, strerror(errno));
@@ -596,15 +614,77 @@ int sv_sandbox_prepare(sv_sandbox *sb, int language_id, const char *source, size
 	}
 	box->mounted = 1;
 	boxfd = open(box->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (boxfd < 0 || mkdirat(boxfd, "prog", 0755) < 0 || mkdirat(boxfd, "root", 0755) < 0 ||
-	    (progfd = openat(boxfd, "prog", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    write_source(progfd, lang->pub.source_file, source, source_len) < 0) {
+	if (boxfd < 0 || mkdirat(boxfd, "root", 0755) < 0 || (progfd && mkdirat(boxfd, "prog", 0755) < 0) ||
+	    (progfd && (*progfd = openat(boxfd, "prog", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)) {
+		snprintf(err, errlen, "cannot set up %s: %s", box->dir, strerror(errno));
+		goto fail;
+	}
+	close(boxfd);
+	return box;
+fail:
+	if (boxfd >= 0)
+		close(boxfd);
+	sv_sandbox_destroy(box);
+	return NULL;
+}
+
+int sv_sandbox_prepare(sv_sandbox *sb, int language_id, const char *source, size_t source_len,
+		       const sv_sandbox_limits *compile_limits, sv_sandbox_box **out, sv_run_result *compile, char *err,
+		       size_t errlen)
+{
+	return sv_sandbox_prepare_files(sb, language_id, source, source_len, NULL, 0, compile_limits, out, compile, err,
+					errlen);
+}
+
+int sv_sandbox_prepare_files(sv_sandbox *sb, int language_id, const char *source, size_t source_len,
+			     const sv_sandbox_file *files, size_t n_files, const sv_sandbox_limits *compile_limits,
+			     sv_sandbox_box **out, sv_run_result *compile, char *err, size_t errlen)
+{
+	const struct sv_lang *lang = sv_lang_table_find(&sb->langs, language_id);
+	sv_sandbox_box *box;
+	sv_sandbox_limits lim;
+	sv_run_result local;
+	int progfd = -1, rc;
+
+	*out = NULL;
+	if (!compile)
+		compile = &local;
+	memset(compile, 0, sizeof(*compile));
+	if (!lang || !lang->pub.available) {
+		snprintf(err, errlen, "language %d is %s", language_id, lang ? "unavailable here" : "unknown");
+		compile->status = SV_RUN_IE;
+		snprintf(compile->message, sizeof(compile->message), "%s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < n_files; i++) {
+		if (n_files > SV_SANDBOX_MAX_FILES || !sv_sandbox_file_name_ok(files[i].name) ||
+		    !strcmp(files[i].name, lang->pub.source_file)) {
+			snprintf(err, errlen, "extra file %.128s: %s", files[i].name,
+				 n_files > SV_SANDBOX_MAX_FILES ? "too many files"
+				 : sv_sandbox_file_name_ok(files[i].name)
+				     ? "has the source file's name"
+				     : "not a plain file name (letters, digits, _ . + -, not starting with . or -)");
+			compile->status = SV_RUN_IE;
+			snprintf(compile->message, sizeof(compile->message), "%s", err);
+			return -1;
+		}
+	}
+	sv_fill_limits(&lim, compile_limits, 1);
+	box = box_new(sb, lang, lim.work_kb, &progfd, err, errlen);
+	if (!box)
+		goto fail;
+	if (write_source(progfd, lang->pub.source_file, source, source_len) < 0) {
 		snprintf(err, errlen, "cannot write the source into %s: %s", box->dir, strerror(errno));
 		goto fail;
 	}
+	for (size_t i = 0; i < n_files; i++) {
+		if (write_source(progfd, files[i].name, files[i].data, files[i].len) < 0) {
+			snprintf(err, errlen, "cannot write %s into %s: %s", files[i].name, box->dir, strerror(errno));
+			goto fail;
+		}
+	}
 	if (!lang->pub.compiled) {
 		close(progfd);
-		close(boxfd);
 		compile->status = SV_RUN_OK;
 		*out = box;
 		return 0;
@@ -616,12 +696,13 @@ int sv_sandbox_prepare(sv_sandbox *sb, int language_id, const char *source, size
 	}
 	close(progfd);
 	progfd = -1;
-	close(boxfd);
-	boxfd = -1;
 
 	{
-		struct exec_req req = {.lim = &lim, .argv = &lang->compile, .compile = 1};
+		struct exec_req req;
 
+		sv_exec_req_init(&req, box, &lim);
+		req.argv = &lang->compile;
+		req.compile = 1;
 		if (sv_box_exec(box, &req, compile, err, errlen) < 0)
 			goto fail;
 	}
@@ -653,8 +734,6 @@ int sv_sandbox_prepare(sv_sandbox *sb, int language_id, const char *source, size
 fail:
 	if (progfd >= 0)
 		close(progfd);
-	if (boxfd >= 0)
-		close(boxfd);
 	if (compile->status == SV_RUN_OK) {
 		compile->status = SV_RUN_IE;
 		snprintf(compile->message, sizeof(compile->message), "%s", err);
@@ -665,13 +744,28 @@ fail:
 	return -1;
 }
 
+int sv_sandbox_share(sv_sandbox_box *prepared, sv_sandbox_box **out, char *err, size_t errlen)
+{
+	/* Room for the mount points of the root and of a run's scratch directory only. */
+	sv_sandbox_box *box = box_new(prepared->sb, prepared->lang, 1024, NULL, err, errlen);
+
+	*out = box;
+	if (!box)
+		return -1;
+	snprintf(box->prog, sizeof(box->prog), "%s", prepared->prog);
+	return 0;
+}
+
 int sv_sandbox_run(sv_sandbox_box *box, const void *stdin_data, size_t stdin_len, const sv_sandbox_limits *limits,
 		   sv_run_result *result, char *err, size_t errlen)
 {
 	sv_sandbox_limits lim;
-	struct exec_req req = {.lim = &lim, .argv = &box->lang->run, .stdin_data = stdin_data, .stdin_len = stdin_len};
+	struct exec_req req;
 
-	fill_limits(&lim, limits, 0);
+	sv_fill_limits(&lim, limits, 0);
+	sv_exec_req_init(&req, box, &lim);
+	req.stdin_data = stdin_data;
+	req.stdin_len = stdin_len;
 	return sv_box_exec(box, &req, result, err, errlen);
 }
 

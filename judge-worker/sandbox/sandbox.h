@@ -64,7 +64,7 @@ typedef struct {
 	const char *state_dir;      /* $SOLVEIT_SANDBOX_DIR, else /run/solveit-sandbox (boxes, locks) */
 	const char *init_path;      /* $SOLVEIT_SANDBOX_INIT, else the origin's solveit-sandbox-init (below) */
 	sv_sandbox_mode mode;       /* AUTO: $SOLVEIT_SANDBOX_MODE ("v2", "v1", "rlimit") if set, else detect */
-	unsigned first_uid;         /* 0 = 60000; box n runs as uid/gid first_uid + n */
+	unsigned first_uid;         /* 0: $SOLVEIT_SANDBOX_FIRST_UID, else 60000; box n runs as uid/gid first_uid + n */
 	unsigned max_boxes;         /* 0 = 256 */
 } sv_sandbox_config;
 
@@ -87,6 +87,9 @@ typedef struct {
 	const char *unavailable; /* why, when !available; NULL otherwise */
 } sv_language;
 
+#define SV_SANDBOX_MAX_FEEDBACK 4 /* files read back from a feedback directory */
+#define SV_SANDBOX_MAX_FILES    8 /* extra files of a prepare or a run */
+
 /* Result of sv_sandbox_run() or of the compilation in sv_sandbox_prepare(). Buffers are NUL-terminated
  * (the length excludes the NUL), owned by the result, freed by sv_run_result_free(). For a compilation,
  * stdout and stderr are merged into stdout_buf (the compile output). */
@@ -102,6 +105,12 @@ typedef struct {
 	char *stderr_buf;
 	size_t stderr_len;
 	char message[256]; /* human text: "Time limit exceeded (wall clock)", "Killed by signal 11 (SIGSEGV)" */
+	int aborted;       /* stopped because the other side of an interactive run ended (sv_sandbox_interact) */
+	double end_time;   /* monotonic seconds when the program ended, for ordering the two sides of a run */
+	/* sv_sandbox_run_ex: the files of sv_sandbox_run_opts.feedback_names read back after the run, in that
+	 * order (NULL when the program did not write it as a regular file), NUL-terminated, cut to feedback_max */
+	char *feedback[SV_SANDBOX_MAX_FEEDBACK];
+	size_t feedback_len[SV_SANDBOX_MAX_FEEDBACK];
 } sv_run_result;
 
 /* Fills defaults for a test run: 2 s CPU, 256 MB memory, 64 MB stack, 64 processes, 16 MB files, 64 open
@@ -146,6 +155,84 @@ int sv_sandbox_prepare(sv_sandbox *sb, int language_id, const char *source, size
  * sandbox failure (result->status IE, err says why). limits NULL = run defaults. */
 int sv_sandbox_run(sv_sandbox_box *box, const void *stdin_data, size_t stdin_len, const sv_sandbox_limits *limits,
 		   sv_run_result *result, char *err, size_t errlen);
+
+/* A file written next to the source before compiling (a validator's headers). name is a plain file name
+ * ([A-Za-z0-9_.+-], not starting with '.') other than the language's source file. */
+typedef struct {
+	const char *name;
+	const void *data;
+	size_t len;
+} sv_sandbox_file;
+
+/* 1 when name may be an extra file's or a feedback file's: [A-Za-z0-9_.+-], 1 to 128 bytes, not starting
+ * with '.' or '-'. */
+int sv_sandbox_file_name_ok(const char *name);
+
+/* sv_sandbox_prepare() with up to SV_SANDBOX_MAX_FILES extra files in /prog. A bad name is -1 with err. */
+int sv_sandbox_prepare_files(sv_sandbox *sb, int language_id, const char *source, size_t source_len,
+			     const sv_sandbox_file *files, size_t n_files, const sv_sandbox_limits *compile_limits,
+			     sv_sandbox_box **out, sv_run_result *compile, char *err, size_t errlen);
+
+/* A new box (its own slot, uid, network namespace and work directory) that runs the program of a prepared
+ * box: the prepared /prog is bound read-only into its runs, never copied. For running one compiled program
+ * in several threads at once (one box per thread). The prepared box must outlive it; as always, each box
+ * (the prepared one too) is used by one thread at a time. */
+int sv_sandbox_share(sv_sandbox_box *prepared, sv_sandbox_box **out, char *err, size_t errlen);
+
+/* A file made visible read-only inside the box for one run, at an absolute box path ("/judge/input"): a
+ * host file bound read-only (host_path; copied instead when the box user could not read it), or bytes
+ * (data, len) written into a per-run file. */
+typedef struct {
+	const char *box_path;
+	const char *host_path;
+	const void *data;
+	size_t len;
+} sv_sandbox_run_file;
+
+/* What a run may add to sv_sandbox_run(). Zero fields add nothing. */
+typedef struct {
+	const char *const *args; /* extra argv words after the language's run command */
+	size_t n_args;
+	const void *stdin_data; /* standard input from a buffer ... */
+	size_t stdin_len;
+	const char *stdin_path; /* ... or from a host file, opened read-only by the supervisor */
+	const sv_sandbox_run_file *files;
+	size_t n_files;
+	/* An empty directory writable by the program at this box path ("/feedback"), on a per-run tmpfs of
+	 * feedback_kb (0: 1024 KB); afterwards the files feedback_names (plain names, at most
+	 * SV_SANDBOX_MAX_FEEDBACK) are read back into result->feedback[], each cut to feedback_max bytes
+	 * (0: 4096). Links, directories and other non-regular files are ignored, never followed. */
+	const char *feedback_dir;
+	long feedback_kb;
+	const char *const *feedback_names;
+	size_t n_feedback;
+	size_t feedback_max;
+} sv_sandbox_run_opts;
+
+/* sv_sandbox_run() with the options above (opts NULL: none). Same return values. */
+int sv_sandbox_run_ex(sv_sandbox_box *box, const sv_sandbox_run_opts *opts, const sv_sandbox_limits *limits,
+		      sv_run_result *result, char *err, size_t errlen);
+
+/* How an interactive run ends: the validator side decides. */
+typedef struct {
+	int accept_code; /* the validator's exit code that lets the program finish on its own (Kattis: 42); any
+			  * other end of the validator stops the program at once */
+	double grace;    /* seconds the validator may run on after the program's limits ended it (0: 2 s) */
+} sv_sandbox_interaction;
+
+/* An interactive run: program and validator, each in its own box under its own limits and options
+ * (their stdin settings are ignored), started together, the validator's stdout joined to the program's
+ * stdin and the program's stdout to the validator's stdin by pipes; SIGPIPE is ignored on both sides (a
+ * write to a side that is gone fails with EPIPE). When the validator ends first without accept_code, the
+ * program is stopped (presult->aborted); when the program's limits end it (TLE, MLE, OLE), the validator has
+ * `grace` seconds more and is then stopped. *validator_first is 1 when the validator ended first. Returns 0
+ * when both results hold a verdict, -1 on a sandbox failure (err says which side). Both results are filled
+ * and must be freed in every case. */
+int sv_sandbox_interact(sv_sandbox_box *program, const sv_sandbox_run_opts *program_opts,
+			const sv_sandbox_limits *program_limits, sv_sandbox_box *validator,
+			const sv_sandbox_run_opts *validator_opts, const sv_sandbox_limits *validator_limits,
+			const sv_sandbox_interaction *how, sv_run_result *presult, sv_run_result *vresult,
+			int *validator_first, char *err, size_t errlen);
 
 /* Unmounts and removes the box without following anything the sandboxed code created, frees its slot.
  * NULL is allowed. */

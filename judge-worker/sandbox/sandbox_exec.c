@@ -74,6 +74,14 @@ static void add_rlimit(struct sv_spec *s, int resource, unsigned long long soft,
 
 /* ---- one execution ---- */
 
+void sv_exec_req_init(struct exec_req *req, const sv_sandbox_box *box, const sv_sandbox_limits *lim)
+{
+	memset(req, 0, sizeof(*req));
+	req->lim = lim;
+	req->argv = &box->lang->run;
+	req->stdin_fd = req->stdout_fd = req->abort_fd = -1;
+}
+
 struct capture {
 	int fd;
 	char *buf;
@@ -195,8 +203,10 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 	struct capture out = {.fd = -1}, errc = {.fd = -1};
 	struct sv_init_report rep;
 	struct sv_run_facts facts = {0};
-	int stdin_fd = -1, outp[2] = {-1, -1}, errp[2] = {-1, -1}, specp[2] = {-1, -1}, repp[2] = {-1, -1};
-	int pidfd = -1, rc = -1, have_report = 0, helper_done = 0, kill_sent = 0;
+	int stdin_fd = req->stdin_fd, outp[2] = {-1, req->stdout_fd}, errp[2] = {-1, -1}, specp[2] = {-1, -1},
+	    repp[2] = {-1, -1};
+	int pidfd = -1, rc = -1, have_report = 0, helper_done = 0, kill_sent = 0, aborted = 0;
+	size_t max_args = SV_SPEC_MAX_ARGS - req->n_extra_args;
 	double drain_deadline = 0;
 	int src[SV_CGROUP_FD0 + SV_CG_N], nsrc;
 	double t0, deadline, next_cpu, kill_deadline = 0;
@@ -209,6 +219,10 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 	memset(&rep, 0, sizeof(rep));
 	if (sv_cgroup_create(&sb->cg, box->name, lim->memory_kb, lim->processes + 1, &cg, msg, sizeof(msg)) < 0) {
 		fail_result(res, msg, err, errlen);
+		if (stdin_fd >= 0)
+			close(stdin_fd);
+		if (outp[1] >= 0)
+			close(outp[1]);
 		return -1;
 	}
 
@@ -223,7 +237,9 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 	s->work_bytes = (uint64_t)lim->work_kb * 1024;
 	s->root_mount = sb_str(b, box->root);
 	s->cwd = sb_str(b, req->compile ? "/prog" : "/box");
-	for (size_t i = 0; i < req->argv->n && i < SV_SPEC_MAX_ARGS; i++) {
+	if (req->n_extra_args > SV_SPEC_MAX_ARGS)
+		max_args = 0;
+	for (size_t i = 0; i < req->argv->n && i < max_args; i++) {
 		char *arg = sv_lang_expand_arg(req->argv->v[i], lim->memory_kb, lim->stack_kb);
 
 		if (!arg) {
@@ -233,6 +249,8 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 		s->args[s->n_args++] = sb_str(b, arg);
 		free(arg);
 	}
+	for (size_t i = 0; i < req->n_extra_args && s->n_args < SV_SPEC_MAX_ARGS; i++)
+		s->args[s->n_args++] = sb_str(b, req->extra_args[i]);
 	for (size_t i = 0; i < sb->langs.env.n && s->n_env < SV_SPEC_MAX_ENV; i++)
 		s->env[s->n_env++] = sb_str(b, sb->langs.env.v[i]);
 	for (size_t i = 0; i < box->lang->env.n && s->n_env < SV_SPEC_MAX_ENV; i++)
@@ -247,6 +265,17 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 	s->mounts[s->n_mounts].src = sb_str(b, box->prog);
 	s->mounts[s->n_mounts].dst = sb_str(b, "/prog");
 	s->n_mounts++;
+	for (size_t i = 0; i < req->n_extra_mounts; i++) {
+		if (s->n_mounts == SV_SPEC_MAX_MOUNTS) {
+			b->overflow = 1;
+			break;
+		}
+		s->mounts[s->n_mounts].kind = req->extra_mounts[i].kind;
+		s->mounts[s->n_mounts].src = sb_str(b, req->extra_mounts[i].src);
+		s->mounts[s->n_mounts].dst = sb_str(b, req->extra_mounts[i].dst);
+		s->n_mounts++;
+	}
+	s->flags = req->spec_flags;
 
 	add_rlimit(s, RLIMIT_CPU, (unsigned long long)ceil(lim->cpu_time) + 1,
 		   (unsigned long long)ceil(lim->cpu_time) + 2);
@@ -267,14 +296,16 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 	s->bpf_len = (uint32_t)sb->bpf_len;
 	s->strings_len = (uint32_t)b->used;
 	s->size = (uint32_t)(sizeof(*s) + b->used);
-	if (b->overflow || req->argv->n > SV_SPEC_MAX_ARGS) {
+	if (b->overflow || req->argv->n > max_args) {
 		fail_result(res, "the command line, environment or mounts do not fit the box spec", err, errlen);
 		goto end;
 	}
 
-	stdin_fd = make_stdin(req->stdin_data, req->stdin_len);
-	if (stdin_fd < 0 || pipe2(outp, O_CLOEXEC) < 0 || (!req->compile && pipe2(errp, O_CLOEXEC) < 0) ||
-	    pipe2(specp, O_CLOEXEC) < 0 || pipe2(repp, O_CLOEXEC) < 0) {
+	if (stdin_fd < 0)
+		stdin_fd = make_stdin(req->stdin_data, req->stdin_len);
+	if (stdin_fd < 0 || (outp[1] < 0 && pipe2(outp, O_CLOEXEC) < 0) ||
+	    (!req->compile && pipe2(errp, O_CLOEXEC) < 0) || pipe2(specp, O_CLOEXEC) < 0 ||
+	    pipe2(repp, O_CLOEXEC) < 0) {
 		snprintf(msg, sizeof(msg), "cannot make the box's pipes: %s", strerror(errno));
 		fail_result(res, msg, err, errlen);
 		goto end;
@@ -347,15 +378,16 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 	errc.fd = errp[0];
 	errp[0] = -1;
 	errc.limit = (size_t)lim->stderr_kb * 1024;
-	fcntl(out.fd, F_SETFL, O_NONBLOCK);
+	if (out.fd >= 0)
+		fcntl(out.fd, F_SETFL, O_NONBLOCK);
 	if (errc.fd >= 0)
 		fcntl(errc.fd, F_SETFL, O_NONBLOCK);
 
 	deadline = t0 + lim->wall_time;
 	next_cpu = t0 + CPU_POLL_MS / 1000.0;
 	while (!helper_done || out.fd >= 0 || errc.fd >= 0) {
-		struct pollfd pfd[3];
-		int n = 0, io_out = -1, io_err = -1, io_pid = -1, timeout_ms;
+		struct pollfd pfd[4];
+		int n = 0, io_out = -1, io_err = -1, io_pid = -1, io_abort = -1, timeout_ms;
 		double now = sv_now_s(), wake = helper_done ? drain_deadline : deadline;
 
 		/* After the init is gone every writer is dead; a pipe still open is held by a descriptor we do not
@@ -379,6 +411,10 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 		if (!helper_done) {
 			pfd[n] = (struct pollfd){.fd = pidfd, .events = POLLIN};
 			io_pid = n++;
+		}
+		if (!helper_done && !kill_sent && req->abort_fd >= 0) {
+			pfd[n] = (struct pollfd){.fd = req->abort_fd, .events = POLLIN};
+			io_abort = n++;
 		}
 		if (poll(pfd, (nfds_t)n, timeout_ms) < 0 && errno != EINTR) {
 			snprintf(msg, sizeof(msg), "poll: %s", strerror(errno));
@@ -405,6 +441,8 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 
 			if ((out.exceeded && !req->compile) || errc.exceeded)
 				why = 1;
+			else if (io_abort >= 0 && pfd[io_abort].revents)
+				why = aborted = 1;
 			else if (now >= deadline)
 				why = facts.wall_exceeded = 1;
 			else if (now >= next_cpu) {
@@ -457,6 +495,11 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 	facts.runtime_oom = !req->compile && box->lang->out_of_memory && errc.buf &&
 			    memmem(errc.buf, errc.len, box->lang->out_of_memory, strlen(box->lang->out_of_memory));
 	res->status = sv_verdict_decide(&facts, res->message, sizeof(res->message));
+	res->end_time = have_report && rep.end_us > 0 ? (double)rep.end_us / 1e6 : sv_now_s();
+	if (aborted && facts.killed_early && res->status == SV_RUN_RE) {
+		res->aborted = 1;
+		snprintf(res->message, sizeof(res->message), "Stopped: the other side of the interaction ended");
+	}
 	res->time = facts.cpu_time;
 	if (have_report && rep.wall_us > 0 && !facts.wall_exceeded)
 		res->wall_time = (double)rep.wall_us / 1e6;

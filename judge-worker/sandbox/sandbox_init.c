@@ -305,6 +305,10 @@ static __attribute__((noreturn)) void exec_program(int err_fd)
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
 			goto out;
 	}
+	/* An ignored signal stays ignored across execve: a write to the other side of an interaction that has
+	 * gone fails with EPIPE instead of killing the writer. */
+	if (s->flags & SV_SPEC_IGNORE_SIGPIPE)
+		signal(SIGPIPE, SIG_IGN);
 	execve(argv[0], argv, envp);
 out:
 	e = errno;
@@ -384,6 +388,8 @@ int main(void)
 	report.stime_us = (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
 	report.maxrss_kb = ru.ru_maxrss;
 	report.wall_us = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000;
+	if (main_done)
+		report.end_us = (int64_t)t1.tv_sec * 1000000 + t1.tv_nsec / 1000;
 	send_report();
 	return 0;
 }

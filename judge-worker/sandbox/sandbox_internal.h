@@ -63,7 +63,22 @@ struct exec_req {
 	int compile; /* /prog writable and cwd, output merged and truncated instead of OLE */
 	const void *stdin_data;
 	size_t stdin_len;
+	/* Descriptors taken over (closed by sv_box_exec on every path); -1 when unused, so set them. */
+	int stdin_fd;                  /* the program's stdin instead of stdin_data */
+	int stdout_fd;                 /* the program's stdout instead of a captured pipe (nothing is captured) */
+	int abort_fd;                  /* not taken over: readable means stop the run now (res->aborted) */
+	const char *const *extra_args; /* after argv, not expanded */
+	size_t n_extra_args;
+	const struct sv_mnt *extra_mounts; /* after the box's own */
+	size_t n_extra_mounts;
+	uint32_t spec_flags; /* SV_SPEC_* */
 };
+
+/* The request of a plain run of the box's program (no descriptors, nothing extra). */
+void sv_exec_req_init(struct exec_req *req, const sv_sandbox_box *box, const sv_sandbox_limits *lim);
+
+/* Zero fields of in (NULL: all) take the run or compile defaults. */
+void sv_fill_limits(sv_sandbox_limits *out, const sv_sandbox_limits *in, int compile);
 
 /* Monotonic seconds. */
 double sv_now_s(void);

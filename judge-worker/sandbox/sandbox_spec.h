@@ -26,6 +26,8 @@
 #define SV_REPORT_FD        4
 #define SV_CGROUP_FD0       5
 
+#define SV_SPEC_IGNORE_SIGPIPE 1u /* the program starts with SIGPIPE ignored (interactive runs) */
+
 enum sv_mount_kind {
 	SV_MOUNT_DIR_RO = 1, /* bind a host directory read-only, nosuid, nodev */
 	SV_MOUNT_FILE_RO,    /* bind a host file read-only, nosuid, nodev */
@@ -60,6 +62,7 @@ struct sv_spec {
 	struct sv_spec_rlimit rlimits[SV_SPEC_MAX_RLIMITS];
 	uint32_t n_cgroups;
 	uint32_t bpf, bpf_len; /* struct sock_filter array, bpf_len bytes */
+	uint32_t flags;        /* SV_SPEC_* */
 	uint32_t strings_len;
 	/* string area follows */
 };
@@ -86,6 +89,7 @@ struct sv_init_report {
 	int64_t maxrss_kb;          /* largest process */
 	int64_t wall_us;            /* from fork of the program to its exit */
 	char what[160];             /* the failing step, for the log */
+	int64_t end_us;             /* CLOCK_MONOTONIC when the program ended (0: it did not run) */
 };
 
 #endif

@@ -9,6 +9,7 @@
 #include "sandbox.h"
 #include "sandbox_languages.h"
 #include "sandbox_verdict.h"
+#include "validator.h"
 
 static const char good_file[] =
     "{\"mounts\": [\"/usr\", \"/lib64\"], \"env\": [\"PATH=/usr/bin\"],"
@@ -310,6 +311,104 @@ START_TEST(limit_defaults)
 }
 END_TEST
 
+/* One side of an interactive run as the sandbox reports it. */
+static sv_run_result side(sv_run_status status, int exit_code)
+{
+	sv_run_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.exit_code = exit_code;
+	r.signal = exit_code < 0 ? 6 : 0;
+	return r;
+}
+
+static sv_verdict interact(sv_run_result prog, sv_run_result val, int validator_first, int *rc)
+{
+	validator_result r;
+	sv_verdict v;
+
+	memset(&r, 0, sizeof(r));
+	*rc = validator_interact_verdict(&prog, &val, validator_first, &r);
+	v = r.verdict;
+	validator_result_free(&r);
+	return v;
+}
+
+START_TEST(interactive_verdict_rules)
+{
+	sv_run_result ok = side(SV_RUN_OK, 0), tle = side(SV_RUN_TLE, -1), re = side(SV_RUN_RE, -1);
+	sv_run_result ac = side(SV_RUN_RE, 42), wa = side(SV_RUN_RE, 43), stopped = side(SV_RUN_RE, -1);
+	int rc;
+
+	stopped.aborted = 1;
+	/* Both fine: the validator's word. */
+	ck_assert_int_eq(interact(ok, ac, 1, &rc), SV_VERDICT_AC);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(interact(ok, wa, 0, &rc), SV_VERDICT_WA);
+	/* The validator's WA first wins over what the program did next (hang, crash, stopped by us). */
+	ck_assert_int_eq(interact(tle, wa, 1, &rc), SV_VERDICT_WA);
+	ck_assert_int_eq(interact(re, wa, 1, &rc), SV_VERDICT_WA);
+	ck_assert_int_eq(interact(stopped, wa, 1, &rc), SV_VERDICT_WA);
+	/* The program failed first: its own verdict, even when the validator then says WA. */
+	ck_assert_int_eq(interact(tle, wa, 0, &rc), SV_VERDICT_TLE);
+	ck_assert_int_eq(interact(re, wa, 0, &rc), SV_VERDICT_RE);
+	/* AC and then a failing program: the program's verdict. */
+	ck_assert_int_eq(interact(re, ac, 1, &rc), SV_VERDICT_RE);
+	ck_assert_int_eq(interact(side(SV_RUN_MLE, -1), ac, 1, &rc), SV_VERDICT_MLE);
+	/* A validator stopped after the program's limit ended the run: the program's verdict. */
+	ck_assert_int_eq(interact(tle, stopped, 0, &rc), SV_VERDICT_TLE);
+	ck_assert_int_eq(rc, 0);
+}
+END_TEST
+
+START_TEST(interactive_validator_failures_are_judge_errors)
+{
+	sv_run_result ok = side(SV_RUN_OK, 0), vr;
+	validator_result r;
+
+	memset(&r, 0, sizeof(r));
+	vr = side(SV_RUN_RE, 1);
+	ck_assert_int_eq(validator_interact_verdict(&ok, &vr, 1, &r), -1);
+	ck_assert_int_eq(r.verdict, SV_VERDICT_NONE);
+	ck_assert_str_eq(r.error, "the validator exited with code 1 (42 is accepted, 43 wrong answer)");
+	vr = side(SV_RUN_OK, 0);
+	ck_assert_int_eq(validator_interact_verdict(&ok, &vr, 1, &r), -1);
+	ck_assert_ptr_nonnull(strstr(r.error, "exited with code 0"));
+	vr = side(SV_RUN_TLE, -1);
+	snprintf(vr.message, sizeof(vr.message), "Time limit exceeded");
+	ck_assert_int_eq(validator_interact_verdict(&ok, &vr, 1, &r), -1);
+	ck_assert_str_eq(r.error, "the validator failed: Time limit exceeded");
+}
+END_TEST
+
+START_TEST(interactive_feedback_files)
+{
+	sv_run_result ok = side(SV_RUN_OK, 0), vr = side(SV_RUN_RE, 42);
+	char score[] = " 12.5\n", bad[] = "12 points", judge[] = "for staff", team[] = "for you";
+	validator_result r;
+
+	memset(&r, 0, sizeof(r));
+	vr.feedback[0] = score;
+	vr.feedback[1] = judge;
+	vr.feedback_len[1] = strlen(judge);
+	vr.feedback[2] = team;
+	vr.feedback_len[2] = strlen(team);
+	ck_assert_int_eq(validator_interact_verdict(&ok, &vr, 1, &r), 0);
+	ck_assert_int_eq(r.verdict, SV_VERDICT_AC);
+	ck_assert(r.has_score);
+	ck_assert(r.score == 12.5);
+	ck_assert_str_eq(r.judge_message, "for staff");
+	ck_assert_str_eq(r.team_message, "for you");
+	validator_result_free(&r);
+	memset(&r, 0, sizeof(r));
+	vr.feedback[0] = bad;
+	ck_assert_int_eq(validator_interact_verdict(&ok, &vr, 1, &r), -1);
+	ck_assert_str_eq(r.error, "the validator's score.txt is not a number: 12 points");
+	validator_result_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sandbox");
@@ -327,6 +426,9 @@ int main(void)
 	tcase_add_test(tc, verdict_memory_without_cgroup);
 	tcase_add_test(tc, status_names);
 	tcase_add_test(tc, limit_defaults);
+	tcase_add_test(tc, interactive_verdict_rules);
+	tcase_add_test(tc, interactive_validator_failures_are_judge_errors);
+	tcase_add_test(tc, interactive_feedback_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
