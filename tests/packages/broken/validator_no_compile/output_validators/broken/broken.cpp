@@ -3,6 +3,5 @@
 
 int main(int argc, char **argv)
 {
-	x = 42
-	return x;
+	x = 42 return x;
 }
