@@ -4,7 +4,8 @@ judges the package's own submissions through the real pipeline (judge-worker on 
 result-sink, Kafka, PostgreSQL). Every submission's verdict and score must agree with what the
 package says: its folder (accepted/, wrong_answer/, ...), DOMjudge's @EXPECTED_RESULTS@ and
 @EXPECTED_SCORE@ annotations. The expectations are read here from the package files, independently of
-the importer, and compared with both the importer's (verify's "expected") and the judge's ("got").
+the importer, and compared with the importer's (verify's "expected", which must allow at least these)
+and with the judge's ("got").
 
 The broken packages of tests/packages/broken/ (and a zip with a ".." path made here) must fail with a
 clear message and leave no task behind."""
@@ -51,6 +52,9 @@ GOOD = {
     "subtasks": {"zip": False, "task": {"type": "scoring", "checker": "default"},
                  "groups": {"secret/1_small": ["min", "all-or-nothing"], "secret/2_medium": ["min", "all-or-nothing"],
                             "secret/3_large": ["min", "all-or-nothing"]}},
+    # 2025-09: test_group.yaml with max_score and a pass-fail aggregation (all or nothing).
+    "distinct_2025": {"zip": True, "task": {"type": "scoring", "checker": "default", "time_limit_ms": 2000},
+                      "groups": {"secret/1_tiny": ["all-or-nothing"], "secret/2_large": ["all-or-nothing"]}},
     "knapsack": {"zip": True, "task": {"type": "scoring", "checker": "custom"}, "validator_files": ["validate.h"]},
     "divisor": {"zip": False, "task": {"type": "pass-fail", "checker": "custom",
                                        "validator_flags": "allow_leading_plus"}},
@@ -66,7 +70,8 @@ def slug_of(name):
 
 def package_expectations(root):
     """{path under submissions/: (allowed verdicts, expected score or None)} read from the files."""
-    scoring = "type: scoring" in (root / "problem.yaml").read_text() if (root / "problem.yaml").exists() else False
+    problem = root / "problem.yaml"
+    scoring = problem.exists() and re.search(r"^type:\s*scoring\s*$", problem.read_text(), re.M) is not None
     out = {}
     for f in sorted((root / "submissions").glob("*/*")):
         text = f.read_text(errors="replace")
