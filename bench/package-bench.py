@@ -136,14 +136,14 @@ def main():
                       % (len(got), len(ids), elapsed, len(got) / elapsed if elapsed else 0, verdicts))
 
             big = generate_big_package(stack.tmp / "big-package", args.big_tests, args.big_size)
-            blobs = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM blobs").fetchone()
+            blobs = db.execute("SELECT count(*), coalesce(sum(size), 0)::bigint FROM blobs").fetchone()
             _, first = admin("import", big, "--slug", "bench-big", "--json", *db_args)
-            blobs2 = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM blobs").fetchone()
+            blobs2 = db.execute("SELECT count(*), coalesce(sum(size), 0)::bigint FROM blobs").fetchone()
             out, again = admin("import", big, "--slug", "bench-big", "--json", *db_args)
             revision = json.loads(out)["revision"]
             archive = zip_dir(big, stack.tmp / "big-package.zip")
             _, zipped = admin("import", archive, "--slug", "bench-big-zip", "--json", *db_args)
-            blobs3 = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM blobs").fetchone()
+            blobs3 = db.execute("SELECT count(*), coalesce(sum(size), 0)::bigint FROM blobs").fetchone()
             mb = args.big_tests * args.big_size / 1e6
             print("  import of a generated package, %d tests of %d bytes (%.0f MB of input):"
                   % (args.big_tests, args.big_size, mb))
