@@ -13,6 +13,7 @@ clear message and leave no task behind."""
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import zipfile
 
@@ -217,19 +218,24 @@ def assert_tests_stored(db, root, task_id):
 
 
 def test_reimport_is_a_new_revision(services, db, tmp_path):
-    """Importing the same package again updates its task: same id, a higher revision, no new task."""
+    """Importing the same package again updates its task: same id, a higher revision, no new task, and
+    the tests are the package's new ones."""
     slug = "pkg-reimport"
-    first = import_package(services, zip_package(PACKAGES / "parity", tmp_path / "a.zip"), slug)
+    copy = tmp_path / "parity"
+    shutil.copytree(PACKAGES / "parity", copy)
+    first = import_package(services, zip_package(copy, tmp_path / "a.zip"), slug)
     assert first.returncode == 0, first.stderr
     a = json.loads(first.stdout)
     tasks = db.execute("SELECT count(*) FROM tasks").fetchone()[0]
-    again = import_package(services, PACKAGES / "parity", slug)
+    for f in ("05.in", "05.ans"):
+        (copy / "data" / "secret" / f).unlink()
+    (copy / "data" / "secret" / "01.ans").write_text("ODD\n")
+    again = import_package(services, copy, slug)
     assert again.returncode == 0, again.stderr
     b = json.loads(again.stdout)
     assert b["task_id"] == a["task_id"] and b["created"] is False and b["revision"] > a["revision"], (a, b)
     assert db.execute("SELECT count(*) FROM tasks").fetchone()[0] == tasks
-    assert db.execute("SELECT count(*) FROM tests WHERE task_id = %s", (a["task_id"],)).fetchone()[0] == \
-        len(list((PACKAGES / "parity").glob("data/**/*.in")))
+    assert_tests_stored(db, copy, a["task_id"])
 
 
 BROKEN = {
