@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import psycopg
@@ -18,9 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 from harness import SINK, WORKER, Stack, services  # noqa: E402
 from polling import WaitTimeout, wait_for  # noqa: E402
+from test_packages import ADMIN, PACKAGES, zip_package  # noqa: E402
 
-ADMIN = REPO / "admin" / "solveit-admin"
-PACKAGES = REPO / "tests" / "packages"
 # (package, the submission judged N times, what it is)
 TASKS = [("dj_sum", "submissions/accepted/sum.c", "pass-fail, 6 tests, C, accepted (every test run)"),
          ("aggregations", "submissions/partially_accepted/start_zero.c",
@@ -58,14 +56,6 @@ def generate_big_package(root, tests, size):
         (root / "data" / "secret" / ("%03d.in" % i)).write_text(text)
         (root / "data" / "secret" / ("%03d.ans" % i)).write_text("%d\n" % sum(numbers))
     return root
-
-
-def zip_dir(src, dest):
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
-        for f in sorted(src.rglob("*")):
-            if f.is_file():
-                z.write(f, f.relative_to(src).as_posix())
-    return dest
 
 
 def main():
@@ -141,7 +131,7 @@ def main():
             blobs2 = db.execute("SELECT count(*), coalesce(sum(size), 0)::bigint FROM blobs").fetchone()
             out, again = admin("import", big, "--slug", "bench-big", "--json", *db_args)
             revision = json.loads(out)["revision"]
-            archive = zip_dir(big, stack.tmp / "big-package.zip")
+            archive = zip_package(big, stack.tmp / "big-package.zip")
             _, zipped = admin("import", archive, "--slug", "bench-big-zip", "--json", *db_args)
             blobs3 = db.execute("SELECT count(*), coalesce(sum(size), 0)::bigint FROM blobs").fetchone()
             mb = args.big_tests * args.big_size / 1e6
