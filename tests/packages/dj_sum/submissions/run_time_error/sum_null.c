@@ -1,0 +1,9 @@
+#include <stdio.h>
+
+int main(void)
+{
+	volatile int *p = NULL;
+
+	printf("%d\n", *p);
+	return 0;
+}

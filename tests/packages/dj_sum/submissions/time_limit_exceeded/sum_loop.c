@@ -1,0 +1,10 @@
+#include <stdio.h>
+
+int main(void)
+{
+	volatile unsigned long spin = 0;
+
+	for (;;)
+		spin++;
+	return 0;
+}

@@ -1,0 +1,12 @@
+# Guesses right, then crashes: the validator accepted, so the crash decides (RE).
+lo, hi = 1, 1000
+while True:
+    mid = (lo + hi) // 2
+    print(mid, flush=True)
+    reply = input().strip()
+    if reply == "correct":
+        raise RuntimeError("crash after the right guess")
+    if reply == "lower":
+        hi = mid - 1
+    else:
+        lo = mid + 1

@@ -1,0 +1,25 @@
+/* Guesses right, then spins on the CPU: the validator accepted, so the time limit decides (TLE). */
+#include <stdio.h>
+#include <string.h>
+
+int main(void)
+{
+	int lo = 1, hi = 1000;
+	char reply[32];
+	volatile unsigned long spin = 0;
+
+	for (;;) {
+		int mid = (lo + hi) / 2;
+
+		printf("%d\n", mid);
+		fflush(stdout);
+		if (scanf("%31s", reply) != 1 || !strcmp(reply, "correct"))
+			break;
+		if (!strcmp(reply, "lower"))
+			hi = mid - 1;
+		else
+			lo = mid + 1;
+	}
+	for (;;)
+		spin++;
+}
