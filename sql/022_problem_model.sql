@@ -153,9 +153,38 @@ CREATE TRIGGER tests_drop_blobs AFTER DELETE ON tests
 
 -- ---- Revisions ------------------------------------------------------------------------------------
 -- Every column that changes how a submission is judged bumps the revision (the judge's caches key on
--- it); so do group changes, like test changes.
+-- it); so do group changes, like test changes. One transaction moves a task's revision once, however
+-- many rows it changes (a package import replaces hundreds of tests): nobody else sees the steps in
+-- between, and each step would be one more NOTIFY for every worker. A transaction-local setting
+-- per task remembers that it was moved.
+CREATE FUNCTION solveit_revision_moved(p_task bigint) RETURNS boolean LANGUAGE sql VOLATILE AS $$
+    SELECT coalesce(current_setting('solveit.revision_moved_' || p_task, true), '') = txid_current()::text;
+$$;
+CREATE FUNCTION solveit_mark_revision_moved(p_task bigint) RETURNS void LANGUAGE sql VOLATILE AS $$
+    SELECT set_config('solveit.revision_moved_' || p_task, txid_current()::text, true);
+$$;
+
+CREATE OR REPLACE FUNCTION solveit_bump_task_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    task bigint;
+BEGIN
+    FOREACH task IN ARRAY ARRAY[CASE WHEN TG_OP IN ('UPDATE', 'DELETE') THEN OLD.task_id END,
+                                CASE WHEN TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.task_id <> OLD.task_id)
+                                     THEN NEW.task_id END] LOOP
+        IF task IS NOT NULL AND NOT solveit_revision_moved(task) THEN
+            UPDATE tasks SET revision = revision + 1, updated_at = now() WHERE id = task;
+            PERFORM solveit_mark_revision_moved(task);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
 CREATE OR REPLACE FUNCTION solveit_bump_own_revision() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NEW.revision <> OLD.revision THEN
+        PERFORM solveit_mark_revision_moved(NEW.id);
+        RETURN NEW;
+    END IF;
     IF (NEW.time_limit_ms, NEW.memory_limit_kb, NEW.checker, NEW.case_sensitive, NEW.float_abs_tol,
         NEW.float_rel_tol, NEW.type, NEW.judge_all, NEW.space_change_sensitive, NEW.validator_flags,
         NEW.validator_language_id, NEW.validator_source, NEW.validator_file_name, NEW.wall_limit_ms,
@@ -167,9 +196,10 @@ BEGIN
         OLD.validator_language_id, OLD.validator_source, OLD.validator_file_name, OLD.wall_limit_ms,
         OLD.output_limit_kb, OLD.compile_time_limit_ms, OLD.compile_memory_limit_kb,
         OLD.language_time_factors)
-       AND NEW.revision = OLD.revision THEN
+       AND NOT solveit_revision_moved(NEW.id) THEN
         NEW.revision := OLD.revision + 1;
         NEW.updated_at := now();
+        PERFORM solveit_mark_revision_moved(NEW.id);
     END IF;
     RETURN NEW;
 END $$;
