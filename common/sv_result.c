@@ -376,8 +376,9 @@ static int present(const cJSON *obj, const char *name)
 	return item && !cJSON_IsNull(item);
 }
 
-static int parse_test(const cJSON *obj, size_t index, sv_test_result *test, char *err, size_t errlen)
+static int parse_test(const cJSON *obj, size_t index, void *entry, char *err, size_t errlen)
 {
+	sv_test_result *test = entry;
 	char inner[200];
 	long long number;
 
@@ -419,8 +420,9 @@ bad:
 	return -1;
 }
 
-static int parse_group(const cJSON *obj, size_t index, sv_group_result *group, char *err, size_t errlen)
+static int parse_group(const cJSON *obj, size_t index, void *entry, char *err, size_t errlen)
 {
+	sv_group_result *group = entry;
 	const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(obj, "verdict");
 	char inner[200];
 
@@ -444,48 +446,48 @@ static int parse_group(const cJSON *obj, size_t index, sv_group_result *group, c
 	return 0;
 }
 
-/* The optional "groups" array: a malloc'd array in msg (NULL when empty). */
-static int parse_groups(const cJSON *root, sv_result_msg *msg, char *err, size_t errlen)
-{
-	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(root, "groups"), *item;
-	sv_group_result *array = NULL;
-	long long number;
-	size_t count;
+typedef int (*parse_entry_fn)(const cJSON *obj, size_t index, void *entry, char *err, size_t errlen);
 
-	if (sv_msg_int(root, "groups_omitted", 0, 1000000, 0, 0, &number, err, errlen) < 0)
-		return -1;
-	msg->groups_omitted = (size_t)number;
-	if (!groups || cJSON_IsNull(groups))
+/* An optional array field of objects, parsed by parse into a malloc'd array of size-byte entries
+ * (*out NULL when empty or absent). */
+static int parse_array(const cJSON *root, const char *name, size_t size, parse_entry_fn parse, void **out,
+		       size_t *count, char *err, size_t errlen)
+{
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(root, name), *item;
+	char *entries = NULL;
+	size_t n;
+
+	*out = NULL;
+	*count = 0;
+	if (!array || cJSON_IsNull(array))
 		return 0;
-	if (!cJSON_IsArray(groups)) {
-		snprintf(err, errlen, "field \"groups\" must be an array");
+	if (!cJSON_IsArray(array)) {
+		snprintf(err, errlen, "field \"%s\" must be an array", name);
 		return -1;
 	}
-	count = (size_t)cJSON_GetArraySize(groups);
-	if (count > 0 && !(array = calloc(count, sizeof(*array)))) {
+	n = (size_t)cJSON_GetArraySize(array);
+	if (n > 0 && !(entries = calloc(n, size))) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	count = 0;
-	cJSON_ArrayForEach(item, groups)
+	n = 0;
+	cJSON_ArrayForEach(item, array)
 	{
-		if (parse_group(item, count, &array[count], err, errlen) < 0) {
-			free(array);
+		if (parse(item, n, entries + n * size, err, errlen) < 0) {
+			free(entries);
 			return -1;
 		}
-		count++;
+		n++;
 	}
-	msg->groups = array;
-	msg->group_count = count;
+	*out = entries;
+	*count = n;
 	return 0;
 }
 
 static int parse_final(const cJSON *root, sv_result_msg *msg, char *err, size_t errlen)
 {
-	const cJSON *tests = cJSON_GetObjectItemCaseSensitive(root, "test_results"), *item;
-	sv_test_result *array = NULL;
+	void *tests, *groups;
 	long long number;
-	size_t count = 0;
 
 	if (msg->status == SV_STATUS_COMPLETED) {
 		if (get_verdict(root, "verdict", &msg->verdict, err, errlen) < 0)
@@ -519,30 +521,20 @@ static int parse_final(const cJSON *root, sv_result_msg *msg, char *err, size_t 
 	    get_text(root, "error_message", &msg->error_message, NULL, err, errlen) < 0)
 		return -1;
 
-	if (tests && !cJSON_IsNull(tests) && !cJSON_IsArray(tests)) {
-		snprintf(err, errlen, "field \"test_results\" must be an array");
+	if (sv_msg_int(root, "groups_omitted", 0, 1000000, 0, 0, &number, err, errlen) < 0)
+		return -1;
+	msg->groups_omitted = (size_t)number;
+	if (parse_array(root, "test_results", sizeof(sv_test_result), parse_test, &tests, &msg->test_count, err,
+			errlen) < 0)
+		return -1;
+	if (parse_array(root, "groups", sizeof(sv_group_result), parse_group, &groups, &msg->group_count, err, errlen) <
+	    0) {
+		free(tests);
+		msg->test_count = 0;
 		return -1;
 	}
-	count = (size_t)cJSON_GetArraySize(tests);
-	if (count > 0 && !(array = calloc(count, sizeof(*array)))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	count = 0;
-	cJSON_ArrayForEach(item, tests)
-	{
-		if (parse_test(item, count, &array[count], err, errlen) < 0) {
-			free(array);
-			return -1;
-		}
-		count++;
-	}
-	if (parse_groups(root, msg, err, errlen) < 0) {
-		free(array);
-		return -1;
-	}
-	msg->tests = array;
-	msg->test_count = count;
+	msg->tests = tests;
+	msg->groups = groups;
 	return 0;
 }
 
