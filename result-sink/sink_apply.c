@@ -23,16 +23,15 @@ const sink_statement sink_apply_statements[] = {
      " total_tests = $4::integer, processing_completed_at = NULL,"
      " processing_started_at = CASE WHEN $6::boolean THEN " EVENT_TIME("$5") " ELSE processing_started_at END"
 									     " WHERE id = $1::bigint"},
-    {"sink_final", "UPDATE submissions SET status = $2, attempt = $3::integer, verdict = $4, score = $5::integer,"
-		   " passed_tests = $6::integer, total_tests = $7::integer, execution_time = $8::double precision,"
-		   " memory_used = $9::integer, test_results = $10::jsonb, compiler_output = $11, error_message = $12,"
-		   " tests_done = $13::integer, processing_completed_at = " EVENT_TIME(
-		       "$14") ","
-			      " processing_started_at = COALESCE(processing_started_at, " EVENT_TIME(
-				  "$14") "),"
-					 " points = $15::double precision, max_points = $16::double precision, "
-					 "group_results = $17::jsonb"
-					 " WHERE id = $1::bigint"},
+    {"sink_final",
+     "UPDATE submissions SET status = $2, attempt = $3::integer, verdict = $4, score = $5::integer,"
+     " passed_tests = $6::integer, total_tests = $7::integer, execution_time = $8::double precision,"
+     " memory_used = $9::integer, test_results = $10::jsonb, compiler_output = $11, error_message = $12,"
+     " points = $15::double precision, max_points = $16::double precision, group_results = $17::jsonb,"
+     " tests_done = $13::integer, processing_completed_at = " EVENT_TIME(
+	 "$14") ","
+		" processing_started_at = COALESCE(processing_started_at, " EVENT_TIME("$14") ")"
+											      " WHERE id = $1::bigint"},
 };
 const size_t sink_apply_statement_count = sizeof(sink_apply_statements) / sizeof(sink_apply_statements[0]);
 
