@@ -330,7 +330,9 @@ def daemon_env(pg, kafka, redis, kafka_options=QUICK_REJOIN):
     env = {"SOLVEIT_KAFKA_BROKERS": kafka.bootstrap, "SOLVEIT_DB": pg.dsn, "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port,
            # This tree's sandbox files, named: whatever an installed copy holds is not what is under test.
            "SOLVEIT_LANGUAGES": str(SANDBOX_DIR / "languages.json"),
-           "SOLVEIT_SANDBOX_INIT": str(SANDBOX_DIR / "solveit-sandbox-init")}
+           "SOLVEIT_SANDBOX_INIT": str(SANDBOX_DIR / "solveit-sandbox-init"),
+           # The workers' test file cache lives with the stack's state, not in /var/cache.
+           "SOLVEIT_TEST_CACHE_DIR": str(pg.dir.parent / "test-cache")}
     if kafka_options:
         env["SOLVEIT_KAFKA_OPTIONS"] = kafka_options
     return env

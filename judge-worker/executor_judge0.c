@@ -155,150 +155,265 @@ static void fail_from_http(http_result hr, const char *reason, exec_outcome *out
 	snprintf(out->error, sizeof(out->error), "%s", reason);
 }
 
+/* One submission's judgement on Judge0: a token per test, created in order, reported in order. */
+typedef struct {
+	judge0_state *st;
+	const exec_request *req;
+	exec_outcome *out;
+	CURL *curl;
+	buffer body;
+	judge0_limits limits;
+	size_t n;
+	size_t created;  /* tests [0, created) have a token or were skipped */
+	size_t reported; /* tests [0, reported) were reported or skipped */
+	char **tokens;   /* NULL for a skipped test */
+	judge0_result *done;
+	double deadline; /* for creating: the retry budget */
+} judge0_job;
+
+/* 1 when a test's failure can make the worker skip later ones (pass-fail tasks, 'break' groups):
+ * then each test is sent only after the worker has seen the ones before it. */
+static int may_skip(const exec_request *req)
+{
+	const task_data *task = req->task;
+
+	if (!req->should_run)
+		return 0;
+	if (task->type == TASK_TYPE_PASS_FAIL && !task->judge_all)
+		return 1;
+	for (size_t i = 0; i < task->group_count; i++)
+		if (task->groups[i].break_on_reject)
+			return 1;
+	return 0;
+}
+
+/* Creates the submissions of tests [first, first + count). 0, or -1 with run->out set. */
+static int create_batch(judge0_job *run, size_t first, size_t count)
+{
+	const task_data *task = run->req->task;
+	const char *inputs[JUDGE0_BATCH_MAX];
+	size_t lens[JUDGE0_BATCH_MAX];
+	char url[2048], err[400];
+	long http_status = 0;
+	http_result hr;
+	char *json;
+	int rc;
+
+	for (size_t i = 0; i < count; i++) {
+		inputs[i] = task->tests[first + i].input;
+		lens[i] = task->tests[first + i].input_len;
+	}
+	json = judge0_batch_body(run->req->language_id, run->req->code, run->req->code_len, inputs, lens, count,
+				 &run->limits);
+	snprintf(url, sizeof(url), "%s/submissions/batch?base64_encoded=true", run->st->cfg->judge0_url);
+	hr = json ? request(run->st, run->curl, url, json, run->deadline, run->req->cancel, &run->body, &http_status,
+			    err, sizeof(err))
+		  : HTTP_RETRY;
+	free(json);
+	if (hr == HTTP_REFUSED && http_status == 422 &&
+	    judge0_parse_tokens(run->body.data, run->body.len, count, run->tokens + first, err, sizeof(err)) < 0) {
+		/* Validation errors: say what Judge0 objected to, in its words. */
+		run->out->status = EXEC_REJECTED;
+		snprintf(run->out->error, sizeof(run->out->error), "Judge0 rejected the submission (HTTP 422): %s",
+			 err);
+		return -1;
+	}
+	if (hr != HTTP_OK) {
+		fail_from_http(hr, err, run->out);
+		return -1;
+	}
+	rc = judge0_parse_tokens(run->body.data, run->body.len, count, run->tokens + first, err, sizeof(err));
+	if (rc < 0) {
+		/* Garbage from a broken server is worth another try; a refusal is not. */
+		run->out->status = rc == -1 ? EXEC_REJECTED : EXEC_FAILED;
+		snprintf(run->out->error, sizeof(run->out->error), "%s%s",
+			 rc == -1 ? "Judge0 rejected the submission: " : "", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Polls the unreported tests that have tokens, 20 per request. 0, or -1 with run->out set. */
+static int poll_results(judge0_job *run)
+{
+	char url[2048], err[400];
+	long http_status = 0;
+
+	for (size_t first = run->reported; first < run->created; first += JUDGE0_BATCH_MAX) {
+		size_t count = run->created - first < JUDGE0_BATCH_MAX ? run->created - first : JUDGE0_BATCH_MAX, used;
+		judge0_result fresh[JUDGE0_BATCH_MAX];
+		http_result hr;
+
+		used = (size_t)snprintf(url, sizeof(url),
+					"%s/submissions/batch?base64_encoded=true&fields=token,stdout,stderr,"
+					"status_id,time,memory,compile_output,message,exit_code,exit_signal&tokens=",
+					run->st->cfg->judge0_url);
+		for (size_t i = 0; i < count && used < sizeof(url); i++)
+			if (run->tokens[first + i])
+				used += (size_t)snprintf(url + used, sizeof(url) - used, "%s%s",
+							 url[used - 1] == '=' ? "" : ",", run->tokens[first + i]);
+		/* A poll that fails is retried within the same budget as the creation. */
+		hr = request(run->st, run->curl, url, NULL,
+			     sv_time_mono_ms() + run->st->cfg->judge0_retry_budget * 1000.0, run->req->cancel,
+			     &run->body, &http_status, err, sizeof(err));
+		if (hr != HTTP_OK) {
+			fail_from_http(hr, err, run->out);
+			return -1;
+		}
+		if (judge0_parse_results(run->body.data, run->body.len, count, run->limits.memory_limit, fresh, err,
+					 sizeof(err)) < 0) {
+			/* Garbage: count it like a failed request and poll again. */
+			sv_log(SV_LOG_WARNING, "%s", err);
+			stats_add(STAT_JUDGE0_RETRIES, 1);
+			continue;
+		}
+		/* The answer lists the tokens asked for, in order: skipped tests were not asked for. */
+		for (size_t i = 0, k = 0; i < count; i++) {
+			size_t at = first + i;
+			judge0_result *r;
+			if (!run->tokens[at])
+				continue;
+			r = &fresh[k++];
+			if (r->present && r->run.status_id > JUDGE0_PROCESSING && !run->done[at].present &&
+			    (!r->token || !strcmp(r->token, run->tokens[at])))
+				run->done[at] = *r;
+			else
+				judge0_result_free(r);
+		}
+	}
+	return 0;
+}
+
+/* Reports the finished tests in order. 1 when some were reported, 0 when none, -1 to stop (out set). */
+static int report_ready(judge0_job *run, int ask)
+{
+	const exec_request *req = run->req;
+	size_t before = run->reported;
+
+	while (run->reported < run->created && (!run->tokens[run->reported] || run->done[run->reported].present)) {
+		judge0_result *r = &run->done[run->reported];
+		exec_test_result res;
+		sv_verdict verdict = SV_VERDICT_NONE;
+		verdict_map_outcome oc;
+
+		if (!run->tokens[run->reported] || (ask && !req->should_run(req->baton, run->reported))) {
+			run->reported++; /* skipped: no on_test call */
+			continue;
+		}
+		memset(&res, 0, sizeof(res));
+		oc = verdict_map_judge0(&r->run, &verdict, res.message, sizeof(res.message));
+		if (r->run.status_id == JUDGE0_COMPILATION_ERROR) {
+			run->out->status = EXEC_COMPILE_ERROR;
+			run->out->compiler_output =
+			    strdup(r->compile_output && *r->compile_output ? r->compile_output : "compilation failed");
+			return -1;
+		}
+		if (oc == VERDICT_MAP_ERROR || oc == VERDICT_MAP_PENDING) {
+			run->out->status = EXEC_FAILED;
+			snprintf(run->out->error, sizeof(run->out->error), "Judge0 failed on test %zu: %s",
+				 run->reported + 1, res.message[0] ? res.message : "internal error");
+			return -1;
+		}
+		res.verdict = oc == VERDICT_MAP_CHECK ? SV_VERDICT_NONE : verdict;
+		if (oc == VERDICT_MAP_CHECK)
+			res.message[0] = '\0';
+		res.time = r->time;
+		res.memory = r->run.memory > 0 ? r->run.memory : 0;
+		res.output = r->stdout_buf ? r->stdout_buf : "";
+		res.output_len = r->stdout_len;
+		res.stderr_head = r->stderr_buf;
+		res.stderr_len = r->stderr_buf ? r->stderr_len : 0;
+		res.exit_code = r->run.has_exit_signal && r->run.exit_signal > 0 ? -1
+				: r->run.has_exit_code                           ? r->run.exit_code
+										 : 0;
+		if (r->compile_output && *r->compile_output && !run->out->compiler_output)
+			run->out->compiler_output = strdup(r->compile_output); /* warnings */
+		if (req->on_test(req->baton, run->reported, &res)) {
+			run->out->status = EXEC_CANCELLED;
+			return -1;
+		}
+		run->reported++;
+	}
+	return run->reported > before;
+}
+
+/* Creates what may be created now: every test at once, or, when a failure may skip later tests,
+ * the next test the worker still wants once every earlier one is reported. 0 or -1 (out set). */
+static int create_next(judge0_job *run, int sequential)
+{
+	const exec_request *req = run->req;
+
+	if (!sequential) {
+		for (; run->created < run->n; run->created += JUDGE0_BATCH_MAX) {
+			size_t count =
+			    run->n - run->created < JUDGE0_BATCH_MAX ? run->n - run->created : JUDGE0_BATCH_MAX;
+			if (create_batch(run, run->created, count) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	while (run->created == run->reported && run->created < run->n) {
+		if (!req->should_run(req->baton, run->created)) {
+			run->created++;
+			run->reported++;
+			continue;
+		}
+		if (create_batch(run, run->created, 1) < 0)
+			return -1;
+		run->created++;
+	}
+	return 0;
+}
+
 static void judge0_judge(void *state, const exec_request *req, exec_outcome *out)
 {
 	judge0_state *st = state;
 	const task_data *task = req->task;
-	size_t n = task->test_count, reported = 0;
-	char **tokens = calloc(n ? n : 1, sizeof(char *));
-	judge0_result *done = calloc(n ? n : 1, sizeof(judge0_result));
-	char url[2048], err[400];
-	buffer body = {0};
-	judge0_limits limits;
-	CURL *curl = curl_easy_init();
-	double start = sv_time_mono_ms(), deadline = start + st->cfg->judge0_retry_budget * 1000.0;
+	judge0_job run = {.st = st, .req = req, .out = out, .n = task->test_count};
+	int sequential = may_skip(req);
+	double waiting_since;
 	unsigned poll_round = 0;
-	long http_status = 0;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!tokens || !done || !curl) {
+	if (task->validator == VALIDATOR_INTERACTIVE) {
+		out->status = EXEC_REJECTED;
+		snprintf(out->error, sizeof(out->error),
+			 "interactive problems need the local executor (this worker runs --executor judge0)");
+		return;
+	}
+	run.tokens = calloc(run.n ? run.n : 1, sizeof(char *));
+	run.done = calloc(run.n ? run.n : 1, sizeof(judge0_result));
+	run.curl = curl_easy_init();
+	if (!run.tokens || !run.done || !run.curl) {
 		out->status = EXEC_FAILED;
 		snprintf(out->error, sizeof(out->error), "out of memory");
 		goto cleanup;
 	}
-	judge0_limits_from_task(task->time_limit_ms, task->memory_limit_kb, &limits);
-
-	/* Create every test's submission, 20 per request. */
-	for (size_t first = 0; first < n; first += JUDGE0_BATCH_MAX) {
-		size_t count = n - first < JUDGE0_BATCH_MAX ? n - first : JUDGE0_BATCH_MAX;
-		const char *inputs[JUDGE0_BATCH_MAX];
-		size_t lens[JUDGE0_BATCH_MAX];
-		char *json;
-		http_result hr;
-
-		for (size_t i = 0; i < count; i++) {
-			inputs[i] = task->tests[first + i].input;
-			lens[i] = task->tests[first + i].input_len;
-		}
-		json = judge0_batch_body(req->language_id, req->code, req->code_len, inputs, lens, count, &limits);
-		snprintf(url, sizeof(url), "%s/submissions/batch?base64_encoded=true", st->cfg->judge0_url);
-		hr = json ? request(st, curl, url, json, deadline, req->cancel, &body, &http_status, err, sizeof(err))
-			  : HTTP_RETRY;
-		free(json);
-		if (hr == HTTP_REFUSED && http_status == 422 &&
-		    judge0_parse_tokens(body.data, body.len, count, tokens + first, err, sizeof(err)) < 0) {
-			/* Validation errors: say what Judge0 objected to, in its words. */
-			out->status = EXEC_REJECTED;
-			snprintf(out->error, sizeof(out->error), "Judge0 rejected the submission (HTTP 422): %s", err);
-			goto cleanup;
-		}
-		if (hr != HTTP_OK) {
-			fail_from_http(hr, err, out);
-			goto cleanup;
-		}
-		rc = judge0_parse_tokens(body.data, body.len, count, tokens + first, err, sizeof(err));
-		if (rc < 0) {
-			/* Garbage from a broken server is worth another try; a refusal is not. */
-			out->status = rc == -1 ? EXEC_REJECTED : EXEC_FAILED;
-			snprintf(out->error, sizeof(out->error), "%s%s",
-				 rc == -1 ? "Judge0 rejected the submission: " : "", err);
-			goto cleanup;
-		}
-	}
+	judge0_limits_from_task(task_cpu_limit_ms(task, req->language_id), task_wall_limit_ms(task, req->language_id),
+				task->memory_limit_kb, task->output_limit_kb, &run.limits);
+	run.deadline = sv_time_mono_ms() + st->cfg->judge0_retry_budget * 1000.0;
+	waiting_since = sv_time_mono_ms();
 
 	/* Poll with back-off; report tests in order as they finish. */
-	while (reported < n) {
-		size_t reported_before = reported;
+	for (;;) {
 		long delay;
+		int rc;
 
-		for (size_t first = reported; first < n; first += JUDGE0_BATCH_MAX) {
-			size_t count = n - first < JUDGE0_BATCH_MAX ? n - first : JUDGE0_BATCH_MAX, used;
-			judge0_result fresh[JUDGE0_BATCH_MAX];
-			http_result hr;
-
-			used = (size_t)snprintf(
-			    url, sizeof(url),
-			    "%s/submissions/batch?base64_encoded=true&fields=token,stdout,stderr,"
-			    "status_id,time,memory,compile_output,message,exit_code,exit_signal&tokens=",
-			    st->cfg->judge0_url);
-			for (size_t i = 0; i < count && used < sizeof(url); i++)
-				used += (size_t)snprintf(url + used, sizeof(url) - used, "%s%s", i ? "," : "",
-							 tokens[first + i]);
-			/* A poll that fails is retried within the same budget as the creation. */
-			hr = request(st, curl, url, NULL, sv_time_mono_ms() + st->cfg->judge0_retry_budget * 1000.0,
-				     req->cancel, &body, &http_status, err, sizeof(err));
-			if (hr != HTTP_OK) {
-				fail_from_http(hr, err, out);
-				goto cleanup;
-			}
-			if (judge0_parse_results(body.data, body.len, count, limits.memory_limit, fresh, err,
-						 sizeof(err)) < 0) {
-				/* Garbage: count it like a failed request and poll again. */
-				sv_log(SV_LOG_WARNING, "%s", err);
-				stats_add(STAT_JUDGE0_RETRIES, 1);
-				continue;
-			}
-			for (size_t i = 0; i < count; i++) {
-				judge0_result *r = &fresh[i];
-				size_t at = first + i;
-				if (r->present && r->run.status_id > JUDGE0_PROCESSING && !done[at].present &&
-				    (!r->token || !strcmp(r->token, tokens[at])))
-					done[at] = *r;
-				else
-					judge0_result_free(r);
-			}
-		}
-		while (reported < n && done[reported].present) {
-			judge0_result *r = &done[reported];
-			exec_test_result res;
-			sv_verdict verdict = SV_VERDICT_NONE;
-			verdict_map_outcome oc;
-
-			memset(&res, 0, sizeof(res));
-			oc = verdict_map_judge0(&r->run, &verdict, res.message, sizeof(res.message));
-			if (r->run.status_id == JUDGE0_COMPILATION_ERROR) {
-				out->status = EXEC_COMPILE_ERROR;
-				out->compiler_output = strdup(
-				    r->compile_output && *r->compile_output ? r->compile_output : "compilation failed");
-				goto cleanup;
-			}
-			if (oc == VERDICT_MAP_ERROR || oc == VERDICT_MAP_PENDING) {
-				out->status = EXEC_FAILED;
-				snprintf(out->error, sizeof(out->error), "Judge0 failed on test %zu: %s", reported + 1,
-					 res.message[0] ? res.message : "internal error");
-				goto cleanup;
-			}
-			res.verdict = oc == VERDICT_MAP_CHECK ? SV_VERDICT_NONE : verdict;
-			if (oc == VERDICT_MAP_CHECK)
-				res.message[0] = '\0';
-			res.time = r->time;
-			res.memory = r->run.memory > 0 ? r->run.memory : 0;
-			res.output = r->stdout_buf ? r->stdout_buf : "";
-			res.output_len = r->stdout_len;
-			if (reported == 0 && r->compile_output && *r->compile_output && !out->compiler_output)
-				out->compiler_output = strdup(r->compile_output); /* warnings */
-			if (req->on_test(req->baton, reported, &res)) {
-				out->status = EXEC_CANCELLED;
-				goto cleanup;
-			}
-			reported++;
-		}
-		if (reported >= n)
+		if (create_next(&run, sequential) < 0)
+			goto cleanup;
+		if (run.reported >= run.n)
 			break;
-		if (reported > reported_before)
+		if (poll_results(&run) < 0 || (rc = report_ready(&run, !sequential && req->should_run)) < 0)
+			goto cleanup;
+		if (run.reported >= run.n)
+			break;
+		if (rc > 0) {
 			poll_round = 0; /* results are flowing: look again soon */
-		if (sv_time_mono_ms() - start > st->cfg->judge0_max_wait * 1000.0) {
+			waiting_since = sv_time_mono_ms();
+			if (run.created == run.reported)
+				continue; /* the next test can be sent at once */
+		}
+		if (sv_time_mono_ms() - waiting_since > st->cfg->judge0_max_wait * 1000.0) {
 			out->status = EXEC_FAILED;
 			snprintf(out->error, sizeof(out->error), "Judge0 did not finish within %d s",
 				 st->cfg->judge0_max_wait);
@@ -312,15 +427,15 @@ static void judge0_judge(void *state, const exec_request *req, exec_outcome *out
 	}
 	out->status = EXEC_DONE;
 cleanup:
-	for (size_t i = 0; tokens && i < n; i++)
-		free(tokens[i]);
-	for (size_t i = 0; done && i < n; i++)
-		judge0_result_free(&done[i]);
-	free(tokens);
-	free(done);
-	free(body.data);
-	if (curl)
-		curl_easy_cleanup(curl);
+	for (size_t i = 0; run.tokens && i < run.n; i++)
+		free(run.tokens[i]);
+	for (size_t i = 0; run.done && i < run.n; i++)
+		judge0_result_free(&run.done[i]);
+	free(run.tokens);
+	free(run.done);
+	free(run.body.data);
+	if (run.curl)
+		curl_easy_cleanup(run.curl);
 }
 
 const executor_ops executor_judge0 = {

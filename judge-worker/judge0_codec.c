@@ -77,17 +77,20 @@ char *judge0_b64_decode(const char *text, size_t text_len, size_t *len)
 	return out;
 }
 
-void judge0_limits_from_task(int time_limit_ms, int memory_limit_kb, judge0_limits *out)
+void judge0_limits_from_task(int cpu_ms, int wall_ms, int memory_limit_kb, int output_kb, judge0_limits *out)
 {
-	double cpu = time_limit_ms / 1000.0, wall;
+	double cpu = cpu_ms / 1000.0, wall;
 
 	if (cpu > 15)
 		cpu = 15;
 	if (cpu < 0.001)
 		cpu = 0.001;
-	wall = 2 * cpu + 1;
+	wall = wall_ms > 0 ? wall_ms / 1000.0 : 2 * cpu + 1;
 	if (wall > 20)
 		wall = 20;
+	if (wall < 1)
+		wall = 1;
+	out->max_file_size = output_kb <= 0 ? 0 : output_kb > 4096 ? 4096 : output_kb;
 	out->cpu_time_limit = cpu;
 	out->wall_time_limit = wall;
 	out->memory_limit = memory_limit_kb < 2048 ? 2048 : memory_limit_kb > 512000 ? 512000 : memory_limit_kb;
@@ -121,6 +124,8 @@ char *judge0_batch_body(int language_id, const char *code, size_t code_len, cons
 		cJSON_AddNumberToObject(item, "cpu_time_limit", limits->cpu_time_limit);
 		cJSON_AddNumberToObject(item, "wall_time_limit", limits->wall_time_limit);
 		cJSON_AddNumberToObject(item, "memory_limit", (double)limits->memory_limit);
+		if (limits->max_file_size > 0)
+			cJSON_AddNumberToObject(item, "max_file_size", (double)limits->max_file_size);
 		free(input);
 	}
 	text = cJSON_PrintUnformatted(root);
@@ -261,7 +266,7 @@ int judge0_parse_results(const char *body, size_t len, size_t count, long memory
 		f = cJSON_GetObjectItemCaseSensitive(item, "time");
 		r->time = cJSON_IsString(f) ? strtod(f->valuestring, NULL) : cJSON_IsNumber(f) ? f->valuedouble : 0;
 		r->stdout_buf = decode_field(item, "stdout", &r->stdout_len);
-		r->stderr_buf = decode_field(item, "stderr", NULL);
+		r->stderr_buf = decode_field(item, "stderr", &r->stderr_len);
 		r->compile_output = decode_field(item, "compile_output", NULL);
 		r->message = decode_field(item, "message", NULL);
 		r->run.message = r->message;

@@ -22,9 +22,12 @@ typedef struct {
 	double cpu_time_limit;  /* seconds, 0..15 */
 	double wall_time_limit; /* seconds, 1..20 */
 	long memory_limit;      /* KB, 2048..512000 */
+	long max_file_size;     /* KB, 1..4096 (the output limit); 0: not sent, Judge0's default */
 } judge0_limits;
 
-void judge0_limits_from_task(int time_limit_ms, int memory_limit_kb, judge0_limits *out);
+/* cpu_ms: the CPU limit (the language's time factor applied); wall_ms: 0 for the judge's default
+ * (2 x CPU + 1 s); output_kb: 0 for Judge0's default. */
+void judge0_limits_from_task(int cpu_ms, int wall_ms, int memory_limit_kb, int output_kb, judge0_limits *out);
 
 /* Judge0 CE 1.13 active language ids: 43..89. */
 int judge0_language_known(int language_id);
@@ -47,6 +50,7 @@ typedef struct {
 	char *stdout_buf;
 	size_t stdout_len;
 	char *stderr_buf;
+	size_t stderr_len;
 	char *compile_output;
 	char *message;
 	double time;

@@ -35,18 +35,18 @@ typedef enum {
 
 typedef struct {
 	long long id;
-	char *name;       /* "secret/group1" */
-	int parent;       /* index into task_data.groups, -1 for the task's root */
-	int position;     /* order among its siblings (then name) */
+	char *name;   /* "secret/group1" */
+	int parent;   /* index into task_data.groups, -1 for the task's root */
+	int position; /* order among its siblings (then name) */
 	group_aggregation aggregation;
-	int has_points;   /* points set: the group's score is scaled to points */
+	int has_points; /* points set: the group's score is scaled to points */
 	double points;
-	int break_on_reject; /* on_reject 'break': stop judging the group at its first failure */
+	int break_on_reject;   /* on_reject 'break': stop judging the group at its first failure */
 	char *validator_flags; /* extra validator argv words for its tests ("" for none) */
 } task_group;
 
 typedef struct {
-	char name[128];   /* file name inside the validator's directory ("validate.h") */
+	char name[128]; /* file name inside the validator's directory ("validate.h") */
 	char sha256[65];
 	const char *data; /* mapped bytes, data_len long (task_store loads them) */
 	size_t data_len;
@@ -55,14 +55,15 @@ typedef struct {
 typedef struct {
 	long long id;
 	int order;
-	double weight;    /* score when accepted */
+	double weight; /* score when accepted */
 	int is_sample;
-	int group;        /* index into task_data.groups, -1: the task's root */
-	char *name;       /* "secret/group1/03-big" ("" when the test has no name) */
+	int group;  /* index into task_data.groups, -1: the task's root */
+	char *name; /* "secret/group1/03-big" ("" when the test has no name) */
 	char input_sha256[65];
 	char answer_sha256[65];
 	/* Filled by task_store from the local cache: read-only mappings (never NUL-terminated; size 0
-	 * maps nothing and points at ""), and the cached files' paths for validators. */
+	 * maps nothing and points at ""), and the cached files' paths for validators. Both belong to
+	 * task->mappings (task_data_free releases them); NULL and 0 in a decoded cache entry. */
 	const char *input;
 	size_t input_len;
 	const char *expected;
@@ -75,11 +76,11 @@ typedef struct {
 	long long id;
 	int revision;
 	task_type type;
-	int judge_all; /* pass-fail: judge every test even after a failure */
-	int time_limit_ms;   /* CPU */
+	int judge_all;     /* pass-fail: judge every test even after a failure */
+	int time_limit_ms; /* CPU */
 	int memory_limit_kb;
-	int wall_limit_ms;   /* 0: the judge's default (2 x CPU + 1 s) */
-	int output_limit_kb; /* 0: the judge's default */
+	int wall_limit_ms;           /* 0: the judge's default (2 x CPU + 1 s) */
+	int output_limit_kb;         /* 0: the judge's default */
 	int compile_time_limit_ms;   /* 0: default */
 	int compile_memory_limit_kb; /* 0: default */
 	/* language_time_factors: CPU and wall limits of language_ids[i] are multiplied by factors[i]. */
@@ -98,7 +99,7 @@ typedef struct {
 	int validator_language_id; /* custom/interactive */
 	char *validator_source;    /* custom/interactive: the main source file (NUL-terminated) */
 	size_t validator_source_len;
-	char *validator_file_name; /* its name in the package ("validator.cpp"), NULL: the language's default */
+	char *validator_file_name;  /* its name in the package ("validator.cpp"), NULL: the language's default */
 	task_file *validator_files; /* extra files (headers) written next to the source */
 	size_t validator_file_count;
 	task_group *groups;
@@ -124,6 +125,15 @@ char *task_data_encode(const task_data *task, size_t *len);
 int task_data_decode(const char *text, size_t len, task_data *task);
 
 void task_data_free(task_data *task);
+
+/* The schema's names ("pass-fail", "custom", "all-or-nothing") as the enums; -1 for another name. */
+int task_type_parse(const char *name);
+int task_validator_parse(const char *name);
+int task_aggregation_parse(const char *name);
+
+/* Sets the task's time factors from the language_time_factors column ({"62": 2.0}). 0, or -1 when
+ * the text is not such an object (ids 1.., factors 0.001..1000). */
+int task_parse_time_factors(const char *json, task_data *task);
 
 /* The default validator's settings of the task (exact for VALIDATOR_EXACT). */
 void task_checker_options(const task_data *task, checker_options *opts);

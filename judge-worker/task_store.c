@@ -15,6 +15,7 @@
 #include "sv_pg.h"
 #include "sv_time.h"
 #include "sv_daemon.h"
+#include "test_cache.h"
 #include "worker_stats.h"
 
 #define REDIS_RETRY_BASE_MS 500
@@ -25,6 +26,7 @@ struct task_store {
 	int cache_enabled;
 	char redis_host[256];
 	int redis_port;
+	test_cache *tests; /* the local files of test data */
 	/* task id -> current revision, sorted by id */
 	pthread_mutex_t lock;
 	long long *ids;
@@ -44,12 +46,22 @@ struct task_conn {
 	unsigned redis_failures;
 };
 
+/* Each test file is fetched in slices of this size (an uncompressed TOAST value reads only the slice). */
+#define FETCH_SLICE (8 * 1024 * 1024)
+
+/* The four reads of one task, in one REPEATABLE READ transaction: the revision and the data agree. */
 static const char task_query[] =
-    "SELECT t.id, t.revision, t.time_limit_ms, t.memory_limit_kb, t.checker, t.case_sensitive, t.float_abs_tol, "
-    "t.float_rel_tol, s.id, s.\"order\", convert_from(ib.content, 'UTF8'), convert_from(ab.content, 'UTF8'), "
-    "s.weight, s.is_sample "
-    "FROM tasks t LEFT JOIN tests s ON s.task_id = t.id LEFT JOIN blobs ib ON ib.sha256 = s.input_sha256 "
-    "LEFT JOIN blobs ab ON ab.sha256 = s.answer_sha256 WHERE t.id = $1 ORDER BY s.\"order\"";
+    "SELECT revision, type, judge_all, time_limit_ms, memory_limit_kb, coalesce(wall_limit_ms, 0), "
+    "coalesce(output_limit_kb, 0), coalesce(compile_time_limit_ms, 0), coalesce(compile_memory_limit_kb, 0), "
+    "language_time_factors::text, checker, case_sensitive, space_change_sensitive, float_abs_tol, float_rel_tol, "
+    "validator_flags, validator_language_id, validator_source, validator_file_name FROM tasks WHERE id = $1";
+static const char groups_query[] =
+    "SELECT id, parent_id, name, position, aggregation, points, on_reject = 'break', validator_flags "
+    "FROM test_groups WHERE task_id = $1 ORDER BY position, name, id";
+static const char files_query[] = "SELECT name, sha256 FROM task_validator_files WHERE task_id = $1 ORDER BY name";
+static const char tests_query[] =
+    "SELECT id, \"order\", weight, is_sample, group_id, name, input_sha256, answer_sha256 "
+    "FROM tests WHERE task_id = $1 ORDER BY \"order\", id";
 
 /* ---- the revision map ---- */
 
@@ -223,11 +235,17 @@ int task_store_open(const worker_config *cfg, task_store **out, char *err, size_
 		return -1;
 	}
 	store->cfg = cfg;
+	if (test_cache_open(cfg->test_cache_dir, (long long)cfg->test_cache_max_mb << 20, TEST_CACHE_GRACE_S,
+			    &store->tests, err, errlen) < 0) {
+		free(store);
+		return -1;
+	}
 	pthread_mutex_init(&store->lock, NULL);
 	if (*cfg->redis && strcmp(cfg->redis, "none") != 0) {
 		if (worker_parse_host_port(cfg->redis, store->redis_host, sizeof(store->redis_host),
 					   &store->redis_port) < 0) {
 			snprintf(err, errlen, "bad Redis address \"%s\"", cfg->redis);
+			test_cache_close(store->tests);
 			free(store);
 			return -1;
 		}
@@ -236,6 +254,7 @@ int task_store_open(const worker_config *cfg, task_store **out, char *err, size_
 	if (pthread_create(&store->watcher, NULL, watcher_main, store) != 0) {
 		snprintf(err, errlen, "cannot start the revision watcher: %s", strerror(errno));
 		pthread_mutex_destroy(&store->lock);
+		test_cache_close(store->tests);
 		free(store);
 		return -1;
 	}
@@ -252,6 +271,7 @@ void task_store_close(task_store *store)
 	if (store->watcher_started)
 		pthread_join(store->watcher, NULL);
 	pthread_mutex_destroy(&store->lock);
+	test_cache_close(store->tests);
 	free(store->ids);
 	free(store->revisions);
 	free(store);
@@ -346,8 +366,7 @@ static int cache_get(task_conn *conn, long long task_id, int revision, task_data
 			rc = 1;
 		else {
 			/* Not ours or damaged: load from the database, which overwrites it. */
-			if (task->tests)
-				task_data_free(task);
+			task_data_free(task);
 			sv_log(SV_LOG_WARNING, "Redis key %s does not hold task %lld revision %d; reloading", key,
 			       task_id, revision);
 		}
@@ -404,84 +423,232 @@ static int pg_ready(task_conn *conn, char *err, size_t errlen)
 	return 1;
 }
 
-static char *dup_value(PGresult *res, int row, int col, size_t *len)
+static char *dup_value(const PGresult *res, int row, int col)
 {
-	size_t n = (size_t)PQgetlength(res, row, col);
-	char *copy = malloc(n + 1);
+	return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
+}
 
-	if (copy) {
-		memcpy(copy, PQgetvalue(res, row, col), n);
-		copy[n] = '\0';
+static int is_true(const PGresult *res, int row, int col)
+{
+	return PQgetvalue(res, row, col)[0] == 't';
+}
+
+/* One of the task's reads; NULL with err on failure. */
+static PGresult *read_rows(task_conn *conn, const char *query, const char *id_text, char *err, size_t errlen)
+{
+	const char *params[1] = {id_text};
+	PGresult *res = PQexecParams(conn->pg, query, 1, NULL, params, NULL, NULL, 0);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "loading task %s: %s", id_text, PQerrorMessage(conn->pg));
+		stats_add(STAT_DB_ERRORS, 1);
+		PQclear(res);
+		return NULL;
 	}
-	*len = n;
-	return copy;
+	return res;
+}
+
+static int fill_task(task_data *task, const PGresult *res)
+{
+	int kind = task_validator_parse(PQgetvalue(res, 0, 10)), type = task_type_parse(PQgetvalue(res, 0, 1));
+
+	task->revision = atoi(PQgetvalue(res, 0, 0));
+	task->type = type < 0 ? TASK_TYPE_SCORING : (task_type)type;
+	task->judge_all = is_true(res, 0, 2);
+	task->time_limit_ms = atoi(PQgetvalue(res, 0, 3));
+	task->memory_limit_kb = atoi(PQgetvalue(res, 0, 4));
+	task->wall_limit_ms = atoi(PQgetvalue(res, 0, 5));
+	task->output_limit_kb = atoi(PQgetvalue(res, 0, 6));
+	task->compile_time_limit_ms = atoi(PQgetvalue(res, 0, 7));
+	task->compile_memory_limit_kb = atoi(PQgetvalue(res, 0, 8));
+	task->validator = kind < 0 ? VALIDATOR_DEFAULT : (validator_kind)kind;
+	task->case_sensitive = is_true(res, 0, 11);
+	task->space_change_sensitive = is_true(res, 0, 12);
+	if ((task->has_abs_tol = !PQgetisnull(res, 0, 13)))
+		task->abs_tol = strtod(PQgetvalue(res, 0, 13), NULL);
+	if ((task->has_rel_tol = !PQgetisnull(res, 0, 14)))
+		task->rel_tol = strtod(PQgetvalue(res, 0, 14), NULL);
+	task->validator_language_id = PQgetisnull(res, 0, 16) ? 0 : atoi(PQgetvalue(res, 0, 16));
+	task->validator_source = dup_value(res, 0, 17);
+	task->validator_source_len = task->validator_source ? strlen(task->validator_source) : 0;
+	task->validator_file_name = dup_value(res, 0, 18);
+	if (task_parse_time_factors(PQgetvalue(res, 0, 9), task) < 0)
+		sv_log(SV_LOG_WARNING, "task %lld: language_time_factors %s ignored (not {\"id\": factor})", task->id,
+		       PQgetvalue(res, 0, 9));
+	return (task->validator_flags = strdup(PQgetvalue(res, 0, 15))) ? 0 : -1;
+}
+
+/* The index of the group with this id, -1 for the root (NULL) or an unknown id. */
+static int group_index(const task_data *task, const PGresult *res, int row, int col)
+{
+	long long id;
+
+	if (PQgetisnull(res, row, col))
+		return -1;
+	id = strtoll(PQgetvalue(res, row, col), NULL, 10);
+	for (size_t i = 0; i < task->group_count; i++)
+		if (task->groups[i].id == id)
+			return (int)i;
+	return -1;
+}
+
+static int fill_groups(task_data *task, const PGresult *res)
+{
+	size_t n = (size_t)PQntuples(res);
+
+	if (!(task->groups = calloc(n ? n : 1, sizeof(task_group))))
+		return -1;
+	task->group_count = n;
+	for (size_t i = 0; i < n; i++)
+		task->groups[i].id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+	for (size_t i = 0; i < n; i++) {
+		task_group *g = &task->groups[i];
+		int r = (int)i, agg = task_aggregation_parse(PQgetvalue(res, r, 4));
+		g->parent = group_index(task, res, r, 1);
+		g->position = atoi(PQgetvalue(res, r, 3));
+		g->aggregation = agg < 0 ? GROUP_SUM : (group_aggregation)agg;
+		if ((g->has_points = !PQgetisnull(res, r, 5)))
+			g->points = strtod(PQgetvalue(res, r, 5), NULL);
+		g->break_on_reject = is_true(res, r, 6);
+		if (!(g->name = strdup(PQgetvalue(res, r, 2))) || !(g->validator_flags = strdup(PQgetvalue(res, r, 7))))
+			return -1;
+	}
+	return 0;
+}
+
+static int fill_files(task_data *task, const PGresult *res)
+{
+	size_t n = (size_t)PQntuples(res);
+
+	if (!(task->validator_files = calloc(n ? n : 1, sizeof(task_file))))
+		return -1;
+	task->validator_file_count = n;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(task->validator_files[i].name, sizeof(task->validator_files[i].name), "%s",
+			 PQgetvalue(res, (int)i, 0));
+		snprintf(task->validator_files[i].sha256, 65, "%s", PQgetvalue(res, (int)i, 1));
+	}
+	return 0;
+}
+
+static int fill_tests(task_data *task, const PGresult *res)
+{
+	size_t n = (size_t)PQntuples(res);
+
+	if (!(task->tests = calloc(n ? n : 1, sizeof(task_test))))
+		return -1;
+	task->test_count = n;
+	for (size_t i = 0; i < n; i++) {
+		task_test *t = &task->tests[i];
+		int r = (int)i;
+		t->id = strtoll(PQgetvalue(res, r, 0), NULL, 10);
+		t->order = atoi(PQgetvalue(res, r, 1));
+		t->weight = strtod(PQgetvalue(res, r, 2), NULL);
+		t->is_sample = is_true(res, r, 3);
+		t->group = group_index(task, res, r, 4);
+		snprintf(t->input_sha256, sizeof(t->input_sha256), "%s", PQgetvalue(res, r, 6));
+		snprintf(t->answer_sha256, sizeof(t->answer_sha256), "%s", PQgetvalue(res, r, 7));
+		if (!(t->name = strdup(PQgetvalue(res, r, 5))))
+			return -1;
+	}
+	return 0;
 }
 
 static task_status db_load(task_conn *conn, long long task_id, task_data *task, char *err, size_t errlen)
 {
+	static const char *const queries[] = {task_query, groups_query, files_query, tests_query};
+	static int (*const fill[])(task_data *, const PGresult *) = {fill_task, fill_groups, fill_files, fill_tests};
 	char id_text[24];
-	const char *params[1] = {id_text};
+	task_status st = TASK_DB_DOWN;
 	PGresult *res;
-	int rows;
 
 	memset(task, 0, sizeof(*task));
 	if (!pg_ready(conn, err, errlen))
 		return TASK_DB_DOWN;
 	snprintf(id_text, sizeof(id_text), "%lld", task_id);
-	res = PQexecParams(conn->pg, task_query, 1, NULL, params, NULL, NULL, 0);
-	stats_add(STAT_DB_TASK_LOADS, 1);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		snprintf(err, errlen, "loading task %lld: %s", task_id, PQerrorMessage(conn->pg));
-		stats_add(STAT_DB_ERRORS, 1);
-		PQclear(res);
-		return TASK_DB_DOWN;
-	}
-	rows = PQntuples(res);
-	if (rows == 0) {
-		snprintf(err, errlen, "task %lld does not exist", task_id);
-		PQclear(res);
-		return TASK_NOT_FOUND;
-	}
 	task->id = task_id;
-	task->revision = atoi(PQgetvalue(res, 0, 1));
-	task->time_limit_ms = atoi(PQgetvalue(res, 0, 2));
-	task->memory_limit_kb = atoi(PQgetvalue(res, 0, 3));
-	task->validator = !strcmp(PQgetvalue(res, 0, 4), "exact") ? VALIDATOR_EXACT : VALIDATOR_DEFAULT;
-	task->case_sensitive = PQgetvalue(res, 0, 5)[0] == 't';
-	if (!PQgetisnull(res, 0, 6)) {
-		task->has_abs_tol = 1;
-		task->abs_tol = strtod(PQgetvalue(res, 0, 6), NULL);
-	}
-	if (!PQgetisnull(res, 0, 7)) {
-		task->has_rel_tol = 1;
-		task->rel_tol = strtod(PQgetvalue(res, 0, 7), NULL);
-	}
-	/* A task without tests comes back as one row with NULL test columns. */
-	task->test_count = PQgetisnull(res, 0, 8) ? 0 : (size_t)rows;
-	task->tests = calloc(task->test_count ? task->test_count : 1, sizeof(task_test));
-	if (!task->tests) {
-		PQclear(res);
-		snprintf(err, errlen, "out of memory");
-		return TASK_DB_DOWN;
-	}
-	for (size_t i = 0; i < task->test_count; i++) {
-		task_test *t = &task->tests[i];
-		int r = (int)i;
-		t->id = strtoll(PQgetvalue(res, r, 8), NULL, 10);
-		t->order = atoi(PQgetvalue(res, r, 9));
-		t->input = dup_value(res, r, 10, &t->input_len);
-		t->expected = dup_value(res, r, 11, &t->expected_len);
-		t->weight = atof(PQgetvalue(res, r, 12));
-		t->is_sample = PQgetvalue(res, r, 13)[0] == 't';
-		if (!t->input || !t->expected) {
+	stats_add(STAT_DB_TASK_LOADS, 1);
+	PQclear(PQexec(conn->pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		if (!(res = read_rows(conn, queries[q], id_text, err, errlen)))
+			goto out;
+		if (q == 0 && PQntuples(res) == 0) {
+			snprintf(err, errlen, "task %lld does not exist", task_id);
 			PQclear(res);
-			task_data_free(task);
-			snprintf(err, errlen, "out of memory");
-			return TASK_DB_DOWN;
+			st = TASK_NOT_FOUND;
+			goto out;
 		}
+		if (fill[q](task, res) < 0) {
+			snprintf(err, errlen, "out of memory");
+			PQclear(res);
+			goto out;
+		}
+		PQclear(res);
 	}
+	st = TASK_OK;
+out:
+	PQclear(PQexec(conn->pg, st == TASK_OK ? "COMMIT" : "ROLLBACK"));
+	if (st != TASK_OK)
+		task_data_free(task);
+	return st;
+}
+
+/* The test cache's source: the blobs table, read in slices with binary results. */
+static test_cache_status fetch_blob(void *baton, const char *sha256, test_cache_sink *sink, char *err, size_t errlen)
+{
+	task_conn *conn = baton;
+	const char *params[3] = {sha256, NULL, NULL};
+	char from[24], slice[24];
+	PGresult *res;
+	long long size;
+
+	if (!pg_ready(conn, err, errlen))
+		return TEST_CACHE_UNAVAILABLE;
+	res = PQexecParams(conn->pg, "SELECT size FROM blobs WHERE sha256 = $1", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		int missing = PQresultStatus(res) == PGRES_TUPLES_OK;
+		snprintf(err, errlen, missing ? "test file %s is not in the database" : "reading test file %s: %s",
+			 sha256, PQerrorMessage(conn->pg));
+		PQclear(res);
+		return missing ? TEST_CACHE_BAD_DATA : TEST_CACHE_UNAVAILABLE;
+	}
+	size = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
-	return TASK_OK;
+	for (long long at = 0; at < size; at += FETCH_SLICE) {
+		long long want = size - at < FETCH_SLICE ? size - at : FETCH_SLICE;
+		snprintf(from, sizeof(from), "%lld", at + 1);
+		snprintf(slice, sizeof(slice), "%lld", want);
+		params[1] = from;
+		params[2] = slice;
+		res = PQexecParams(
+		    conn->pg, "SELECT substring(content from $2::integer for $3::integer) FROM blobs WHERE sha256 = $1",
+		    3, NULL, params, NULL, NULL, 1);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 || PQgetlength(res, 0, 0) != want) {
+			snprintf(err, errlen, "reading test file %s at byte %lld: %s", sha256, at,
+				 PQresultStatus(res) == PGRES_TUPLES_OK ? "removed or changed meanwhile"
+									: PQerrorMessage(conn->pg));
+			PQclear(res);
+			stats_add(STAT_DB_ERRORS, 1);
+			return TEST_CACHE_UNAVAILABLE;
+		}
+		if (test_cache_sink_write(sink, PQgetvalue(res, 0, 0), (size_t)want) < 0) {
+			PQclear(res);
+			return TEST_CACHE_OK; /* the cache reports the sink's failure */
+		}
+		PQclear(res);
+	}
+	return TEST_CACHE_OK;
+}
+
+/* Maps the task's test files from the local cache, fetching what it lacks. */
+static task_status load_files(task_conn *conn, task_data *task, char *err, size_t errlen)
+{
+	test_cache_status st = test_cache_load_task(conn->store->tests, task, fetch_blob, conn, err, errlen);
+
+	if (st == TEST_CACHE_OK)
+		return TASK_OK;
+	task_data_free(task);
+	return st == TEST_CACHE_BAD_DATA ? TASK_NOT_FOUND : TASK_DB_DOWN;
 }
 
 task_status task_store_get(task_conn *conn, long long task_id, int min_revision, task_data *task, char *err,
@@ -503,7 +670,7 @@ task_status task_store_get(task_conn *conn, long long task_id, int min_revision,
 		int rc = cache_get(conn, task_id, revision, task);
 		if (rc == 1) {
 			stats_add(STAT_CACHE_HITS, 1);
-			return TASK_OK;
+			return load_files(conn, task, err, errlen);
 		}
 		use_cache = rc == 0;
 	}
@@ -515,5 +682,5 @@ task_status task_store_get(task_conn *conn, long long task_id, int min_revision,
 	map_update(store, task_id, task->revision);
 	if (use_cache && conn->redis)
 		cache_put(conn, task);
-	return TASK_OK;
+	return load_files(conn, task, err, errlen);
 }

@@ -6,7 +6,9 @@
 #include "task_data.h"
 #include "worker_config.h"
 
-/* Task data for judging: Redis first (key with the task's revision), PostgreSQL on a miss.
+/* Task data for judging: the metadata from Redis first (key with the task's revision), PostgreSQL on
+ * a miss; the test files' bytes from the local file cache (test_cache.h, --test-cache-dir), which
+ * fetches what it lacks from the blobs table by SHA-256.
  *
  * The current revision of every task is kept in memory by a watcher thread that re-reads
  * "SELECT id, revision FROM tasks" every --revision-poll-ms (and at once on a NOTIFY on channel
@@ -21,11 +23,16 @@ typedef struct task_conn task_conn;
 
 typedef enum {
 	TASK_OK = 0,
-	TASK_NOT_FOUND, /* no such task: the submission cannot be judged */
-	TASK_DB_DOWN,   /* PostgreSQL unreachable and nothing usable cached: try again later */
+	/* no such task, or its data is broken (a test file missing from the database or not matching
+	 * its hash): the submission cannot be judged; err says which */
+	TASK_NOT_FOUND,
+	/* PostgreSQL unreachable (or the test cache's disk failing) and nothing usable cached: try
+	 * again later */
+	TASK_DB_DOWN,
 } task_status;
 
-/* Starts the revision watcher. Never fails because a service is down. */
+/* Opens the test cache (fails, with err naming the directory, when it cannot be created or
+ * written) and starts the revision watcher. Never fails because a service is down. */
 int task_store_open(const worker_config *cfg, task_store **out, char *err, size_t errlen);
 void task_store_close(task_store *store);
 

@@ -32,6 +32,10 @@ static const sv_option options[] = {
      "lifetime of a cached task", 0},
     {"revision-poll-ms", 0, "SOLVEIT_REVISION_POLL_MS", SV_OPT_INT, OFF(revision_poll_ms), 0, 50, 600000, "MS",
      "how often task revisions are re-read from PostgreSQL (one query per period, not per submission)", 0},
+    {"test-cache-dir", 0, "SOLVEIT_TEST_CACHE_DIR", SV_OPT_STRING, OFF(test_cache_dir), 0, 0, 0, "DIR",
+     "local cache of test files by SHA-256, shared by the workers of one host", 0},
+    {"test-cache-max-mb", 0, "SOLVEIT_TEST_CACHE_MAX_MB", SV_OPT_INT, OFF(test_cache_max_mb), 0, 1, 16777216, "MB",
+     "size bound of the test cache; the least recently used files are removed beyond it", 0},
     {"executor", 'e', "SOLVEIT_EXECUTOR", SV_OPT_STRING, OFF(executor), 0, 0, 0, "NAME",
      "where programs run: local (the built-in sandbox) or judge0", 0},
     {"concurrency", 'j', "SOLVEIT_CONCURRENCY", SV_OPT_INT, OFF(concurrency), 0, 1, 256, "N",
@@ -85,6 +89,8 @@ void worker_config_init(worker_config *cfg)
 	cfg->redis_timeout_ms = 200;
 	cfg->cache_ttl = 3600;
 	cfg->revision_poll_ms = 1000;
+	cfg->test_cache_dir = strdup("/var/cache/solveit/tests");
+	cfg->test_cache_max_mb = 2048;
 	cfg->executor = strdup("local");
 	cfg->concurrency = 2;
 	cfg->prefetch = 4;
@@ -146,6 +152,11 @@ int worker_config_check(const worker_config *cfg, char *err, size_t errlen)
 	if (*cfg->redis && strcmp(cfg->redis, "none") != 0 &&
 	    worker_parse_host_port(cfg->redis, host, sizeof(host), &port) < 0) {
 		snprintf(err, errlen, "--redis / SOLVEIT_REDIS: \"%s\" is not host:port", cfg->redis);
+		return -1;
+	}
+	if (cfg->test_cache_dir[0] != '/') {
+		snprintf(err, errlen, "--test-cache-dir / SOLVEIT_TEST_CACHE_DIR: \"%s\" is not an absolute path",
+			 cfg->test_cache_dir);
 		return -1;
 	}
 	for (const char *p = cfg->judge0_auth_header; *p; p++)

@@ -25,6 +25,8 @@ typedef struct {
 	int redis_timeout_ms; /* connect and command timeout */
 	int cache_ttl;        /* seconds */
 	int revision_poll_ms; /* how often task revisions are re-read from PostgreSQL */
+	char *test_cache_dir; /* the local file cache of test data (test_cache.h) */
+	int test_cache_max_mb;
 	/* Execution */
 	char *executor;  /* "local" or "judge0" */
 	int concurrency; /* submissions judged at once */

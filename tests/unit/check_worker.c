@@ -14,6 +14,7 @@
 #include "worker_stats.h"
 
 Suite *judge0_suite(void);
+Suite *test_cache_suite(void);
 
 /* ---- configuration ---- */
 
@@ -37,6 +38,8 @@ START_TEST(config_defaults)
 	ck_assert_str_eq(cfg.topic_dead, "code-submissions-dead");
 	ck_assert_str_eq(cfg.executor, "local");
 	ck_assert_int_eq(cfg.cache_ttl, 3600);
+	ck_assert_str_eq(cfg.test_cache_dir, "/var/cache/solveit/tests");
+	ck_assert_int_eq(cfg.test_cache_max_mb, 2048);
 	ck_assert_int_eq(cfg.foreground, 0);
 	ck_assert_int_eq(worker_config_check(&cfg, err, sizeof(err)), 0);
 	worker_config_free(&cfg);
@@ -99,6 +102,8 @@ START_TEST(config_errors_name_the_setting)
 	char *exec[] = {"judge-worker", "--executor", "docker", NULL};
 	char *poll[] = {"judge-worker", "--judge0-poll-min-ms", "500", "--judge0-poll-max-ms", "100", NULL};
 	char *redis[] = {"judge-worker", "--redis", "host:notaport", NULL};
+	char *cache_dir[] = {"judge-worker", "--test-cache-dir", "var/cache", NULL};
+	const char *cache_mb[] = {"SOLVEIT_TEST_CACHE_MAX_MB", "0", NULL};
 
 	ck_assert_int_eq(load(&cfg, bad_env, argv0, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "SOLVEIT_CONCURRENCY"));
@@ -131,6 +136,13 @@ START_TEST(config_errors_name_the_setting)
 	ck_assert_int_eq(worker_config_check(&cfg, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "SOLVEIT_REDIS"));
 	worker_config_free(&cfg);
+	ck_assert_int_eq(load(&cfg, NULL, cache_dir, err, sizeof(err)), 0);
+	ck_assert_int_eq(worker_config_check(&cfg, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "SOLVEIT_TEST_CACHE_DIR: \"var/cache\" is not an absolute path"));
+	worker_config_free(&cfg);
+	ck_assert_int_eq(load(&cfg, cache_mb, argv0, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "SOLVEIT_TEST_CACHE_MAX_MB"));
+	worker_config_free(&cfg);
 }
 END_TEST
 
@@ -152,6 +164,8 @@ START_TEST(config_help_lists_every_variable)
 	ck_assert_ptr_nonnull(strstr(buf, "SOLVEIT_REDIS"));
 	ck_assert_ptr_nonnull(strstr(buf, "SOLVEIT_EXECUTOR"));
 	ck_assert_ptr_nonnull(strstr(buf, "--concurrency"));
+	ck_assert_ptr_nonnull(strstr(buf, "SOLVEIT_TEST_CACHE_DIR"));
+	ck_assert_ptr_nonnull(strstr(buf, "SOLVEIT_TEST_CACHE_MAX_MB"));
 	free(buf);
 	worker_config_free(&cfg);
 }
@@ -216,8 +230,8 @@ START_TEST(cache_key_holds_id_and_revision)
 {
 	char key[64], next[64], tiny[8];
 
-	ck_assert_int_eq(task_cache_key(45, 7, key, sizeof(key)), (int)strlen("solveit:task:v1:45:r7"));
-	ck_assert_str_eq(key, "solveit:task:v1:45:r7");
+	ck_assert_int_eq(task_cache_key(45, 7, key, sizeof(key)), (int)strlen("solveit:task:v2:45:r7"));
+	ck_assert_str_eq(key, "solveit:task:v2:45:r7");
 	/* a new revision is another key, so tests changed since are never read from the old entry */
 	task_cache_key(45, 8, next, sizeof(next));
 	ck_assert_str_ne(key, next);
@@ -227,69 +241,173 @@ START_TEST(cache_key_holds_id_and_revision)
 }
 END_TEST
 
+#define HASH_A "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+#define HASH_B "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752"
+
+static task_group sample_groups[] = {
+    {.id = 7, .name = "secret", .parent = -1, .position = 1, .aggregation = GROUP_SUM, .validator_flags = ""},
+    {.id = 8,
+     .name = "secret/group1",
+     .parent = 0,
+     .position = 0,
+     .aggregation = GROUP_ALL_OR_NOTHING,
+     .has_points = 1,
+     .points = 33.5,
+     .break_on_reject = 1,
+     .validator_flags = "float_tolerance 1e-3"},
+};
+
 static task_test sample_tests[] = {
     {.id = 12,
      .order = 2,
-     .weight = 3,
-     .is_sample = 0,
+     .weight = 2.5,
+     .group = 1,
+     .name = "secret/group1/02-big",
+     .input_sha256 = HASH_A,
+     .answer_sha256 = HASH_B,
+     /* bytes a loaded task holds: never part of the cached text */
      .input = "5 6\n",
-     .input_len = 4,
-     .expected = "11\n",
-     .expected_len = 3},
+     .input_len = 4},
     {.id = 11,
      .order = 1,
      .weight = 1,
      .is_sample = 1,
-     .input = "\"quoted\" \\ \xc3\xa9\n",
-     .input_len = 14,
-     .expected = "",
-     .expected_len = 0},
+     .group = -1,
+     .name = "",
+     .input_sha256 = HASH_B,
+     .answer_sha256 = HASH_B},
 };
 
-START_TEST(task_roundtrip)
+static task_file sample_files[] = {{.name = "validate.h", .sha256 = HASH_A}};
+static int sample_factor_ids[] = {62, 71};
+static double sample_factors[] = {2.0, 3.5};
+
+static task_data sample_task(void)
 {
 	task_data t = {.id = 45,
 		       .revision = 9,
+		       .type = TASK_TYPE_PASS_FAIL,
+		       .judge_all = 1,
 		       .time_limit_ms = 1500,
 		       .memory_limit_kb = 65536,
-		       .validator = VALIDATOR_DEFAULT,
+		       .wall_limit_ms = 4000,
+		       .output_limit_kb = 1024,
+		       .compile_time_limit_ms = 20000,
+		       .compile_memory_limit_kb = 2097152,
+		       .factor_language_ids = sample_factor_ids,
+		       .factors = sample_factors,
+		       .factor_count = 2,
+		       .validator = VALIDATOR_CUSTOM,
 		       .case_sensitive = 1,
+		       .space_change_sensitive = 1,
 		       .has_rel_tol = 1,
 		       .rel_tol = 1e-6,
+		       .validator_flags = "sensitive",
+		       .validator_language_id = 54,
+		       .validator_source = "#include \"validate.h\"\nint main() { return 42; }\n",
+		       .validator_file_name = "validator.cpp",
+		       .validator_files = sample_files,
+		       .validator_file_count = 1,
+		       .groups = sample_groups,
+		       .group_count = 2,
 		       .tests = sample_tests,
 		       .test_count = 2};
-	task_data back;
+	return t;
+}
+
+START_TEST(task_roundtrip)
+{
+	task_data t = sample_task(), back;
 	size_t len;
 	char *text = task_data_encode(&t, &len);
 	checker_options opts;
 
 	ck_assert_ptr_nonnull(text);
+	/* Redis holds the metadata only: hashes, never the test bytes */
+	ck_assert_ptr_null(strstr(text, "5 6"));
+	ck_assert_ptr_nonnull(strstr(text, HASH_A));
 	ck_assert_int_eq(task_data_decode(text, len, &back), 0);
 	ck_assert_int_eq(back.id, 45);
 	ck_assert_int_eq(back.revision, 9);
+	ck_assert_int_eq(back.type, TASK_TYPE_PASS_FAIL);
+	ck_assert_int_eq(back.judge_all, 1);
 	ck_assert_int_eq(back.time_limit_ms, 1500);
 	ck_assert_int_eq(back.memory_limit_kb, 65536);
+	ck_assert_int_eq(back.wall_limit_ms, 4000);
+	ck_assert_int_eq(back.output_limit_kb, 1024);
+	ck_assert_int_eq(back.compile_time_limit_ms, 20000);
+	ck_assert_int_eq(back.compile_memory_limit_kb, 2097152);
+	ck_assert_uint_eq(back.factor_count, 2);
+	ck_assert_int_eq(task_cpu_limit_ms(&back, 62), 3000);
+	ck_assert_int_eq(task_cpu_limit_ms(&back, 71), 5250);
+	ck_assert_int_eq(task_cpu_limit_ms(&back, 50), 1500);
+	ck_assert_int_eq(task_wall_limit_ms(&back, 62), 8000);
+	ck_assert_int_eq(back.validator, VALIDATOR_CUSTOM);
 	ck_assert_int_eq(back.case_sensitive, 1);
+	ck_assert_int_eq(back.space_change_sensitive, 1);
 	ck_assert_int_eq(back.has_abs_tol, 0);
 	ck_assert_int_eq(back.has_rel_tol, 1);
 	ck_assert_double_eq_tol(back.rel_tol, 1e-6, 1e-12);
+	ck_assert_str_eq(back.validator_flags, "sensitive");
+	ck_assert_int_eq(back.validator_language_id, 54);
+	ck_assert_str_eq(back.validator_source, t.validator_source);
+	ck_assert_uint_eq(back.validator_source_len, strlen(t.validator_source));
+	ck_assert_str_eq(back.validator_file_name, "validator.cpp");
+	ck_assert_uint_eq(back.validator_file_count, 1);
+	ck_assert_str_eq(back.validator_files[0].name, "validate.h");
+	ck_assert_str_eq(back.validator_files[0].sha256, HASH_A);
+	ck_assert_ptr_null(back.validator_files[0].data);
+	/* groups: the tree, points, aggregation, on_reject, flags */
+	ck_assert_uint_eq(back.group_count, 2);
+	ck_assert_str_eq(back.groups[1].name, "secret/group1");
+	ck_assert_int_eq(back.groups[1].id, 8);
+	ck_assert_int_eq(back.groups[1].parent, 0);
+	ck_assert_int_eq(back.groups[0].parent, -1);
+	ck_assert_int_eq(back.groups[0].position, 1);
+	ck_assert_int_eq(back.groups[1].aggregation, GROUP_ALL_OR_NOTHING);
+	ck_assert_int_eq(back.groups[1].has_points, 1);
+	ck_assert_double_eq_tol(back.groups[1].points, 33.5, 1e-12);
+	ck_assert_int_eq(back.groups[0].has_points, 0);
+	ck_assert_int_eq(back.groups[1].break_on_reject, 1);
+	ck_assert_str_eq(back.groups[1].validator_flags, "float_tolerance 1e-3");
+	/* tests, sorted by order, with their hashes and no bytes */
 	ck_assert_uint_eq(back.test_count, 2);
-	/* sorted by order */
 	ck_assert_int_eq(back.tests[0].id, 11);
 	ck_assert_int_eq(back.tests[0].is_sample, 1);
-	ck_assert_uint_eq(back.tests[0].input_len, 14);
-	ck_assert_mem_eq(back.tests[0].input, sample_tests[1].input, 14);
-	ck_assert_uint_eq(back.tests[0].expected_len, 0);
-	ck_assert_int_eq(back.tests[1].weight, 3);
-	ck_assert_str_eq(back.tests[1].expected, "11\n");
+	ck_assert_int_eq(back.tests[0].group, -1);
+	ck_assert_str_eq(back.tests[0].name, "");
+	ck_assert_double_eq_tol(back.tests[1].weight, 2.5, 1e-12);
+	ck_assert_int_eq(back.tests[1].group, 1);
+	ck_assert_str_eq(back.tests[1].name, "secret/group1/02-big");
+	ck_assert_str_eq(back.tests[1].input_sha256, HASH_A);
+	ck_assert_str_eq(back.tests[1].answer_sha256, HASH_B);
+	ck_assert_ptr_null(back.tests[1].input);
+	ck_assert_uint_eq(back.tests[1].input_len, 0);
+	ck_assert_ptr_null(back.tests[1].input_path);
 	task_checker_options(&back, &opts);
 	ck_assert_int_eq(opts.mode, CHECKER_DEFAULT);
 	ck_assert_int_eq(opts.case_sensitive, 1);
+	ck_assert_int_eq(opts.space_change_sensitive, 1);
 	ck_assert_int_eq(opts.has_rel_tolerance, 1);
 	task_data_free(&back);
 	free(text);
 }
 END_TEST
+
+/* The sample task's text with one substring replaced. */
+static char *sample_text_with(const char *from, const char *to)
+{
+	task_data t = sample_task();
+	char *text = task_data_encode(&t, NULL), *at = strstr(text, from), *out;
+
+	ck_assert_msg(at != NULL, "%s not in %s", from, text);
+	out = malloc(strlen(text) + strlen(to) + 1);
+	memcpy(out, text, (size_t)(at - text));
+	strcpy(out + (at - text), to);
+	strcat(out, at + strlen(from));
+	free(text);
+	return out;
+}
 
 START_TEST(task_decode_refuses_foreign_text)
 {
@@ -298,15 +416,63 @@ START_TEST(task_decode_refuses_foreign_text)
 	    "",
 	    "not json",
 	    "[]",
+	    /* format 1 (the test bytes inline) */
+	    "{\"format\":1,\"id\":1,\"revision\":1,\"time_limit_ms\":1,\"memory_limit_kb\":1,\"exact\":false,"
+	    "\"tests\":[{\"id\":1,\"order\":1,\"weight\":1,\"input\":\"1\",\"expected\":\"1\"}]}",
 	    "{\"format\":2,\"id\":1,\"revision\":1,\"time_limit_ms\":1,\"memory_limit_kb\":1,\"tests\":[]}",
-	    "{\"format\":1,\"id\":1,\"revision\":1,\"time_limit_ms\":1,\"memory_limit_kb\":1}",
-	    "{\"format\":1,\"id\":1,\"revision\":1,\"time_limit_ms\":1,\"memory_limit_kb\":1,\"tests\":[{\"id\":1}]}",
+	};
+	/* the sample task, damaged one way each */
+	const char *damage[][2] = {
+	    {"\"format\":2", "\"format\":3"},
+	    {"\"type\":\"pass-fail\"", "\"type\":\"fail\""},
+	    {"\"validator\":\"custom\"", "\"validator\":\"magic\""},
+	    {HASH_A "\",\"answer\"", "abc\",\"answer\""},
+	    {"\"parent\":0", "\"parent\":5"},
+	    {"\"parent\":-1", "\"parent\":1"}, /* a cycle */
+	    {"\"group\":1", "\"group\":2"},
+	    {"\"aggregation\":\"all-or-nothing\"", "\"aggregation\":\"median\""},
+	    {"\"62\":2", "\"x\":2"},
+	    {"\"weight\":2.5", "\"weight\":-1"},
+	    {"\"validator_source\"", "\"validator_text\""}, /* a custom validator without its source */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ck_assert_int_eq(task_data_decode(bad[i], strlen(bad[i]), &t), -1);
 		ck_assert_ptr_null(t.tests);
 	}
+	for (size_t i = 0; i < sizeof(damage) / sizeof(damage[0]); i++) {
+		char *text = sample_text_with(damage[i][0], damage[i][1]);
+		ck_assert_msg(task_data_decode(text, strlen(text), &t) == -1, "accepted: %s", text);
+		ck_assert_ptr_null(t.tests);
+		ck_assert_ptr_null(t.groups);
+		free(text);
+	}
+}
+END_TEST
+
+START_TEST(task_time_factors)
+{
+	task_data t;
+
+	memset(&t, 0, sizeof(t));
+	t.time_limit_ms = 1000;
+	ck_assert_int_eq(task_parse_time_factors("{}", &t), 0);
+	ck_assert_int_eq(task_cpu_limit_ms(&t, 62), 1000);
+	ck_assert_int_eq(task_wall_limit_ms(&t, 62), 0); /* the judge's default */
+	ck_assert_int_eq(task_parse_time_factors("{\"62\": 2.5, \"71\": 0.5}", &t), 0);
+	ck_assert_int_eq(task_cpu_limit_ms(&t, 62), 2500);
+	ck_assert_int_eq(task_cpu_limit_ms(&t, 71), 500);
+	t.wall_limit_ms = 3000;
+	ck_assert_int_eq(task_wall_limit_ms(&t, 62), 7500);
+	ck_assert_int_eq(task_parse_time_factors("{\"62\": \"fast\"}", &t), -1);
+	ck_assert_int_eq(task_parse_time_factors("{\"java\": 2}", &t), -1);
+	ck_assert_int_eq(task_parse_time_factors("[2]", &t), -1);
+	ck_assert_int_eq(task_parse_time_factors("{\"62\": 0}", &t), -1);
+	ck_assert_int_eq(task_type_parse("pass-fail"), TASK_TYPE_PASS_FAIL);
+	ck_assert_int_eq(task_validator_parse("interactive"), VALIDATOR_INTERACTIVE);
+	ck_assert_int_eq(task_aggregation_parse("avg"), GROUP_AVG);
+	ck_assert_int_eq(task_aggregation_parse("mean"), -1);
+	task_data_free(&t);
 }
 END_TEST
 
@@ -429,6 +595,7 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, cache_key_holds_id_and_revision);
 	tcase_add_test(tc, task_roundtrip);
 	tcase_add_test(tc, task_decode_refuses_foreign_text);
+	tcase_add_test(tc, task_time_factors);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("offsets");
 	tcase_add_test(tc, offsets_in_order);
@@ -449,6 +616,7 @@ int main(void)
 	int failed;
 
 	srunner_add_suite(sr, judge0_suite());
+	srunner_add_suite(sr, test_cache_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

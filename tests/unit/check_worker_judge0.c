@@ -58,18 +58,26 @@ START_TEST(limits_are_clamped_to_a_stock_server)
 {
 	judge0_limits l;
 
-	judge0_limits_from_task(1000, 65536, &l);
+	judge0_limits_from_task(1000, 0, 65536, 0, &l);
 	ck_assert_double_eq_tol(l.cpu_time_limit, 1.0, 1e-9);
 	ck_assert_double_eq_tol(l.wall_time_limit, 3.0, 1e-9);
 	ck_assert_int_eq(l.memory_limit, 65536);
-	judge0_limits_from_task(60000, 4194304, &l);
+	judge0_limits_from_task(60000, 0, 4194304, 0, &l);
 	ck_assert_double_eq_tol(l.cpu_time_limit, 15.0, 1e-9);
 	ck_assert_double_eq_tol(l.wall_time_limit, 20.0, 1e-9);
 	ck_assert_int_eq(l.memory_limit, 512000);
-	judge0_limits_from_task(50, 1024, &l);
+	judge0_limits_from_task(50, 0, 1024, 0, &l);
 	ck_assert_double_eq_tol(l.cpu_time_limit, 0.05, 1e-9);
 	ck_assert_double_ge(l.wall_time_limit, 1.0);
 	ck_assert_int_eq(l.memory_limit, 2048);
+	ck_assert_int_eq(l.max_file_size, 0);
+	/* a task's own wall and output limits, clamped the same way */
+	judge0_limits_from_task(2000, 7500, 65536, 512, &l);
+	ck_assert_double_eq_tol(l.wall_time_limit, 7.5, 1e-9);
+	ck_assert_int_eq(l.max_file_size, 512);
+	judge0_limits_from_task(2000, 60000, 65536, 65536, &l);
+	ck_assert_double_eq_tol(l.wall_time_limit, 20.0, 1e-9);
+	ck_assert_int_eq(l.max_file_size, 4096);
 }
 END_TEST
 
@@ -88,7 +96,7 @@ START_TEST(batch_body_is_base64_without_expected_output)
 {
 	const char *inputs[] = {"1 2\n", ""};
 	size_t lens[] = {4, 0};
-	judge0_limits l = {1.5, 4, 65536};
+	judge0_limits l = {1.5, 4, 65536, 0};
 	char *body = judge0_batch_body(71, "print(1)\n", 9, inputs, lens, 2, &l);
 	cJSON *root = cJSON_Parse(body), *subs = cJSON_GetObjectItem(root, "submissions"), *first;
 
@@ -100,7 +108,33 @@ START_TEST(batch_body_is_base64_without_expected_output)
 	ck_assert_double_eq_tol(cJSON_GetObjectItem(first, "cpu_time_limit")->valuedouble, 1.5, 1e-9);
 	ck_assert_int_eq(cJSON_GetObjectItem(first, "memory_limit")->valueint, 65536);
 	ck_assert_ptr_null(cJSON_GetObjectItem(first, "expected_output"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(first, "max_file_size")); /* not set: Judge0's default */
 	ck_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(subs, 1), "stdin")->valuestring, "");
+	cJSON_Delete(root);
+	free(body);
+}
+END_TEST
+
+START_TEST(batch_body_carries_binary_input_and_limits)
+{
+	const char *inputs[] = {"\0\xff\n"};
+	size_t lens[] = {3}, len;
+	judge0_limits l;
+	char *body, *back;
+	cJSON *root, *first;
+
+	judge0_limits_from_task(2500, 9000, 65536, 2048, &l);
+	body = judge0_batch_body(50, "int main(){}", 12, inputs, lens, 1, &l);
+	root = cJSON_Parse(body);
+	first = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "submissions"), 0);
+	ck_assert_str_eq(cJSON_GetObjectItem(first, "stdin")->valuestring, "AP8K");
+	back = judge0_b64_decode("AP8K", 4, &len);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_mem_eq(back, "\0\xff\n", 3);
+	ck_assert_double_eq_tol(cJSON_GetObjectItem(first, "cpu_time_limit")->valuedouble, 2.5, 1e-9);
+	ck_assert_double_eq_tol(cJSON_GetObjectItem(first, "wall_time_limit")->valuedouble, 9.0, 1e-9);
+	ck_assert_int_eq(cJSON_GetObjectItem(first, "max_file_size")->valueint, 2048);
+	free(back);
 	cJSON_Delete(root);
 	free(body);
 }
@@ -178,6 +212,7 @@ Suite *judge0_suite(void)
 	tcase_add_test(tc, limits_are_clamped_to_a_stock_server);
 	tcase_add_test(tc, languages);
 	tcase_add_test(tc, batch_body_is_base64_without_expected_output);
+	tcase_add_test(tc, batch_body_carries_binary_input_and_limits);
 	tcase_add_test(tc, tokens_and_validation_errors);
 	tcase_add_test(tc, results_are_decoded);
 	suite_add_tcase(s, tc);
