@@ -502,8 +502,6 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 	jg.msg = msg;
 	jg.task = task;
 	task_checker_options(task, &jg.checker);
-	/* task_checker_options leaves this flag out. */
-	jg.checker.space_change_sensitive = task->space_change_sensitive;
 	jg.results = calloc(n, sizeof(*jg.results));
 	jg.outcomes = calloc(n, sizeof(*jg.outcomes));
 	jg.texts = calloc(n, sizeof(*jg.texts));
