@@ -117,11 +117,12 @@ static void texts_free(test_texts *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The validator flags of a test's groups, outermost first, after the task's own when with_task
- * (custom validators; the default validator's task flags are the task's columns). malloc'd. */
-static char *test_flags(const task_data *task, const task_test *t, int with_task)
+/* The validator flags of a test's groups, outermost first (malloc'd; "" for none). A custom
+ * validator gets the task's own first (validator.c adds them); the default validator's task
+ * flags are the task's columns. */
+static char *group_flags(const task_data *task, const task_test *t)
 {
-	size_t len = with_task && task->validator_flags ? strlen(task->validator_flags) : 0, depth = 0;
+	size_t len = 0, depth = 0;
 	int chain[64];
 	char *flags;
 
@@ -132,7 +133,7 @@ static char *test_flags(const task_data *task, const task_test *t, int with_task
 	flags = malloc(len + 1);
 	if (!flags)
 		return NULL;
-	snprintf(flags, len + 1, "%s", with_task && task->validator_flags ? task->validator_flags : "");
+	flags[0] = '\0';
 	while (depth-- > 0) {
 		const char *more = task->groups[chain[depth]].validator_flags;
 
@@ -149,7 +150,7 @@ static int check_output(judging *jg, const task_test *t, const exec_test_result 
 	const task_data *task = jg->task;
 	char reason[CHECKER_REASON_MAX], err[300];
 	checker_options opts = jg->checker;
-	char *flags = test_flags(task, t, task->validator == VALIDATOR_CUSTOM);
+	char *flags = group_flags(task, t);
 	validator_result vr;
 	int rc = 0;
 

@@ -162,3 +162,69 @@ def test_space_change_sensitive_task(db, pipeline):
     assert "whitespace differs" in by_order(row)[1]["judge_message"], row
     row = judge(db, pipeline, task_id, SUM, "space")
     assert (row["status"], row["verdict"], row["score"]) == ("completed", "AC", 100), row
+
+
+# A scoring validator: score.txt 2 for the exact answer, 0.5 (with a team message) for one more,
+# rejected otherwise; its judge message names its extra argv words (the task's and the groups').
+SCORING_VALIDATOR = r"""#include <fstream>
+#include <iostream>
+#include <string>
+int main(int argc, char **argv) {
+	std::ifstream ans(argv[2]);
+	std::string dir = argv[3], flags;
+	for (int i = 4; i < argc; i++)
+		flags += std::string(i > 4 ? " " : "") + argv[i];
+	long long want, got;
+	ans >> want;
+	std::ofstream judge(dir + "judgemessage.txt");
+	if (!(std::cin >> got)) {
+		judge << "no number";
+		return 43;
+	}
+	if (got == want) {
+		std::ofstream(dir + "score.txt") << 2;
+		judge << "exact [" << flags << "]";
+		return 42;
+	}
+	if (got == want + 1) {
+		std::ofstream(dir + "score.txt") << 0.5;
+		std::ofstream(dir + "teammessage.txt") << "close";
+		judge << "off by one";
+		return 42;
+	}
+	judge << "wanted " << want << " got " << got;
+	return 43;
+}
+"""
+# Right on a = 1, one more on a = 5, far off on a = 7.
+CLOSE = "a, b = map(int, input().split())\nprint(a + b + {5: 1, 7: 5}.get(a, 0))\n"
+
+
+def test_custom_validator_scores_and_messages(db, pipeline):
+    task_id = make_task(db, checker="custom", validator_language_id=54, validator_source=SCORING_VALIDATOR,
+                        validator_flags="task-flag")
+    group = add_group(db, task_id, "secret", "sum", position=1)
+    db.execute("UPDATE test_groups SET validator_flags = 'group-flag' WHERE id = %s", (group,))
+    add_tests(db, task_id, [("1 2\n", "3\n", 2, group, False), ("5 5\n", "10\n", 2, None, False),
+                            ("7 1\n", "8\n", 2, None, False)])
+    row = judge(db, pipeline, task_id, CLOSE, "custom")
+    assert (row["status"], row["verdict"]) == ("completed", "PA"), row
+    # score.txt is the test's points in place of its weight: 2 + 0.5 + 0 of 6
+    assert row["points"] == pytest.approx(2.5) and row["max_points"] == pytest.approx(6), row
+    assert row["score"] == 42, row
+    tests = by_order(row)
+    assert (tests[1]["verdict"], tests[1]["score"]) == ("AC", 2), tests[1]
+    assert tests[1]["judge_message"] == "exact [task-flag group-flag]", tests[1]
+    assert (tests[2]["verdict"], tests[2]["score"], tests[2]["team_message"]) == ("AC", 0.5, "close"), tests[2]
+    assert tests[3]["verdict"] == "WA" and tests[3]["judge_message"] == "wanted 8 got 13", tests[3]
+    assert "message" not in tests[3], tests[3]
+
+
+def test_failing_validator_fails_the_submission(db, pipeline):
+    task_id = make_task(db, checker="custom", validator_language_id=54,
+                        validator_source="#include <cstdio>\nint main() { std::puts(\"broken\"); return 1; }\n")
+    add_tests(db, task_id, [("1 2\n", "3\n", 1, None, False)])
+    row = judge(db, pipeline, task_id, SUM, "badvalidator")
+    assert row["status"] == "failed" and row["verdict"] is None, row
+    assert "validator failed on test 1" in row["error_message"], row
+    assert row["points"] is None and row["group_results"] == [], row
