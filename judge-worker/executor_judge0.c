@@ -18,6 +18,9 @@
 #include "sv_daemon.h"
 #include "worker_stats.h"
 
+/* How much of a program's stderr is passed on (for staff). */
+#define STDERR_HEAD 4096
+
 typedef struct {
 	const worker_config *cfg;
 	char auth[512]; /* "Header: token", or "" */
@@ -322,7 +325,7 @@ static int report_ready(judge0_job *run, int ask)
 		res.output = r->stdout_buf ? r->stdout_buf : "";
 		res.output_len = r->stdout_len;
 		res.stderr_head = r->stderr_buf;
-		res.stderr_len = r->stderr_buf ? r->stderr_len : 0;
+		res.stderr_len = !r->stderr_buf ? 0 : r->stderr_len > STDERR_HEAD ? STDERR_HEAD : r->stderr_len;
 		res.exit_code = r->run.has_exit_signal && r->run.exit_signal > 0 ? -1
 				: r->run.has_exit_code                           ? r->run.exit_code
 										 : 0;
@@ -344,11 +347,12 @@ static int create_next(judge0_job *run, int sequential)
 	const exec_request *req = run->req;
 
 	if (!sequential) {
-		for (; run->created < run->n; run->created += JUDGE0_BATCH_MAX) {
+		while (run->created < run->n) {
 			size_t count =
 			    run->n - run->created < JUDGE0_BATCH_MAX ? run->n - run->created : JUDGE0_BATCH_MAX;
 			if (create_batch(run, run->created, count) < 0)
 				return -1;
+			run->created += count;
 		}
 		return 0;
 	}

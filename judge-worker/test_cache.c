@@ -280,6 +280,7 @@ int test_cache_open(const char *dir, long long max_bytes, int grace_s, test_cach
 	test_cache *cache = calloc(1, sizeof(*cache));
 	size_t n;
 	struct stat st;
+	const char *why = NULL;
 
 	if (!cache || !(cache->dir = strdup(dir))) {
 		free(cache);
@@ -288,12 +289,16 @@ int test_cache_open(const char *dir, long long max_bytes, int grace_s, test_cach
 	}
 	while (strlen(cache->dir) > 1 && cache->dir[strlen(cache->dir) - 1] == '/')
 		cache->dir[strlen(cache->dir) - 1] = '\0';
-	if (!*cache->dir || make_dirs(cache->dir, 0700) < 0 || stat(cache->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    access(cache->dir, R_OK | W_OK | X_OK) < 0) {
-		snprintf(err, errlen, "test cache directory \"%s\": %s", dir,
-			 !*cache->dir ? "empty name"
-			 : errno      ? strerror(errno)
-				      : "not a directory");
+	if (!*cache->dir)
+		why = "empty name";
+	else if (make_dirs(cache->dir, 0700) < 0 || stat(cache->dir, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = strerror(ENOTDIR);
+	else if (access(cache->dir, R_OK | W_OK | X_OK) < 0)
+		why = strerror(errno);
+	if (why) {
+		snprintf(err, errlen, "test cache directory \"%s\": %s", dir, why);
 		free(cache->dir);
 		free(cache);
 		return -1;

@@ -27,8 +27,9 @@ def final_view(client, sid):
 
 def test_hidden_exit_codes_reach_staff_only(services, db, pipeline):
     task_id = task_by_slug(db, "aplusb")
-    codes = {order: 100 + data.encode()[0] for order, data in
-             db.execute('SELECT "order", input FROM tests WHERE task_id = %s', (task_id,)).fetchall()}
+    codes = {order: 100 + data[0] for order, data in
+             db.execute('SELECT t."order", b.content FROM tests t JOIN blobs b ON b.sha256 = t.input_sha256 '
+                        'WHERE t.task_id = %s', (task_id,)).fetchall()}
     samples = {order for (order,) in
                db.execute('SELECT "order" FROM tests WHERE task_id = %s AND is_sample', (task_id,)).fetchall()}
     hidden_codes = {order: code for order, code in codes.items() if order not in samples}

@@ -35,8 +35,8 @@ def test_submissions_through_http_reach_the_right_final_state(services, db, pipe
     slow_task = db.execute("INSERT INTO tasks (slug, title, time_limit_ms, memory_limit_kb)"
                            " SELECT %s, title, 4000, memory_limit_kb FROM tasks WHERE id = %s RETURNING id",
                            ("pipe-%s" % uuid.uuid4().hex[:10], task_id)).fetchone()[0]
-    db.execute("INSERT INTO tests (task_id, \"order\", input, expected_output, weight, is_sample)"
-               " SELECT %s, \"order\", input, expected_output, weight, is_sample FROM tests WHERE task_id = %s",
+    db.execute("INSERT INTO tests (task_id, \"order\", input_sha256, answer_sha256, weight, is_sample)"
+               " SELECT %s, \"order\", input_sha256, answer_sha256, weight, is_sample FROM tests WHERE task_id = %s",
                (slow_task, task_id))
     clients = {lang: pipeline.client(db, "p") for lang in LANGUAGES}
     submitted = {}

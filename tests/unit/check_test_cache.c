@@ -2,6 +2,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,11 @@ static void remove_tree(const char *path)
 	rmdir(path);
 }
 
+static void remove_dir(void)
+{
+	remove_tree(dir);
+}
+
 static test_cache *open_cache(long long max_bytes, int grace_s)
 {
 	test_cache *cache = NULL;
@@ -168,7 +174,6 @@ START_TEST(hashes_and_paths)
 	char path[512], want[512];
 	const char *empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-	make_dir();
 	cache = open_cache(1 << 20, 0);
 	ck_assert(test_cache_valid_hash(empty));
 	ck_assert(!test_cache_valid_hash("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
@@ -179,7 +184,6 @@ START_TEST(hashes_and_paths)
 	ck_assert_str_eq(path, want);
 	ck_assert_int_eq(test_cache_path(cache, empty, path, 10), -1);
 	test_cache_close(cache);
-	remove_tree(dir);
 }
 END_TEST
 
@@ -195,7 +199,6 @@ START_TEST(binary_files_are_fetched_once_and_mapped)
 	task_data task;
 	char err[256] = "", want[1024];
 
-	make_dir();
 	cache = open_cache(1 << 20, 0);
 	make_task(&task, 3, ins, anss);
 	ck_assert_msg(test_cache_load_task(cache, &task, fake_fetch, &src, err, sizeof(err)) == TEST_CACHE_OK, "%s",
@@ -237,7 +240,6 @@ START_TEST(binary_files_are_fetched_once_and_mapped)
 	ck_assert_uint_eq(c.verified, 3);
 	ck_assert_int_eq(c.bytes, (long long)(sizeof(binary_in) - 1 + sizeof(binary_ans) - 1));
 	test_cache_close(cache);
-	remove_tree(dir);
 }
 END_TEST
 
@@ -253,7 +255,6 @@ START_TEST(a_corrupted_file_is_fetched_again)
 	char err[256] = "", path[1024];
 	int fd;
 
-	make_dir();
 	cache = open_cache(1 << 20, 0);
 	make_task(&task, 1, ins, anss);
 	ck_assert_int_eq(test_cache_load_task(cache, &task, fake_fetch, &src, err, sizeof(err)), TEST_CACHE_OK);
@@ -273,7 +274,6 @@ START_TEST(a_corrupted_file_is_fetched_again)
 	ck_assert_uint_eq(c.corrupt, 1);
 	ck_assert_uint_eq(c.fetched, 3);
 	test_cache_close(cache);
-	remove_tree(dir);
 }
 END_TEST
 
@@ -289,7 +289,6 @@ START_TEST(a_source_that_fails_leaves_nothing)
 	task_data task;
 	char err[256] = "";
 
-	make_dir();
 	cache = open_cache(1 << 20, 0);
 	/* bytes that do not hash to their name */
 	ans->lie = 1;
@@ -322,7 +321,60 @@ START_TEST(a_source_that_fails_leaves_nothing)
 	ck_assert_int_eq(src.fetches, 0);
 	task_data_free(&task);
 	test_cache_close(cache);
-	remove_tree(dir);
+}
+END_TEST
+
+typedef struct {
+	test_cache *cache;
+	source *src;
+	const blob *const *ins, *const *ans;
+	int ok;
+	char first[64]; /* the first bytes of test 1's input as mapped */
+} loader;
+
+static void *load_in_thread(void *arg)
+{
+	loader *l = arg;
+	task_data task;
+	char err[256];
+
+	for (int round = 0; round < 20; round++) {
+		make_task(&task, 2, l->ins, l->ans);
+		l->ok += test_cache_load_task(l->cache, &task, fake_fetch, l->src, err, sizeof(err)) == TEST_CACHE_OK;
+		memcpy(l->first, task.tests[0].input, task.tests[0].input_len < 64 ? task.tests[0].input_len : 64);
+		task_data_free(&task);
+	}
+	return NULL;
+}
+
+START_TEST(threads_share_the_cache)
+{
+	static char big[1 << 16];
+	static source src[4];
+	const blob *ins[4][2], *ans[4][2];
+	loader l[4];
+	pthread_t threads[4];
+	test_cache *cache;
+
+	memset(big, 'q', sizeof(big));
+	big[100] = '\0';
+	cache = open_cache(1 << 20, 0);
+	for (int i = 0; i < 4; i++) {
+		/* every thread its own source (fetch counters), the same bytes */
+		ins[i][0] = ins[i][1] = add_blob(&src[i], big, sizeof(big));
+		ans[i][0] = ans[i][1] = add_blob(&src[i], binary_ans, sizeof(binary_ans) - 1);
+		l[i] = (loader){.cache = cache, .src = &src[i], .ins = ins[i], .ans = ans[i]};
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, load_in_thread, &l[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(threads[i], NULL);
+		ck_assert_int_eq(l[i].ok, 20);
+		ck_assert_mem_eq(l[i].first, big, 64);
+		/* at most the first round fetched; the rest read the cached files */
+		ck_assert_int_le(src[i].fetches, 2);
+	}
+	ck_assert_int_eq(temp_files(), 0);
+	test_cache_close(cache);
 }
 END_TEST
 
@@ -347,7 +399,6 @@ START_TEST(the_least_recently_used_files_are_evicted)
 		memset(big[i], 'a' + i, sizeof(big[i]));
 		b[i] = add_blob(&src, big[i], sizeof(big[i]));
 	}
-	make_dir();
 	/* room for two files */
 	cache = open_cache(900, 0);
 	make_task(&task, 1, &b[0], &b[1]);
@@ -383,7 +434,6 @@ START_TEST(the_least_recently_used_files_are_evicted)
 	ck_assert_int_eq(c.bytes, 400);
 	ck_assert_int_eq(access(second, F_OK), -1);
 	test_cache_close(cache);
-	remove_tree(dir);
 }
 END_TEST
 
@@ -393,7 +443,6 @@ START_TEST(stale_temporary_files_are_removed)
 	test_cache *cache;
 	int fd;
 
-	make_dir();
 	snprintf(sub, sizeof(sub), "%s/ab", dir);
 	ck_assert_int_eq(mkdir(sub, 0755), 0);
 	snprintf(tmp, sizeof(tmp), "%s/.tmp-crashed", sub);
@@ -407,7 +456,6 @@ START_TEST(stale_temporary_files_are_removed)
 	ck_assert_int_eq(access(tmp, F_OK), -1);
 	ck_assert_int_eq(access(fresh, F_OK), 0); /* another worker may be writing it */
 	test_cache_close(cache);
-	remove_tree(dir);
 }
 END_TEST
 
@@ -417,19 +465,17 @@ START_TEST(an_unusable_directory_is_named)
 	char err[256] = "", file[600];
 	int fd;
 
-	make_dir();
 	snprintf(file, sizeof(file), "%s/plain-file", dir);
 	ck_assert_int_ge(fd = open(file, O_CREAT | O_WRONLY, 0644), 0);
 	close(fd);
 	ck_assert_int_eq(test_cache_open(file, 1 << 20, 0, &cache, err, sizeof(err)), -1);
-	ck_assert_msg(strstr(err, file) != NULL, "%s", err);
+	ck_assert_msg(strstr(err, file) != NULL && strstr(err, "Not a directory"), "%s", err);
 	ck_assert_int_eq(test_cache_open("/proc/solveit-tests", 1 << 20, 0, &cache, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "test cache directory \"/proc/solveit-tests\"") != NULL, "%s", err);
 	/* nested directories are created */
 	snprintf(file, sizeof(file), "%s/a/b/c", dir);
 	ck_assert_int_eq(test_cache_open(file, 1 << 20, 0, &cache, err, sizeof(err)), 0);
 	test_cache_close(cache);
-	remove_tree(dir);
 }
 END_TEST
 
@@ -438,10 +484,13 @@ Suite *test_cache_suite(void)
 	Suite *s = suite_create("test_cache");
 	TCase *tc = tcase_create("files");
 
+	/* every test in a new directory, removed afterwards */
+	tcase_add_checked_fixture(tc, make_dir, remove_dir);
 	tcase_add_test(tc, hashes_and_paths);
 	tcase_add_test(tc, binary_files_are_fetched_once_and_mapped);
 	tcase_add_test(tc, a_corrupted_file_is_fetched_again);
 	tcase_add_test(tc, a_source_that_fails_leaves_nothing);
+	tcase_add_test(tc, threads_share_the_cache);
 	tcase_add_test(tc, the_least_recently_used_files_are_evicted);
 	tcase_add_test(tc, stale_temporary_files_are_removed);
 	tcase_add_test(tc, an_unusable_directory_is_named);
