@@ -113,15 +113,60 @@ static double milliseconds(double seconds)
 	return round(seconds * 1000.0) / 1000.0;
 }
 
-static int add_test(cJSON *array, const sv_test_result *test)
+/* Points as written: finite and not negative. */
+static double points_value(double points)
+{
+	return isfinite(points) && points > 0 ? points : 0;
+}
+
+/* A new object at the end of array, or NULL when out of memory. */
+static cJSON *new_entry(cJSON *array)
 {
 	cJSON *obj = cJSON_CreateObject();
-	int cut;
 
 	if (!obj || !cJSON_AddItemToArray(array, obj)) {
 		cJSON_Delete(obj);
-		return -1;
+		return NULL;
 	}
+	return obj;
+}
+
+static int add_optional_text(cJSON *obj, const char *name, const char *text, size_t max)
+{
+	if (!text || !*text)
+		return 0;
+	return add_text(obj, name, text, strlen(text), max, 0, NULL);
+}
+
+/* What staff see of a test besides its verdict: group, score, messages, stderr, exit code. */
+static int add_feedback(cJSON *obj, const sv_test_result *test)
+{
+	int cut = 0;
+
+	if (add_optional_text(obj, "group", test->group, SV_RESULT_GROUP_NAME_MAX) < 0)
+		return -1;
+	if (test->has_score && !cJSON_AddNumberToObject(obj, "score", points_value(test->score)))
+		return -1;
+	if (add_optional_text(obj, "judge_message", test->judge_message, SV_RESULT_FEEDBACK_MAX) < 0 ||
+	    add_optional_text(obj, "team_message", test->team_message, SV_RESULT_FEEDBACK_MAX) < 0)
+		return -1;
+	if (test->stderr_head && test->stderr_len > 0 &&
+	    add_text(obj, "stderr", test->stderr_head, test->stderr_len, SV_RESULT_FEEDBACK_MAX, 0, &cut) < 0)
+		return -1;
+	if (cut && !cJSON_AddTrueToObject(obj, "stderr_truncated"))
+		return -1;
+	if (test->has_exit_code && !cJSON_AddNumberToObject(obj, "exit_code", test->exit_code))
+		return -1;
+	return 0;
+}
+
+static int add_test(cJSON *array, const sv_test_result *test)
+{
+	cJSON *obj = new_entry(array);
+	int cut;
+
+	if (!obj)
+		return -1;
 	cJSON_AddNumberToObject(obj, "test_id", (double)test->test_id);
 	cJSON_AddNumberToObject(obj, "order", test->order);
 	cJSON_AddStringToObject(obj, "verdict", sv_verdict_name(test->verdict));
@@ -131,6 +176,8 @@ static int add_test(cJSON *array, const sv_test_result *test)
 	/* A wrong-answer reason quotes the expected output, which hidden tests must not reveal. */
 	if (test->message && *test->message && (test->is_sample || test->verdict != SV_VERDICT_WA) &&
 	    add_text(obj, "message", test->message, strlen(test->message), SV_RESULT_MESSAGE_MAX, 0, NULL) < 0)
+		return -1;
+	if (add_feedback(obj, test) < 0)
 		return -1;
 	if (!test->is_sample)
 		return 0;
@@ -155,6 +202,36 @@ static int add_test(cJSON *array, const sv_test_result *test)
 	return 0;
 }
 
+static int add_groups(cJSON *root, const sv_result_msg *msg)
+{
+	size_t kept = msg->group_count < SV_RESULT_GROUPS_MAX ? msg->group_count : SV_RESULT_GROUPS_MAX;
+	cJSON *groups;
+
+	if (msg->group_count == 0)
+		return 0;
+	groups = cJSON_AddArrayToObject(root, "groups");
+	if (!groups)
+		return -1;
+	for (size_t i = 0; i < kept; i++) {
+		const sv_group_result *g = &msg->groups[i];
+		cJSON *obj = new_entry(groups);
+		const char *name = g->name ? g->name : "";
+
+		if (!obj || add_text(obj, "name", name, strlen(name), SV_RESULT_GROUP_NAME_MAX, 0, NULL) < 0 ||
+		    !cJSON_AddNumberToObject(obj, "points", points_value(g->points)) ||
+		    !cJSON_AddNumberToObject(obj, "max_points", points_value(g->max_points)))
+			return -1;
+		if (g->verdict == SV_VERDICT_NONE
+			? !cJSON_AddNullToObject(obj, "verdict")
+			: !cJSON_AddStringToObject(obj, "verdict", sv_verdict_name(g->verdict)))
+			return -1;
+	}
+	if (kept < msg->group_count &&
+	    !cJSON_AddNumberToObject(root, "groups_omitted", (double)(msg->group_count - kept)))
+		return -1;
+	return 0;
+}
+
 static int add_final(cJSON *root, const sv_result_msg *msg)
 {
 	cJSON *tests;
@@ -163,10 +240,15 @@ static int add_final(cJSON *root, const sv_result_msg *msg)
 	size_t kept = 0, used = 0;
 
 	cJSON_AddNumberToObject(root, "score", msg->score < 0 ? 0 : msg->score > 100 ? 100 : msg->score);
+	if (msg->has_points && (!cJSON_AddNumberToObject(root, "points", points_value(msg->points)) ||
+				!cJSON_AddNumberToObject(root, "max_points", points_value(msg->max_points))))
+		return -1;
 	cJSON_AddNumberToObject(root, "passed_tests", msg->passed_tests);
 	cJSON_AddNumberToObject(root, "total_tests", msg->total_tests);
 	cJSON_AddNumberToObject(root, "execution_time", milliseconds(msg->execution_time));
 	cJSON_AddNumberToObject(root, "memory_used", (double)(msg->memory_used > 0 ? msg->memory_used : 0));
+	if (add_groups(root, msg) < 0)
+		return -1;
 	tests = cJSON_AddArrayToObject(root, "test_results");
 	if (!tests)
 		return -1;
@@ -239,7 +321,8 @@ char *sv_result_msg_build(const sv_result_msg *msg)
 
 /* ---- parsing ---- */
 
-static int get_seconds(const cJSON *obj, const char *name, double *out, char *err, size_t errlen)
+/* An optional non-negative number (seconds, points): 0 when absent or null. */
+static int get_amount(const cJSON *obj, const char *name, double *out, char *err, size_t errlen)
 {
 	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
 
@@ -286,8 +369,16 @@ static int get_verdict(const cJSON *obj, const char *name, sv_verdict *out, char
 	return 0;
 }
 
-static int parse_test(const cJSON *obj, size_t index, sv_test_result *test, char *err, size_t errlen)
+static int present(const cJSON *obj, const char *name)
 {
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+	return item && !cJSON_IsNull(item);
+}
+
+static int parse_test(const cJSON *obj, size_t index, void *entry, char *err, size_t errlen)
+{
+	sv_test_result *test = entry;
 	char inner[200];
 	long long number;
 
@@ -301,13 +392,24 @@ static int parse_test(const cJSON *obj, size_t index, sv_test_result *test, char
 		goto bad;
 	test->order = (int)number;
 	if (get_verdict(obj, "verdict", &test->verdict, inner, sizeof(inner)) < 0 ||
-	    get_seconds(obj, "time", &test->time, inner, sizeof(inner)) < 0 ||
+	    get_amount(obj, "time", &test->time, inner, sizeof(inner)) < 0 ||
 	    sv_msg_int(obj, "memory", 0, 9007199254740991LL, 0, 0, &test->memory, inner, sizeof(inner)) < 0 ||
 	    get_text(obj, "message", &test->message, NULL, inner, sizeof(inner)) < 0 ||
 	    get_text(obj, "input", &test->input, &test->input_len, inner, sizeof(inner)) < 0 ||
 	    get_text(obj, "expected", &test->expected, &test->expected_len, inner, sizeof(inner)) < 0 ||
 	    get_text(obj, "actual", &test->actual, &test->actual_len, inner, sizeof(inner)) < 0)
 		goto bad;
+	if (get_text(obj, "group", &test->group, NULL, inner, sizeof(inner)) < 0 ||
+	    get_amount(obj, "score", &test->score, inner, sizeof(inner)) < 0 ||
+	    get_text(obj, "judge_message", &test->judge_message, NULL, inner, sizeof(inner)) < 0 ||
+	    get_text(obj, "team_message", &test->team_message, NULL, inner, sizeof(inner)) < 0 ||
+	    get_text(obj, "stderr", &test->stderr_head, &test->stderr_len, inner, sizeof(inner)) < 0 ||
+	    sv_msg_int(obj, "exit_code", -2147483647LL - 1, 2147483647LL, 0, 0, &number, inner, sizeof(inner)) < 0)
+		goto bad;
+	test->exit_code = (int)number;
+	test->has_score = present(obj, "score");
+	test->has_exit_code = present(obj, "exit_code");
+	test->stderr_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "stderr_truncated"));
 	test->is_sample = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "is_sample"));
 	test->input_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "input_truncated"));
 	test->expected_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "expected_truncated"));
@@ -318,12 +420,74 @@ bad:
 	return -1;
 }
 
+static int parse_group(const cJSON *obj, size_t index, void *entry, char *err, size_t errlen)
+{
+	sv_group_result *group = entry;
+	const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(obj, "verdict");
+	char inner[200];
+
+	memset(group, 0, sizeof(*group));
+	if (!cJSON_IsObject(obj)) {
+		snprintf(err, errlen, "groups[%zu] is not an object", index);
+		return -1;
+	}
+	if (get_text(obj, "name", &group->name, NULL, inner, sizeof(inner)) < 0 ||
+	    get_amount(obj, "points", &group->points, inner, sizeof(inner)) < 0 ||
+	    get_amount(obj, "max_points", &group->max_points, inner, sizeof(inner)) < 0 ||
+	    (verdict && !cJSON_IsNull(verdict) &&
+	     get_verdict(obj, "verdict", &group->verdict, inner, sizeof(inner)) < 0)) {
+		snprintf(err, errlen, "groups[%zu]: %s", index, inner);
+		return -1;
+	}
+	if (!group->name) {
+		snprintf(err, errlen, "groups[%zu]: missing field \"name\"", index);
+		return -1;
+	}
+	return 0;
+}
+
+typedef int (*parse_entry_fn)(const cJSON *obj, size_t index, void *entry, char *err, size_t errlen);
+
+/* An optional array field of objects, parsed by parse into a malloc'd array of size-byte entries
+ * (*out NULL when empty or absent). */
+static int parse_array(const cJSON *root, const char *name, size_t size, parse_entry_fn parse, void **out,
+		       size_t *count, char *err, size_t errlen)
+{
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(root, name), *item;
+	char *entries = NULL;
+	size_t n;
+
+	*out = NULL;
+	*count = 0;
+	if (!array || cJSON_IsNull(array))
+		return 0;
+	if (!cJSON_IsArray(array)) {
+		snprintf(err, errlen, "field \"%s\" must be an array", name);
+		return -1;
+	}
+	n = (size_t)cJSON_GetArraySize(array);
+	if (n > 0 && !(entries = calloc(n, size))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = 0;
+	cJSON_ArrayForEach(item, array)
+	{
+		if (parse(item, n, entries + n * size, err, errlen) < 0) {
+			free(entries);
+			return -1;
+		}
+		n++;
+	}
+	*out = entries;
+	*count = n;
+	return 0;
+}
+
 static int parse_final(const cJSON *root, sv_result_msg *msg, char *err, size_t errlen)
 {
-	const cJSON *tests = cJSON_GetObjectItemCaseSensitive(root, "test_results"), *item;
-	sv_test_result *array = NULL;
+	void *tests, *groups;
 	long long number;
-	size_t count = 0;
 
 	if (msg->status == SV_STATUS_COMPLETED) {
 		if (get_verdict(root, "verdict", &msg->verdict, err, errlen) < 0)
@@ -347,35 +511,30 @@ static int parse_final(const cJSON *root, sv_result_msg *msg, char *err, size_t 
 	if (sv_msg_int(root, "test_results_omitted", 0, 1000000, 0, 0, &number, err, errlen) < 0)
 		return -1;
 	msg->tests_omitted = (size_t)number;
-	if (get_seconds(root, "execution_time", &msg->execution_time, err, errlen) < 0 ||
+	msg->has_points = present(root, "points") || present(root, "max_points");
+	if (get_amount(root, "points", &msg->points, err, errlen) < 0 ||
+	    get_amount(root, "max_points", &msg->max_points, err, errlen) < 0)
+		return -1;
+	if (get_amount(root, "execution_time", &msg->execution_time, err, errlen) < 0 ||
 	    sv_msg_int(root, "memory_used", 0, 9007199254740991LL, 0, 0, &msg->memory_used, err, errlen) < 0 ||
 	    get_text(root, "compiler_output", &msg->compiler_output, NULL, err, errlen) < 0 ||
 	    get_text(root, "error_message", &msg->error_message, NULL, err, errlen) < 0)
 		return -1;
 
-	if (tests && !cJSON_IsNull(tests) && !cJSON_IsArray(tests)) {
-		snprintf(err, errlen, "field \"test_results\" must be an array");
+	if (sv_msg_int(root, "groups_omitted", 0, 1000000, 0, 0, &number, err, errlen) < 0)
+		return -1;
+	msg->groups_omitted = (size_t)number;
+	if (parse_array(root, "test_results", sizeof(sv_test_result), parse_test, &tests, &msg->test_count, err,
+			errlen) < 0)
+		return -1;
+	if (parse_array(root, "groups", sizeof(sv_group_result), parse_group, &groups, &msg->group_count, err, errlen) <
+	    0) {
+		free(tests);
+		msg->test_count = 0;
 		return -1;
 	}
-	count = (size_t)cJSON_GetArraySize(tests);
-	if (count > 0) {
-		array = calloc(count, sizeof(*array));
-		if (!array) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	count = 0;
-	cJSON_ArrayForEach(item, tests)
-	{
-		if (parse_test(item, count, &array[count], err, errlen) < 0) {
-			free(array);
-			return -1;
-		}
-		count++;
-	}
-	msg->tests = array;
-	msg->test_count = count;
+	msg->tests = tests;
+	msg->groups = groups;
 	return 0;
 }
 
@@ -448,4 +607,7 @@ void sv_result_msg_clear(sv_result_msg *msg)
 	free((void *)msg->tests);
 	msg->tests = NULL;
 	msg->test_count = 0;
+	free((void *)msg->groups);
+	msg->groups = NULL;
+	msg->group_count = 0;
 }

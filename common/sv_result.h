@@ -11,12 +11,19 @@
 /* The code-results messages of DESIGN.md §3: built by the judge-worker, parsed by the result-sink.
  *
  * Final (status "completed" or "failed"):
- *   {"submission_id","task_id","status","score","passed_tests","total_tests","execution_time",
- *    "memory_used","test_results":[...],"compiler_output","error_message","processed_at","attempt",
- *    "verdict","v":1} (+ "test_results_omitted" when results were left out)
- *   verdict is null for "failed". Each test result is
- *   {"test_id","order","verdict","time","memory","is_sample"[,"message"][,"input","expected","actual"]
+ *   {"submission_id","task_id","status","score"[,"points","max_points"],"passed_tests","total_tests",
+ *    "execution_time","memory_used"[,"groups":[...]],"test_results":[...],"compiler_output",
+ *    "error_message","processed_at","attempt","verdict","v":1} (+ "test_results_omitted" /
+ *   "groups_omitted" when results were left out)
+ *   verdict is null for "failed"; points and max_points are the exact figures behind score (issue 11;
+ *   absent from older workers). Each group result is {"name","points","max_points","verdict"}
+ *   (verdict null: none of its tests ran). Each test result is
+ *   {"test_id","order","verdict","time","memory","is_sample"[,"group"][,"score"][,"message"]
+ *    [,"judge_message"][,"team_message"][,"stderr"][,"exit_code"][,"input","expected","actual"]
  *    [,"input_truncated":true,...]}
+ *   Tests that were not run (skipped after a failure) have no entry. judge_message (the validator's
+ *   judgemessage.txt, or the checker's reason, which may quote hidden data) and stderr are for
+ *   staff; team_message may be shown to the student.
  * Progress (status "processing"; tests_done 0 when judging starts):
  *   {"submission_id","task_id","status":"processing","tests_done","total_tests","attempt",
  *    "processed_at","v":1}
@@ -26,10 +33,13 @@
  * stays far below Kafka's 1 MB default; a cut sample field is marked "<field>_truncated":true, a cut
  * compiler output or error message ends in a "[... truncated]" line. */
 
-#define SV_RESULT_SAMPLE_MAX   4096  /* bytes kept of a sample test's input, expected, actual */
-#define SV_RESULT_MESSAGE_MAX  512   /* bytes kept of a test's message */
-#define SV_RESULT_COMPILER_MAX 65536 /* bytes kept of the compiler output */
-#define SV_RESULT_ERROR_MAX    4096  /* bytes kept of the error message */
+#define SV_RESULT_SAMPLE_MAX     4096  /* bytes kept of a sample test's input, expected, actual */
+#define SV_RESULT_MESSAGE_MAX    512   /* bytes kept of a test's message */
+#define SV_RESULT_COMPILER_MAX   65536 /* bytes kept of the compiler output */
+#define SV_RESULT_ERROR_MAX      4096  /* bytes kept of the error message */
+#define SV_RESULT_FEEDBACK_MAX   1024  /* bytes kept of a judge or team message and of stderr */
+#define SV_RESULT_GROUPS_MAX     256   /* group results written, the rest counted in groups_omitted */
+#define SV_RESULT_GROUP_NAME_MAX 200   /* bytes kept of a group's name */
 /* At most this many test results, taking at most this many bytes of JSON, are written; the rest
  * are left out, in order, and "test_results_omitted":<count> says how many (absent: none). */
 #define SV_RESULT_TESTS_MAX   1000
@@ -55,7 +65,26 @@ typedef struct {
 	const char *actual;
 	size_t actual_len;
 	int input_truncated, expected_truncated, actual_truncated; /* set by the parser */
+	const char *group; /* the test's group ("secret/group1"); NULL: the task's root */
+	int has_score;     /* the custom validator's score.txt: the test's points */
+	double score;
+	/* For staff: the validator's judgemessage.txt or the checker's reason; NULL: none. */
+	const char *judge_message;
+	const char *team_message; /* the validator's teammessage.txt; NULL: none */
+	/* For staff: the head of the program's stderr (NULL: none) and its exit code (-1: killed). */
+	const char *stderr_head;
+	size_t stderr_len;
+	int has_exit_code;
+	int exit_code;
+	int stderr_truncated; /* set by the parser */
 } sv_test_result;
+
+typedef struct {
+	const char *name;
+	double points;
+	double max_points;
+	sv_verdict verdict; /* SV_VERDICT_NONE: none of its tests ran */
+} sv_group_result;
 
 typedef struct {
 	long long submission_id;
@@ -68,6 +97,12 @@ typedef struct {
 	int total_tests;
 	/* final */
 	int score;
+	int has_points; /* points and max_points are set (absent from older workers' messages) */
+	double points;
+	double max_points;
+	const sv_group_result *groups;
+	size_t group_count;
+	size_t groups_omitted; /* after parsing: group results the builder left out */
 	int passed_tests;
 	double execution_time; /* seconds */
 	long long memory_used; /* KB */
@@ -86,7 +121,8 @@ typedef struct {
 char *sv_result_msg_build(const sv_result_msg *msg);
 
 /* Parses a code-results message. On success returns SV_MSG_OK and fills *msg with pointers into
- * *tree (cJSON_Delete it when done) and a malloc'd test array (sv_result_msg_clear frees it). On
+ * *tree (cJSON_Delete it when done) and malloc'd test and group arrays (sv_result_msg_clear frees
+ * them). On
  * failure returns SV_MSG_BAD or SV_MSG_NEWER (sv_contract.h) with a readable reason in err;
  * msg->submission_id is left set if it could be read (else 0), *tree is NULL and nothing needs
  * freeing. */

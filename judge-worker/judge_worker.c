@@ -19,6 +19,7 @@
 #include "sv_pg.h"
 #include "sv_time.h"
 #include "sv_version.h"
+#include "validator.h"
 #include "worker.h"
 #include "worker_offsets.h"
 #include "worker_stats.h"
@@ -446,6 +447,12 @@ int main(int argc, char **argv)
 		exit_code = 1;
 		goto out_curl;
 	}
+	/* Without validators the worker still judges every other task. */
+	if (validator_cache_open(&cfg, &w.validators, w.validator_error, sizeof(w.validator_error)) < 0) {
+		w.validators = NULL;
+		sv_log(SV_LOG_WARNING, "custom and interactive validators are unavailable, such tasks fail: %s",
+		       w.validator_error);
+	}
 	if (task_store_open(&cfg, &w.tasks, err, sizeof(err)) < 0) {
 		sv_log(SV_LOG_ERR, "%s", err);
 		exit_code = 1;
@@ -505,6 +512,8 @@ out_kafka:
 	offsets_free(tracker);
 	task_store_close(w.tasks);
 out_exec:
+	if (w.validators)
+		validator_cache_close(w.validators);
 	w.exec->close(w.exec_state);
 out_curl:
 	curl_global_cleanup();

@@ -17,6 +17,10 @@ typedef struct {
 	const executor_ops *exec;
 	void *exec_state;
 	task_store *tasks;
+	/* Compiled custom and interactive validators (validator.h); NULL when the cache cannot be
+	 * opened, and validator_error says why (such tasks are then reported failed with it). */
+	validator_cache *validators;
+	char validator_error[512];
 	rd_kafka_t *producer;
 	volatile int stop;          /* SIGTERM: take no more work */
 	volatile int producer_stop; /* set last, after the final flush */

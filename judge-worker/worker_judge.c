@@ -15,6 +15,7 @@
 #include "sv_result.h"
 #include "sv_time.h"
 #include "sv_daemon.h"
+#include "validator.h"
 #include "worker_stats.h"
 
 /* Serves the delivery reports nobody waits for (progress events). */
@@ -34,18 +35,31 @@ static void key_of(long long submission_id, char key[24])
 
 /* ---- the judgement ---- */
 
+/* What the worker keeps of one test's run: owned copies of the executor's and validator's texts,
+ * and whether it ran or was skipped (scoring_plan). */
+typedef struct {
+	char *message;       /* the reason of a failure (checker, executor) */
+	char *judge_message; /* staff only: judgemessage.txt, or the checker's reason */
+	char *team_message;
+	char *stderr_head;
+	char *actual; /* sample tests: the output */
+	int ran;
+	int skipped;
+} test_texts;
+
 typedef struct {
 	worker *w;
 	job *j;
 	const sv_submission_msg *msg;
 	const task_data *task;
 	checker_options checker;
+	scoring_plan plan;
 	sv_test_result *results;
-	scoring_test *scoring;
-	char **messages; /* owned copies */
-	char **actuals;  /* sample outputs, owned */
+	scoring_outcome *outcomes;
+	test_texts *texts;
 	size_t done;
-	double callback_ms; /* time spent in our callback, not the executor's */
+	double callback_ms; /* time spent in our callbacks, not the executor's */
+	char failure[700];  /* set: the submission cannot be judged (a validator failed), why */
 } judging;
 
 static void progress(worker *w, const sv_submission_msg *msg, int done, int total)
@@ -72,71 +86,222 @@ static void progress(worker *w, const sv_submission_msg *msg, int done, int tota
 	}
 }
 
-static int on_test(void *baton, size_t index, const exec_test_result *r)
+/* A copy of at most max + 16 bytes (the result builder cuts at max and says so), NULL for none. */
+static char *copy_head(const char *bytes, size_t len, size_t max)
 {
-	judging *jg = baton;
-	const task_test *t = &jg->task->tests[index];
-	sv_test_result *res = &jg->results[index];
-	double start = sv_time_mono_ms();
-	char reason[CHECKER_REASON_MAX];
-	sv_verdict verdict = r->verdict;
+	size_t keep = len > max + 16 ? max + 16 : len;
+	char *copy;
+
+	if (!bytes || len == 0)
+		return NULL;
+	copy = malloc(keep + 1);
+	if (copy) {
+		memcpy(copy, bytes, keep);
+		copy[keep] = '\0';
+	}
+	return copy;
+}
+
+static char *copy_text(const char *text, size_t max)
+{
+	return text && *text ? copy_head(text, strlen(text), max) : NULL;
+}
+
+static void texts_free(test_texts *t)
+{
+	free(t->message);
+	free(t->judge_message);
+	free(t->team_message);
+	free(t->stderr_head);
+	free(t->actual);
+	memset(t, 0, sizeof(*t));
+}
+
+/* The validator flags of a test's groups, outermost first (malloc'd; "" for none). A custom
+ * validator gets the task's own first (validator.c adds them); the default validator's task
+ * flags are the task's columns. */
+static char *group_flags(const task_data *task, const task_test *t)
+{
+	size_t len = 0, depth = 0;
+	int chain[64];
+	char *flags;
+
+	for (int g = t->group; g >= 0 && (size_t)g < task->group_count && depth < 64; g = task->groups[g].parent) {
+		chain[depth++] = g;
+		len += strlen(task->groups[g].validator_flags ? task->groups[g].validator_flags : "") + 1;
+	}
+	flags = malloc(len + 1);
+	if (!flags)
+		return NULL;
+	flags[0] = '\0';
+	while (depth-- > 0) {
+		const char *more = task->groups[chain[depth]].validator_flags;
+
+		if (more && *more)
+			snprintf(flags + strlen(flags), len + 1 - strlen(flags), "%s%s", *flags ? " " : "", more);
+	}
+	return flags;
+}
+
+/* Checks one output with the task's validator; 0, or -1 with jg->failure set. */
+static int check_output(judging *jg, const task_test *t, const exec_test_result *r, scoring_outcome *o,
+			test_texts *texts)
+{
+	const task_data *task = jg->task;
+	char reason[CHECKER_REASON_MAX], err[300];
+	checker_options opts = jg->checker;
+	char *flags = group_flags(task, t);
+	validator_result vr;
+	int rc = 0;
 
 	reason[0] = '\0';
-	if (verdict == SV_VERDICT_NONE)
-		verdict = checker_compare(&jg->checker, t->expected, t->expected_len, r->output, r->output_len, reason,
-					  sizeof(reason));
-	else
-		snprintf(reason, sizeof(reason), "%s", r->message);
-	res->test_id = t->id;
-	res->order = t->order;
-	res->verdict = verdict;
+	if (!flags) {
+		snprintf(jg->failure, sizeof(jg->failure), "out of memory");
+		return -1;
+	}
+	if (task->validator == VALIDATOR_INTERACTIVE) {
+		snprintf(jg->failure, sizeof(jg->failure),
+			 "test %d: the executor ran an interactive task without its validator", t->order);
+		rc = -1;
+	} else if (task->validator == VALIDATOR_CUSTOM) {
+		if (!jg->w->validators) {
+			snprintf(jg->failure, sizeof(jg->failure), "this judge cannot run custom validators: %s",
+				 jg->w->validator_error);
+			rc = -1;
+		} else if (validator_check(jg->w->validators, task, t, flags, r->output, r->output_len, &vr) < 0) {
+			snprintf(jg->failure, sizeof(jg->failure), "the task's validator failed on test %d: %s",
+				 t->order, vr.error);
+			validator_result_free(&vr);
+			rc = -1;
+		} else {
+			o->verdict = vr.verdict;
+			o->has_score = vr.has_score;
+			o->score = vr.score;
+			texts->judge_message = copy_text(vr.judge_message, SV_RESULT_FEEDBACK_MAX);
+			texts->team_message = copy_text(vr.team_message, SV_RESULT_FEEDBACK_MAX);
+			validator_result_free(&vr);
+		}
+	} else if (*flags && checker_options_parse(flags, &opts, err, sizeof(err)) < 0) {
+		snprintf(jg->failure, sizeof(jg->failure), "test %d: the group's validator flags: %s", t->order, err);
+		rc = -1;
+	} else {
+		o->verdict = checker_compare(&opts, t->expected, t->expected_len, r->output, r->output_len, reason,
+					     sizeof(reason));
+		/* The reason may quote hidden data: "message" keeps it only where it may be shown. */
+		texts->message = copy_text(reason, SV_RESULT_MESSAGE_MAX);
+		texts->judge_message = copy_text(reason, SV_RESULT_FEEDBACK_MAX);
+	}
+	free(flags);
+	return rc;
+}
+
+static void fill_result(judging *jg, size_t index, const exec_test_result *r)
+{
+	const task_test *t = &jg->task->tests[index];
+	const scoring_outcome *o = &jg->outcomes[index];
+	test_texts *texts = &jg->texts[index];
+	sv_test_result *res = &jg->results[index];
+
+	res->verdict = o->verdict;
 	res->time = r->time;
 	res->memory = r->memory;
-	res->is_sample = t->is_sample;
-	free(jg->messages[index]);
-	jg->messages[index] = reason[0] ? strdup(reason) : NULL;
-	res->message = jg->messages[index];
+	res->has_score = o->has_score;
+	res->score = o->score;
+	res->message = texts->message;
+	res->judge_message = texts->judge_message;
+	res->team_message = texts->team_message;
+	texts->stderr_head = copy_head(r->stderr_head, r->stderr_len, SV_RESULT_FEEDBACK_MAX);
+	res->stderr_head = texts->stderr_head;
+	res->stderr_len = texts->stderr_head ? strlen(texts->stderr_head) : 0;
+	res->has_exit_code = 1;
+	res->exit_code = r->exit_code;
 	if (t->is_sample) {
-		size_t keep = r->output_len > SV_RESULT_SAMPLE_MAX + 16 ? SV_RESULT_SAMPLE_MAX + 16 : r->output_len;
-		free(jg->actuals[index]);
-		jg->actuals[index] = malloc(keep + 1);
-		if (jg->actuals[index]) {
-			memcpy(jg->actuals[index], r->output, keep);
-			jg->actuals[index][keep] = '\0';
-		}
+		texts->actual = copy_head(r->output, r->output_len, SV_RESULT_SAMPLE_MAX);
 		res->input = t->input;
 		res->input_len = t->input_len;
 		res->expected = t->expected;
 		res->expected_len = t->expected_len;
-		res->actual = jg->actuals[index];
 		/* Cut outputs still say they were cut: the builder truncates and marks them. */
-		res->actual_len = jg->actuals[index] ? keep : 0;
+		res->actual = texts->actual;
+		res->actual_len =
+		    texts->actual
+			? (r->output_len < SV_RESULT_SAMPLE_MAX + 16 ? r->output_len : SV_RESULT_SAMPLE_MAX + 16)
+			: 0;
 	}
-	jg->scoring[index].verdict = verdict;
-	jg->scoring[index].time = r->time;
-	jg->scoring[index].memory = r->memory;
+}
+
+static int should_run(void *baton, size_t index)
+{
+	judging *jg = baton;
+	int run = !jg->failure[0] && scoring_plan_should_run(&jg->plan, index);
+
+	if (!run && index < jg->task->test_count)
+		jg->texts[index].skipped = 1;
+	return run;
+}
+
+static int on_test(void *baton, size_t index, const exec_test_result *r)
+{
+	judging *jg = baton;
+	const task_test *t;
+	scoring_outcome *o;
+	test_texts *texts;
+	double start = sv_time_mono_ms();
+
+	if (index >= jg->task->test_count)
+		return 1;
+	t = &jg->task->tests[index];
+	o = &jg->outcomes[index];
+	texts = &jg->texts[index];
+	texts_free(texts);
+	/* An executor that does not ask should_run still has the skipped tests left out. */
+	if (!should_run(jg, index))
+		goto out;
+	memset(o, 0, sizeof(*o));
+	o->verdict = r->verdict;
+	o->time = r->time;
+	o->memory = r->memory;
+	if (r->checked) {
+		/* Interactive: the executor ran the validator, its verdict is final. */
+		o->has_score = r->has_score;
+		o->score = r->score;
+		texts->message = copy_text(r->message, SV_RESULT_MESSAGE_MAX);
+		texts->judge_message = copy_text(r->judge_message, SV_RESULT_FEEDBACK_MAX);
+		texts->team_message = copy_text(r->team_message, SV_RESULT_FEEDBACK_MAX);
+	} else if (r->verdict != SV_VERDICT_NONE) {
+		texts->message = copy_text(r->message, SV_RESULT_MESSAGE_MAX);
+	} else if (check_output(jg, t, r, o, texts) < 0) {
+		texts_free(texts);
+		memset(o, 0, sizeof(*o));
+		goto out;
+	}
+	texts->ran = 1;
+	fill_result(jg, index, r);
+	scoring_plan_record(&jg->plan, index, o->verdict);
 	jg->done = index + 1;
 	progress(jg->w, jg->msg, (int)jg->done, (int)jg->task->test_count);
+out:
 	jg->callback_ms += sv_time_mono_ms() - start;
-	return jg->j->cancel;
+	return jg->j->cancel || jg->failure[0];
 }
 
 static void reset_results(judging *jg)
 {
 	for (size_t i = 0; i < jg->task->test_count; i++) {
 		const task_test *t = &jg->task->tests[i];
-		free(jg->messages[i]);
-		free(jg->actuals[i]);
-		jg->messages[i] = jg->actuals[i] = NULL;
-		memset(&jg->results[i], 0, sizeof(sv_test_result));
-		jg->results[i].test_id = t->id;
-		jg->results[i].order = t->order;
-		jg->results[i].is_sample = t->is_sample;
-		memset(&jg->scoring[i], 0, sizeof(scoring_test));
-		jg->scoring[i].test_id = t->id;
-		jg->scoring[i].order = t->order;
-		jg->scoring[i].weight = t->weight;
+		sv_test_result *res = &jg->results[i];
+
+		texts_free(&jg->texts[i]);
+		memset(res, 0, sizeof(*res));
+		res->test_id = t->id;
+		res->order = t->order;
+		res->is_sample = t->is_sample;
+		res->group =
+		    t->group >= 0 && (size_t)t->group < jg->task->group_count ? jg->task->groups[t->group].name : NULL;
+		memset(&jg->outcomes[i], 0, sizeof(scoring_outcome));
 	}
+	scoring_plan_reset(&jg->plan);
+	jg->failure[0] = '\0';
 	jg->done = 0;
 }
 
@@ -217,29 +382,139 @@ static job_result dead_letter(worker *w, job *j, const char *why)
 	}
 }
 
+/* Runs the executor, again after a failure of its own up to the retry budget. */
+static void execute(judging *jg, const exec_request *req, exec_outcome *out, double *exec_ms)
+{
+	worker *w = jg->w;
+
+	for (int tries = 1;; tries++) {
+		double start = sv_time_mono_ms();
+
+		reset_results(jg);
+		jg->callback_ms = 0;
+		w->exec->judge(w->exec_state, req, out);
+		*exec_ms += sv_time_mono_ms() - start - jg->callback_ms;
+		if (out->status != EXEC_FAILED || tries >= w->cfg->max_tries || jg->failure[0])
+			break;
+		sv_log(SV_LOG_WARNING, "submission %lld attempt %d: executor failed (%s); judging again (%d of %d)",
+		       jg->msg->submission_id, jg->msg->attempt, out->error, tries + 1, w->cfg->max_tries);
+		stats_add(STAT_EXECUTOR_RETRIES, 1);
+		free(out->compiler_output);
+		out->compiler_output = NULL;
+		if (sv_sleep_ms(sv_backoff_delay_ms(500, 10000, (unsigned)tries - 1), &jg->j->cancel) < 0) {
+			out->status = EXEC_CANCELLED;
+			break;
+		}
+	}
+}
+
+/* Every test either ran or was skipped by the plan. */
+static int all_reported(const judging *jg)
+{
+	for (size_t i = 0; i < jg->task->test_count; i++)
+		if (!jg->texts[i].ran && !jg->texts[i].skipped)
+			return 0;
+	return 1;
+}
+
+/* Scores the judged tests and sends the final result. */
+static job_result report_judged(judging *jg, const exec_outcome *out)
+{
+	const sv_submission_msg *msg = jg->msg;
+	const task_data *task = jg->task;
+	int compile_error = out->status == EXEC_COMPILE_ERROR;
+	sv_test_result *ran = NULL;
+	sv_group_result *groups = NULL;
+	job_result jr = JOB_GIVEN_BACK;
+	scoring_summary sum;
+	sv_result_msg res;
+	size_t count = 0;
+
+	if (!compile_error && !all_reported(jg))
+		return report_failed(jg->w, jg->j, msg->submission_id, msg->task_id, msg->attempt,
+				     "the executor reported no verdict for some tests");
+	if (scoring_summarize(task, jg->outcomes, compile_error, &sum) < 0)
+		return JOB_GIVEN_BACK; /* out of memory: another worker may do better */
+	if (sum.verdict == SV_VERDICT_NONE) {
+		jr = report_failed(jg->w, jg->j, msg->submission_id, msg->task_id, msg->attempt,
+				   "the executor reported no verdict for some tests");
+		goto out;
+	}
+	ran = calloc(task->test_count, sizeof(*ran));
+	groups = calloc(sum.group_count + 1, sizeof(*groups));
+	if (!ran || !groups)
+		goto out;
+	/* Tests not run (skipped after a failure) have no entry; total_tests still counts them. */
+	for (size_t i = 0; i < task->test_count && !compile_error; i++)
+		if (jg->texts[i].ran)
+			ran[count++] = jg->results[i];
+	for (size_t g = 0; g < sum.group_count; g++) {
+		groups[g].name = sum.groups[g].name;
+		groups[g].points = sum.groups[g].points;
+		groups[g].max_points = sum.groups[g].max_points;
+		groups[g].verdict = sum.groups[g].verdict;
+	}
+	memset(&res, 0, sizeof(res));
+	res.submission_id = msg->submission_id;
+	res.task_id = msg->task_id;
+	res.attempt = msg->attempt;
+	res.compiler_output = out->compiler_output;
+	res.status = SV_STATUS_COMPLETED;
+	res.verdict = sum.verdict;
+	res.score = sum.score;
+	res.has_points = 1;
+	res.points = sum.points;
+	res.max_points = sum.max_points;
+	res.groups = groups;
+	res.group_count = sum.group_count;
+	res.passed_tests = sum.passed_tests;
+	res.total_tests = (int)task->test_count;
+	res.execution_time = sum.execution_time;
+	res.memory_used = sum.memory_used;
+	res.tests = ran;
+	res.test_count = count;
+	if (send_final(jg->w, jg->j, &res) == 0) {
+		jr = JOB_DONE;
+		sv_log(SV_LOG_INFO, "submission %lld attempt %d: %s score %d (%g of %g points, %d/%zu tests, %zu run)",
+		       msg->submission_id, msg->attempt, sv_verdict_name(sum.verdict), sum.score, sum.points,
+		       sum.max_points, sum.passed_tests, task->test_count, count);
+	}
+out:
+	free(ran);
+	free(groups);
+	scoring_summary_free(&sum);
+	return jr;
+}
+
 static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, const task_data *task, double *exec_ms)
 {
 	judging jg;
-	sv_result_msg res;
-	scoring_summary sum;
 	exec_request req;
 	exec_outcome out;
 	job_result jr = JOB_GIVEN_BACK;
 	size_t n = task->test_count;
 	char error[600];
+	int planned;
 
 	memset(&jg, 0, sizeof(jg));
+	memset(&out, 0, sizeof(out));
 	jg.w = w;
 	jg.j = j;
 	jg.msg = msg;
 	jg.task = task;
 	task_checker_options(task, &jg.checker);
 	jg.results = calloc(n, sizeof(*jg.results));
-	jg.scoring = calloc(n, sizeof(*jg.scoring));
-	jg.messages = calloc(n, sizeof(char *));
-	jg.actuals = calloc(n, sizeof(char *));
-	if (!jg.results || !jg.scoring || !jg.messages || !jg.actuals)
+	jg.outcomes = calloc(n, sizeof(*jg.outcomes));
+	jg.texts = calloc(n, sizeof(*jg.texts));
+	planned = scoring_plan_init(&jg.plan, task) == 0;
+	if (!jg.results || !jg.outcomes || !jg.texts || !planned)
 		goto out;
+	if ((task->validator == VALIDATOR_CUSTOM || task->validator == VALIDATOR_INTERACTIVE) && !w->validators) {
+		snprintf(error, sizeof(error), "this judge cannot run the task's %s validator: %s",
+			 task->validator == VALIDATOR_CUSTOM ? "custom" : "interactive", w->validator_error);
+		jr = report_failed(w, j, msg->submission_id, msg->task_id, msg->attempt, error);
+		goto out;
+	}
 
 	progress(w, msg, 0, (int)n);
 	memset(&req, 0, sizeof(req));
@@ -247,74 +522,35 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 	req.code = msg->code;
 	req.code_len = msg->code_len;
 	req.task = task;
+	req.should_run = should_run;
 	req.on_test = on_test;
 	req.baton = &jg;
 	req.cancel = &j->cancel;
-	for (int tries = 1;; tries++) {
-		double start = sv_time_mono_ms();
-		reset_results(&jg);
-		jg.callback_ms = 0;
-		w->exec->judge(w->exec_state, &req, &out);
-		*exec_ms += sv_time_mono_ms() - start - jg.callback_ms;
-		if (out.status != EXEC_FAILED || tries >= w->cfg->max_tries)
-			break;
-		sv_log(SV_LOG_WARNING, "submission %lld attempt %d: executor failed (%s); judging again (%d of %d)",
-		       msg->submission_id, msg->attempt, out.error, tries + 1, w->cfg->max_tries);
-		stats_add(STAT_EXECUTOR_RETRIES, 1);
-		free(out.compiler_output);
-		if (sv_sleep_ms(sv_backoff_delay_ms(500, 10000, (unsigned)tries - 1), &j->cancel) < 0) {
-			out.status = EXEC_CANCELLED;
-			out.compiler_output = NULL;
-			break;
-		}
-	}
-	if (out.status == EXEC_CANCELLED || j->cancel)
-		goto out_free;
-	if (out.status == EXEC_FAILED || out.status == EXEC_REJECTED) {
+	req.validators = w->validators;
+	execute(&jg, &req, &out, exec_ms);
+	if (j->cancel)
+		goto out;
+	if (jg.failure[0]) {
+		/* A validator that cannot judge: the submission is not at fault, staff must look. */
+		jr = report_failed(w, j, msg->submission_id, msg->task_id, msg->attempt, jg.failure);
+	} else if (out.status == EXEC_CANCELLED) {
+		jr = JOB_GIVEN_BACK;
+	} else if (out.status == EXEC_FAILED || out.status == EXEC_REJECTED) {
 		snprintf(error, sizeof(error), "%s%s", out.status == EXEC_FAILED ? "could not be judged: " : "",
 			 out.error);
 		jr = report_failed(w, j, msg->submission_id, msg->task_id, msg->attempt, error);
-		goto out_free;
+	} else {
+		jr = report_judged(&jg, &out);
 	}
-
-	scoring_summarize(jg.scoring, n, out.status == EXEC_COMPILE_ERROR, &sum);
-	memset(&res, 0, sizeof(res));
-	res.submission_id = msg->submission_id;
-	res.task_id = msg->task_id;
-	res.attempt = msg->attempt;
-	res.compiler_output = out.compiler_output;
-	if (sum.verdict == SV_VERDICT_NONE) {
-		jr = report_failed(w, j, msg->submission_id, msg->task_id, msg->attempt,
-				   "the executor reported no verdict for some tests");
-		goto out_free;
-	}
-	res.status = SV_STATUS_COMPLETED;
-	res.verdict = sum.verdict;
-	res.score = sum.score;
-	res.passed_tests = sum.passed_tests;
-	res.total_tests = (int)n;
-	res.execution_time = sum.execution_time;
-	res.memory_used = sum.memory_used;
-	res.tests = out.status == EXEC_COMPILE_ERROR ? NULL : jg.results;
-	res.test_count = out.status == EXEC_COMPILE_ERROR ? 0 : n;
-	if (send_final(w, j, &res) == 0) {
-		jr = JOB_DONE;
-		sv_log(SV_LOG_INFO, "submission %lld attempt %d: %s score %d (%d/%zu tests)", msg->submission_id,
-		       msg->attempt, sv_verdict_name(sum.verdict), sum.score, sum.passed_tests, n);
-	}
-out_free:
-	free(out.compiler_output);
 out:
-	for (size_t i = 0; i < n; i++) {
-		if (jg.messages)
-			free(jg.messages[i]);
-		if (jg.actuals)
-			free(jg.actuals[i]);
-	}
+	free(out.compiler_output);
+	for (size_t i = 0; jg.texts && i < n; i++)
+		texts_free(&jg.texts[i]);
+	if (planned)
+		scoring_plan_free(&jg.plan);
 	free(jg.results);
-	free(jg.scoring);
-	free(jg.messages);
-	free(jg.actuals);
+	free(jg.outcomes);
+	free(jg.texts);
 	return jr;
 }
 

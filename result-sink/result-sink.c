@@ -60,13 +60,20 @@ static int dead_letter(sink *s, const rd_kafka_message_t *rkm, long long submiss
 
 /* Applies one event, waiting out database outages. Returns 1 when the message is dealt with (its
  * offset may be stored), 0 when interrupted by shutdown. */
+/* An array field of the event as JSON text, "[]" when absent; NULL when out of memory. */
+static char *array_text(const cJSON *tree, const char *name)
+{
+	const cJSON *array = cJSON_GetObjectItemCaseSensitive(tree, name);
+
+	return cJSON_IsArray(array) ? cJSON_PrintUnformatted(array) : strdup("[]");
+}
+
 static int handle(sink *s, const rd_kafka_message_t *rkm)
 {
 	char source[300], err[1024];
 	sv_result_msg msg;
 	cJSON *tree = NULL;
-	const cJSON *tests;
-	char *test_results = NULL;
+	char *test_results = NULL, *group_results = NULL;
 	double last_logged = 0;
 	unsigned retries = 0;
 	int done = 0;
@@ -76,24 +83,28 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 		return dead_letter(s, rkm, 0, "empty message") == 0;
 	if (sv_result_msg_parse(rkm->payload, rkm->len, &msg, &tree, err, sizeof(err)) < 0)
 		return dead_letter(s, rkm, msg.submission_id, err) == 0;
-	tests = cJSON_GetObjectItemCaseSensitive(tree, "test_results");
-	test_results = cJSON_IsArray(tests) ? cJSON_PrintUnformatted(tests) : strdup("[]");
 	while (!sv_daemon_stop) {
 		sink_decision decision;
+		sink_arrays arrays;
 		sink_db_rc rc;
 
-		if (!test_results) {
+		if (!test_results)
+			test_results = array_text(tree, "test_results");
+		if (!group_results)
+			group_results = array_text(tree, "groups");
+		if (!test_results || !group_results) {
 			/* Out of memory: wait and try again; skipping the event is never an option. */
 			sv_log(SV_LOG_ERR, "%s: out of memory; retrying", source);
 			sv_sleep_ms(1000, &sv_daemon_stop);
-			test_results = cJSON_IsArray(tests) ? cJSON_PrintUnformatted(tests) : strdup("[]");
 			continue;
 		}
+		arrays.test_results = test_results;
+		arrays.group_results = group_results;
 		if (sink_db_ensure(s->db) < 0) {
 			sv_sleep_ms(sv_backoff_delay_ms(100, 2000, retries++), &sv_daemon_stop);
 			continue;
 		}
-		rc = sink_apply_event(s->db, &msg, test_results, &decision, err, sizeof(err));
+		rc = sink_apply_event(s->db, &msg, &arrays, &decision, err, sizeof(err));
 		if (rc == SINK_DB_OK) {
 			sv_log(SV_LOG_DEBUG, "%s: submission %lld attempt %d %s (%s): %s", source, msg.submission_id,
 			       msg.attempt, sv_status_name(msg.status),
@@ -114,6 +125,7 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 		sv_sleep_ms(sv_backoff_delay_ms(100, 2000, retries++), &sv_daemon_stop);
 	}
 	free(test_results);
+	free(group_results);
 	sv_result_msg_clear(&msg);
 	cJSON_Delete(tree);
 	return done;

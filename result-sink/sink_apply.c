@@ -27,6 +27,7 @@ const sink_statement sink_apply_statements[] = {
      "UPDATE submissions SET status = $2, attempt = $3::integer, verdict = $4, score = $5::integer,"
      " passed_tests = $6::integer, total_tests = $7::integer, execution_time = $8::double precision,"
      " memory_used = $9::integer, test_results = $10::jsonb, compiler_output = $11, error_message = $12,"
+     " points = $15::double precision, max_points = $16::double precision, group_results = $17::jsonb,"
      " tests_done = $13::integer, processing_completed_at = " EVENT_TIME(
 	 "$14") ","
 		" processing_started_at = COALESCE(processing_started_at, " EVENT_TIME("$14") ")"
@@ -63,11 +64,12 @@ static sink_db_rc update_processing(sink_db *db, const sv_result_msg *msg, const
 	return rc;
 }
 
-static sink_db_rc update_final(sink_db *db, const sv_result_msg *msg, const char *id, const char *test_results,
+static sink_db_rc update_final(sink_db *db, const sv_result_msg *msg, const char *id, const sink_arrays *arrays,
 			       const char *when, char *err, size_t errlen)
 {
-	char attempt[16], score[16], passed[16], total[16], seconds[32], memory[24], done[24];
-	const char *values[14];
+	char attempt[16], score[16], passed[16], total[16], seconds[32], memory[24], done[24], points[40],
+	    max_points[40];
+	const char *values[17];
 	int completed = msg->status == SV_STATUS_COMPLETED;
 	sink_db_rc rc;
 	PGresult *res;
@@ -80,6 +82,8 @@ static sink_db_rc update_final(sink_db *db, const sv_result_msg *msg, const char
 	/* The column is KB in an integer: 2 TB is beyond any limit a task can set. */
 	snprintf(memory, sizeof(memory), "%lld", msg->memory_used > INT_MAX ? (long long)INT_MAX : msg->memory_used);
 	snprintf(done, sizeof(done), "%zu", msg->test_count);
+	snprintf(points, sizeof(points), "%.17g", msg->points);
+	snprintf(max_points, sizeof(max_points), "%.17g", msg->max_points);
 	values[0] = id;
 	values[1] = sv_status_name(msg->status);
 	values[2] = attempt;
@@ -90,17 +94,21 @@ static sink_db_rc update_final(sink_db *db, const sv_result_msg *msg, const char
 	values[6] = total;
 	values[7] = seconds;
 	values[8] = memory;
-	values[9] = test_results;
+	values[9] = arrays->test_results;
 	values[10] = msg->compiler_output ? msg->compiler_output : "";
 	values[11] = msg->error_message ? msg->error_message : "";
 	values[12] = done;
 	values[13] = when;
-	res = sink_db_exec(db, "sink_final", 14, values, &rc, err, errlen);
+	/* The exact points of a completed submission (older workers send none: NULL). */
+	values[14] = completed && msg->has_points ? points : NULL;
+	values[15] = completed && msg->has_points ? max_points : NULL;
+	values[16] = arrays->group_results;
+	res = sink_db_exec(db, "sink_final", 17, values, &rc, err, errlen);
 	PQclear(res);
 	return rc;
 }
 
-sink_db_rc sink_apply_event(sink_db *db, const sv_result_msg *msg, const char *test_results, sink_decision *decision,
+sink_db_rc sink_apply_event(sink_db *db, const sv_result_msg *msg, const sink_arrays *arrays, sink_decision *decision,
 			    char *err, size_t errlen)
 {
 	char id[24], when[32];
@@ -157,7 +165,7 @@ sink_db_rc sink_apply_event(sink_db *db, const sv_result_msg *msg, const char *t
 
 			rc = update_processing(db, msg, id, starting, at >= 0 ? when : NULL, err, errlen);
 		} else {
-			rc = update_final(db, msg, id, test_results, at >= 0 ? when : NULL, err, errlen);
+			rc = update_final(db, msg, id, arrays, at >= 0 ? when : NULL, err, errlen);
 		}
 		if (rc != SINK_DB_OK)
 			goto fail;

@@ -211,6 +211,75 @@ START_TEST(space_change_sensitive)
 }
 END_TEST
 
+START_TEST(space_change_sensitive_leading_trailing_and_kind)
+{
+	const char *f = "space_change_sensitive";
+
+	/* leading and trailing runs count too, in kind and amount */
+	ck_assert_int_eq(cmp_flags(f, " 1\n", " 1\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags(f, "1\n", " 1\n"), SV_VERDICT_WA);
+	ck_assert_str_eq(reason, "line 1: whitespace differs: expected no whitespace, got \" \"");
+	ck_assert_int_eq(cmp_flags(f, "1\n", "1\n\n"), SV_VERDICT_WA);
+	ck_assert_int_eq(cmp_flags(f, "1\n", "1"), SV_VERDICT_WA);
+	ck_assert_int_eq(cmp_flags(f, "1 \n", "1\n"), SV_VERDICT_WA);
+	ck_assert_int_eq(cmp_flags(f, "1\t2\n", "1 2\n"), SV_VERDICT_WA);
+	ck_assert_reason_has("expected \"\\t\", got \" \"");
+	ck_assert_int_eq(cmp_flags(f, "1\f2\v", "1\f2\v"), SV_VERDICT_AC);
+	/* an empty answer takes only an empty output */
+	ck_assert_int_eq(cmp_flags(f, "", ""), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags(f, "", " "), SV_VERDICT_WA);
+	ck_assert_int_eq(cmp_flags(f, "", "\n"), SV_VERDICT_WA);
+	ck_assert_int_eq(cmp_default("", " \n\t"), SV_VERDICT_AC);
+	/* the line of a difference after some lines */
+	ck_assert_int_eq(cmp_flags(f, "1\n2\n3 4\n", "1\n2\n3  4\n"), SV_VERDICT_WA);
+	ck_assert_reason_has("line 3:");
+	/* with a tolerance, numbers still compare as numbers and spaces as spaces */
+	ck_assert_int_eq(cmp_flags("space_change_sensitive float_tolerance 1e-6", "1.5 2\n", "1.5000001 2\n"),
+			 SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("space_change_sensitive float_tolerance 1e-6", "1.5 2\n", "1.5  2\n"),
+			 SV_VERDICT_WA);
+	/* and with case_sensitive, both hold */
+	ck_assert_int_eq(cmp_flags("case_sensitive space_change_sensitive", "Yes no\n", "Yes no\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("case_sensitive space_change_sensitive", "Yes no\n", "yes no\n"), SV_VERDICT_WA);
+}
+END_TEST
+
+START_TEST(exponent_floats_with_tolerance)
+{
+	/* any float formatting is accepted where a tolerance is set, the answer's too */
+	ck_assert_int_eq(cmp_flags("float_tolerance 1e-9", "1.5E+2\n", "150\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("float_tolerance 1e-9", "150\n", "1.5e2\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("float_tolerance 1e-9", "-2.5e-3\n", "-0.0025\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("float_tolerance 1e-9", "1e5\n", "100000.0\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("float_absolute_tolerance 1e-6", "1e-7\n", "0\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("float_absolute_tolerance 1e-6", "1e-5\n", "0\n"), SV_VERDICT_WA);
+	ck_assert_reason_has("difference");
+	ck_assert_int_eq(cmp_flags("float_relative_tolerance 1e-6", "6.02e23\n", "6.0200001E23\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("float_relative_tolerance 1e-6", "6.02e23\n", "6.03e23\n"), SV_VERDICT_WA);
+	/* the exponent's case is no matter for numbers, even when case counts */
+	ck_assert_int_eq(cmp_flags("case_sensitive float_tolerance 1e-9", "1e5\n", "1E5\n"), SV_VERDICT_AC);
+	/* without a tolerance they are strings: case-insensitive by default, not with case_sensitive */
+	ck_assert_int_eq(cmp_default("1e5\n", "1E5\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("case_sensitive", "1e5\n", "1E5\n"), SV_VERDICT_WA);
+	ck_assert_int_eq(cmp_default("1.5e2\n", "150\n"), SV_VERDICT_WA);
+	/* an exponent without digits is no number */
+	ck_assert_int_eq(cmp_flags("float_tolerance 1e-6", "1e\n", "1\n"), SV_VERDICT_WA);
+	ck_assert_int_eq(cmp_flags("float_tolerance 1e-6", "1\n", "1e+\n"), SV_VERDICT_WA);
+}
+END_TEST
+
+START_TEST(case_applies_to_ascii_letters_only)
+{
+	ck_assert_int_eq(cmp_default("YES\n", "yes\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_flags("case_sensitive", "YES\n", "yes\n"), SV_VERDICT_WA);
+	ck_assert_str_eq(reason, "line 1: expected \"YES\", got \"yes\"");
+	/* other bytes, UTF-8 letters included, always compare as they are */
+	ck_assert_int_eq(cmp_default("\xc3\x84\n", "\xc3\xa4\n"), SV_VERDICT_WA);
+	ck_assert_int_eq(cmp_default("[A]\n", "[a]\n"), SV_VERDICT_AC);
+	ck_assert_int_eq(cmp_default("@\n", "`\n"), SV_VERDICT_WA);
+}
+END_TEST
+
 START_TEST(nul_bytes_are_ordinary_bytes)
 {
 	checker_options opts;
@@ -373,6 +442,9 @@ static Suite *checker_suite(void)
 	tcase_add_test(tc, empty_output);
 	tcase_add_test(tc, output_ending_early_and_extra_output);
 	tcase_add_test(tc, space_change_sensitive);
+	tcase_add_test(tc, space_change_sensitive_leading_trailing_and_kind);
+	tcase_add_test(tc, exponent_floats_with_tolerance);
+	tcase_add_test(tc, case_applies_to_ascii_letters_only);
 	tcase_add_test(tc, nul_bytes_are_ordinary_bytes);
 	tcase_add_test(tc, long_tokens_are_cut_in_the_reason);
 	tcase_add_test(tc, options_parse);

@@ -457,6 +457,179 @@ START_TEST(original_design_messages_are_accepted)
 }
 END_TEST
 
+START_TEST(points_groups_and_feedback_round_trip)
+{
+	static const char stderr_bytes[] = "warning: x\0\xff";
+	sv_group_result groups[2] = {
+	    {.name = "secret/a", .points = 87.5, .max_points = 100, .verdict = SV_VERDICT_PA},
+	    {.name = "secret/b", .points = 0, .max_points = 10, .verdict = SV_VERDICT_NONE},
+	};
+	sv_test_result tests[2] = {
+	    {.test_id = 7,
+	     .order = 1,
+	     .verdict = SV_VERDICT_AC,
+	     .group = "secret/a",
+	     .has_score = 1,
+	     .score = 0.25,
+	     .judge_message = "greedy: 3 of 12",
+	     .team_message = "try harder",
+	     .stderr_head = stderr_bytes,
+	     .stderr_len = sizeof(stderr_bytes) - 1,
+	     .has_exit_code = 1,
+	     .exit_code = -1},
+	    {.test_id = 8, .order = 2, .verdict = SV_VERDICT_WA},
+	};
+	sv_result_msg msg = final_msg(tests, 2), back;
+	char *text;
+	cJSON *tree, *root, *g;
+
+	msg.has_points = 1;
+	msg.points = 87.5;
+	msg.max_points = 110;
+	msg.groups = groups;
+	msg.group_count = 2;
+	text = sv_result_msg_build(&msg);
+	ck_assert_ptr_nonnull(text);
+	root = json_of(text);
+	g = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "groups"), 1);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(g, "verdict")));
+	/* a test without feedback carries none of its fields */
+	ck_assert_ptr_null(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "test_results"), 1), "group"));
+	ck_assert_ptr_null(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "test_results"), 1), "score"));
+	ck_assert_ptr_null(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "test_results"), 1), "exit_code"));
+	cJSON_Delete(root);
+
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(back.has_points, 1);
+	ck_assert_double_eq(back.points, 87.5);
+	ck_assert_double_eq(back.max_points, 110);
+	ck_assert_uint_eq(back.group_count, 2);
+	ck_assert_str_eq(back.groups[0].name, "secret/a");
+	ck_assert_double_eq(back.groups[0].points, 87.5);
+	ck_assert_double_eq(back.groups[0].max_points, 100);
+	ck_assert_int_eq(back.groups[0].verdict, SV_VERDICT_PA);
+	ck_assert_str_eq(back.groups[1].name, "secret/b");
+	ck_assert_int_eq(back.groups[1].verdict, SV_VERDICT_NONE);
+	ck_assert_str_eq(back.tests[0].group, "secret/a");
+	ck_assert_int_eq(back.tests[0].has_score, 1);
+	ck_assert_double_eq(back.tests[0].score, 0.25);
+	ck_assert_str_eq(back.tests[0].judge_message, "greedy: 3 of 12");
+	ck_assert_str_eq(back.tests[0].team_message, "try harder");
+	ck_assert_str_eq(back.tests[0].stderr_head, "warning: x\xef\xbf\xbd\xef\xbf\xbd");
+	ck_assert_int_eq(back.tests[0].has_exit_code, 1);
+	ck_assert_int_eq(back.tests[0].exit_code, -1);
+	ck_assert_ptr_null(back.tests[1].group);
+	ck_assert_int_eq(back.tests[1].has_score, 0);
+	ck_assert_int_eq(back.tests[1].has_exit_code, 0);
+	sv_result_msg_clear(&back);
+	ck_assert_ptr_null(back.groups);
+	cJSON_Delete(tree);
+	free(text);
+
+	/* an older worker's result has neither points nor groups */
+	msg.has_points = 0;
+	msg.group_count = 0;
+	text = sv_result_msg_build(&msg);
+	root = json_of(text);
+	ck_assert_ptr_null(cJSON_GetObjectItem(root, "points"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(root, "groups"));
+	cJSON_Delete(root);
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_int_eq(back.has_points, 0);
+	ck_assert_uint_eq(back.group_count, 0);
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	free(text);
+}
+END_TEST
+
+START_TEST(feedback_and_groups_are_bounded)
+{
+	size_t n = SV_RESULT_TESTS_MAX, groups_n = SV_RESULT_GROUPS_MAX + 44, kept;
+	sv_test_result *tests = calloc(n, sizeof(*tests));
+	sv_group_result *groups = calloc(groups_n, sizeof(*groups));
+	char *long_text = malloc(8193), *long_name = malloc(301), *text;
+	sv_result_msg msg, back;
+	cJSON *root, *tree, *first;
+
+	ck_assert(tests && groups && long_text && long_name);
+	memset(long_text, '\x01', 8192); /* escaped as \u0001: six bytes of JSON each */
+	long_text[8192] = '\0';
+	memset(long_name, 'g', 300);
+	long_name[300] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		tests[i].test_id = (long long)i + 1;
+		tests[i].order = (int)i;
+		tests[i].verdict = SV_VERDICT_WA;
+		tests[i].message = tests[i].judge_message = tests[i].team_message = long_text;
+		tests[i].stderr_head = long_text;
+		tests[i].stderr_len = 8192;
+		tests[i].group = long_name;
+	}
+	for (size_t i = 0; i < groups_n; i++) {
+		groups[i].name = long_name;
+		groups[i].verdict = SV_VERDICT_WA;
+	}
+	msg = final_msg(tests, n);
+	msg.groups = groups;
+	msg.group_count = groups_n;
+	text = sv_result_msg_build(&msg);
+	ck_assert_ptr_nonnull(text);
+	/* far below Kafka's 1 MB default, and every result left out is counted */
+	ck_assert_uint_lt(strlen(text), 900 * 1024);
+	root = json_of(text);
+	kept = (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(root, "test_results"));
+	ck_assert_uint_gt(kept, 0);
+	ck_assert_uint_eq(kept + (size_t)cJSON_GetObjectItem(root, "test_results_omitted")->valueint, n);
+	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItem(root, "groups")), SV_RESULT_GROUPS_MAX);
+	ck_assert_int_eq(cJSON_GetObjectItem(root, "groups_omitted")->valueint, 44);
+	first = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "test_results"), 0);
+	ck_assert_uint_eq(strlen(cJSON_GetObjectItem(first, "judge_message")->valuestring), SV_RESULT_FEEDBACK_MAX);
+	ck_assert_uint_eq(strlen(cJSON_GetObjectItem(first, "team_message")->valuestring), SV_RESULT_FEEDBACK_MAX);
+	ck_assert_uint_eq(strlen(cJSON_GetObjectItem(first, "stderr")->valuestring), SV_RESULT_FEEDBACK_MAX);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(first, "stderr_truncated")));
+	ck_assert_uint_eq(strlen(cJSON_GetObjectItem(first, "group")->valuestring), SV_RESULT_GROUP_NAME_MAX);
+	/* hidden WA: the checker's reason stays out of "message" */
+	ck_assert_ptr_null(cJSON_GetObjectItem(first, "message"));
+	cJSON_Delete(root);
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), 0);
+	ck_assert_uint_eq(back.groups_omitted, 44);
+	ck_assert_uint_eq(back.group_count, SV_RESULT_GROUPS_MAX);
+	ck_assert_int_eq(back.tests[0].stderr_truncated, 1);
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	free(text);
+	free(long_text);
+	free(long_name);
+	free(groups);
+	free(tests);
+}
+END_TEST
+
+START_TEST(bad_points_and_groups_are_rejected)
+{
+#define FINAL "{\"submission_id\":7,\"task_id\":1,\"status\":\"completed\",\"verdict\":\"AC\",\"score\":1,"
+	expect_rejected(FINAL "\"points\":-1}", "\"points\"", 7);
+	expect_rejected(FINAL "\"max_points\":\"9\"}", "\"max_points\"", 7);
+	expect_rejected(FINAL "\"groups\":{}}", "\"groups\" must be an array", 7);
+	expect_rejected(FINAL "\"groups\":[5]}", "groups[0] is not an object", 7);
+	expect_rejected(FINAL "\"groups\":[{\"points\":1}]}", "groups[0]: missing field \"name\"", 7);
+	expect_rejected(FINAL "\"groups\":[{\"name\":\"a\"},{\"name\":\"b\",\"verdict\":\"XX\"}]}",
+			"groups[1]: field \"verdict\" is not a known verdict", 7);
+	expect_rejected(FINAL "\"groups\":[{\"name\":\"a\",\"max_points\":-2}]}", "groups[0]: field \"max_points\"", 7);
+	expect_rejected(FINAL "\"test_results\":[{\"test_id\":1,\"verdict\":\"AC\",\"score\":-1}]}",
+			"test_results[0]: field \"score\"", 7);
+	expect_rejected(FINAL "\"test_results\":[{\"test_id\":1,\"verdict\":\"AC\",\"exit_code\":1.5}]}",
+			"test_results[0]: field \"exit_code\"", 7);
+	expect_rejected(FINAL "\"test_results\":[{\"test_id\":1,\"verdict\":\"AC\",\"judge_message\":3}]}",
+			"test_results[0]: field \"judge_message\" must be a string", 7);
+#undef FINAL
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("result_msg");
@@ -477,6 +650,9 @@ int main(void)
 	tcase_add_test(tc, original_design_messages_are_accepted);
 	tcase_add_test(tc, schema_version_is_checked);
 	tcase_add_test(tc, test_results_are_capped_with_a_marker);
+	tcase_add_test(tc, points_groups_and_feedback_round_trip);
+	tcase_add_test(tc, feedback_and_groups_are_bounded);
+	tcase_add_test(tc, bad_points_and_groups_are_rejected);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
