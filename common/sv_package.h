@@ -26,8 +26,7 @@ typedef struct {
  * err ("data/ is missing", "problem.yaml line 3: ...") and *out NULL. */
 int sv_package_read_zip(const void *zip, size_t len, const sv_package_options *opts, sv_package **out, char *err,
 			size_t errlen);
-int sv_package_read_dir(const char *path, const sv_package_options *opts, sv_package **out, char *err,
-			size_t errlen);
+int sv_package_read_dir(const char *path, const sv_package_options *opts, sv_package **out, char *err, size_t errlen);
 void sv_package_free(sv_package *pkg);
 
 /* The warnings gathered while reading (and storing), in order; valid until sv_package_free. */
@@ -42,8 +41,8 @@ const char *sv_package_slug(const sv_package *pkg);
 typedef struct {
 	void *baton;
 	int (*exec)(void *baton, const char *sql, int nparams, const char *const *values, const size_t *lengths,
-		    const int *binary, void (*row)(void *rowbaton, int ncols, const char *const *cols),
-		    void *rowbaton, char *err, size_t errlen);
+		    const int *binary, void (*row)(void *rowbaton, int ncols, const char *const *cols), void *rowbaton,
+		    char *err, size_t errlen);
 } sv_sql;
 
 typedef struct {
@@ -55,9 +54,18 @@ typedef struct {
 	size_t submissions; /* the package's own submissions stored for solveit-admin verify */
 } sv_import_result;
 
+/* Who imports, for the staff_audit row the store writes with the change: a staff account
+ * (user_id), or no account (user_id 0) and a name saying who ("solveit-admin (unix user root)"). */
+typedef struct {
+	long long user_id;
+	const char *name;
+} sv_actor;
+
 /* Writes the package as a task (a new one, or a new revision of the task with the same package uuid,
  * else the same slug: its tests, groups, validator and package submissions are replaced; its
- * submissions stay) in one transaction. Returns 0, or -1 with err and nothing written. */
-int sv_package_store(sv_package *pkg, const sv_sql *db, sv_import_result *res, char *err, size_t errlen);
+ * submissions stay) in one transaction, with its staff_audit row (action "import", the task before
+ * and after). Returns 0, or -1 with err and nothing written. */
+int sv_package_store(sv_package *pkg, const sv_sql *db, const sv_actor *actor, sv_import_result *res, char *err,
+		     size_t errlen);
 
 #endif

@@ -363,15 +363,40 @@ static int write_submissions(store *s, const sv_package *pkg, const char *task)
 	return 0;
 }
 
-static int store_all(store *s, sv_package *pkg, sv_import_result *res)
+/* The staff_audit row of the import: the task as it was (NULL when new) and as it is now. */
+static int write_audit(store *s, const sv_actor *actor, const char *task, const char *before, size_t tests,
+		       size_t submissions)
+{
+	char user[24], t[24], n[24];
+	const char *v[6] = {NUM(user, "%lld", actor ? actor->user_id : 0),
+			    actor && actor->name ? actor->name : "?",
+			    task,
+			    before,
+			    NUM(t, "%zu", tests),
+			    NUM(n, "%zu", submissions)};
+
+	return exec(s,
+		    "INSERT INTO staff_audit (actor_id, actor_name, action, object_type, object_id, before, after)"
+		    " VALUES (nullif($1::bigint, 0), coalesce((SELECT username FROM users WHERE id = $1::bigint), $2),"
+		    " 'import', 'task', $3::bigint, $4::jsonb, solveit_admin_task_json($3::bigint)"
+		    " || jsonb_build_object('tests', $5::integer, 'package_submissions', $6::integer))",
+		    6, v, NULL, NULL);
+}
+
+static int store_all(store *s, sv_package *pkg, const sv_actor *actor, sv_import_result *res)
 {
 	first_col found, id, rev;
 	blob_set set = {0};
-	char *old = NULL, (*group_ids)[128] = pkg_alloc((pkg->groups_count + 1) * sizeof(*group_ids));
+	char *old = NULL, *before = NULL, (*group_ids)[128] = pkg_alloc((pkg->groups_count + 1) * sizeof(*group_ids));
 	const char *v[1];
 	int rc = -1;
 
-	if (find_task(s, pkg, &found) < 0 || write_task(s, pkg, found.rows ? found.v : NULL, &id) < 0)
+	if (find_task(s, pkg, &found) < 0)
+		goto out;
+	v[0] = found.v;
+	if (found.rows && exec(s, "SELECT solveit_admin_task_json($1::bigint)::text", 1, v, take_copy, &before) < 0)
+		goto out;
+	if (write_task(s, pkg, found.rows ? found.v : NULL, &id) < 0)
 		goto out;
 	if (found.rows && clear_task(s, id.v, &old) < 0)
 		goto out;
@@ -389,7 +414,8 @@ static int store_all(store *s, sv_package *pkg, sv_import_result *res)
 	if (exec(s, "SELECT solveit_drop_unused_blobs($1::text[])", 1, v, NULL, NULL) < 0)
 		goto out;
 	v[0] = id.v;
-	if (exec_one(s, "SELECT revision FROM tasks WHERE id = $1::bigint", 1, v, &rev) < 0)
+	if (write_audit(s, actor, id.v, before, pkg->tests_count, pkg->submissions_count) < 0 ||
+	    exec_one(s, "SELECT revision FROM tasks WHERE id = $1::bigint", 1, v, &rev) < 0)
 		goto out;
 	res->task_id = atoll(id.v);
 	snprintf(res->slug, sizeof(res->slug), "%s", pkg->slug);
@@ -400,12 +426,14 @@ static int store_all(store *s, sv_package *pkg, sv_import_result *res)
 	rc = 0;
 out:
 	free(old);
+	free(before);
 	free(group_ids);
 	free(set.blobs);
 	return rc;
 }
 
-int sv_package_store(sv_package *pkg, const sv_sql *db, sv_import_result *res, char *err, size_t errlen)
+int sv_package_store(sv_package *pkg, const sv_sql *db, const sv_actor *actor, sv_import_result *res, char *err,
+		     size_t errlen)
 {
 	store s = {db, err, errlen};
 	char ignored[256];
@@ -413,7 +441,7 @@ int sv_package_store(sv_package *pkg, const sv_sql *db, sv_import_result *res, c
 	memset(res, 0, sizeof(*res));
 	if (exec(&s, "BEGIN", 0, NULL, NULL, NULL) < 0)
 		return -1;
-	if (store_all(&s, pkg, res) < 0 || exec(&s, "COMMIT", 0, NULL, NULL, NULL) < 0) {
+	if (store_all(&s, pkg, actor, res) < 0 || exec(&s, "COMMIT", 0, NULL, NULL, NULL) < 0) {
 		db->exec(db->baton, "ROLLBACK", 0, NULL, NULL, NULL, NULL, NULL, ignored, sizeof(ignored));
 		memset(res, 0, sizeof(*res));
 		return -1;

@@ -46,7 +46,7 @@ typedef struct {
 	 * (EXEC_CANCELLED). */
 	int (*on_test)(void *baton, size_t index, const exec_test_result *result);
 	void *baton;
-	const volatile int *cancel; /* non-zero: stop as soon as possible (shutdown, rebalance) */
+	const volatile int *cancel;  /* non-zero: stop as soon as possible (shutdown, rebalance) */
 	validator_cache *validators; /* compiled validators of custom and interactive tasks; may be NULL */
 } exec_request;
 

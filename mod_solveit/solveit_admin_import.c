@@ -68,6 +68,8 @@ int sv_admin_import(sv_ctx *ctx)
 	sv_package_options opts;
 	sv_package *pkg = NULL;
 	sv_import_result res;
+	sv_session *who;
+	sv_actor actor;
 	sv_sql sql;
 	char err[1024];
 
@@ -97,7 +99,10 @@ int sv_admin_import(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR,
 				     "importing packages needs mod_dbd's pgsql driver (DBDriver pgsql)");
 	memset(&res, 0, sizeof(res));
-	if (sv_package_store(pkg, &sql, &res, err, sizeof(err)) < 0) {
+	who = sv_ctx_user(ctx); /* the router checked it: a staff session */
+	actor.user_id = who ? (long long)who->user_id : 0;
+	actor.name = who ? who->username : "?";
+	if (sv_package_store(pkg, &sql, &actor, &res, err, sizeof(err)) < 0) {
 		if (sv_db_package_lost(&sql)) {
 			ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, "solveit: package import: %s", err);
 			return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");

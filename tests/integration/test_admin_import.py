@@ -81,6 +81,11 @@ def test_import_writes_the_task(built, services, db, tmp_path):
                       " float_rel_tol, time_limit_ms, time_limit_source, memory_limit_kb, statement_md, revision,"
                       " package_format FROM tasks WHERE slug = 'binary-groups'").fetchone()
     assert task[0] == out["task_id"] and task[12] == out["revision"]
+    # The audit trail has the import, made from the shell.
+    audit = db.execute("SELECT actor_id, actor_name, action, before FROM staff_audit WHERE object_type = 'task'"
+                       " AND object_id = %s", (out["task_id"],)).fetchall()
+    assert len(audit) == 1 and audit[0][0] is None and audit[0][2:] == ("import", None), audit
+    assert audit[0][1].startswith("solveit-admin (unix user "), audit
     assert task[1:12] == ("Binary Groups", "scoring", "default", False, True, 0.5, None, 2000, "fixed", 131072,
                           "Sum the **numbers**.\n")
     assert task[13] == "legacy"

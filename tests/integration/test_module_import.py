@@ -143,6 +143,15 @@ def test_a_package_imports_and_imports_again_as_the_next_revision(httpd, staff, 
     assert again["revision"] == revision + 1, (revision, again)
     assert task_row(db, slug) == (task_id, again["revision"])
     assert db.execute("SELECT count(*) FROM tests WHERE task_id = %s", (task_id,)).fetchone()[0] == 4
+    # Both imports are in the audit trail, by the staff member who made them, with the task before
+    # (none the first time) and after.
+    audit = db.execute("SELECT actor_name, action, before IS NULL, after->>'revision' FROM staff_audit"
+                       " WHERE object_type = 'task' AND object_id = %s ORDER BY id", (task_id,)).fetchall()
+    assert [a[1:] for a in audit] == [("import", True, str(revision)), ("import", False, str(again["revision"]))]
+    actors = db.execute("SELECT DISTINCT u.is_staff FROM staff_audit a JOIN users u ON u.id = a.actor_id"
+                        " AND u.username = a.actor_name WHERE a.object_type = 'task' AND a.object_id = %s",
+                        (task_id,)).fetchall()
+    assert actors == [(True,)], actors
 
 
 def test_the_package_size_has_its_own_limit(httpd_factory, mpm, db):

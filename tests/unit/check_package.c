@@ -693,7 +693,9 @@ START_TEST(test_store_one_transaction)
 	sv_import_result res;
 	char err[256] = "";
 
-	ck_assert_msg(sv_package_store(pkg, &sql, &res, err, sizeof(err)) == 0, "%s", err);
+	sv_actor actor = {3, "teacher"};
+
+	ck_assert_msg(sv_package_store(pkg, &sql, &actor, &res, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_str_eq(db.log[0], "BEGIN");
 	ck_assert_str_eq(db.log[db.n - 1], "COMMIT");
 	ck_assert_int_eq(res.task_id, 42);
@@ -707,6 +709,7 @@ START_TEST(test_store_one_transaction)
 	ck_assert_int_eq(logged(&db, "INSERT INTO tests"), 4);
 	ck_assert_int_eq(logged(&db, "INSERT INTO test_groups"), 4); /* sample, secret, g1, g2 */
 	ck_assert_int_eq(logged(&db, "INSERT INTO task_package_submissions"), 2);
+	ck_assert_int_eq(logged(&db, "INSERT INTO staff_audit"), 1); /* with the change, in its transaction */
 	sv_package_free(pkg);
 }
 END_TEST
@@ -719,7 +722,7 @@ START_TEST(test_store_failure_rolls_back)
 	sv_import_result res;
 	char err[256] = "";
 
-	ck_assert_int_eq(sv_package_store(pkg, &sql, &res, err, sizeof(err)), -1);
+	ck_assert_int_eq(sv_package_store(pkg, &sql, NULL, &res, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "injected failure");
 	ck_assert_str_eq(db.log[db.n - 1], "ROLLBACK");
 	ck_assert_int_eq(logged(&db, "COMMIT"), 0);
