@@ -367,7 +367,14 @@ static int compute_time_limit(const sv_sql *db, task_info *t, row **batch, size_
 		    batch[i]->time > slowest)
 			slowest = batch[i]->time;
 	if (slowest < 0) {
-		snprintf(err, errlen, "no accepted submission was accepted: the time limit cannot be computed");
+		/* Say why: a failed judgement's reason (a validator that does not compile) names the cause. */
+		const char *why = NULL;
+
+		for (size_t i = 0; i < n && !why; i++)
+			if (batch[i]->error && *batch[i]->error)
+				why = batch[i]->error;
+		snprintf(err, errlen, "no accepted submission was accepted: the time limit cannot be computed%s%s",
+			 why ? "; the judge said: " : "", why ? why : "");
 		return -1;
 	}
 	ms = (long)ceil(slowest * 1000 * t->multiplier - 1e-9);
