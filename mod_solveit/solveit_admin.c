@@ -15,7 +15,6 @@
 APLOG_USE_MODULE(solveit);
 
 /* ASVS 4.0.3 V2.4.4, as solveit_auth.c. */
-#define BCRYPT_COST 10
 
 /* Placeholders are apr_dbd's %s, cast where PostgreSQL needs a type; sql/023 holds the logic. */
 // clang-format off
@@ -296,17 +295,6 @@ int sv_admin_send_file(sv_ctx *ctx, const char *content_type, const char *filena
 	if (!r->header_only && len > 0)
 		ap_rwrite(bytes, (int)len, r);
 	return OK;
-}
-
-const char *sv_admin_bcrypt(request_rec *r, const char *password)
-{
-	unsigned char salt[16];
-	char hash[64];
-
-	if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS ||
-	    apr_bcrypt_encode(password, BCRYPT_COST, salt, sizeof(salt), hash, sizeof(hash)) != APR_SUCCESS)
-		return NULL;
-	return apr_pstrdup(r->pool, hash);
 }
 
 static apr_status_t free_text(void *text)

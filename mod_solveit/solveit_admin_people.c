@@ -6,6 +6,7 @@
 #include "apr_strings.h"
 #include "http_protocol.h"
 
+#include "solveit_auth.h"
 #include "solveit_session.h"
 #include "solveit_text.h"
 
@@ -53,7 +54,7 @@ static int save_user(sv_ctx *ctx, const char *id, const char *const *required)
 		problem = sv_admin_password_problem(password->valuestring);
 	if (problem)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "%s", problem);
-	if (password && !(hash = sv_admin_bcrypt(r, password->valuestring)))
+	if (password && !(hash = sv_auth_bcrypt(r, password->valuestring)))
 		return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "cannot hash the password");
 	cJSON_DeleteItemFromObjectCaseSensitive(body, "password");
 	rc = sv_admin_send_call(ctx, SV_ADM_USER_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx), id,
@@ -186,7 +187,7 @@ int sv_admin_users_import(sv_ctx *ctx)
 	cJSON_ArrayForEach(row, rows)
 	{
 		const cJSON *password = cJSON_GetObjectItemCaseSensitive(row, "password");
-		const char *hash = dry_run ? NULL : sv_admin_bcrypt(r, password->valuestring);
+		const char *hash = dry_run ? NULL : sv_auth_bcrypt(r, password->valuestring);
 
 		if (!dry_run && !hash)
 			return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "cannot hash the password");

@@ -250,7 +250,7 @@ static const char *password_problem(const char *password)
 	return NULL;
 }
 
-static const char *bcrypt_hash(request_rec *r, const char *password)
+const char *sv_auth_bcrypt(request_rec *r, const char *password)
 {
 	unsigned char salt[16];
 	char hash[64];
@@ -282,7 +282,7 @@ int sv_auth_register(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "%s", problem);
 	if (!sv_ctx_db(ctx))
 		return sv_ctx_fail(ctx);
-	if (!(hash = bcrypt_hash(r, password)))
+	if (!(hash = sv_auth_bcrypt(r, password)))
 		return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "cannot hash the password");
 	staff = sv_cfg_is_staff_name(ctx->cfg, username);
 	if (sv_db_select(&ctx->db, SV_SQL_USER_REGISTER, &res, username, hash, staff ? "true" : "false") < 0)
@@ -321,7 +321,7 @@ int sv_auth_password(sv_ctx *ctx)
 	if (!u.password_hash || apr_password_validate(current, u.password_hash) != APR_SUCCESS)
 		return sv_send_error(r, HTTP_FORBIDDEN, "the current password is wrong"); /* the attempt stays */
 	login_attempt_release(ctx, attempt);
-	if (!(hash = bcrypt_hash(r, new_password)))
+	if (!(hash = sv_auth_bcrypt(r, new_password)))
 		return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "cannot hash the password");
 	if (sv_db_query(&ctx->db, SV_SQL_USER_SET_PASSWORD, NULL, hash,
 			apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id)) < 0)

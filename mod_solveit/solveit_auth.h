@@ -16,4 +16,8 @@ int sv_auth_register(sv_ctx *ctx);
 int sv_auth_password(sv_ctx *ctx);
 int sv_auth_me(sv_ctx *ctx);
 
+/* A bcrypt hash of password for users.password_hash (a fresh salt each time), in r's pool; NULL
+ * when no random bytes could be had. The staff API's password resets use it too. */
+const char *sv_auth_bcrypt(request_rec *r, const char *password);
+
 #endif
