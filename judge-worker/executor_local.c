@@ -48,27 +48,16 @@ static int local_language_ok(void *state, int language_id, char *err, size_t err
 
 #define STDERR_HEAD_MAX 4096
 
-/* The CPU limit of a language with its time factor (task_data.h's task_cpu_limit_ms, computed here until
- * task_data.c has it), and the wall limit (0: the sandbox's default, 2 x CPU + 1 s). */
-static double factor_of(const task_data *task, int language_id)
-{
-	for (size_t i = 0; i < task->factor_count; i++) {
-		if (task->factor_language_ids[i] == language_id && task->factors[i] > 0)
-			return task->factors[i];
-	}
-	return 1.0;
-}
-
 /* The task's limits for the submission's language. */
 static void task_limits(const task_data *task, int language_id, sv_sandbox_limits *run, sv_sandbox_limits *compile)
 {
-	double f = factor_of(task, language_id);
+	int wall_ms = task_wall_limit_ms(task, language_id); /* 0: the sandbox's default, 2 x CPU + 1 s */
 
 	sv_sandbox_limits_run_defaults(run);
 	if (task->time_limit_ms > 0)
-		run->cpu_time = task->time_limit_ms * f / 1000.0;
-	if (task->wall_limit_ms > 0)
-		run->wall_time = task->wall_limit_ms * f / 1000.0;
+		run->cpu_time = task_cpu_limit_ms(task, language_id) / 1000.0;
+	if (wall_ms > 0)
+		run->wall_time = wall_ms / 1000.0;
 	if (task->memory_limit_kb > 0)
 		run->memory_kb = task->memory_limit_kb;
 	if (task->output_limit_kb > 0) {
@@ -108,15 +97,21 @@ static int interactive_test(const exec_request *req, sv_sandbox_box *box, const 
 			    exec_outcome *out)
 {
 	const task_data *task = req->task;
-	const char *flags =
-	    t->group >= 0 && (size_t)t->group < task->group_count ? task->groups[t->group].validator_flags : "";
+	char *flags;
+	int rc;
 
 	if (!req->validators) {
 		snprintf(out->error, sizeof(out->error), "interactive task %lld: no validator cache on this worker",
 			 task->id);
 		return -1;
 	}
-	if (validator_interact(req->validators, task, t, flags, box, limits, run, vr) < 0) {
+	if (!(flags = task_group_flags(task, t))) {
+		snprintf(out->error, sizeof(out->error), "out of memory");
+		return -1;
+	}
+	rc = validator_interact(req->validators, task, t, flags, box, limits, run, vr);
+	free(flags);
+	if (rc < 0) {
 		snprintf(out->error, sizeof(out->error), "interactive task %lld, test %d: %.400s", task->id, t->order,
 			 vr->error);
 		return -1;

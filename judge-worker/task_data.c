@@ -465,3 +465,29 @@ int task_wall_limit_ms(const task_data *task, int language_id)
 {
 	return task->wall_limit_ms > 0 ? scaled_ms(task->wall_limit_ms, time_factor(task, language_id)) : 0;
 }
+
+/* The validator flags of a test's groups, outermost first (malloc'd; "" for none). A custom
+ * validator gets the task's own first (validator.c adds them); the default validator's task
+ * flags are the task's columns. */
+char *task_group_flags(const task_data *task, const task_test *t)
+{
+	size_t len = 0, depth = 0;
+	int chain[64];
+	char *flags;
+
+	for (int g = t->group; g >= 0 && (size_t)g < task->group_count && depth < 64; g = task->groups[g].parent) {
+		chain[depth++] = g;
+		len += strlen(task->groups[g].validator_flags ? task->groups[g].validator_flags : "") + 1;
+	}
+	flags = malloc(len + 1);
+	if (!flags)
+		return NULL;
+	flags[0] = '\0';
+	while (depth-- > 0) {
+		const char *more = task->groups[chain[depth]].validator_flags;
+
+		if (more && *more)
+			snprintf(flags + strlen(flags), len + 1 - strlen(flags), "%s%s", *flags ? " " : "", more);
+	}
+	return flags;
+}

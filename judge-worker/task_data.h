@@ -142,6 +142,11 @@ void task_checker_options(const task_data *task, checker_options *opts);
 void task_sort_tests(task_data *task);
 
 /* The CPU limit in ms for a language, with its time factor applied; and the wall limit (0: default). */
+/* The validator flags of a test's groups, outermost first, space-separated (malloc'd; "" for
+ * none; NULL when out of memory). A custom or interactive validator gets the task's own flags
+ * before them (validator.c adds those); the default validator's task flags are the task's columns. */
+char *task_group_flags(const task_data *task, const task_test *test);
+
 int task_cpu_limit_ms(const task_data *task, int language_id);
 int task_wall_limit_ms(const task_data *task, int language_id);
 

@@ -117,32 +117,6 @@ static void texts_free(test_texts *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* The validator flags of a test's groups, outermost first (malloc'd; "" for none). A custom
- * validator gets the task's own first (validator.c adds them); the default validator's task
- * flags are the task's columns. */
-static char *group_flags(const task_data *task, const task_test *t)
-{
-	size_t len = 0, depth = 0;
-	int chain[64];
-	char *flags;
-
-	for (int g = t->group; g >= 0 && (size_t)g < task->group_count && depth < 64; g = task->groups[g].parent) {
-		chain[depth++] = g;
-		len += strlen(task->groups[g].validator_flags ? task->groups[g].validator_flags : "") + 1;
-	}
-	flags = malloc(len + 1);
-	if (!flags)
-		return NULL;
-	flags[0] = '\0';
-	while (depth-- > 0) {
-		const char *more = task->groups[chain[depth]].validator_flags;
-
-		if (more && *more)
-			snprintf(flags + strlen(flags), len + 1 - strlen(flags), "%s%s", *flags ? " " : "", more);
-	}
-	return flags;
-}
-
 /* Checks one output with the task's validator; 0, or -1 with jg->failure set. */
 static int check_output(judging *jg, const task_test *t, const exec_test_result *r, scoring_outcome *o,
 			test_texts *texts)
@@ -150,7 +124,7 @@ static int check_output(judging *jg, const task_test *t, const exec_test_result 
 	const task_data *task = jg->task;
 	char reason[CHECKER_REASON_MAX], err[300];
 	checker_options opts = jg->checker;
-	char *flags = group_flags(task, t);
+	char *flags = task_group_flags(task, t);
 	validator_result vr;
 	int rc = 0;
 
