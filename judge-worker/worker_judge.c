@@ -189,7 +189,9 @@ static void fill_result(judging *jg, size_t index, const exec_test_result *r)
 	res->stderr_len = texts->stderr_head ? strlen(texts->stderr_head) : 0;
 	res->has_exit_code = 1;
 	res->exit_code = r->exit_code;
-	if (t->is_sample) {
+	/* An interactive task's input and answer are the validator's (the number to guess): never shown,
+	 * not even for samples (reference §3.1). */
+	if (t->is_sample && jg->task->validator != VALIDATOR_INTERACTIVE) {
 		texts->actual = copy_head(r->output, r->output_len, SV_RESULT_SAMPLE_MAX);
 		res->input = t->input;
 		res->input_len = t->input_len;

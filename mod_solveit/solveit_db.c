@@ -146,7 +146,10 @@ static const struct {
 	"SELECT t.\"order\", t.name, bi.size, encode(substring(bi.content FROM 1 FOR %d), 'hex'),"
 	" ba.size, encode(substring(ba.content FROM 1 FOR %d), 'hex')"
 	" FROM tests t JOIN blobs bi ON bi.sha256 = t.input_sha256 JOIN blobs ba ON ba.sha256 = t.answer_sha256"
-	" WHERE t.task_id = %lld AND t.is_sample ORDER BY t.\"order\", t.id"},
+	" WHERE t.task_id = %lld AND t.is_sample"
+	/* An interactive task's data is the validator's (the number to guess): never shown. */
+	" AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.id = t.task_id AND k.checker = 'interactive')"
+	" ORDER BY t.\"order\", t.id"},
     /* sql/012: idempotency replay, task check, exact rate limit and INSERT in one statement. */
     [SV_SQL_SUBMIT] = {"solveit_submit",
 	"SELECT r_outcome, r_id, r_team_id, r_submitted_at, r_attempt, r_status, r_retry_after,"

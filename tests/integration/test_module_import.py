@@ -225,3 +225,15 @@ def test_the_slug_field_names_the_task(staff, db):
                    data={"slug": slug}, timeout=120)
     assert r.status_code == 201, r.text
     assert r.json()["slug"] == slug and task_row(db, slug)[0] == r.json()["task_id"]
+
+
+def test_an_interactive_tasks_samples_are_not_shown(httpd, db):
+    """Its input and answer are the validator's (the number to guess), not the student's."""
+    tid = ensure_task(db, "interactive-samples", title="Interactive samples")
+    db.execute('INSERT INTO tests (task_id, "order", input, expected_output, is_sample) VALUES (%s, 1, %s, %s, true)'
+               ' ON CONFLICT (task_id, "order") DO NOTHING', (tid, "42\n", "42\n"))
+    student = login(httpd, db)
+    assert [s["input"] for s in student.get("/api/tasks/%d" % tid).json()["samples"]] == ["42\n"]
+    db.execute("UPDATE tasks SET checker = 'interactive', validator_language_id = 54,"
+               " validator_source = 'int main() { return 42; }' WHERE id = %s", (tid,))
+    assert student.get("/api/tasks/%d" % tid).json()["samples"] == []

@@ -199,6 +199,12 @@ def test_package_imports_and_self_checks(services, db, pipeline, tmp_path, name)
         # Legacy packages give no time limit: verify computes it from the accepted submissions.
         task = task_row(db, slug)
         assert task["time_limit_source"] == spec["limit"] and task["time_limit_ms"] >= 1000, task
+    if spec["task"].get("checker") == "interactive":
+        # The data of an interactive task is the validator's (the number to guess): no result shows it,
+        # not even a sample's.
+        shown = db.execute("SELECT count(*) FROM submissions s, jsonb_array_elements(s.test_results) r"
+                           " WHERE s.task_id = %s AND (r ? 'input' OR r ? 'expected')", (task["id"],)).fetchone()[0]
+        assert shown == 0
 
 
 def assert_tests_stored(db, root, task_id):
