@@ -117,7 +117,6 @@ const char *sv_admin_id_text(sv_ctx *ctx, apr_int64_t id);
 /* Sends len bytes as a download named filename. */
 int sv_admin_send_file(sv_ctx *ctx, const char *content_type, const char *filename, const char *bytes, apr_size_t len);
 
-
 /* JSON text of body for a statement argument (freed with r->pool). */
 const char *sv_admin_json_text(request_rec *r, const cJSON *body);
 

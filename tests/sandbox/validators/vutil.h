@@ -10,5 +10,11 @@ static void feedback(const char *dir, const char *name, const std::string &text)
 	f << text;
 }
 
-[[noreturn]] static void accept() { std::exit(42); }
-[[noreturn]] static void reject() { std::exit(43); }
+[[noreturn]] static void accept()
+{
+	std::exit(42);
+}
+[[noreturn]] static void reject()
+{
+	std::exit(43);
+}
