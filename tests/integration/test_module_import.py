@@ -229,7 +229,8 @@ def test_the_slug_field_names_the_task(staff, db):
 
 def test_an_interactive_tasks_samples_are_not_shown(httpd, db):
     """Its input and answer are the validator's (the number to guess), not the student's."""
-    tid = ensure_task(db, "interactive-samples", title="Interactive samples")
+    # A task of its own per run: the test runs once per MPM against one database.
+    tid = ensure_task(db, "interactive-samples-" + secrets.token_hex(4), title="Interactive samples")
     db.execute('INSERT INTO tests (task_id, "order", input, expected_output, is_sample) VALUES (%s, 1, %s, %s, true)'
                ' ON CONFLICT (task_id, "order") DO NOTHING', (tid, "42\n", "42\n"))
     student = login(httpd, db)
