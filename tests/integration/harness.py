@@ -27,10 +27,12 @@ SANDBOX = REPO / "judge-worker" / "sandbox" / "solveit-sandbox"
 class Stack:
     """PostgreSQL (migrated, demo data), Redis and the embedded Kafka broker."""
 
-    def __init__(self):
+    def __init__(self, durable=False):
+        """durable: PostgreSQL with the dev stack's fsync settings (benchmarks); the tests' clusters
+        are thrown away and skip them."""
         self.tmp = Path(tempfile.mkdtemp(prefix="solveit-test-"))
         os.chmod(self.tmp, 0o755)
-        self.pg = Postgres(self.tmp / "pg", durable=False)
+        self.pg = Postgres(self.tmp / "pg", durable=durable)
         self.redis = Redis(self.tmp / "redis")
         self.kafka = KafkaMock(self.tmp / "kafka")
         self._httpd_count = 0
