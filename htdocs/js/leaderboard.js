@@ -1,6 +1,6 @@
 // The leaderboard: users and teams by total of their best score per task, ties broken by the time
 // that total was reached. Refreshed live (polling with ETag) while the page is visible.
-import { api, startPage, teamName, el, clear, showLoadError, listOf, poller, formatDate, showMessage, clearMessages } from './common.js?v=3';
+import { api, startPage, teamName, el, clear, showLoadError, listOf, poller, formatDate, showMessage, clearMessages } from './common.js?v=4';
 
 const panels = { users: document.getElementById('panel-users'), teams: document.getElementById('panel-teams') };
 const tabs = { users: document.getElementById('tab-users'), teams: document.getElementById('tab-teams') };
