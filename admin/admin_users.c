@@ -44,23 +44,24 @@ static void forget(char *secret)
 	}
 }
 
-/* Asks on the terminal without echo; NULL at end of input. */
+/* Asks on the terminal without echo; NULL at end of input. Echo goes off (and what was typed
+ * ahead is dropped) before the prompt shows: what is typed after it is read. */
 static char *ask(const char *prompt)
 {
 	struct termios old, quiet;
 	int restore = tcgetattr(STDIN_FILENO, &old) == 0;
 	char *line;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
 	if (restore) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	}
+	fputs(prompt, stderr);
+	fflush(stderr);
 	line = read_line(stdin);
 	if (restore)
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	fputc('\n', stderr);
 	return line;
 }
