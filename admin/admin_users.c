@@ -184,14 +184,50 @@ static int user_id(const sv_sql *db, const char *name, admin_row *r, char *err, 
 			   errlen);
 }
 
+/* The new password of name, read and hashed into hash: ADMIN_OK, or why not in err. */
+static int new_hash(const char *name, char *hash, size_t len, char *err, size_t errlen)
+{
+	char *pw = read_password(name, err, errlen);
+	int rc;
+
+	if (!pw)
+		return ADMIN_MISMATCH;
+	rc = hash_password(pw, hash, len);
+	forget(pw);
+	if (rc < 0)
+		return snprintf(err, errlen, "cannot hash the password"), ADMIN_ERROR;
+	return ADMIN_OK;
+}
+
+/* save_user, then the account (verb: what happened to it) or the refusal. */
+static int save_and_print(const admin_config *cfg, const sv_sql *db, const char *action, const char *id,
+			  const char *fields, char *hash, const char *verb, FILE *out, char *err, size_t errlen)
+{
+	admin_row res = {0};
+	int rc = ADMIN_ERROR;
+
+	if (save_user(db, action, id, fields, hash, &res, err, errlen) == 0) {
+		if (atoi(col(&res, 0)) >= 300) {
+			body_error(col(&res, 1), err, errlen);
+			rc = ADMIN_MISMATCH;
+		} else {
+			print_user(cfg, out, verb, col(&res, 1));
+			rc = ADMIN_OK;
+		}
+	}
+	explicit_bzero(hash, strlen(hash));
+	admin_row_free(&res);
+	return rc;
+}
+
 int admin_create_user(const admin_config *cfg, const sv_sql *db, const char *name, FILE *out, char *err, size_t errlen)
 {
 	const char *problem = sv_account_username_problem(name);
-	admin_row found = {0}, team = {0}, res = {0};
-	char hash[64], *pw;
+	admin_row found = {0}, team = {0};
+	char hash[64];
 	cJSON *fields;
 	char *text;
-	int rc = ADMIN_ERROR;
+	int rc;
 
 	if (problem)
 		return snprintf(err, errlen, "%s", problem), ADMIN_MISMATCH;
@@ -210,23 +246,16 @@ int admin_create_user(const admin_config *cfg, const sv_sql *db, const char *nam
 		    0)
 			return ADMIN_ERROR;
 		if (!team.found)
-			return snprintf(
-				   err, errlen,
-				   "no team is named \"%s\" (create it on the staff pages, or use import-users, which "
-				   "makes the teams it names)",
-				   cfg->team),
+			return snprintf(err, errlen,
+					"no team is named \"%s\" (create it on the staff pages, or use import-users, "
+					"which makes the teams it names)",
+					cfg->team),
 			       ADMIN_MISMATCH;
 	}
-	if (!(pw = read_password(name, err, errlen))) {
+	if ((rc = new_hash(name, hash, sizeof(hash), err, errlen)) != ADMIN_OK) {
 		admin_row_free(&team);
-		return ADMIN_MISMATCH;
+		return rc;
 	}
-	if (hash_password(pw, hash, sizeof(hash)) < 0) {
-		forget(pw);
-		admin_row_free(&team);
-		return snprintf(err, errlen, "cannot hash the password"), ADMIN_ERROR;
-	}
-	forget(pw);
 	fields = cJSON_CreateObject();
 	cJSON_AddStringToObject(fields, "username", name);
 	if (cfg->display_name)
@@ -236,54 +265,26 @@ int admin_create_user(const admin_config *cfg, const sv_sql *db, const char *nam
 		cJSON_AddNumberToObject(fields, "team_id", atof(col(&team, 0)));
 	text = cJSON_PrintUnformatted(fields);
 	cJSON_Delete(fields);
-	if (save_user(db, "solveit-admin create-user", NULL, text, hash, &res, err, errlen) == 0) {
-		if (atoi(col(&res, 0)) >= 300) {
-			body_error(col(&res, 1), err, errlen);
-			rc = ADMIN_MISMATCH;
-		} else {
-			print_user(cfg, out, "created", col(&res, 1));
-			rc = ADMIN_OK;
-		}
-	}
-	explicit_bzero(hash, sizeof(hash));
+	rc = save_and_print(cfg, db, "solveit-admin create-user", NULL, text, hash, "created", out, err, errlen);
 	free(text);
 	admin_row_free(&team);
-	admin_row_free(&res);
 	return rc;
 }
 
 int admin_set_password(const admin_config *cfg, const sv_sql *db, const char *name, FILE *out, char *err, size_t errlen)
 {
-	admin_row found = {0}, res = {0};
-	char hash[64], *pw;
-	int rc = ADMIN_ERROR;
+	admin_row found = {0};
+	char hash[64];
+	int rc;
 
 	if (user_id(db, name, &found, err, errlen) < 0)
 		return ADMIN_ERROR;
 	if (!found.found)
 		return snprintf(err, errlen, "no user is named \"%s\"", name), ADMIN_MISMATCH;
-	if (!(pw = read_password(name, err, errlen))) {
-		admin_row_free(&found);
-		return ADMIN_MISMATCH;
-	}
-	if (hash_password(pw, hash, sizeof(hash)) < 0) {
-		forget(pw);
-		admin_row_free(&found);
-		return snprintf(err, errlen, "cannot hash the password"), ADMIN_ERROR;
-	}
-	forget(pw);
-	if (save_user(db, "solveit-admin set-password", col(&found, 0), "{}", hash, &res, err, errlen) == 0) {
-		if (atoi(col(&res, 0)) >= 300) {
-			body_error(col(&res, 1), err, errlen);
-			rc = ADMIN_MISMATCH;
-		} else {
-			print_user(cfg, out, "password set (its sessions are ended)", col(&res, 1));
-			rc = ADMIN_OK;
-		}
-	}
-	explicit_bzero(hash, sizeof(hash));
+	if ((rc = new_hash(name, hash, sizeof(hash), err, errlen)) == ADMIN_OK)
+		rc = save_and_print(cfg, db, "solveit-admin set-password", col(&found, 0), "{}", hash,
+				    "password set (its sessions are ended)", out, err, errlen);
 	admin_row_free(&found);
-	admin_row_free(&res);
 	return rc;
 }
 
