@@ -1,6 +1,7 @@
 #include "admin_users.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -44,24 +45,41 @@ static void forget(char *secret)
 	}
 }
 
+/* The terminal's settings while echo is off, for a Ctrl-C at the prompt: the shell gets its echo
+ * back (tcsetattr is async-signal-safe), then the signal does what it would have done. */
+static struct termios echoing;
+
+static void restore_echo(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSANOW, &echoing);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* Asks on the terminal without echo; NULL at end of input. Echo goes off (and what was typed
  * ahead is dropped) before the prompt shows: what is typed after it is read. */
 static char *ask(const char *prompt)
 {
-	struct termios old, quiet;
-	int restore = tcgetattr(STDIN_FILENO, &old) == 0;
+	static const int signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP};
+	struct termios quiet;
+	int restore = tcgetattr(STDIN_FILENO, &echoing) == 0;
 	char *line;
 
 	if (restore) {
-		quiet = old;
+		for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+			signal(signals[i], restore_echo);
+		quiet = echoing;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
 	}
 	fputs(prompt, stderr);
 	fflush(stderr);
 	line = read_line(stdin);
-	if (restore)
-		tcsetattr(STDIN_FILENO, TCSANOW, &old);
+	if (restore) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &echoing);
+		for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+			signal(signals[i], SIG_DFL);
+	}
 	fputc('\n', stderr);
 	return line;
 }

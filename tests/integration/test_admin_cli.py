@@ -9,7 +9,9 @@ import os
 import pty
 import secrets
 import select
+import signal
 import subprocess
+import termios
 import time
 
 import psycopg
@@ -134,39 +136,66 @@ def test_the_password_is_never_an_argument(fresh):
     assert r.returncode == 2 and 'unknown argument "--password"' in r.stderr, r.stderr
 
 
+def read_until(proc, master, prompt, seen, deadline):
+    """Reads stderr until prompt is in it (what the terminal shows meanwhile goes to seen["tty"])."""
+    while prompt.encode() not in seen["err"]:
+        assert time.monotonic() < deadline, "no prompt %r; stderr so far: %r" % (prompt, seen["err"])
+        ready, _, _ = select.select([proc.stderr, master], [], [], 1)
+        if proc.stderr in ready:
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            assert chunk, "solveit-admin ended before asking %r: %r" % (prompt, seen["err"])
+            seen["err"] += chunk
+        if master in ready:
+            seen["tty"] += os.read(master, 4096)
+    seen["err"] = seen["err"].replace(prompt.encode(), b"", 1)
+
+
+def on_terminal(dsn, args):
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([str(ADMIN)] + list(args), stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(os.environ, SOLVEIT_DB=dsn))
+    return proc, master, slave
+
+
 def run_on_terminal(dsn, args, answers, timeout=120):
     """Runs solveit-admin with a terminal on stdin, typing each answer once its prompt is on stderr
     (the program flushes the terminal's input as it turns echo off, so typing earlier is lost).
     Returns (returncode, stdout, stderr, what the terminal showed)."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([str(ADMIN)] + list(args), stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=dict(os.environ, SOLVEIT_DB=dsn))
+    proc, master, slave = on_terminal(dsn, args)
     os.close(slave)
-    err, shown, deadline = b"", b"", time.monotonic() + timeout
+    seen, deadline = {"err": b"", "tty": b""}, time.monotonic() + timeout
     try:
         for prompt, answer in answers:
-            while prompt.encode() not in err:
-                assert time.monotonic() < deadline, "no prompt %r; stderr so far: %r" % (prompt, err)
-                ready, _, _ = select.select([proc.stderr, master], [], [], 1)
-                if proc.stderr in ready:
-                    chunk = os.read(proc.stderr.fileno(), 4096)
-                    assert chunk, "solveit-admin ended before asking %r: %r" % (prompt, err)
-                    err += chunk
-                if master in ready:
-                    shown += os.read(master, 4096)
-            err = err.replace(prompt.encode(), b"", 1)
+            read_until(proc, master, prompt, seen, deadline)
             os.write(master, answer.encode() + b"\r")
         out, rest = proc.communicate(timeout=timeout)
         while select.select([master], [], [], 0)[0]:
             try:
-                shown += os.read(master, 4096)
+                seen["tty"] += os.read(master, 4096)
             except OSError:
                 break
     finally:
         os.close(master)
         if proc.poll() is None:
             proc.kill()
-    return proc.returncode, out.decode(), (err + rest).decode(), shown.decode(errors="replace")
+    return proc.returncode, out.decode(), (seen["err"] + rest).decode(), seen["tty"].decode(errors="replace")
+
+
+def test_ctrl_c_at_the_prompt_gives_the_terminal_its_echo_back(fresh):
+    who = name()
+    proc, master, slave = on_terminal(fresh.pg.dsn, ["create-user", who])
+    try:
+        read_until(proc, master, "New password for %s: " % who, {"err": b"", "tty": b""}, time.monotonic() + 120)
+        assert not termios.tcgetattr(slave)[3] & termios.ECHO, "echo is on while asking"
+        proc.send_signal(signal.SIGINT)  # Ctrl-C (the pty is not its controlling terminal: no ^C from it)
+        assert proc.wait(timeout=60) == -signal.SIGINT
+        assert termios.tcgetattr(slave)[3] & termios.ECHO, "echo stayed off after Ctrl-C"
+    finally:
+        os.close(master)
+        os.close(slave)
+        if proc.poll() is None:
+            proc.kill()
+    assert fresh.db.execute("SELECT count(*) FROM users WHERE username = %s", (who,)).fetchone()[0] == 0
 
 
 def test_terminal_prompt_asks_twice_without_echo(fresh):
