@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "sv_pg.h"
 
@@ -54,4 +57,60 @@ int admin_query(const sv_sql *db, const char *sql, int n, const char *const *val
 		size_t errlen)
 {
 	return db->exec(db->baton, sql, n, values, NULL, NULL, row, rowbaton, err, errlen);
+}
+
+void admin_take_row(void *rowbaton, int ncols, const char *const *cols)
+{
+	admin_row *r = rowbaton;
+
+	if (r->found)
+		return;
+	r->found = 1;
+	r->n = ncols < ADMIN_ROW_MAX ? ncols : ADMIN_ROW_MAX;
+	for (int i = 0; i < r->n; i++)
+		if (cols[i] && !(r->col[i] = strdup(cols[i])))
+			abort();
+}
+
+void admin_row_free(admin_row *row)
+{
+	for (int i = 0; i < row->n; i++)
+		free(row->col[i]);
+	memset(row, 0, sizeof(*row));
+}
+
+int admin_begin(const sv_sql *db, char *err, size_t errlen)
+{
+	return admin_query(db, "BEGIN", 0, NULL, NULL, NULL, err, errlen);
+}
+
+int admin_commit(const sv_sql *db, char *err, size_t errlen)
+{
+	return admin_query(db, "COMMIT", 0, NULL, NULL, NULL, err, errlen);
+}
+
+void admin_rollback(const sv_sql *db)
+{
+	char ignored[256];
+
+	admin_query(db, "ROLLBACK", 0, NULL, NULL, NULL, ignored, sizeof(ignored));
+}
+
+void admin_actor_name(char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	snprintf(buf, len, "solveit-admin (unix user %s)", pw ? pw->pw_name : "?");
+}
+
+int admin_audit_actor(const sv_sql *db, char *err, size_t errlen)
+{
+	char who[300];
+	const char *v[1] = {who};
+
+	admin_actor_name(who, sizeof(who));
+	return admin_query(db,
+			   "UPDATE staff_audit SET actor_name = $1"
+			   " WHERE actor_id IS NULL AND actor_name = '?' AND at = now()",
+			   1, v, NULL, NULL, err, errlen);
 }

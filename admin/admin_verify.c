@@ -14,8 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "admin_sql.h"
-#include "sv_kafka_client.h"
-#include "sv_message.h"
+#include "admin_submit.h"
 
 #define POLL_MS 200
 
@@ -150,9 +149,6 @@ static int submit_one(const admin_config *cfg, const sv_sql *db, rd_kafka_t *pro
 	const char *mark[2];
 	submitted s;
 	sv_submission_msg msg;
-	sv_record rec;
-	char *payload;
-	rd_kafka_resp_err_t kerr;
 
 	snprintf(uid, sizeof(uid), "%lld", user);
 	snprintf(tid, sizeof(tid), "%lld", t->id);
@@ -186,20 +182,10 @@ static int submit_one(const admin_config *cfg, const sv_sql *db, rd_kafka_t *pro
 	msg.timestamp = s.at;
 	msg.attempt = atoi(s.attempt);
 	msg.task_revision = atoi(s.revision);
-	if (!(payload = sv_submission_msg_build(&msg))) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	memset(&rec, 0, sizeof(rec));
-	rec.topic = cfg->topic_submissions;
-	rec.key = s.id;
-	rec.key_len = strlen(s.id);
-	rec.value = payload;
-	rec.len = strlen(payload);
-	kerr = sv_produce(producer, &rec, d);
-	free(payload);
-	if (kerr) {
-		snprintf(err, errlen, "%s: Kafka refused submission %s: %s", r->path, s.id, rd_kafka_err2str(kerr));
+	if (admin_send_submission(cfg, producer, &msg, d, err, errlen) < 0) {
+		size_t used = strlen(err);
+
+		snprintf(err + used, errlen > used ? errlen - used : 0, " (%s)", r->path);
 		return -1;
 	}
 	return 0;
@@ -502,15 +488,6 @@ static int load(const sv_sql *db, const char *task, task_info *t, rows *all, cha
 	return 0;
 }
 
-static rd_kafka_t *producer_for(const admin_config *cfg, char *err, size_t errlen)
-{
-	static const char *const defaults[] = {"linger.ms=0", "message.timeout.ms=30000"};
-	sv_kafka_client k = {"solveit-admin", cfg->brokers, (const char *const *)cfg->kafka_options,
-			     cfg->kafka_option_count};
-
-	return sv_kafka_producer_new(&k, defaults, 2, err, errlen);
-}
-
 int admin_verify(const admin_config *cfg, const sv_sql *db, const char *task, FILE *out, char *err, size_t errlen)
 {
 	task_info t;
@@ -522,7 +499,7 @@ int admin_verify(const admin_config *cfg, const sv_sql *db, const char *task, FI
 	int pending, rc = ADMIN_ERROR, ok = 1;
 
 	if (load(db, task, &t, &all, err, errlen) < 0 || (user = verify_user(db, err, errlen)) < 0 ||
-	    !(producer = producer_for(cfg, err, errlen)))
+	    !(producer = admin_producer(cfg, err, errlen)))
 		goto out;
 	pending = !strcmp(t.source, "pending");
 	first = calloc(all.n, sizeof(row *));

@@ -18,6 +18,15 @@ typedef struct {
 	int json;
 	double timeout;
 	long max_file_bytes;
+	/* create-user, import-users */
+	int staff;
+	char *display_name;
+	char *team;
+	int dry_run;
+	/* rejudge, export-grades */
+	char *task;
+	int wait;
+	char *output;
 } admin_config;
 
 /* Exit status of a subcommand. */

@@ -1,8 +1,9 @@
-/* solveit-admin: the staff CLI of DESIGN.md §8. `import PACKAGE` reads a Kattis/ICPC or DOMjudge
- * problem package (a zip or a directory) and stores it as a task; `verify TASK` judges the
- * package's own submissions and compares them with what the package expects. */
+/* solveit-admin: the staff CLI of DESIGN.md §8, against PostgreSQL directly (and Kafka for the
+ * submissions it sends). `import PACKAGE` reads a Kattis/ICPC or DOMjudge problem package (a zip or
+ * a directory) and stores it as a task; `verify TASK` judges the package's own submissions and
+ * compares them with what the package expects; create-user, set-password and import-users make
+ * accounts (admin_users.c); rejudge and export-grades are admin_judging.c's. */
 #include <errno.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +13,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "admin_judging.h"
 #include "admin_sql.h"
+#include "admin_users.h"
 #include "admin_verify.h"
 #include "sv_language.h"
 #include "sv_pg.h"
@@ -25,18 +28,28 @@ static const sv_option options[] = {
     {"db", 0, "SOLVEIT_DB", SV_OPT_STRING, OFF(db), 0, 0, 0, "CONNINFO",
      "PostgreSQL: libpq conninfo or URI (empty: libpq's environment and defaults)", 0},
     {"kafka-brokers", 0, "SOLVEIT_KAFKA_BROKERS", SV_OPT_STRING, OFF(brokers), 0, 0, 0, "LIST",
-     "verify: Kafka bootstrap servers (host:port,...)", SV_OPT_REQUIRED},
+     "verify, rejudge: Kafka bootstrap servers (host:port,...)", SV_OPT_REQUIRED},
     {"kafka-option", 0, "SOLVEIT_KAFKA_OPTIONS", SV_OPT_KAFKA, OFF(kafka_options), OFF(kafka_option_count), 0, 0,
-     "KEY=VALUE", "verify: librdkafka options for the producer; repeatable", 0},
+     "KEY=VALUE", "verify, rejudge: librdkafka options for the producer; repeatable", 0},
     {"topic-submissions", 0, "SOLVEIT_TOPIC_SUBMISSIONS", SV_OPT_STRING, OFF(topic_submissions), 0, 0, 0, "NAME",
-     "verify: the topic submissions are sent to", SV_OPT_REQUIRED},
+     "verify, rejudge: the topic submissions are sent to", SV_OPT_REQUIRED},
     {"slug", 0, NULL, SV_OPT_STRING, OFF(slug), 0, 0, 0, "SLUG",
      "import: the task's slug (default: the package's directory or zip name)", 0},
     {"max-file-size", 0, "SOLVEIT_PACKAGE_MAX_FILE_BYTES", SV_OPT_LONG, OFF(max_file_bytes), 0, 1, 1e12, "BYTES",
      "import: the largest file a package may hold", 0},
+    {"staff", 0, NULL, SV_OPT_FLAG, OFF(staff), 0, 0, 0, NULL, "create-user: a staff account", 0},
+    {"display-name", 0, NULL, SV_OPT_STRING, OFF(display_name), 0, 0, 0, "TEXT",
+     "create-user: the name shown instead of the username", 0},
+    {"team", 0, NULL, SV_OPT_STRING, OFF(team), 0, 0, 0, "NAME", "create-user: the team (it must exist)", 0},
+    {"dry-run", 0, NULL, SV_OPT_FLAG, OFF(dry_run), 0, 0, 0, NULL, "import-users: check only, write nothing", 0},
+    {"task", 0, NULL, SV_OPT_STRING, OFF(task), 0, 0, 0, "SLUG|ID", "rejudge: every submission of this task", 0},
+    {"wait", 0, NULL, SV_OPT_FLAG, OFF(wait), 0, 0, 0, NULL,
+     "rejudge: wait until they are judged and show before and after", 0},
+    {"output", 'o', NULL, SV_OPT_STRING, OFF(output), 0, 0, 0, "FILE", "export-grades: write here (default: stdout)",
+     0},
     {"json", 0, NULL, SV_OPT_FLAG, OFF(json), 0, 0, 0, NULL, "print the outcome as JSON", 0},
     {"timeout", 0, "SOLVEIT_VERIFY_TIMEOUT", SV_OPT_SECONDS, OFF(timeout), 0, 1, 86400, "SECONDS",
-     "verify: how long to wait for the judgements", 0},
+     "verify, rejudge --wait: how long to wait for the judgements", 0},
     {"help", 'h', NULL, SV_OPT_HELP, 0, 0, 0, 0, NULL, "this text", 0},
     {"version", 'V', NULL, SV_OPT_VERSION, 0, 0, 0, 0, NULL, "the version", 0},
 };
@@ -51,35 +64,95 @@ static void set_defaults(admin_config *c)
 	c->max_file_bytes = 256L << 20;
 }
 
+/* Each subcommand: its words (the name and its arguments, "*" for any number of them) and the
+ * text `solveit-admin SUBCOMMAND --help` prints. */
+typedef struct {
+	const char *name;
+	int min_args, max_args;
+	const char *usage, *help;
+} subcommand;
+
+static const subcommand subcommands[] = {
+    {"import", 1, 1, "import PACKAGE.zip|DIR [--slug SLUG] [--json]",
+     "stores a Kattis/ICPC (legacy, 2023-07, 2025-09) or DOMjudge problem package as a task, or as a new\n"
+     "revision of the task with the same package uuid or slug, and lists every warning.\n"
+     "Exit status: 0 stored, 1 the package cannot be imported, 2 other errors."},
+    {"verify", 1, 1, "verify TASK [--json] [--timeout SECONDS]",
+     "judges the package's own submissions (as the staff account " ADMIN_VERIFY_USER ") through Kafka and the\n"
+     "judge, computes a pending time limit, and prints expected against got.\n"
+     "Exit status: 0 all agree, 1 some do not, 2 errors."},
+    {"create-user", 1, 1, "create-user NAME [--staff] [--display-name TEXT] [--team NAME] [--json]",
+     "creates a built-in account. The password is asked for twice on a terminal (not echoed), or read as\n"
+     "the first line of stdin when stdin is not a terminal; it is never an argument. At least 8 characters,\n"
+     "at most 72 bytes; the name is 1-64 of letters, digits and . _ - @. The first staff account of a fresh\n"
+     "install: solveit-admin create-user admin --staff\n"
+     "Exit status: 0 created, 1 refused (name taken or invalid, weak password, passwords differ, unknown\n"
+     "team), 2 other errors."},
+    {"set-password", 1, 1, "set-password NAME [--json]",
+     "sets a new password (read as create-user reads it) and ends the account's sessions.\n"
+     "Exit status: 0 set, 1 refused (no such user, weak password, passwords differ), 2 other errors."},
+    {"import-users", 1, 1, "import-users FILE.csv|- [--dry-run] [--json]",
+     "imports accounts from a CSV of username,display_name,password[,team][,staff] (the format of the\n"
+     "staff pages' import: RFC 4180 quoting, an optional header row); teams it names are made. All or\n"
+     "nothing: one bad row (a name taken or repeated, a weak password) and nothing is written, and every\n"
+     "bad row is listed with its line. - reads the CSV from stdin.\n"
+     "Exit status: 0 imported (or, with --dry-run, would be), 1 some rows refused, 2 other errors."},
+    {"rejudge", 0, -1, "rejudge (--task SLUG|ID | SUBMISSION_ID...) [--wait [--timeout SECONDS]] [--json]",
+     "judges submissions again with their next attempt, as the staff pages' rejudge does, sending them\n"
+     "to Kafka; with --wait, waits until they are judged and prints each one's verdict and score before\n"
+     "and after.\n"
+     "Exit status: 0 queued (and, with --wait, judged), 1 unknown submissions or task (nothing queued),\n"
+     "2 other errors (the database, Kafka, not judged within --timeout)."},
+    {"export-grades", 0, 0, "export-grades [-o FILE]",
+     "writes the grades CSV of the staff pages: one row per active student, one column per task with the\n"
+     "best score, and the total.\n"
+     "Exit status: 0 written, 2 errors."},
+    /* TODO(settings): {"settings", 0, 2, ...} dispatching to admin_settings_main (admin/admin_settings.h). */
+};
+
+#define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
+
 SV_OPTIONS_SPEC(spec, "solveit-admin",
-		"Subcommands:\n"
+		"Subcommands (solveit-admin SUBCOMMAND --help for each):\n"
 		"  import PACKAGE.zip|DIR [--slug SLUG] [--json]\n"
 		"  verify TASK [--json] [--timeout SECONDS]\n"
-		"import stores a Kattis/ICPC (legacy, 2023-07, 2025-09) or DOMjudge problem package as a task,\n"
-		"or as a new revision of the task with the same package uuid or slug, and lists every warning.\n"
-		"verify judges the package's own submissions (as the staff account " ADMIN_VERIFY_USER ") through\n"
-		"Kafka and the judge, computes a pending time limit, and prints expected against got.",
-		"Exit status: import 0 stored, 1 the package cannot be imported, 2 other errors;\n"
-		"verify 0 all agree, 1 some do not, 2 errors.\n",
+		"  create-user NAME [--staff] [--display-name TEXT] [--team NAME]\n"
+		"  set-password NAME\n"
+		"  import-users FILE.csv|- [--dry-run]\n"
+		"  rejudge (--task SLUG|ID | SUBMISSION_ID...) [--wait] [--json]\n"
+		"  export-grades [-o FILE]\n"
+		"Passwords are read from the terminal or stdin, never from the command line. Changes are recorded\n"
+		"in the staff audit as \"solveit-admin (unix user NAME)\".",
+		"Exit status: 0 done, 1 refused (the package, a row, a name, a password: see the message), 2 other\n"
+		"errors (the database, Kafka, usage).\n",
 		options, admin_config, set_defaults);
+
+static const subcommand *find_subcommand(const char *name)
+{
+	for (size_t i = 0; i < NSUB; i++)
+		if (!strcmp(subcommands[i].name, name))
+			return &subcommands[i];
+	return NULL;
+}
 
 static int takes_value(const char *arg)
 {
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
-		if (!strncmp(arg, "--", 2) && !strcmp(arg + 2, options[i].name))
+		if ((!strncmp(arg, "--", 2) && !strcmp(arg + 2, options[i].name)) ||
+		    (options[i].short_name && arg[0] == '-' && arg[1] == options[i].short_name && !arg[2]))
 			return options[i].type != SV_OPT_FLAG && options[i].type != SV_OPT_HELP &&
 			       options[i].type != SV_OPT_VERSION;
 	}
 	return 0;
 }
 
-/* Moves the words that are not options (the subcommand and its argument) out of argv into words. */
+/* Moves the words that are not options (the subcommand and its arguments) out of argv into words. */
 static int split_args(int argc, char **argv, char **words, int max)
 {
 	int n = 0, k = 1;
 
 	for (int a = 1; a < argc; a++) {
-		if (argv[a][0] != '-') {
+		if (argv[a][0] != '-' || !strcmp(argv[a], "-")) {
 			if (n < max)
 				words[n] = argv[a];
 			n++;
@@ -91,6 +164,14 @@ static int split_args(int argc, char **argv, char **words, int max)
 	}
 	argv[k] = NULL;
 	return n;
+}
+
+static int asks_help(char **argv)
+{
+	for (int a = 1; argv[a]; a++)
+		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h"))
+			return 1;
+	return 0;
 }
 
 static int count_options(char **argv)
@@ -215,8 +296,7 @@ static int cmd_import(const admin_config *c, const char *path)
 	if (read_package(c, path, &pkg, err, sizeof(err)) < 0)
 		return fail(c, ADMIN_MISMATCH, "%s: %s", path, err);
 	/* No account behind the shell: the audit row names the command and the Unix user. */
-	struct passwd *pw = getpwuid(geteuid());
-	snprintf(who, sizeof(who), "solveit-admin (unix user %s)", pw ? pw->pw_name : "?");
+	admin_actor_name(who, sizeof(who));
 	actor.name = who;
 	if (!(conn = connect_db(c, err, sizeof(err)))) {
 		sv_package_free(pkg);
@@ -234,9 +314,10 @@ static int cmd_import(const admin_config *c, const char *path)
 	return ADMIN_OK;
 }
 
-static int cmd_verify(const admin_config *c, const char *task)
+/* The subcommands that work on an open connection: verify, the accounts, rejudge and grades. */
+static int run_with_db(const admin_config *c, const subcommand *sub, char **args, int nargs)
 {
-	char err[1024];
+	char err[2048] = "";
 	sv_sql sql;
 	PGconn *conn;
 	int rc;
@@ -244,40 +325,72 @@ static int cmd_verify(const admin_config *c, const char *task)
 	if (!(conn = connect_db(c, err, sizeof(err))))
 		return fail(c, ADMIN_ERROR, "database: %s", err);
 	admin_sql_init(&sql, conn);
-	rc = admin_verify(c, &sql, task, stdout, err, sizeof(err));
+	if (!strcmp(sub->name, "verify"))
+		rc = admin_verify(c, &sql, args[0], stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "create-user"))
+		rc = admin_create_user(c, &sql, args[0], stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "set-password"))
+		rc = admin_set_password(c, &sql, args[0], stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "import-users"))
+		rc = admin_import_users(c, &sql, args[0], stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "rejudge"))
+		rc = admin_rejudge(c, &sql, args, nargs, stdout, err, sizeof(err));
+	else
+		rc = admin_export_grades(c, &sql, stdout, err, sizeof(err));
 	PQfinish(conn);
-	if (rc == ADMIN_ERROR)
-		return fail(c, ADMIN_ERROR, "verify %s: %s", task, err);
-	return rc;
+	if (rc == ADMIN_OK || !*err)
+		return rc;
+	if (!strcmp(sub->name, "verify")) /* a mismatch is the table itself */
+		return rc == ADMIN_ERROR ? fail(c, rc, "verify %s: %s", args[0], err) : rc;
+	return fail(c, rc, "%s: %s", sub->name, err);
 }
+
+#define MAX_WORDS (1 + 10000 + 1)
 
 int main(int argc, char **argv)
 {
 	admin_config cfg;
-	char err[512], *words[3];
-	int n = split_args(argc, argv, words, 3), rc;
+	char err[512], **words = calloc(MAX_WORDS, sizeof(char *));
+	int n, rc;
+	const subcommand *sub;
 
+	if (!words)
+		return ADMIN_ERROR;
+	n = split_args(argc, argv, words, MAX_WORDS);
+	sub = n > 0 ? find_subcommand(words[0]) : NULL;
+	if (sub && asks_help(argv)) {
+		printf("Usage: solveit-admin %s\n%s\nsolveit-admin --help lists every option.\n", sub->usage,
+		       sub->help);
+		free(words);
+		return 0;
+	}
 	set_defaults(&cfg);
 	rc = sv_options_load(&spec, &cfg, count_options(argv), argv, (sv_getenv_fn *)getenv, stdout, err, sizeof(err));
 	if (rc == SV_OPTIONS_HELP || rc == SV_OPTIONS_VERSION) {
 		sv_options_free(&spec, &cfg);
+		free(words);
 		return 0;
 	}
 	if (rc < 0) {
 		fprintf(stderr, "solveit-admin: %s\n", err);
 		rc = ADMIN_ERROR;
-	} else if (n == 2 && !strcmp(words[0], "import")) {
-		rc = cmd_import(&cfg, words[1]);
-	} else if (n == 2 && !strcmp(words[0], "verify")) {
-		rc = cmd_verify(&cfg, words[1]);
-	} else {
-		fprintf(stderr, "solveit-admin: %s (see --help)\n",
-			n == 0 ? "a subcommand is needed: import PACKAGE or verify TASK"
-			: n == 1 && (!strcmp(words[0], "import") || !strcmp(words[0], "verify"))
-			    ? "the subcommand needs its argument: import PACKAGE, verify TASK"
-			    : "unknown subcommand or extra arguments: import PACKAGE or verify TASK");
+	} else if (n == 0) {
+		fprintf(stderr, "solveit-admin: a subcommand is needed: %s (see --help)\n",
+			"import, verify, create-user, set-password, import-users, rejudge or export-grades");
 		rc = ADMIN_ERROR;
+	} else if (!sub) {
+		fprintf(stderr, "solveit-admin: unknown subcommand \"%s\" (see --help)\n", words[0]);
+		rc = ADMIN_ERROR;
+	} else if (n - 1 < sub->min_args || (sub->max_args >= 0 && n - 1 > sub->max_args) || n > MAX_WORDS) {
+		fprintf(stderr, "solveit-admin: %s: %s; usage: solveit-admin %s\n", sub->name,
+			n - 1 < sub->min_args ? "the subcommand needs its argument" : "extra arguments", sub->usage);
+		rc = ADMIN_ERROR;
+	} else if (!strcmp(sub->name, "import")) {
+		rc = cmd_import(&cfg, words[1]);
+	} else {
+		rc = run_with_db(&cfg, sub, words + 1, n - 1);
 	}
 	sv_options_free(&spec, &cfg);
+	free(words);
 	return rc;
 }

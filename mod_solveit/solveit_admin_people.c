@@ -9,6 +9,7 @@
 #include "solveit_auth.h"
 #include "solveit_session.h"
 #include "solveit_text.h"
+#include "sv_csv.h"
 
 #define IMPORT_ROWS_MAX 5000
 
@@ -49,9 +50,9 @@ static int save_user(sv_ctx *ctx, const char *id, const char *const *required)
 	if (id && username)
 		problem = "username cannot be changed";
 	else if (username)
-		problem = sv_admin_username_problem(username->valuestring);
+		problem = sv_account_username_problem(username->valuestring);
 	if (!problem && password)
-		problem = sv_admin_password_problem(password->valuestring);
+		problem = sv_account_password_problem(password->valuestring);
 	if (problem)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "%s", problem);
 	if (password && !(hash = sv_auth_bcrypt(r, password->valuestring)))
@@ -177,7 +178,7 @@ int sv_admin_users_import(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "csv is not UTF-8 text");
 	rows = sv_json_own(r, cJSON_CreateArray());
 	errors = sv_json_own(r, cJSON_CreateArray());
-	sv_admin_csv_accounts(r->pool, text, rows, errors);
+	sv_csv_accounts(text, rows, errors);
 	if (cJSON_GetArraySize(errors) > 0)
 		return refuse_rows(ctx, rows, errors);
 	if (cJSON_GetArraySize(rows) == 0)

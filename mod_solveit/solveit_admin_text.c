@@ -7,10 +7,7 @@
 #include "apr_strings.h"
 
 #include "solveit_text.h"
-
-/* As solveit_auth.c's rules for a password. */
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 72
+#include "sv_csv.h"
 
 /* libc's %g: APR's formatter prints 1e300 as "0.e+79". */
 static const char *number(apr_pool_t *p, double v)
@@ -135,135 +132,8 @@ int sv_admin_path_unsafe(const char *name)
 	return 0;
 }
 
-const char *sv_admin_password_problem(const char *password)
-{
-	apr_size_t len = strlen(password);
-
-	if (len < PASSWORD_MIN)
-		return "password must be at least 8 characters";
-	if (len > PASSWORD_MAX)
-		return "password must be at most 72 bytes";
-	return NULL;
-}
-
-const char *sv_admin_username_problem(const char *name)
-{
-	return sv_username_valid(name) ? NULL : "username must be 1-64 of letters, digits and . _ - @";
-}
-
-/* Splits one CSV record (RFC 4180: fields in double quotes may hold commas, quotes doubled, line
- * breaks) off *text into fields, each built in scratch (as long as the text) first; returns the record's number of
- * fields, -1 for a quote left open. */
-static int csv_record(apr_pool_t *p, const char **text, apr_array_header_t *fields, char *scratch)
-{
-	const char *s = *text;
-
-	apr_array_clear(fields);
-	for (;;) {
-		char *out = scratch;
-
-		if (*s == '"') {
-			for (s++;; s++) {
-				if (!*s)
-					return -1;
-				if (*s == '"' && s[1] == '"')
-					*out++ = *s++;
-				else if (*s == '"')
-					break;
-				else
-					*out++ = *s;
-			}
-			s++;
-		}
-		while (*s && *s != ',' && *s != '\n' && *s != '\r')
-			*out++ = *s++;
-		APR_ARRAY_PUSH(fields, const char *) = apr_pstrmemdup(p, scratch, (apr_size_t)(out - scratch));
-		if (*s != ',')
-			break;
-		s++;
-	}
-	if (*s == '\r')
-		s++;
-	if (*s == '\n')
-		s++;
-	*text = s;
-	return fields->nelts;
-}
-
-static int staff_value(const char *v, int *staff)
-{
-	static const char *const yes[] = {"1", "true", "yes", "staff", "y", NULL};
-	static const char *const no[] = {"", "0", "false", "no", "n", NULL};
-
-	if (sv_word_in(v, yes))
-		*staff = 1;
-	else if (sv_word_in(v, no))
-		*staff = 0;
-	else
-		return -1;
-	return 0;
-}
-
-/* The problem of one record of username,display_name,password[,team][,staff], or NULL; fills row. */
-static const char *csv_row(apr_pool_t *p, apr_array_header_t *f, cJSON *row)
-{
-	const char **v = (const char **)f->elts;
-	const char *problem;
-	int staff = 0;
-
-	if (f->nelts < 3 || f->nelts > 5)
-		return apr_psprintf(p, "%d fields; want username,display_name,password[,team][,staff]", f->nelts);
-	if ((problem = sv_admin_username_problem(v[0])) || (problem = sv_admin_password_problem(v[2])))
-		return problem;
-	if (strlen(v[1]) > 200)
-		return "display_name must be at most 200 bytes long";
-	if (f->nelts > 3 && strlen(v[3]) > SV_ADMIN_TEAM_NAME_MAX)
-		return "team must be at most 100 bytes long";
-	if (f->nelts > 4 && staff_value(v[4], &staff) < 0)
-		return apr_psprintf(p, "staff must be true or false (or 1/0, yes/no), not \"%s\"", v[4]);
-	cJSON_AddStringToObject(row, "username", v[0]);
-	cJSON_AddStringToObject(row, "display_name", v[1]);
-	cJSON_AddStringToObject(row, "password", v[2]);
-	if (f->nelts > 3 && *v[3])
-		cJSON_AddStringToObject(row, "team", v[3]);
-	cJSON_AddBoolToObject(row, "staff", staff);
-	return NULL;
-}
-
 void sv_admin_csv_accounts(apr_pool_t *p, const char *text, cJSON *rows, cJSON *errors)
 {
-	apr_array_header_t *fields = apr_array_make(p, 5, sizeof(const char *));
-	char *scratch = apr_palloc(p, strlen(text) + 1);
-	int line = 1;
-
-	if (!strncmp(text, "\xef\xbb\xbf", 3))
-		text += 3; /* a spreadsheet's byte order mark */
-	while (*text) {
-		int start = line, n;
-		const char *before = text, *problem;
-		cJSON *row;
-
-		n = csv_record(p, &text, fields, scratch);
-		for (const char *c = before; c < text; c++)
-			line += *c == '\n';
-		if (n >= 0 && (text == before || (n == 1 && !*APR_ARRAY_IDX(fields, 0, const char *))))
-			continue; /* an empty line */
-		if (start == 1 && n > 0 && !strcmp(APR_ARRAY_IDX(fields, 0, const char *), "username"))
-			continue; /* the header */
-		row = cJSON_CreateObject();
-		cJSON_AddNumberToObject(row, "line", start);
-		problem = n < 0 ? "a quoted field is not closed" : csv_row(p, fields, row);
-		if (problem) {
-			cJSON *e = cJSON_CreateObject();
-
-			cJSON_AddNumberToObject(e, "line", start);
-			cJSON_AddStringToObject(e, "error", problem);
-			cJSON_AddItemToArray(errors, e);
-			cJSON_Delete(row);
-		} else {
-			cJSON_AddItemToArray(rows, row);
-		}
-		if (n < 0)
-			break;
-	}
+	(void)p;
+	sv_csv_accounts(text, rows, errors);
 }

@@ -34,13 +34,8 @@ int sv_admin_natural_cmp(const char *x, const char *y);
  * a leading /, a .. segment, a backslash or a drive letter's colon. */
 int sv_admin_path_unsafe(const char *name);
 
-/* NULL, or why a password / username is refused (solveit_auth.c's rules). */
-const char *sv_admin_password_problem(const char *password);
-const char *sv_admin_username_problem(const char *name);
-
-/* Parses a CSV of username,display_name,password[,team][,staff] (RFC 4180 quoting, an optional
- * header row and byte order mark, empty lines skipped): each good row becomes {"line", "username",
- * "display_name", "password", "team", "staff"} in rows, each bad one {"line", "error"} in errors. */
+/* common/sv_csv.c's sv_csv_accounts (the one parser, shared with solveit-admin import-users), under
+ * the name tests/unit/check_admin.c knows; p is unused. */
 void sv_admin_csv_accounts(apr_pool_t *p, const char *text, cJSON *rows, cJSON *errors);
 
 #endif

@@ -1,0 +1,42 @@
+#include "admin_submit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+rd_kafka_t *admin_producer(const admin_config *cfg, char *err, size_t errlen)
+{
+	static const char *const defaults[] = {"linger.ms=0", "message.timeout.ms=30000"};
+	sv_kafka_client k = {"solveit-admin", cfg->brokers, (const char *const *)cfg->kafka_options,
+			     cfg->kafka_option_count};
+
+	return sv_kafka_producer_new(&k, defaults, 2, err, errlen);
+}
+
+int admin_send_submission(const admin_config *cfg, rd_kafka_t *producer, const sv_submission_msg *msg, sv_delivery *d,
+			  char *err, size_t errlen)
+{
+	char key[24];
+	sv_record rec;
+	char *payload;
+	rd_kafka_resp_err_t kerr;
+
+	if (!(payload = sv_submission_msg_build(msg))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(key, sizeof(key), "%lld", (long long)msg->submission_id);
+	memset(&rec, 0, sizeof(rec));
+	rec.topic = cfg->topic_submissions;
+	rec.key = key;
+	rec.key_len = strlen(key);
+	rec.value = payload;
+	rec.len = strlen(payload);
+	kerr = sv_produce(producer, &rec, d);
+	free(payload);
+	if (kerr) {
+		snprintf(err, errlen, "Kafka refused submission %s: %s", key, rd_kafka_err2str(kerr));
+		return -1;
+	}
+	return 0;
+}
