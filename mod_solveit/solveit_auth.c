@@ -8,13 +8,9 @@
 #include "http_log.h"
 
 #include "solveit_text.h"
+#include "sv_csv.h"
 
 APLOG_USE_MODULE(solveit);
-
-/* ASVS 4.0.3 V2.4.4: at least 10 (65 ms per hash on the 2-core machine). */
-#define BCRYPT_COST  10
-#define PASSWORD_MIN 8
-#define PASSWORD_MAX 72 /* bcrypt ignores what follows */
 
 /* Compared against when the account does not exist, so both answers take one bcrypt. */
 static const char dummy_hash[] = "$2y$10$oJ3Cm/2pgg8LYB9gB87EKOWVX5niwPtUK0IvMMntBuxBJCOK0oh0q";
@@ -95,7 +91,7 @@ sv_session *sv_auth_external(sv_ctx *ctx)
 		goto db_fail;
 	if (sess && strcmp(sess->username, r->user) == 0)
 		return sess;
-	if (!sv_username_valid(r->user) || !sv_utf8_valid(r->user, strlen(r->user)))
+	if (!sv_account_name_valid(r->user) || !sv_utf8_valid(r->user, strlen(r->user)))
 		return sv_ctx_failed(ctx, HTTP_FORBIDDEN,
 				     "the web server's user name is not usable here (1-64 letters, digits, . _ - @)");
 	/* Provisioning on first sight; a concurrent first request may win the INSERT, hence the
@@ -205,7 +201,7 @@ int sv_auth_login(sv_ctx *ctx)
 	if (!found) {
 		/* The reserved attempt stays: it is this failure's record. */
 		ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, "solveit: failed login for %s from %s",
-			      sv_username_valid(username) ? username : "(unprintable name)", r->useragent_ip);
+			      sv_account_name_valid(username) ? username : "(unprintable name)", r->useragent_ip);
 		return sv_send_error(r, HTTP_UNAUTHORIZED, "wrong username or password");
 	}
 	/* Also releases the attempt reserved above. Only this address's failures go: a guesser
@@ -237,17 +233,12 @@ int sv_auth_logout(sv_ctx *ctx)
 	return done(ctx, HTTP_OK, status_body("logged out"));
 }
 
+/* The rules every built-in account's password follows, whoever sets it (common/sv_csv.h). */
 static const char *password_problem(const char *password)
 {
-	apr_size_t len = strlen(password);
-
-	if (!sv_utf8_valid(password, len))
+	if (!sv_utf8_valid(password, strlen(password)))
 		return "the password must be valid UTF-8";
-	if (len < PASSWORD_MIN)
-		return "the password must have at least 8 characters";
-	if (len > PASSWORD_MAX)
-		return "the password must have at most 72 bytes";
-	return NULL;
+	return sv_account_password_problem(password);
 }
 
 const char *sv_auth_bcrypt(request_rec *r, const char *password)
@@ -256,7 +247,7 @@ const char *sv_auth_bcrypt(request_rec *r, const char *password)
 	char hash[64];
 
 	if (apr_generate_random_bytes(salt, sizeof(salt)) != APR_SUCCESS ||
-	    apr_bcrypt_encode(password, BCRYPT_COST, salt, sizeof(salt), hash, sizeof(hash)) != APR_SUCCESS)
+	    apr_bcrypt_encode(password, SV_ACCOUNT_BCRYPT_COST, salt, sizeof(salt), hash, sizeof(hash)) != APR_SUCCESS)
 		return NULL;
 	return apr_pstrdup(r->pool, hash);
 }
@@ -276,7 +267,7 @@ int sv_auth_register(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_FORBIDDEN, "registration is closed on this server");
 	if (!username || !password)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "username and password are required");
-	if (!sv_username_valid(username))
+	if (!sv_account_name_valid(username))
 		return sv_send_error(r, HTTP_BAD_REQUEST, "the username must be 1-64 letters, digits, . _ - or @");
 	if ((problem = password_problem(password)) != NULL)
 		return sv_send_error(r, HTTP_BAD_REQUEST, "%s", problem);

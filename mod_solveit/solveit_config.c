@@ -8,6 +8,7 @@
 #include "http_log.h"
 
 #include "solveit_text.h"
+#include "sv_csv.h"
 #include "sv_kafka.h"
 #include "sv_parse.h"
 #include "sv_version.h"
@@ -394,7 +395,7 @@ static const char *set_staff(cmd_parms *cmd, void *dummy, const char *arg)
 {
 	solveit_config *c = cmd_config(cmd);
 
-	if (!sv_username_valid(arg))
+	if (!sv_account_name_valid(arg))
 		return fail(cmd, "\"%s\" is not a valid user name (1-64 letters, digits, . _ - @)", arg);
 	if (!c->staff)
 		c->staff = apr_array_make(cmd->pool, 4, sizeof(const char *));

@@ -81,18 +81,6 @@ int sv_utf8_valid(const char *str, apr_size_t len)
 	return 1;
 }
 
-int sv_username_valid(const char *name)
-{
-	apr_size_t len = strlen(name);
-
-	if (len < 1 || len > 64)
-		return 0;
-	for (apr_size_t i = 0; i < len; i++)
-		if (!apr_isalnum(name[i]) && !strchr("._-@", name[i]))
-			return 0;
-	return 1;
-}
-
 char *sv_hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t len)
 {
 	static const char digits[] = "0123456789abcdef";

@@ -27,9 +27,6 @@ int sv_utf8_valid(const char *s, apr_size_t len);
  * count stays valid UTF-8 when it was before the cut. */
 apr_size_t sv_utf8_whole(const char *s, apr_size_t len);
 
-/* 1..64 of letters, digits and . _ - @ */
-int sv_username_valid(const char *name);
-
 /* Lower-case hexadecimal of len bytes. */
 char *sv_hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t len);
 

@@ -146,7 +146,7 @@ done
 browser_scan_opts=(--allow-none)
 if [ -f "$VAR/url" ]; then
 	browser_scan_opts=()
-	SOLVEIT_URL=$(cat "$VAR/url") SOLVEIT_ARTIFACTS="$ART" node --test --test-reporter=tap tests/browser/ \
+	SOLVEIT_URL=$(cat "$VAR/url") SOLVEIT_ADMIN_ENV="$VAR/admin.env" SOLVEIT_ARTIFACTS="$ART" node --test --test-reporter=tap tests/browser/ \
 		>"$ART/browser.tap" 2>&1
 	rc=$?
 	grep -vE "^\s+(duration_ms|type|\.\.\.|---)" "$ART/browser.tap" | tail -40

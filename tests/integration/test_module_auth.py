@@ -248,7 +248,7 @@ def test_registration_when_open(httpd_factory, mpm, db):
     name = "reg" + mpm
     r = requests.post(server.base + "/api/register", json={"username": name, "password": "short"}, timeout=30)
     assert r.status_code == 400
-    assert r.json() == {"error": "the password must have at least 8 characters"}
+    assert r.json() == {"error": "password must be at least 8 characters"}
     r = requests.post(server.base + "/api/register", json={"username": "bad name", "password": "longenough"},
                       timeout=30)
     assert r.status_code == 400
@@ -275,7 +275,7 @@ def test_password_change(httpd, db, clean_login_failures):
     assert r.json() == {"error": "current_password and new_password are required"}
     r = client.post("/api/password", json={"current_password": PASSWORD, "new_password": "x" * 73})
     assert r.status_code == 400
-    assert r.json() == {"error": "the password must have at most 72 bytes"}
+    assert r.json() == {"error": "password must be at most 72 bytes"}
     r = client.post("/api/password", data=b'{"current_password":"student","new_password":"abc\xffdefgh"}',
                     headers={"Content-Type": "application/json", "X-CSRF-Token": client.csrf})
     assert r.status_code == 400

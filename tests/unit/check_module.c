@@ -6,6 +6,7 @@
 #include "apr_pools.h"
 
 #include "solveit_text.h"
+#include "sv_csv.h"
 
 static apr_pool_t *pool;
 
@@ -85,12 +86,12 @@ END_TEST
 
 START_TEST(usernames)
 {
-	ck_assert(sv_username_valid("student"));
-	ck_assert(sv_username_valid("a.b-c_d@example.org"));
-	ck_assert(!sv_username_valid(""));
-	ck_assert(!sv_username_valid("with space"));
-	ck_assert(!sv_username_valid("<script>"));
-	ck_assert(!sv_username_valid("x'; DROP TABLE users; --"));
+	ck_assert(sv_account_name_valid("student"));
+	ck_assert(sv_account_name_valid("a.b-c_d@example.org"));
+	ck_assert(!sv_account_name_valid(""));
+	ck_assert(!sv_account_name_valid("with space"));
+	ck_assert(!sv_account_name_valid("<script>"));
+	ck_assert(!sv_account_name_valid("x'; DROP TABLE users; --"));
 }
 END_TEST
 

@@ -623,11 +623,11 @@ START_TEST(registration_rules)
 	} cases[] = {
 	    {"{\"username\":\"a b\",\"password\":\"long enough\"}",
 	     "the username must be 1-64 letters, digits, . _ - or @"},
-	    {"{\"username\":\"ann\",\"password\":\"short\"}", "the password must have at least 8 characters"},
+	    {"{\"username\":\"ann\",\"password\":\"short\"}", "password must be at least 8 characters"},
 	    {"{\"username\":\"ann\",\"password\":"
 	     "\"0123456789012345678901234567890123456789012345678901234567890123456789"
 	     "xyz\"}",
-	     "the password must have at most 72 bytes"},
+	     "password must be at most 72 bytes"},
 	    {"{\"username\":\"ann\"}", "username and password are required"},
 	};
 	request_rec *r = req("POST", "/solveit/api/register");
