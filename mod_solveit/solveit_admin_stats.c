@@ -29,7 +29,7 @@ int sv_admin_statistics(sv_ctx *ctx)
 		int rc;
 
 		res = NULL;
-		rc = apr_dbd_select(db->dbd->driver, r->pool, db->dbd->handle, &res, statistics_sql, 0);
+		rc = apr_dbd_select(db->dbd->driver, r->pool, db->dbd->handle, &res, statistics_sql, 1);
 		if (rc == 0)
 			break;
 		if (attempt == 2 || apr_dbd_check_conn(db->dbd->driver, r->pool, db->dbd->handle) != APR_SUCCESS) {
