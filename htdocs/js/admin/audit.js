@@ -84,6 +84,12 @@ function changedFields(before, after) {
 		.map((k) => ({ field: k, before: before ? only[k] : undefined, after: after ? only[k] : undefined }));
 }
 
+// The audit's own flag of a password change, in words (the hash itself is never recorded).
+function readable(line) {
+	if (line.field !== 'password_set') return line;
+	return { field: 'password', before: line.before === undefined ? undefined : null, after: line.after ? 'a new one was set' : 'unchanged' };
+}
+
 function kindOf(entry) {
 	if (!entry.before && entry.after) return 'created';
 	if (entry.before && !entry.after) return 'deleted';
@@ -99,7 +105,7 @@ function changesNode(entry) {
 	const list = el('table', { class: 'audit-diff' },
 		el('thead', { class: 'visually-hidden' }, el('tr', {}, el('th', { scope: 'col' }, 'Field'),
 			kind === 'changed' ? el('th', { scope: 'col' }, 'Before') : null, el('th', { scope: 'col' }, kind === 'changed' ? 'After' : 'Value'))),
-		el('tbody', {}, ...lines.map((l) => el('tr', {},
+		el('tbody', {}, ...lines.map(readable).map((l) => el('tr', {},
 			el('th', { scope: 'row' }, l.field),
 			kind === 'changed' ? el('td', { class: 'before' }, el('del', {}, valueNode(l.before))) : null,
 			el('td', { class: kind === 'deleted' ? 'before' : 'after' },
@@ -157,8 +163,8 @@ function objectNode(entry) {
 function filterForm(f) {
 	const type = el('select', { id: 'audit-type', name: 'object_type' }, el('option', { value: '' }, 'Any object'),
 		...Object.entries(TYPES).map(([v, label]) => el('option', { value: v, selected: v === f.type }, label)));
-	const id = el('input', { type: 'text', inputmode: 'numeric', id: 'audit-id', name: 'object_id', value: f.id, pattern: '[0-9]*', size: 8 });
-	const form = el('form', { class: 'filters card', role: 'search', 'aria-label': 'Filter the audit trail' },
+	const id = el('input', { type: 'text', inputmode: 'numeric', id: 'audit-id', name: 'object_id', value: f.id, size: 8 });
+	const form = el('form', { class: 'filters card', role: 'search', novalidate: true, 'aria-label': 'Filter the audit trail' },
 		el('div', { class: 'form-row' }, field('Object type', type), field('Object id', id),
 			el('button', { type: 'submit' }, 'Filter'),
 			el('a', { href: 'audit.html' }, 'Show everything')));

@@ -199,8 +199,10 @@ function showImportProblems(box, messages, error) {
 		el('h3', { id: 'problems-heading' }, 'Rows with problems'),
 		dataTable({
 			caption: 'Rows that cannot be imported',
-			columns: [{ label: 'Line', num: true, cell: (r) => r.line }, { label: 'Username', cell: (r) => r.username },
-				{ label: 'Problem', cell: (r) => r.error }],
+			// The database's problems name the username; a file's format problems only the line.
+			columns: [{ label: 'Line', num: true, cell: (r) => r.line },
+				rows.some((r) => r.username) ? { label: 'Username', cell: (r) => r.username } : null,
+				{ label: 'Problem', cell: (r) => r.error }].filter(Boolean),
 			rows,
 		}),
 		el('p', { class: 'muted' }, 'Fix these lines and preview again.')));
