@@ -52,6 +52,10 @@ int sv_admin_team_create(sv_ctx *ctx);
 int sv_admin_team_update(sv_ctx *ctx);
 int sv_admin_team_delete(sv_ctx *ctx);
 
+/* solveit_admin_stats.c (people and grades pages): GET /api/admin/statistics, per-task figures of
+ * students' submissions (sql/027). */
+int sv_admin_statistics(sv_ctx *ctx);
+
 /* ---- Shared by the files above (solveit_admin.c) ---------------------------------------------- */
 
 /* The staff API's statements, prepared on each pooled connection the first time one is used there

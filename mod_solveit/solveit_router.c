@@ -56,6 +56,8 @@ const sv_route solveit_routes[] = {
     {M_GET,    "/api/admin/audit",                    sv_admin_audit_list,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     /* Issue 12's grades: best score per task; assignments and deadlines come with issue 13. */
     {M_GET,    "/api/admin/grades.csv",               sv_admin_grades_csv,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    /* People and grades pages: per-task statistics (solveit_admin_stats.c). */
+    {M_GET,    "/api/admin/statistics",               sv_admin_statistics,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);

@@ -1,0 +1,89 @@
+// The staff grades page (admin/grades.html): the grades CSV (a real download, GET
+// /api/admin/grades.csv), a preview of it, and per-task statistics (GET /api/admin/statistics):
+// submissions, students who submitted, solved, average best score and the verdicts as bars.
+import { clear, el, showLoadError, verdictBadge, verdictName } from '../common.js?v=4';
+import { adminApi, adminUrl, dataTable, startStaffPage } from './common.js?v=4';
+import { parseCsv, plural } from './people.js?v=4';
+
+const PREVIEW_ROWS = 100;
+const VERDICT_ORDER = ['AC', 'PA', 'WA', 'TLE', 'MLE', 'RE', 'OLE', 'CE', 'pending', 'processing', 'failed'];
+const content = document.getElementById('content');
+
+async function loadGrades() {
+	const response = await fetch(adminUrl('grades.csv'), { credentials: 'same-origin', cache: 'no-store' });
+	if (!response.ok) {
+		const data = await response.json().catch(() => null);
+		throw new Error(data && data.error ? data.error : `the server answered ${response.status}`);
+	}
+	return parseCsv(await response.text());
+}
+
+function gradesSection(records) {
+	const [head = [], ...rows] = records;
+	const shown = rows.slice(0, PREVIEW_ROWS);
+	const columns = head.map((label, i) => ({ label, num: i >= 3, cell: (r) => r[i] }));
+	return el('section', { class: 'card', 'aria-labelledby': 'grades-heading' },
+		el('h2', { id: 'grades-heading' }, 'Grades'),
+		el('p', {}, 'One row per active student, one column per task with their best score (0–100) of a judged ',
+			'submission, empty when they never submitted; then the total. Staff accounts are not graded.'),
+		el('p', {}, el('a', { class: 'button', href: adminUrl('grades.csv'), download: 'grades.csv' }, 'Download grades (CSV)')),
+		el('p', { class: 'muted' }, rows.length > shown.length
+			? `Preview: the first ${shown.length} of ${plural(rows.length, 'student')}.`
+			: `Preview: ${plural(rows.length, 'student')}.`),
+		dataTable({ caption: 'Grades preview', columns, rows: shown, empty: 'No students yet.' }));
+}
+
+function verdictBars(verdicts, total) {
+	const keys = Object.keys(verdicts).sort((a, b) => {
+		const x = VERDICT_ORDER.indexOf(a);
+		const y = VERDICT_ORDER.indexOf(b);
+		return (x < 0 ? 99 : x) - (y < 0 ? 99 : y);
+	});
+	if (!keys.length) return el('span', { class: 'muted' }, 'no submissions');
+	return el('ul', { class: 'verdict-bars' }, ...keys.map((k) => {
+		const n = verdicts[k];
+		const percent = total ? Math.round((n / total) * 100) : 0;
+		const bar = el('span', { class: 'bar bar-' + k.toLowerCase(), 'aria-hidden': 'true' });
+		// CSSOM, not a style attribute: the pages' CSP allows no inline styles.
+		bar.style.width = `${Math.max(percent, 1)}%`;
+		const isStatus = k === k.toLowerCase();
+		return el('li', {},
+			isStatus ? verdictBadge(null, k) : verdictBadge(k),
+			el('span', { class: 'bar-track' }, bar),
+			el('span', { class: 'bar-count' }, `${n} (${percent}%)`, el('span', { class: 'visually-hidden' }, ` ${isStatus ? k : verdictName(k)}`)));
+	}));
+}
+
+function statisticsSection(stats) {
+	return el('section', { class: 'card', 'aria-labelledby': 'stats-heading' },
+		el('h2', { id: 'stats-heading' }, 'Statistics per task'),
+		el('p', { class: 'muted' }, `Students' submissions only (${plural(stats.students, 'active student')}). `,
+			'Solved: students with a judged submission of full score. Average best score: the mean of each submitting student\'s best score.'),
+		dataTable({
+			caption: 'Statistics per task',
+			columns: [
+				{ label: 'Task', cell: (t) => el('a', { href: `task.html?id=${t.id}` }, t.slug) },
+				{ label: 'Submissions', num: true, cell: (t) => el('a', { href: `submissions.html?task_id=${t.id}` }, String(t.submissions)) },
+				{ label: 'Students', num: true, cell: (t) => String(t.users) },
+				{ label: 'Solved', num: true, cell: (t) => String(t.solved) },
+				{ label: 'Average best score', num: true, cell: (t) => (t.average_best_score === null ? '—' : String(t.average_best_score)) },
+				{ label: 'Verdicts', class: 'verdicts', cell: (t) => verdictBars(t.verdicts, t.submissions) },
+			],
+			rows: stats.tasks,
+			rowAttrs: (t) => ({ 'data-task': t.slug }),
+			empty: 'No tasks yet.',
+		}));
+}
+
+const me = await startStaffPage();
+if (me) {
+	const gradesBox = el('div', {}, el('p', { class: 'loading' }, 'Loading grades…'));
+	const statsBox = el('div', {}, el('p', { class: 'loading' }, 'Loading statistics…'));
+	clear(content).append(gradesBox, statsBox);
+	await Promise.all([
+		loadGrades().then((records) => clear(gradesBox).append(gradesSection(records)),
+			(e) => showLoadError(gradesBox, e, 'the grades')),
+		adminApi('GET', 'statistics').then(({ data }) => clear(statsBox).append(statisticsSection(data)),
+			(e) => showLoadError(statsBox, e, 'the statistics')),
+	]);
+}
