@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
-import { openBrowser, login, base, screenshot } from './lib.mjs';
+import { openBrowser, login, base, screenshot, apiFromPage } from './lib.mjs';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
 	let c = n;
@@ -183,5 +183,44 @@ test('staff: create a task with a table, math and an image; students see them; t
 	} finally {
 		await staff.browser.close();
 		if (student) await student.browser.close();
+	}
+});
+
+test('staff: a custom validator needs its program; the API\'s error lands on its field', async () => {
+	const { browser, page, consoleErrors } = await openBrowser({ allowConsole: [/status of 40[04]/] });
+	try {
+		await login(page, 'teacher', 'teacher');
+		const slug = 'bv-' + Date.now().toString(36);
+		const { status, body } = await apiFromPage(page, 'POST', 'admin/tasks', { slug, title: 'Validated' });
+		assert.equal(status, 201);
+		await page.goto(base + `admin/task.html?id=${body.id}`);
+		const program = page.getByRole('group', { name: 'Validator program' });
+		await page.getByLabel('Checker').waitFor();
+		assert.equal(await program.isVisible(), false, 'no validator program for the default checker');
+		await page.getByLabel('Checker').selectOption('custom');
+		await program.waitFor();
+		await page.getByRole('button', { name: 'Save task' }).click();
+		await page.locator('#messages').getByText(/a custom or interactive checker needs validator_language_id/).waitFor();
+		assert.equal(await page.getByLabel('Validator language').getAttribute('aria-invalid'), 'true');
+		await page.getByLabel('Validator language').selectOption({ index: 1 });
+		await page.getByLabel('Validator source').fill('import sys\nsys.exit(42)\n');
+		await page.getByLabel('Validator file name').fill('validate.py');
+		await page.getByLabel('Float absolute tolerance').fill('1e-6');
+		await page.getByLabel('Case sensitive').check();
+		await page.getByRole('button', { name: 'Save task' }).click();
+		await page.locator('#messages').getByText('Task saved.').waitFor();
+		assert.equal(await page.getByLabel('Float absolute tolerance').inputValue(), '0.000001');
+		await page.goto(base); // apiFromPage's paths are the site root's
+		const saved = (await apiFromPage(page, 'GET', `admin/tasks/${body.id}`)).body;
+		assert.equal(saved.checker, 'custom');
+		assert.equal(saved.validator_file_name, 'validate.py');
+		assert.equal(saved.validator_source, 'import sys\nsys.exit(42)\n');
+		assert.equal(saved.float_abs_tol, 1e-6);
+		assert.equal(saved.case_sensitive, true);
+		assert.ok(saved.validator_language_id > 0);
+		assert.equal((await apiFromPage(page, 'DELETE', `admin/tasks/${body.id}`)).status, 200);
+		assert.deepEqual(consoleErrors, []);
+	} finally {
+		await browser.close();
 	}
 });
