@@ -13,7 +13,7 @@ RUN autoreconf -fi && ./configure --prefix=/usr --sysconfdir=/etc && make -j"$(n
 FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends apache2 libaprutil1-dbd-pgsql librdkafka1 libhiredis0.14 \
-    libcjson1 libcurl4 libpq5 libseccomp2 libcmark0.30.2 libzip4 libyaml-0-2 postgresql-client gcc g++ python3 \
+    libcjson1 libcurl4 libpq5 libseccomp2 libcmark-gfm0.29.0.gfm.6 libcmark-gfm-extensions0.29.0.gfm.6 libzip4 libyaml-0-2 postgresql-client gcc g++ python3 \
     default-jdk-headless nodejs ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /

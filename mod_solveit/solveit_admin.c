@@ -74,6 +74,17 @@ static const struct {
     [SV_ADM_TEAM_SAVE] = {"solveit_admin_team_save",
 	"SELECT status, body FROM solveit_admin_team_save(%s::bigint, %s, %s::bigint, %s, %s::boolean)"},
     [SV_ADM_GRADES_CSV] = {"solveit_admin_grades_csv", "SELECT solveit_admin_grades_csv()"},
+    /* tasks pages: statement images (sql/028) */
+    [SV_ADM_ASSETS_LIST] = {"solveit_admin_assets", "SELECT solveit_admin_assets(%s::bigint)::text"},
+    [SV_ADM_ASSET_SAVE] = {"solveit_admin_asset_save",
+	"SELECT status, body FROM solveit_admin_asset_save(%s::bigint, %s, %s::bigint, %s, %s, decode(%s, 'hex'))"},
+    [SV_ADM_ASSET_DELETE] = {"solveit_admin_asset_delete",
+	"SELECT status, body FROM solveit_admin_asset_delete(%s::bigint, %s, %s::bigint, %s)"},
+    /* The bytes only when the client's copy (If-None-Match) is not this one. */
+    [SV_ADM_ASSET_GET] = {"solveit_task_asset",
+	"SELECT a.content_type, a.sha256, t.is_open, CASE WHEN a.sha256 = %s::text THEN NULL"
+	" ELSE encode(b.content, 'hex') END FROM task_assets a JOIN tasks t ON t.id = a.task_id"
+	" JOIN blobs b ON b.sha256 = a.sha256 WHERE a.task_id = %s::bigint AND a.name = %s"},
 };
 // clang-format on
 

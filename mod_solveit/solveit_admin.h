@@ -56,6 +56,17 @@ int sv_admin_team_delete(sv_ctx *ctx);
  * students' submissions (sql/027). */
 int sv_admin_statistics(sv_ctx *ctx);
 
+/* solveit_admin_assets.c (tasks pages): the statement's live preview, POST /api/admin/preview
+ * {"markdown", "task_id"?} -> {"html"}, rendered as GET /api/tasks/{id} renders it; a task's images,
+ * GET/POST /api/admin/tasks/{id}/assets (multipart field "file", optional "name"),
+ * DELETE /api/admin/tasks/{id}/assets/{name}, and GET /api/tasks/{id}/assets/{name} for students
+ * (an open task's only) and staff. */
+int sv_admin_preview(sv_ctx *ctx);
+int sv_admin_assets_list(sv_ctx *ctx);
+int sv_admin_asset_upload(sv_ctx *ctx);
+int sv_admin_asset_delete(sv_ctx *ctx);
+int sv_api_task_asset(sv_ctx *ctx);
+
 /* ---- Shared by the files above (solveit_admin.c) ---------------------------------------------- */
 
 /* The staff API's statements, prepared on each pooled connection the first time one is used there
@@ -81,6 +92,11 @@ typedef enum {
 	SV_ADM_TEAMS_LIST,
 	SV_ADM_TEAM_SAVE,
 	SV_ADM_GRADES_CSV,
+	/* tasks pages: statement images (solveit_admin_assets.c) */
+	SV_ADM_ASSETS_LIST,
+	SV_ADM_ASSET_SAVE,
+	SV_ADM_ASSET_DELETE,
+	SV_ADM_ASSET_GET,
 	SV_ADM_COUNT
 } sv_admin_sql;
 

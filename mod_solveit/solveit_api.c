@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmark.h>
 #include <openssl/evp.h>
 
 #include "apr_strings.h"
@@ -13,6 +12,7 @@
 #include "http_protocol.h"
 
 #include "solveit_kafka.h"
+#include "solveit_statement.h"
 #include "solveit_text.h"
 #include "sv_parse.h"
 #include "sv_version.h"
@@ -129,19 +129,6 @@ int sv_api_tasks(sv_ctx *ctx)
 	return body ? sv_send_json(ctx->r, HTTP_OK, body) : sv_ctx_fail(ctx);
 }
 
-/* CommonMark to HTML with raw HTML and dangerous URLs suppressed (CMARK_OPT_SAFE). */
-static char *markdown_html(request_rec *r, const char *md)
-{
-	char *html = cmark_markdown_to_html(md, strlen(md), CMARK_OPT_SAFE);
-	char *copy;
-
-	if (!html)
-		return apr_pstrdup(r->pool, "");
-	copy = apr_pstrdup(r->pool, html);
-	free(html);
-	return copy;
-}
-
 /* How much of a sample's input or output a task shows; the page says when one is cut. */
 #define SAMPLE_SHOWN_MAX (64 * 1024)
 
@@ -199,7 +186,8 @@ cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 	cJSON_AddNumberToObject(t, "id", (double)id);
 	cJSON_AddStringToObject(t, "slug", sv_db_get(db, row, 1));
 	cJSON_AddStringToObject(t, "title", sv_db_get(db, row, 2));
-	cJSON_AddStringToObject(t, "statement_html", markdown_html(r, sv_db_get(db, row, 3)));
+	cJSON_AddStringToObject(t, "statement_html",
+				sv_statement_html(r->pool, sv_cfg_base_path(ctx->cfg), id, sv_db_get(db, row, 3)));
 	cJSON_AddNumberToObject(t, "time_limit_ms", (double)sv_db_get_ll(db, row, 4));
 	cJSON_AddNumberToObject(t, "memory_limit_kb", (double)sv_db_get_ll(db, row, 5));
 	cJSON_AddBoolToObject(t, "open", sv_db_get_bool(db, row, 6));

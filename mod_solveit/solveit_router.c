@@ -20,6 +20,8 @@ const sv_route solveit_routes[] = {
     {M_GET,  "/api/leaderboard",       sv_api_leaderboard, SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
     {M_GET,  "/api/tasks",             sv_api_tasks,       SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
     {M_GET,  "/api/tasks/{id}",        sv_api_task,        SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
+    /* tasks pages: a statement's image (solveit_admin_assets.c), an open task's or for staff */
+    {M_GET,  "/api/tasks/{id}/assets/{name}", sv_api_task_asset, SV_ACCESS_USER, 0,                                 SV_BODY_NONE},
     {M_GET,  "/api/submissions",       sv_api_submissions, SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
     {M_POST, "/api/submissions",       sv_submit,          SV_ACCESS_USER,   SV_ROUTE_CSRF,                     SV_BODY_SOURCE},
     {M_GET,  "/api/submissions/{id}",  sv_api_submission,  SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
@@ -53,6 +55,11 @@ const sv_route solveit_routes[] = {
     {M_POST,   "/api/admin/teams",                    sv_admin_team_create,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
     {M_PUT,    "/api/admin/teams/{id}",               sv_admin_team_update,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
     {M_DELETE, "/api/admin/teams/{id}",               sv_admin_team_delete,      SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* tasks pages (solveit_admin_assets.c): the statement's preview and images */
+    {M_POST,   "/api/admin/preview",                  sv_admin_preview,          SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/tasks/{id}/assets",        sv_admin_assets_list,      SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/tasks/{id}/assets",        sv_admin_asset_upload,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_DELETE, "/api/admin/tasks/{id}/assets/{name}", sv_admin_asset_delete,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
     {M_GET,    "/api/admin/audit",                    sv_admin_audit_list,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     /* Issue 12's grades: best score per task; assignments and deadlines come with issue 13. */
     {M_GET,    "/api/admin/grades.csv",               sv_admin_grades_csv,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
@@ -63,10 +70,13 @@ const sv_route solveit_routes[] = {
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);
 
 /* Whether path fits pattern; an "{id}" segment is stored in *id. Ids have at most 15 digits, as
- * everywhere in the API. */
+ * everywhere in the API. A "{name}" segment (the last) is any non-empty one: its handler reads
+ * and checks it. */
 static int path_match(const char *pattern, const char *path, apr_int64_t *id)
 {
 	while (*pattern) {
+		if (!strcmp(pattern, "{name}"))
+			return *path && !strchr(path, '/');
 		if (!strncmp(pattern, "{id}", 4)) {
 			apr_size_t n = strcspn(path, "/");
 			char digits[16];
