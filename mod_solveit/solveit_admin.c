@@ -74,6 +74,11 @@ static const struct {
     [SV_ADM_TEAM_SAVE] = {"solveit_admin_team_save",
 	"SELECT status, body FROM solveit_admin_team_save(%s::bigint, %s, %s::bigint, %s, %s::boolean)"},
     [SV_ADM_GRADES_CSV] = {"solveit_admin_grades_csv", "SELECT solveit_admin_grades_csv()"},
+    /* The tests page's self-check (solveit_admin_selfcheck.c, sql/026). */
+    [SV_ADM_SELFCHECK_GET] = {"solveit_admin_selfcheck_get", "SELECT solveit_selfcheck_json(%s::bigint)::text"},
+    [SV_ADM_SELFCHECK_RUN] = {"solveit_admin_selfcheck_run",
+	"SELECT r_id, r_task_id, r_user_id, r_team_id, r_code, r_language_id, r_submitted_at, r_attempt, r_revision,"
+	" r_status, r_message FROM solveit_admin_selfcheck(%s::bigint, %s, %s::bigint)"},
 };
 // clang-format on
 
