@@ -17,6 +17,7 @@ let tests = [];
 let languages = new Map();
 let selfCheckPoll = null;
 let continueRound = false; // this page started a pending task's first round: start the rest itself
+const sections = {};
 
 const me = await startStaffPage();
 if (me && !id) {
@@ -39,8 +40,6 @@ async function load() {
 }
 
 // ---- The page ----------------------------------------------------------------------------------
-
-const sections = {};
 
 function render() {
 	document.title = `Staff — tests of ${task.slug}`;
@@ -96,8 +95,8 @@ function renderList() {
 	const addButton = el('button', { type: 'button', class: 'secondary add-test', onclick: () => openForm(null) }, 'Add test');
 	box.append(el('div', { class: 'toolbar' }, el('h2', {}, `Tests (${tests.length})`), el('span', { class: 'spacer' }), addButton));
 	const weightSum = tests.reduce((s, t) => s + (t.is_sample ? 0 : Number(t.weight) || 0), 0);
+	if (tests.length) box.append(el('p', { class: 'muted' }, `Tests run in this order; the hidden tests' weights add up to ${+weightSum.toFixed(3)}.`));
 	box.append(dataTable({
-		caption: tests.length ? `Tests run in this order; weights add up to ${+weightSum.toFixed(3)} over the hidden tests.` : null,
 		columns: [
 			{ label: 'Name', cell: (t) => t.name || `(test ${t.order})` },
 			{ label: 'Position', num: true, cell: (t) => t.order },
@@ -413,7 +412,7 @@ function renderSelfCheck(data, { button, status, table }) {
 			{ label: 'Expected', cell: (s) => expectedText(s) },
 			{ label: 'Status', cell: (s) => (s.run ? el('a', { href: 'submission.html?id=' + s.run.submission_id }, s.run.status) : 'not run') },
 			{ label: 'Verdict', cell: (s) => (s.run && s.run.status === 'completed' ? verdictBadge(s.run.verdict, s.run.status) : null) },
-			{ label: 'Score', num: true, cell: (s) => (s.run && s.run.score !== null ? (s.run.points !== null && s.run.max_points ? `${s.run.score} (${s.run.points}/${s.run.max_points})` : s.run.score) : null) },
+			{ label: 'Score', num: true, cell: (s) => scoreText(s.run) },
 			{ label: 'Time', num: true, cell: (s) => (s.run && s.run.time !== null ? formatSeconds(s.run.time) : null) },
 			{ label: 'Run at', cell: (s) => (s.run ? formatDate(s.run.submitted_at) : null) },
 			{ label: 'Result', cell: (s) => okCell(s) },
@@ -422,6 +421,13 @@ function renderSelfCheck(data, { button, status, table }) {
 		rowAttrs: (s) => ({ class: s.ok === false ? 'mismatch' : null }),
 		empty: 'No package submissions.',
 	}));
+}
+
+// The 0..100 score, with the exact points of a scoring task whose maximum is not 100.
+function scoreText(r) {
+	if (!r || r.score === null) return null;
+	const exact = task.type === 'scoring' && r.points !== null && r.max_points && r.max_points !== 100;
+	return exact ? `${r.score} (${r.points} of ${r.max_points})` : String(r.score);
 }
 
 function okCell(s) {
