@@ -87,11 +87,14 @@ test('tests page: upload a zip, edit, reorder, delete; a refused archive says wh
 		// Edit test 2: its data, weight and sample flag.
 		await row(page, '2').getByRole('button', { name: 'Edit' }).click();
 		await page.getByRole('heading', { name: 'Edit test 2' }).waitFor();
-		assert.equal(await page.getByLabel('Input', { exact: true }).inputValue(), '2 2\n');
-		await page.getByLabel('Input', { exact: true }).fill('3 4\n');
-		await page.getByLabel('Answer', { exact: true }).fill('7\n');
+		// The labels of the journey test's contract, each naming one control only.
+		for (const label of ['Input', 'Answer', 'Sample', 'Weight']) assert.equal(await page.getByLabel(label).count(), 1, label);
+		assert.equal(await page.getByLabel('Input').inputValue(), '2 2\n');
+		await page.getByLabel('Input').fill('3 4\n');
+		await page.getByLabel('Answer').fill('7\n');
 		await page.getByLabel('Weight').fill('3');
-		await page.getByLabel('Sample', { exact: false }).check();
+		await page.getByLabel('Sample').check();
+		await screenshot(page, 'admin-tests-edit.png');
 		await page.getByRole('button', { name: 'Save test' }).click();
 		await page.locator('#messages').getByText('Test saved.').waitFor();
 		const listed = await (await page.request.get(base + `api/admin/tasks/${tid}/tests`)).json();

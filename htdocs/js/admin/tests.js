@@ -119,7 +119,8 @@ function testLabel(t) {
 
 function dataLink(t, what) {
 	const size = t[what + '_size'];
-	return el('a', { href: adminUrl(`tests/${t.id}/${what}`), download: '', 'aria-label': `Download the ${what} of ${testLabel(t)} (${formatBytes(size)})` },
+	// Its name says .in / .ans, not "input" / "answer": those are the form's labels.
+	return el('a', { href: adminUrl(`tests/${t.id}/${what}`), download: '', 'aria-label': `Download .${what === 'input' ? 'in' : 'ans'} of ${testLabel(t)} (${formatBytes(size)})` },
 		formatBytes(size));
 }
 
@@ -222,7 +223,8 @@ async function openForm(t) {
 	const weight = el('input', { type: 'number', min: 0, step: 'any', value: t ? t.weight : 1, required: true });
 	const group = el('input', { type: 'text', value: t && t.group ? t.group : '', list: 'test-groups', autocomplete: 'off', maxlength: 200 });
 	const groupList = el('datalist', { id: 'test-groups' }, ...(task.groups || []).map((g) => el('option', { value: g.name })));
-	const sample = el('input', { type: 'checkbox', id: 'test-sample', checked: t && t.is_sample ? true : null });
+	const sample = el('input', { type: 'checkbox', id: 'test-sample', checked: t && t.is_sample ? true : null,
+		'aria-describedby': 'test-sample-hint' });
 	const save = el('button', { type: 'submit' }, t ? 'Save test' : 'Add test');
 	const cancel = el('button', { type: 'button', class: 'secondary', onclick: () => clear(box) }, 'Cancel');
 	const form = el('form', { class: 'test-form card', 'aria-labelledby': 'test-form-h', novalidate: true },
@@ -231,7 +233,8 @@ async function openForm(t) {
 			field('Weight', weight, 'Its share of the score (pass-fail and group points aside).'),
 			field('Group', group, 'Optional: a group of the task (e.g. secret/group1).')),
 		groupList,
-		el('label', { class: 'checkbox', for: 'test-sample' }, sample, 'Sample (students see its input and answer)'),
+		el('label', { class: 'checkbox', for: 'test-sample' }, sample, 'Sample'),
+		el('p', { class: 'hint', id: 'test-sample-hint' }, 'Students see a sample test\'s data and their output on it.'),
 		el('div', { class: 'actions' }, save, cancel));
 	form.addEventListener('keydown', (e) => {
 		if (e.key === 'Escape') clear(box);
