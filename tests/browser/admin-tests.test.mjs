@@ -147,6 +147,7 @@ test('import page: a package\'s warnings and a link to its tests; the self-check
 		await page.locator('.warnings li', { hasText: 'solveit_browser_unknown' }).waitFor();
 		await screenshot(page, 'admin-import.png');
 		await page.setViewportSize({ width: 375, height: 800 });
+		assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 380), 'no sideways scrolling at 375 px');
 		await screenshot(page, 'admin-import-375.png');
 		await page.setViewportSize({ width: 1280, height: 900 });
 
@@ -167,6 +168,7 @@ test('import page: a package\'s warnings and a link to its tests; the self-check
 		assert.equal(await page.getByText('Time limit: pending.').count(), 0);
 		await screenshot(page, 'admin-selfcheck.png');
 		await page.setViewportSize({ width: 375, height: 800 });
+		assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 380), 'no sideways scrolling at 375 px');
 		await screenshot(page, 'admin-selfcheck-375.png');
 		assert.deepEqual(consoleErrors, []);
 	} finally {
