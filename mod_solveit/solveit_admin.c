@@ -85,6 +85,11 @@ static const struct {
 	"SELECT a.content_type, a.sha256, t.is_open, CASE WHEN a.sha256 = %s::text THEN NULL"
 	" ELSE encode(b.content, 'hex') END FROM task_assets a JOIN tasks t ON t.id = a.task_id"
 	" JOIN blobs b ON b.sha256 = a.sha256 WHERE a.task_id = %s::bigint AND a.name = %s"},
+    /* The tests page's self-check (solveit_admin_selfcheck.c, sql/026). */
+    [SV_ADM_SELFCHECK_GET] = {"solveit_admin_selfcheck_get", "SELECT solveit_selfcheck_json(%s::bigint)::text"},
+    [SV_ADM_SELFCHECK_RUN] = {"solveit_admin_selfcheck_run",
+	"SELECT r_id, r_task_id, r_user_id, r_team_id, r_code, r_language_id, r_submitted_at, r_attempt, r_revision,"
+	" r_status, r_message FROM solveit_admin_selfcheck(%s::bigint, %s, %s::bigint)"},
 };
 // clang-format on
 

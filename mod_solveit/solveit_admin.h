@@ -67,6 +67,12 @@ int sv_admin_asset_upload(sv_ctx *ctx);
 int sv_admin_asset_delete(sv_ctx *ctx);
 int sv_api_task_asset(sv_ctx *ctx);
 
+/* solveit_admin_selfcheck.c (the tests page): GET /api/admin/tasks/{id}/self-check, each package
+ * submission of the task with its latest run; POST queues the next round (sql/026) and answers 202
+ * {"phase","queued","count","unsent"}. */
+int sv_admin_selfcheck_get(sv_ctx *ctx);
+int sv_admin_selfcheck_run(sv_ctx *ctx);
+
 /* ---- Shared by the files above (solveit_admin.c) ---------------------------------------------- */
 
 /* The staff API's statements, prepared on each pooled connection the first time one is used there
@@ -97,6 +103,9 @@ typedef enum {
 	SV_ADM_ASSET_SAVE,
 	SV_ADM_ASSET_DELETE,
 	SV_ADM_ASSET_GET,
+	/* the tests page (solveit_admin_selfcheck.c) */
+	SV_ADM_SELFCHECK_GET,
+	SV_ADM_SELFCHECK_RUN,
 	SV_ADM_COUNT
 } sv_admin_sql;
 

@@ -60,6 +60,9 @@ const sv_route solveit_routes[] = {
     {M_GET,    "/api/admin/tasks/{id}/assets",        sv_admin_assets_list,      SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     {M_POST,   "/api/admin/tasks/{id}/assets",        sv_admin_asset_upload,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
     {M_DELETE, "/api/admin/tasks/{id}/assets/{name}", sv_admin_asset_delete,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* The tests page's self-check (solveit_admin_selfcheck.c). */
+    {M_GET,    "/api/admin/tasks/{id}/self-check",    sv_admin_selfcheck_get,    SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/tasks/{id}/self-check",    sv_admin_selfcheck_run,    SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
     {M_GET,    "/api/admin/audit",                    sv_admin_audit_list,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     /* Issue 12's grades: best score per task; assignments and deadlines come with issue 13. */
     {M_GET,    "/api/admin/grades.csv",               sv_admin_grades_csv,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
