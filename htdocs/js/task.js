@@ -98,7 +98,8 @@ function renderTask(task) {
 		ioBlock(`Sample ${i + 1}: output`, s.output ?? s.expected_output ?? s.expected ?? '', `sample-${i + 1}-output`,
 			s.output_binary, s.output_truncated)));
 	const best = task.best_score ?? task.score;
-	clear(content).append(
+	// A task without samples has no Examples section (append() would write a null as "null").
+	clear(content).append(...[
 		el('div', { class: 'task-head' }, el('h1', { id: 'task-title' }, task.title),
 			best !== undefined && best !== null ? el('p', {}, 'Your best: ', el('span', { class: 'score' }, String(best)), ' ',
 				verdictBadge(task.best_verdict ?? task.verdict)) : null),
@@ -106,7 +107,7 @@ function renderTask(task) {
 		statement,
 		sampleBlocks.length ? el('section', { 'aria-labelledby': 'samples-title' },
 			el('h2', { id: 'samples-title' }, 'Examples'), el('div', { class: 'samples' }, sampleBlocks)) : null,
-		submitSection(task));
+		submitSection(task)].filter(Boolean));
 	renderMath(statement);
 }
 

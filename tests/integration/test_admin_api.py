@@ -43,6 +43,13 @@ ROUTES = [
     ("DELETE", "/api/admin/teams/1", True),
     ("GET", "/api/admin/audit", False),
     ("GET", "/api/admin/grades.csv", False),
+    ("GET", "/api/admin/statistics", False),
+    ("GET", "/api/admin/tasks/1/self-check", False),
+    ("POST", "/api/admin/tasks/1/self-check", True),
+    ("POST", "/api/admin/preview", True),
+    ("GET", "/api/admin/tasks/1/assets", False),
+    ("POST", "/api/admin/tasks/1/assets", True),
+    ("DELETE", "/api/admin/tasks/1/assets/a.png", True),
 ]
 
 
@@ -496,7 +503,12 @@ def test_users_import_previews_reports_every_row_and_is_all_or_nothing(httpd, st
     before = (audit_count(db), users())
     r = staff.post("/api/admin/users/import?dry_run=1", files={"csv": ("u.csv", csv)})
     assert r.status_code == 200, r.text
-    assert r.json() == {"dry_run": True, "would_create": 3, "new_teams": [team]}
+    body = r.json()
+    rows = body.pop("rows")
+    assert body == {"dry_run": True, "would_create": 3, "new_teams": [team]}
+    # The preview names every row it would create, never its password.
+    assert [(x["line"], x["username"]) for x in rows] == [(2, "a" + tag), (3, "b" + tag), (4, "c" + tag)]
+    assert all("password" not in x for x in rows)
     assert (audit_count(db), users()) == before
 
     bad = csv + "student,Dup,password-d\nc%s,Again,password-e\nbad name,X,password-f\nd%s,X,short\n" % (tag, tag)

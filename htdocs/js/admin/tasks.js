@@ -57,7 +57,7 @@ function taskTable(tasks) {
 				toggleButton(t, () => rows.get(t.id))) },
 		],
 		rows: tasks,
-		empty: 'No tasks yet: create one with "New task", or import a problem package on a task\'s Tests page.',
+		empty: 'No tasks yet: create one with "New task", or "Import package" (a Kattis, ICPC or DOMjudge zip).',
 	});
 	for (const tr of table.querySelectorAll('tr[data-task-id]')) rows.set(Number(tr.dataset.taskId), tr);
 	return { table, rows };
@@ -91,6 +91,7 @@ function render(tasks) {
 	clear(content).append(
 		el('div', { class: 'toolbar' },
 			el('a', { class: 'button', href: 'task.html' }, 'New task'),
+			el('a', { class: 'button secondary', href: 'import.html' }, 'Import package'),
 			el('span', { class: 'spacer' }),
 			tasks.length ? el('span', { class: 'task-filter' }, el('label', { for: 'task-filter' }, 'Filter'), filter) : null),
 		...(tasks.length ? [count] : []),
