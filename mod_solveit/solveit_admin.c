@@ -74,6 +74,9 @@ static const struct {
     [SV_ADM_TEAM_SAVE] = {"solveit_admin_team_save",
 	"SELECT status, body FROM solveit_admin_team_save(%s::bigint, %s, %s::bigint, %s, %s::boolean)"},
     [SV_ADM_GRADES_CSV] = {"solveit_admin_grades_csv", "SELECT solveit_admin_grades_csv()"},
+    [SV_ADM_SETTINGS_GET] = {"solveit_admin_settings", "SELECT solveit_admin_settings_json()::text"},
+    [SV_ADM_SETTINGS_SAVE] = {"solveit_admin_settings_save",
+	"SELECT status, body FROM solveit_admin_settings_save(%s::bigint, %s, %s::jsonb)"},
 };
 // clang-format on
 

@@ -52,6 +52,12 @@ int sv_admin_team_create(sv_ctx *ctx);
 int sv_admin_team_update(sv_ctx *ctx);
 int sv_admin_team_delete(sv_ctx *ctx);
 
+/* solveit_admin_settings.c: GET /api/admin/settings, the settings of sql/024 with their kinds and
+ * allowed values; PUT /api/admin/settings {"key": value, ...} (null: back to the default), checked
+ * by the database, all or none, audited. */
+int sv_admin_settings_get(sv_ctx *ctx);
+int sv_admin_settings_put(sv_ctx *ctx);
+
 /* ---- Shared by the files above (solveit_admin.c) ---------------------------------------------- */
 
 /* The staff API's statements, prepared on each pooled connection the first time one is used there
@@ -77,6 +83,8 @@ typedef enum {
 	SV_ADM_TEAMS_LIST,
 	SV_ADM_TEAM_SAVE,
 	SV_ADM_GRADES_CSV,
+	SV_ADM_SETTINGS_GET,
+	SV_ADM_SETTINGS_SAVE,
 	SV_ADM_COUNT
 } sv_admin_sql;
 

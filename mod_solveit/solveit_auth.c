@@ -7,6 +7,7 @@
 #include "apr_strings.h"
 #include "http_log.h"
 
+#include "solveit_leaderboard.h"
 #include "solveit_text.h"
 
 APLOG_USE_MODULE(solveit);
@@ -338,8 +339,16 @@ int sv_auth_me(sv_ctx *ctx)
 	sv_session *sess = sv_ctx_user(ctx);
 	cJSON *body;
 
-	if (sess)
-		return sv_send_json(ctx->r, HTTP_OK, sv_auth_me_body(ctx->cfg, sess));
+	if (sess) {
+		sv_lb_visibility vis;
+
+		body = sv_auth_me_body(ctx->cfg, sess);
+		/* The pages hide the Leaderboard link from whom it would refuse; the database may be
+		 * down, and then the link stays (the leaderboard says why). */
+		if (sv_leaderboard_visibility(ctx, &vis, NULL) == 0)
+			cJSON_AddStringToObject(body, "leaderboard_visibility", sv_leaderboard_visibility_name(vis));
+		return sv_send_json(ctx->r, HTTP_OK, body);
+	}
 	if (ctx->fail_status != HTTP_UNAUTHORIZED)
 		return sv_ctx_fail(ctx);
 	/* A visitor: the pages still need to know how one logs in here, and whether one may register. */
