@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "admin_settings.h"
 #include "admin_sql.h"
 #include "admin_verify.h"
 #include "sv_language.h"
@@ -254,8 +255,8 @@ static int cmd_verify(const admin_config *c, const char *task)
 int main(int argc, char **argv)
 {
 	admin_config cfg;
-	char err[512], *words[3];
-	int n = split_args(argc, argv, words, 3), rc;
+	char err[512], *words[4];
+	int n = split_args(argc, argv, words, 4), rc;
 
 	set_defaults(&cfg);
 	rc = sv_options_load(&spec, &cfg, count_options(argv), argv, (sv_getenv_fn *)getenv, stdout, err, sizeof(err));
@@ -270,6 +271,8 @@ int main(int argc, char **argv)
 		rc = cmd_import(&cfg, words[1]);
 	} else if (n == 2 && !strcmp(words[0], "verify")) {
 		rc = cmd_verify(&cfg, words[1]);
+	} else if (n >= 1 && !strcmp(words[0], "settings")) {
+		rc = admin_settings(&cfg, n - 1, words + 1);
 	} else {
 		fprintf(stderr, "solveit-admin: %s (see --help)\n",
 			n == 0 ? "a subcommand is needed: import PACKAGE or verify TASK"
