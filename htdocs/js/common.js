@@ -115,7 +115,7 @@ export function herePath() {
 // A "next" parameter is only ever a page of this site: a relative path of letters, digits and the
 // characters of a query; anything else (//evil, https:, javascript:) falls back to the task list.
 export function safeNext(value) {
-	if (typeof value !== 'string' || !/^[a-z0-9_-]+\.html([?][A-Za-z0-9_=&%.-]*)?$/.test(value)) return BASE;
+	if (typeof value !== 'string' || !/^(admin\/)?([a-z0-9_-]+\.html)?([?][A-Za-z0-9_=&%.-]*)?$/.test(value)) return BASE;
 	return BASE + value;
 }
 
@@ -246,9 +246,17 @@ export function leaderboardVisible(me) {
 
 export function renderHeader(me) {
 	const current = location.pathname.replace(/.*\//, '') || 'index.html';
-	for (const a of document.querySelectorAll('nav.site-nav a')) {
+	// A staff page (admin/) marks "Staff" in the main navigation and itself in the staff one.
+	const staffPage = /\/admin\/[^/]*$/.test(location.pathname);
+	const links = staffPage ? document.querySelectorAll('nav.staff-nav a') : document.querySelectorAll('nav.site-nav a');
+	for (const a of links) {
 		if (a.getAttribute('href') === current || (current === 'index.html' && a.getAttribute('href') === './'))
 			a.setAttribute('aria-current', 'page');
+	}
+	const staffLink = document.getElementById('staff-link');
+	if (staffLink) {
+		staffLink.hidden = !(me && me.user && me.user.staff);
+		if (staffPage) staffLink.setAttribute('aria-current', 'page');
 	}
 	// Visitors see no navigation: every page behind it wants a login.
 	const nav = document.querySelector('nav.site-nav');
@@ -268,7 +276,7 @@ export function renderHeader(me) {
 			box.append(el('button', { type: 'button', class: 'link-button', id: 'logout', onclick: logout }, 'Log out'));
 		}
 	} else {
-		box.append(el('a', { href: 'login.html?next=' + encodeURIComponent(herePath()) }, 'Log in'));
+		box.append(el('a', { href: BASE + 'login.html?next=' + encodeURIComponent(herePath()) }, 'Log in'));
 	}
 }
 

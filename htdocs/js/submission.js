@@ -5,7 +5,7 @@
 import {
 	api, startPageOf, el, clear, showLoadError, verdictBadge, verdictName, formatSeconds, formatMemoryKb,
 	timeElement, poller, showMessage, clearMessages,
-} from './common.js?v=3';
+} from './common.js?v=4';
 
 const content = document.getElementById('content');
 
