@@ -262,7 +262,7 @@ export function renderHeader(me) {
 	const nav = document.querySelector('nav.site-nav');
 	if (nav) nav.hidden = !(me && me.user);
 	// The leaderboard's visibility (a site setting): no link to a page that would refuse.
-	const board = nav && nav.querySelector('a[href="leaderboard.html"]');
+	const board = nav && nav.querySelector('a[href$="leaderboard.html"]');
 	if (board) board.hidden = !leaderboardVisible(me);
 	const box = document.getElementById('account');
 	if (!box) return;
