@@ -3,6 +3,7 @@
 #include "http_protocol.h"
 
 #include "solveit_http.h"
+#include "solveit_leaderboard.h"
 
 /* A settings body is a handful of short values. */
 #define SETTINGS_BODY_LIMIT (64 * 1024)
@@ -27,6 +28,10 @@ int sv_admin_settings_put(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_BAD_REQUEST,
 				     "send a JSON object of settings (Content-Type: application/json), e.g. "
 				     "{\"leaderboard_visibility\": \"anonymised\"}");
-	return sv_admin_send_call(ctx, SV_ADM_SETTINGS_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx),
-				  sv_admin_json_text(r, ctx->in.json));
+	rc = sv_admin_send_call(ctx, SV_ADM_SETTINGS_SAVE, sv_admin_actor(ctx), sv_admin_action(ctx),
+				sv_admin_json_text(r, ctx->in.json));
+	/* Every child reads the settings again on its next request (sv_leaderboard_visibility). */
+	if (r->status == HTTP_OK)
+		sv_leaderboard_setting_changed(r);
+	return rc;
 }

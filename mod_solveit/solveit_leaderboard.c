@@ -1,5 +1,6 @@
 #include "solveit_leaderboard.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@
 APLOG_USE_MODULE(solveit);
 
 #define CACHE_KEY    "leaderboard:v1"
+#define VERSION_KEY  "settings:version" /* bumped by every change through the staff API */
 #define LOCK_KEY     "leaderboard:v1:lock"
 #define TAG_PREFIX   "\"lb-"
 #define TAG_LEN      (sizeof(TAG_PREFIX) - 1 + 2 * APR_MD5_DIGESTSIZE + 1) /* "lb-<md5 hex>" */
@@ -132,42 +134,138 @@ const char *sv_leaderboard_visibility_name(sv_lb_visibility v)
 	return visibility_names[v];
 }
 
-int sv_leaderboard_visibility(sv_ctx *ctx, sv_lb_visibility *vis, const char **label_key)
+/* This child's copy of the setting, good while Redis holds the same settings version and for
+ * SV_LEADERBOARD_SETTING_TTL at most: a change through the staff API (which bumps the version)
+ * counts on the next request of every child, one made around it (solveit-admin) within the TTL.
+ * One entry, for the virtual host that read it (its database). */
+static struct {
+	pthread_mutex_t lock;
+	const server_rec *server;
+	long long version;
+	apr_time_t until;
+	sv_lb_visibility vis;
+	char label_key[160];
+} seen = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, SV_LB_PUBLIC, ""};
+
+/* The settings version of a Redis reply: its number, 0 when the key is absent, -1 for no answer. */
+static long long version_of(const redisReply *reply)
 {
-	sv_db *db = sv_ctx_db(ctx);
+	if (!reply)
+		return -1;
+	if (reply->type == REDIS_REPLY_NIL)
+		return 0;
+	if (reply->type == REDIS_REPLY_INTEGER)
+		return reply->integer;
+	return reply->type == REDIS_REPLY_STRING ? apr_atoi64(reply->str) : -1;
+}
+
+static int seen_get(request_rec *r, long long version, sv_lb_visibility *vis, const char **label_key)
+{
+	int hit;
+
+	pthread_mutex_lock(&seen.lock);
+	hit = version >= 0 && seen.server == r->server && seen.version == version && apr_time_now() < seen.until;
+	if (hit) {
+		*vis = seen.vis;
+		if (label_key)
+			*label_key = apr_pstrdup(r->pool, seen.label_key);
+	}
+	pthread_mutex_unlock(&seen.lock);
+	return hit;
+}
+
+static void seen_put(request_rec *r, long long version, sv_lb_visibility vis, const char *label_key)
+{
+	if (version < 0 || !label_key || strlen(label_key) >= sizeof(seen.label_key))
+		return;
+	pthread_mutex_lock(&seen.lock);
+	seen.server = r->server;
+	seen.version = version;
+	seen.until = apr_time_now() + SV_LEADERBOARD_SETTING_TTL;
+	seen.vis = vis;
+	apr_cpystrn(seen.label_key, label_key, sizeof(seen.label_key));
+	pthread_mutex_unlock(&seen.lock);
+}
+
+/* The setting, from this child's copy when version (from Redis, -1: unknown) says it is current,
+ * else from the database. */
+static int visibility(sv_ctx *ctx, long long version, sv_lb_visibility *vis, const char **label_key)
+{
+	sv_db *db;
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
-	const char *name;
+	const char *name, *key;
 
-	if (!db || sv_db_select(db, SV_SQL_LEADERBOARD_VISIBILITY, &res) < 0)
+	if (seen_get(ctx->r, version, vis, label_key))
+		return 0;
+	if (!(db = sv_ctx_db(ctx)) || sv_db_select(db, SV_SQL_LEADERBOARD_VISIBILITY, &res) < 0)
 		return -1;
 	if (!(row = sv_db_row(db, res, 1)) || !(name = sv_db_get(db, row, 0))) {
 		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
 			      "solveit: the setting leaderboard_visibility is missing (sql/024_settings.sql applied?)");
 		return -1;
 	}
+	key = sv_db_get(db, row, 1);
 	if (label_key)
-		*label_key = sv_db_get(db, row, 1);
+		*label_key = key;
+	*vis = SV_LB_OFF;
 	for (int v = SV_LB_PUBLIC; v <= SV_LB_OFF; v++) {
 		if (!strcmp(name, visibility_names[v])) {
 			*vis = (sv_lb_visibility)v;
+			seen_put(ctx->r, version, *vis, key);
 			return 0;
 		}
 	}
 	/* The database's check allows no other value: one that gets through shows nothing. */
 	ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r,
 		      "solveit: unknown leaderboard_visibility \"%s\": treated as off", name);
-	*vis = SV_LB_OFF;
 	return 0;
 }
 
-/* The ranking every caller shares, cached or computed: 0 with its ETag and JSON, or -1 after
- * logging (the database is unavailable). */
-static int ranking(sv_ctx *ctx, const char **etag, const char **json)
+int sv_leaderboard_visibility(sv_ctx *ctx, sv_lb_visibility *vis, const char **label_key)
 {
 	request_rec *r = ctx->r;
 	sv_redis *c = sv_redis_acquire(r);
-	const char *cached = cache_get(r, c);
+	redisReply *reply = c ? sv_redis_command(c, "GET %s", sv_redis_key(r, VERSION_KEY)) : NULL;
+	long long version = version_of(reply);
+
+	if (reply)
+		freeReplyObject(reply);
+	return visibility(ctx, version, vis, label_key);
+}
+
+void sv_leaderboard_setting_changed(request_rec *r)
+{
+	sv_redis *c = sv_redis_acquire(r);
+
+	if (c)
+		command_only(r, c, "INCR %s", VERSION_KEY, NULL);
+}
+
+/* The cached ranking and the settings version in one round trip: *cached NULL when absent (or
+ * Redis failed), *version -1 when unknown. */
+static void cache_peek(request_rec *r, sv_redis *c, const char **cached, long long *version)
+{
+	redisReply *reply =
+	    c ? sv_redis_command(c, "MGET %s %s", sv_redis_key(r, CACHE_KEY), sv_redis_key(r, VERSION_KEY)) : NULL;
+
+	*cached = NULL;
+	*version = -1;
+	if (!reply)
+		return;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
+		if (reply->element[0]->type == REDIS_REPLY_STRING)
+			*cached = apr_pstrmemdup(r->pool, reply->element[0]->str, (apr_size_t)reply->element[0]->len);
+		*version = version_of(reply->element[1]);
+	}
+	freeReplyObject(reply);
+}
+
+/* The ranking every caller shares, cached (the value read with cache_peek) or computed: 0 with its
+ * ETag and JSON, or -1 after logging (the database is unavailable). */
+static int ranking(sv_ctx *ctx, sv_redis *c, const char *cached, const char **etag, const char **json)
+{
+	request_rec *r = ctx->r;
 	int locked = 0;
 
 	if (!cached && c) {
@@ -271,20 +369,23 @@ int sv_api_leaderboard(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
 	const sv_session *sess = ctx->sess;
-	const char *json, *etag, *label_key = NULL;
+	sv_redis *c = sv_redis_acquire(r);
+	const char *cached, *json, *etag, *label_key = NULL;
+	long long version;
 	sv_lb_visibility vis;
 	apr_size_t len;
 
-	/* Read on every request, before the cache: a change of the setting counts at once, and the
-	 * cached ranking (the same in every mode) is never sent as it is to whom the mode hides it. */
-	if (sv_leaderboard_visibility(ctx, &vis, &label_key) < 0)
+	/* The mode first: the cached ranking (the same in every mode) is never sent as it is to whom
+	 * the mode hides it. */
+	cache_peek(r, c, &cached, &version);
+	if (visibility(ctx, version, &vis, &label_key) < 0)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE,
 				     "the leaderboard cannot be shown now (database unavailable)");
 	if (vis == SV_LB_OFF)
 		return sv_send_error(r, HTTP_NOT_FOUND, "The leaderboard is turned off.");
 	if (vis == SV_LB_STAFF && !sess->staff)
 		return sv_send_error(r, HTTP_FORBIDDEN, "The leaderboard is visible to staff only.");
-	if (ranking(ctx, &etag, &json) < 0)
+	if (ranking(ctx, c, cached, &etag, &json) < 0)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE,
 				     "the leaderboard cannot be computed now (database unavailable)");
 	if (vis == SV_LB_PUBLIC)

@@ -76,6 +76,15 @@ test('staff anonymise the leaderboard on the settings page; off hides its link',
 		assert.ok(!page.includes('teacher'), 'staff are never ranked');
 		assert.ok(await student.page.locator('#ranking-users th[scope="row"]', { hasText: /^Participant [0-9A-F]{8}$/ }).count() > 0);
 		await screenshot(student.page, 'leaderboard-anonymised.png');
+		const small = await openBrowser({ viewport: { width: 375, height: 812 } });
+		try {
+			await login(small.page, viewer.name, viewer.password);
+			await small.page.goto(base + 'leaderboard.html');
+			await small.page.locator(`#ranking-users tr.me[data-name="${viewer.name}"]`).waitFor();
+			await screenshot(small.page, 'leaderboard-anonymised-375.png');
+		} finally {
+			await small.browser.close();
+		}
 		// Staff see the names, and that students do not.
 		await teacher.page.goto(base + 'leaderboard.html');
 		await teacher.page.locator(`#ranking-users tr[data-name="${other}"]`).waitFor();

@@ -13,6 +13,7 @@ import requests
 
 from harness import REPO
 from test_admin_api import error_of, staff_client
+from polling import wait_for
 from test_module_helpers import login
 
 pytestmark = pytest.mark.usefixtures("built_programs")
@@ -31,15 +32,16 @@ def settings_audit(db):
 
 
 @pytest.fixture
-def public_after(db):
-    """Every test leaves the site as the other tests expect it: the leaderboard public."""
-    yield
-    db.execute("UPDATE settings SET value = NULL WHERE key = %s", (KEY,))
+def staff(httpd, db):
+    return staff_client(httpd, db)
 
 
 @pytest.fixture
-def staff(httpd, db):
-    return staff_client(httpd, db)
+def public_after(staff):
+    """Every test leaves the site as the other tests expect it: the leaderboard public, through
+    the API so that every child of the server reads it again at once."""
+    yield
+    assert staff.put("/api/admin/settings", json={KEY: None}).status_code == 200
 
 
 def admin_cli(services, *args):
@@ -125,7 +127,7 @@ def test_the_database_refuses_a_bad_value_written_around_the_api(db, public_afte
     assert visibility(db) == "public"
 
 
-def test_cli_lists_sets_and_refuses(services, db, public_after):
+def test_cli_lists_sets_and_refuses(httpd, services, db, public_after):
     r = admin_cli(services, "settings")
     assert r.returncode == 0, r.stderr
     assert "leaderboard_visibility = public (default)" in r.stdout
@@ -135,6 +137,10 @@ def test_cli_lists_sets_and_refuses(services, db, public_after):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "leaderboard_visibility = staff (changed)"
     assert visibility(db) == "staff"
+    # The module sees it within SV_LEADERBOARD_SETTING_TTL (it was made around the staff API).
+    student = login(httpd, db)
+    wait_for(lambda: student.get("/api/leaderboard").status_code == 403, "the CLI's change seen by httpd")
+    assert student.get("/api/leaderboard").json() == {"error": "The leaderboard is visible to staff only."}
     actor_id, actor_name, action, _, before, after = settings_audit(db)[-1]
     assert actor_id is None and actor_name.startswith("solveit-admin (unix user ") and action == "solveit-admin settings"
     assert (before, after) == ({KEY: "public"}, {KEY: "staff"})

@@ -60,15 +60,18 @@ KEY = "leaderboard_visibility"
 
 
 @pytest.fixture
-def board_mode(db):
-    """Sets the leaderboard's visibility as staff would (the database function the API and the CLI
-    call); the site is public again after the test."""
+def board_mode(httpd, db):
+    """Sets the leaderboard's visibility as staff do, through PUT /api/admin/settings (which makes
+    every child read it again on its next request); the site is public again after the test."""
+    name, _ = new_user(db, staff=True, prefix="lbstaff")
+    staff = Client(httpd.base, name)
+
     def set_mode(mode):
-        status, body = db.execute("SELECT status, body FROM solveit_admin_settings_save(NULL, 'test', %s::jsonb, 'test')",
-                                  (json.dumps({KEY: mode}),)).fetchone()
-        assert status == 200, body
+        r = staff.http.put(httpd.base + "/api/admin/settings", json={KEY: mode},
+                           headers={"X-CSRF-Token": staff.csrf}, timeout=30)
+        assert r.status_code == 200, r.text
     yield set_mode
-    db.execute("UPDATE settings SET value = NULL WHERE key = %s", (KEY,))
+    set_mode(None)
 
 
 @pytest.fixture
