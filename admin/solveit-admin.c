@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "admin_judging.h"
+#include "admin_settings.h"
 #include "admin_sql.h"
 #include "admin_users.h"
 #include "admin_verify.h"
@@ -107,7 +108,11 @@ static const subcommand subcommands[] = {
      "writes the grades CSV of the staff pages: one row per active student, one column per task with the\n"
      "best score, and the total.\n"
      "Exit status: 0 written, 2 errors."},
-    /* TODO(settings): {"settings", 0, 2, ...} dispatching to admin_settings_main (admin/admin_settings.h). */
+    {"settings", 0, 2, "settings [KEY VALUE] [--json]",
+     "without arguments lists the site settings (value, default, allowed values, what each does); with\n"
+     "KEY VALUE sets one, checked by the database and recorded in the staff audit, e.g.\n"
+     "solveit-admin settings leaderboard_visibility anonymised (public | anonymised | staff | off).\n"
+     "Exit status: 0 listed or set, 1 the key or value is refused, 2 other errors."},
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -121,6 +126,7 @@ SV_OPTIONS_SPEC(spec, "solveit-admin",
 		"  import-users FILE.csv|- [--dry-run]\n"
 		"  rejudge (--task SLUG|ID | SUBMISSION_ID...) [--wait] [--json]\n"
 		"  export-grades [-o FILE]\n"
+		"  settings [KEY VALUE]\n"
 		"Passwords are read from the terminal or stdin, never from the command line. Changes are recorded\n"
 		"in the staff audit as \"solveit-admin (unix user NAME)\".",
 		"Exit status: 0 done, 1 refused (the package, a row, a name, a password: see the message), 2 other\n"
@@ -376,7 +382,7 @@ int main(int argc, char **argv)
 		rc = ADMIN_ERROR;
 	} else if (n == 0) {
 		fprintf(stderr, "solveit-admin: a subcommand is needed: %s (see --help)\n",
-			"import, verify, create-user, set-password, import-users, rejudge or export-grades");
+			"import, verify, create-user, set-password, import-users, rejudge, export-grades or settings");
 		rc = ADMIN_ERROR;
 	} else if (!sub) {
 		fprintf(stderr, "solveit-admin: unknown subcommand \"%s\" (see --help)\n", words[0]);
@@ -387,6 +393,8 @@ int main(int argc, char **argv)
 		rc = ADMIN_ERROR;
 	} else if (!strcmp(sub->name, "import")) {
 		rc = cmd_import(&cfg, words[1]);
+	} else if (!strcmp(sub->name, "settings")) {
+		rc = admin_settings(&cfg, n - 1, words + 1);
 	} else {
 		rc = run_with_db(&cfg, sub, words + 1, n - 1);
 	}

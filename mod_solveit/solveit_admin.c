@@ -90,6 +90,9 @@ static const struct {
     [SV_ADM_SELFCHECK_RUN] = {"solveit_admin_selfcheck_run",
 	"SELECT r_id, r_task_id, r_user_id, r_team_id, r_code, r_language_id, r_submitted_at, r_attempt, r_revision,"
 	" r_status, r_message FROM solveit_admin_selfcheck(%s::bigint, %s, %s::bigint)"},
+    [SV_ADM_SETTINGS_GET] = {"solveit_admin_settings", "SELECT solveit_admin_settings_json()::text"},
+    [SV_ADM_SETTINGS_SAVE] = {"solveit_admin_settings_save",
+	"SELECT status, body FROM solveit_admin_settings_save(%s::bigint, %s, %s::jsonb)"},
 };
 // clang-format on
 

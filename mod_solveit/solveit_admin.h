@@ -73,6 +73,12 @@ int sv_api_task_asset(sv_ctx *ctx);
 int sv_admin_selfcheck_get(sv_ctx *ctx);
 int sv_admin_selfcheck_run(sv_ctx *ctx);
 
+/* solveit_admin_settings.c: GET /api/admin/settings, the settings of sql/024 with their kinds and
+ * allowed values; PUT /api/admin/settings {"key": value, ...} (null: back to the default), checked
+ * by the database, all or none, audited. */
+int sv_admin_settings_get(sv_ctx *ctx);
+int sv_admin_settings_put(sv_ctx *ctx);
+
 /* ---- Shared by the files above (solveit_admin.c) ---------------------------------------------- */
 
 /* The staff API's statements, prepared on each pooled connection the first time one is used there
@@ -106,6 +112,8 @@ typedef enum {
 	/* the tests page (solveit_admin_selfcheck.c) */
 	SV_ADM_SELFCHECK_GET,
 	SV_ADM_SELFCHECK_RUN,
+	SV_ADM_SETTINGS_GET,
+	SV_ADM_SETTINGS_SAVE,
 	SV_ADM_COUNT
 } sv_admin_sql;
 

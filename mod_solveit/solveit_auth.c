@@ -7,6 +7,7 @@
 #include "apr_strings.h"
 #include "http_log.h"
 
+#include "solveit_leaderboard.h"
 #include "solveit_text.h"
 #include "sv_csv.h"
 
@@ -38,6 +39,19 @@ cJSON *sv_auth_me_body(const solveit_config *cfg, const sv_session *sess)
 	cJSON_AddBoolToObject(user, "staff", sess->staff);
 	cJSON_AddStringToObject(body, "csrf_token", sess->csrf_token);
 	add_site(body, cfg);
+	return body;
+}
+
+/* /api/me's body as the module answers it (login and registration too): with the leaderboard's
+ * visibility, so that the pages hide the Leaderboard link from whom it would refuse. Without the
+ * database the field is left out and the link stays (the leaderboard then says why). */
+static cJSON *me_body(sv_ctx *ctx, const sv_session *sess)
+{
+	cJSON *body = sv_auth_me_body(ctx->cfg, sess);
+	sv_lb_visibility vis;
+
+	if (sv_leaderboard_visibility(ctx, &vis, NULL) == 0)
+		cJSON_AddStringToObject(body, "leaderboard_visibility", sv_leaderboard_visibility_name(vis));
 	return body;
 }
 
@@ -220,7 +234,7 @@ int sv_auth_login(sv_ctx *ctx)
 	if (!sess)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	sv_db_query(&ctx->db, SV_SQL_USER_LOGGED_IN, NULL, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, u.id));
-	return done(ctx, HTTP_OK, sv_auth_me_body(ctx->cfg, sess));
+	return done(ctx, HTTP_OK, me_body(ctx, sess));
 }
 
 int sv_auth_logout(sv_ctx *ctx)
@@ -284,7 +298,7 @@ int sv_auth_register(sv_ctx *ctx)
 	sess = sv_session_create(r, &ctx->db, id, apr_pstrdup(r->pool, username), staff, 0, NULL);
 	if (!sess)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	return done(ctx, HTTP_CREATED, sv_auth_me_body(ctx->cfg, sess));
+	return done(ctx, HTTP_CREATED, me_body(ctx, sess));
 }
 
 int sv_auth_password(sv_ctx *ctx)
@@ -330,7 +344,7 @@ int sv_auth_me(sv_ctx *ctx)
 	cJSON *body;
 
 	if (sess)
-		return sv_send_json(ctx->r, HTTP_OK, sv_auth_me_body(ctx->cfg, sess));
+		return sv_send_json(ctx->r, HTTP_OK, me_body(ctx, sess));
 	if (ctx->fail_status != HTTP_UNAUTHORIZED)
 		return sv_ctx_fail(ctx);
 	/* A visitor: the pages still need to know how one logs in here, and whether one may register. */

@@ -34,10 +34,13 @@ APLOG_USE_MODULE(solveit);
 /* The leaderboard, built by PostgreSQL in one statement (solveit_leaderboard.h describes it).
  * Best score per (user, task) and per (team, task) over completed submissions of open tasks,
  * reached at the first submission with that score; a total is reached when the last of its best
- * scores was. Teams count the submissions made under their name (submissions.team_id). */
+ * scores was. Teams count the submissions made under their name (submissions.team_id). Staff
+ * accounts are never ranked: their submissions count for no user and no team, and they are no
+ * team's members. */
+// clang-format off
 #define LEADERBOARD_RANKED(who)                                                                                        \
-	" " who "_ranked AS (SELECT *, rank() OVER (ORDER BY total DESC, reached ASC NULLS LAST) AS place FROM " who   \
-	"_rows)"
+	" " who "_ranked AS (SELECT *, rank() OVER (ORDER BY total DESC, reached ASC NULLS LAST) AS place"            \
+	"  FROM " who "_rows)"
 #define LEADERBOARD_SCORES(best, key)                                                                                  \
 	"'scores', (SELECT json_agg(b.score ORDER BY t.position, t.id)"                                                \
 	" FROM open_tasks t LEFT JOIN " best " b ON b.task_id = t.id AND b." key " = r.id)"
@@ -47,40 +50,33 @@ APLOG_USE_MODULE(solveit);
 #define LEADERBOARD_SQL                                                                                                \
 	"WITH open_tasks AS (SELECT id, slug, title, position FROM tasks WHERE is_open),"                              \
 	" judged AS (SELECT s.id, s.user_id, s.team_id, s.task_id, s.score, s.submitted_at"                            \
-	"  FROM submissions s JOIN open_tasks t ON t.id = s.task_id"                                                   \
-	"  WHERE s.status = 'completed' AND s.score IS NOT NULL),"                                                     \
+	"  FROM submissions s JOIN open_tasks t ON t.id = s.task_id JOIN users su ON su.id = s.user_id"                \
+	"  WHERE s.status = 'completed' AND s.score IS NOT NULL AND NOT su.is_staff),"                                 \
 	" user_best AS (SELECT DISTINCT ON (user_id, task_id) user_id, task_id, score, submitted_at FROM judged"       \
 	"  ORDER BY user_id, task_id, score DESC, submitted_at, id),"                                                  \
 	" team_best AS (SELECT DISTINCT ON (team_id, task_id) team_id, task_id, score, submitted_at FROM judged"       \
 	"  WHERE team_id IS NOT NULL ORDER BY team_id, task_id, score DESC, submitted_at, id),"                        \
-	" user_rows AS (SELECT u.id, u.username, u.is_staff, tm.name AS team, " LEADERBOARD_TOTALS                     \
+	" user_rows AS (SELECT u.id, u.username, tm.name AS team, " LEADERBOARD_TOTALS                                 \
 	"  FROM user_best b JOIN users u ON u.id = b.user_id LEFT JOIN teams tm ON tm.id = u.team_id"                  \
-	"  WHERE u.is_active GROUP BY u.id, u.username, u.is_staff, tm.name)," LEADERBOARD_RANKED(                     \
-	    "user") ","                                                                                                \
-		    " team_rows AS (SELECT tm.id, tm.name,"                                                            \
-		    "  (SELECT count(*) FROM users m WHERE m.team_id = tm.id AND m.is_active) AS "                     \
-		    "members, " LEADERBOARD_TOTALS                                                                     \
-		    "  FROM team_best b JOIN teams tm ON tm.id = b.team_id GROUP BY tm.id, "                           \
-		    "tm.name)," LEADERBOARD_RANKED(                                                                    \
-			"team") " SELECT json_build_object("                                                           \
-				"  'tasks', COALESCE((SELECT json_agg(json_build_object('id', id, 'slug', slug, "      \
-				"'title', title)"                                                                      \
-				"   ORDER BY position, id) FROM open_tasks), '[]'::json),"                             \
-				"  'users', COALESCE((SELECT json_agg(json_build_object('rank', r.place, 'user_id', "  \
-				"r.id,"                                                                                \
-				"   'username', r.username, 'team', r.team, 'staff', r.is_staff, 'score', r.total, "   \
-				"'solved', r.solved,"                                                                  \
-				"   'reached_at', " ISO("r.reached") ", " LEADERBOARD_SCORES(                          \
-				    "user_best",                                                                       \
-				    "user_id") ")"                                                                     \
-					       "   ORDER BY r.place, r.username) FROM user_ranked r), '[]'::json),"    \
-					       "  'teams', COALESCE((SELECT json_agg(json_build_object('rank', "       \
-					       "r.place, 'team_id', r.id, 'name', r.name,"                             \
-					       "   'members', r.members, 'score', r.total, 'solved', r.solved,"        \
-					       "   'reached_at', " ISO("r.reached") ", " LEADERBOARD_SCORES(           \
-						   "team_best", "team_id") ")"                                         \
-									   "   ORDER BY r.place, r.name) FROM "        \
-									   "team_ranked r), '[]'::json))::text"
+	"  WHERE u.is_active GROUP BY u.id, u.username, tm.name),"                                                     \
+	LEADERBOARD_RANKED("user") ","                                                                                 \
+	" team_rows AS (SELECT tm.id, tm.name,"                                                                        \
+	"  (SELECT count(*) FROM users m WHERE m.team_id = tm.id AND m.is_active AND NOT m.is_staff) AS members, "     \
+	LEADERBOARD_TOTALS                                                                                             \
+	"  FROM team_best b JOIN teams tm ON tm.id = b.team_id GROUP BY tm.id, tm.name),"                              \
+	LEADERBOARD_RANKED("team")                                                                                     \
+	" SELECT json_build_object("                                                                                   \
+	"  'tasks', COALESCE((SELECT json_agg(json_build_object('id', id, 'slug', slug, 'title', title)"               \
+	"   ORDER BY position, id) FROM open_tasks), '[]'::json),"                                                     \
+	"  'users', COALESCE((SELECT json_agg(json_build_object('rank', r.place, 'user_id', r.id,"                     \
+	"   'username', r.username, 'team', r.team, 'score', r.total, 'solved', r.solved,"                             \
+	"   'reached_at', " ISO("r.reached") ", " LEADERBOARD_SCORES("user_best", "user_id") ")"                      \
+	"   ORDER BY r.place, r.username) FROM user_ranked r), '[]'::json),"                                           \
+	"  'teams', COALESCE((SELECT json_agg(json_build_object('rank', r.place, 'team_id', r.id, 'name', r.name,"     \
+	"   'members', r.members, 'score', r.total, 'solved', r.solved,"                                               \
+	"   'reached_at', " ISO("r.reached") ", " LEADERBOARD_SCORES("team_best", "team_id") ")"                      \
+	"   ORDER BY r.place, r.name) FROM team_ranked r), '[]'::json))::text"
+// clang-format on
 
 /* Placeholders are apr_dbd's: %s text, %lld bigint, %d integer (rewritten to $1..$n). Labels are
  * PostgreSQL identifiers, unique on every pooled connection. */
@@ -173,6 +169,9 @@ static const struct {
 	" FROM submissions s JOIN users u ON u.id = s.user_id JOIN tasks t ON t.id = s.task_id"
 	" WHERE s.id = %lld"},
     [SV_SQL_LEADERBOARD] = {"solveit_leaderboard", LEADERBOARD_SQL},
+    /* Read on every leaderboard request and /api/me (sql/024): a change counts at once. */
+    [SV_SQL_LEADERBOARD_VISIBILITY] = {"solveit_leaderboard_visibility",
+	"SELECT solveit_setting('leaderboard_visibility') #>> '{}', (SELECT secret FROM leaderboard_label_key)"},
 };
 // clang-format on
 

@@ -68,6 +68,9 @@ const sv_route solveit_routes[] = {
     {M_GET,    "/api/admin/grades.csv",               sv_admin_grades_csv,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     /* People and grades pages: per-task statistics (solveit_admin_stats.c). */
     {M_GET,    "/api/admin/statistics",               sv_admin_statistics,       SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    /* Site settings (sql/024): the leaderboard's visibility, and later ones. */
+    {M_GET,    "/api/admin/settings",                 sv_admin_settings_get,     SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_PUT,    "/api/admin/settings",                 sv_admin_settings_put,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);

@@ -238,6 +238,12 @@ export function teamName(team) {
 }
 
 // Fills the account corner of the header and marks the current page in the navigation.
+// Whether the signed-in caller of /api/me may open the leaderboard now.
+export function leaderboardVisible(me) {
+	const mode = me && me.leaderboard_visibility;
+	return mode !== 'off' && !(mode === 'staff' && !(me.user && me.user.staff));
+}
+
 export function renderHeader(me) {
 	const current = location.pathname.replace(/.*\//, '') || 'index.html';
 	// A staff page (admin/) marks "Staff" in the main navigation and itself in the staff one.
@@ -255,6 +261,9 @@ export function renderHeader(me) {
 	// Visitors see no navigation: every page behind it wants a login.
 	const nav = document.querySelector('nav.site-nav');
 	if (nav) nav.hidden = !(me && me.user);
+	// The leaderboard's visibility (a site setting): no link to a page that would refuse.
+	const board = nav && nav.querySelector('a[href$="leaderboard.html"]');
+	if (board) board.hidden = !leaderboardVisible(me);
 	const box = document.getElementById('account');
 	if (!box) return;
 	clear(box);

@@ -1,10 +1,14 @@
 // The leaderboard: users and teams by total of their best score per task, ties broken by the time
-// that total was reached. Refreshed live (polling with ETag) while the page is visible.
+// that total was reached. Refreshed live (polling with ETag) while the page is visible. Who sees
+// it is a site setting: anonymised rows carry a label instead of names (the caller's own row keeps
+// them), and a leaderboard that is off or for staff only answers with the reason, shown as it is.
 import { api, startPage, teamName, el, clear, showLoadError, listOf, poller, formatDate, showMessage, clearMessages } from './common.js?v=4';
 
 const panels = { users: document.getElementById('panel-users'), teams: document.getElementById('panel-teams') };
 const tabs = { users: document.getElementById('tab-users'), teams: document.getElementById('tab-teams') };
 const live = document.getElementById('live');
+const note = document.getElementById('board-note');
+const tablist = document.querySelector('.tabs');
 let me = null;
 
 function select(name, focus) {
@@ -45,12 +49,12 @@ function table(kind, rows, tasks) {
 		...tasks.map((t) => el('th', { scope: 'col', class: 'num hide-narrow', title: t.title }, t.slug || t.title)),
 		el('th', { scope: 'col', class: 'hide-narrow' }, 'Reached at'));
 	const body = rows.map((r) => {
-		const mine = me && me.user && (kind === 'users' ? r.username === me.user.username : r.name === teamName(me.user.team));
+		const name = (kind === 'users' ? r.username : r.name) ?? r.label;
+		const mine = r.you === true || (me && me.user && (kind === 'users' ? r.username === me.user.username : r.name === teamName(me.user.team)));
 		const scores = Array.isArray(r.scores) ? r.scores : [];
-		return el('tr', { class: mine ? 'me' : null, 'data-name': kind === 'users' ? r.username : r.name },
+		return el('tr', { class: mine ? 'me' : null, 'data-name': name },
 			el('td', { class: 'num' }, String(r.rank)),
-			el('th', { scope: 'row' }, kind === 'users' ? r.username : r.name,
-				kind === 'users' && r.staff ? el('span', { class: 'muted' }, ' (staff)') : null,
+			el('th', { scope: 'row' }, name || '—',
 				mine ? el('span', { class: 'visually-hidden' }, ' (you)') : null),
 			kind === 'users' ? el('td', { class: 'hide-narrow' }, r.team || '—') : el('td', { class: 'num hide-narrow' }, String(r.members ?? '—')),
 			el('td', { class: 'num score' }, String(r.score)),
@@ -63,11 +67,34 @@ function table(kind, rows, tasks) {
 		el('thead', {}, head), el('tbody', {}, body)));
 }
 
+const notes = {
+	anonymised: {
+		staff: 'Students see this leaderboard anonymised: their own row under their name, everyone else as a “Participant” label.',
+		student: 'Names are hidden: your own row shows your name, everyone else is a “Participant” label.',
+	},
+	staff: { staff: 'Only staff can see this leaderboard; students are told it is visible to staff only.' },
+};
+
 function render(data) {
 	const tasks = listOf(data.tasks, 'tasks');
+	const text = (notes[data.visibility] || {})[me.user && me.user.staff ? 'staff' : 'student'];
+	note.textContent = text || '';
+	note.hidden = !text;
+	tablist.hidden = false;
 	clear(panels.users).append(table('users', listOf(data.users, 'users'), tasks));
 	clear(panels.teams).append(table('teams', listOf(data.teams, 'teams'), tasks));
 	live.textContent = 'Live · updated ' + new Date().toLocaleTimeString();
+}
+
+// Off, or staff only for a student: the server's reason instead of the ranking, asked again now
+// and then (staff may turn it back on).
+function refused(e) {
+	note.hidden = true;
+	tablist.hidden = true;
+	select('users');
+	clear(panels.users).append(el('p', { class: 'message message-info', id: 'board-refused' }, e.message));
+	clear(panels.teams);
+	live.textContent = '';
 }
 
 async function start() {
@@ -81,6 +108,12 @@ async function start() {
 		try {
 			answer = await api('GET', 'leaderboard', undefined, { etag });
 		} catch (e) {
+			if (e.status === 403 || e.status === 404) {
+				refused(e);
+				etag = null;
+				shown = false;
+				return 'same';
+			}
 			if (!shown) showLoadError(panels.users, e, 'the leaderboard');
 			throw e;
 		}

@@ -1293,8 +1293,10 @@ START_TEST(leaderboard_without_redis)
 	static const char *const board[] = {"{\"tasks\":[],\"users\":[],\"teams\":[]}"};
 	unsigned char md5[APR_MD5_DIGESTSIZE];
 	char *expected = apr_pstrdup(pool, "\"lb-");
+	static const char *const visibility[] = {"public", "key"};
 	request_rec *r = user_req("GET", "/solveit/api/leaderboard", 0);
 
+	fakedb_answer(SV_SQL_LEADERBOARD_VISIBILITY, 2, 1, visibility);
 	fakedb_fail(SV_SQL_LEADERBOARD);
 	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
 	ck_assert_str_eq(error_of(r), "the leaderboard cannot be computed now (database unavailable)");
@@ -1312,6 +1314,88 @@ START_TEST(leaderboard_without_redis)
 	apr_table_setn(r->headers_in, "If-None-Match", apr_pstrcat(pool, expected, "-gzip\"", NULL));
 	ck_assert_int_eq(run(r), HTTP_NOT_MODIFIED);
 	ck_assert_int_eq(fakedb_calls(SV_SQL_LEADERBOARD), 3);
+}
+END_TEST
+
+/* The leaderboard's visibility (sql/024), read on every request: the same ranking shown, refused
+ * or anonymised. The caller is user 7 of no team (session(0)) or staff user 8. */
+static const char *board_as(const char *mode, int staff, int *status)
+{
+	static const char *const board[] = {
+	    "{\"tasks\":[],\"users\":[{\"rank\":1,\"user_id\":9,\"username\":\"zed\",\"team\":\"Reds\",\"score\":90},"
+	    "{\"rank\":2,\"user_id\":7,\"username\":\"student\",\"team\":null,\"score\":50},"
+	    "{\"rank\":2,\"user_id\":5,\"username\":\"amy\",\"team\":\"Reds\",\"score\":50}],"
+	    "\"teams\":[{\"rank\":1,\"team_id\":4,\"name\":\"Reds\",\"members\":2,\"score\":90}]}"};
+	const char *visibility[] = {mode, "secret"};
+	request_rec *r = user_req("GET", "/solveit/api/leaderboard", staff);
+
+	fakedb_answer(SV_SQL_LEADERBOARD_VISIBILITY, 2, 1, visibility);
+	fakedb_answer(SV_SQL_LEADERBOARD, 1, 1, board);
+	*status = run(r);
+	return stub_output(r, NULL);
+}
+
+START_TEST(leaderboard_visibility_modes)
+{
+	char label[64];
+	const cJSON *users, *row;
+	cJSON *body;
+	int status, n = 0;
+
+	ck_assert_ptr_nonnull(strstr(board_as("public", 0, &status), "\"zed\""));
+	ck_assert_int_eq(status, HTTP_OK);
+	ck_assert_ptr_null(strstr(board_as("public", 0, &status), "visibility"));
+	ck_assert_ptr_nonnull(strstr(board_as("off", 1, &status), "The leaderboard is turned off."));
+	ck_assert_int_eq(status, HTTP_NOT_FOUND);
+	ck_assert_ptr_nonnull(strstr(board_as("staff", 0, &status), "The leaderboard is visible to staff only."));
+	ck_assert_int_eq(status, HTTP_FORBIDDEN);
+	ck_assert_ptr_nonnull(strstr(board_as("staff", 1, &status), "\"zed\""));
+	ck_assert_int_eq(status, HTTP_OK);
+	/* Staff see the names and the mode, which comes last and so wins over a member of its name. */
+	body = cJSON_Parse(board_as("anonymised", 1, &status));
+	ck_assert_str_eq(string_of(body, "visibility"), "anonymised");
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(body, "users"), 0), "username"),
+			 "zed");
+	cJSON_Delete(body);
+
+	/* A student: their own row, every other one a label, rows of one rank in label order. */
+	body = cJSON_Parse(board_as("anonymised", 0, &status));
+	ck_assert_int_eq(status, HTTP_OK);
+	ck_assert_str_eq(string_of(body, "visibility"), "anonymised");
+	users = cJSON_GetObjectItemCaseSensitive(body, "users");
+	ck_assert_int_eq(cJSON_GetArraySize(users), 3);
+	cJSON_ArrayForEach(row, users)
+	{
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "user_id");
+
+		ck_assert_ptr_nonnull(strstr(string_of(row, "label"), "Participant "));
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(row, "you"))) {
+			ck_assert_int_eq((int)number_of(row, "user_id"), 7);
+			ck_assert_str_eq(string_of(row, "username"), "student");
+			n++;
+		} else {
+			ck_assert_ptr_null(id);
+			ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(row, "username"));
+			ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(row, "team"));
+		}
+	}
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_le(
+	    strcmp(string_of(cJSON_GetArrayItem(users, 1), "label"), string_of(cJSON_GetArrayItem(users, 2), "label")),
+	    0);
+	sv_leaderboard_label(label, sizeof(label), "secret", "user", 9);
+	ck_assert_str_eq(string_of(cJSON_GetArrayItem(users, 0), "label"), label);
+	row = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(body, "teams"), 0);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(row, "name"));
+	ck_assert_ptr_nonnull(strstr(string_of(row, "label"), "Team "));
+	cJSON_Delete(body);
+	/* Another key, other labels; the same key, the same label. */
+	sv_leaderboard_label(label, sizeof(label), "other", "user", 9);
+	body = cJSON_Parse(board_as("anonymised", 0, &status));
+	ck_assert_str_ne(string_of(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(body, "users"), 0), "label"),
+			 label);
+	cJSON_Delete(body);
+	ck_assert_ptr_nonnull(strstr(board_as("bogus", 0, &status), "The leaderboard is turned off."));
 }
 END_TEST
 
@@ -1370,6 +1454,7 @@ static Suite *handlers_suite(void)
 	tcase_add_test(shapes, health_says_what_is_down);
 	tcase_add_test(shapes, cached_leaderboard_values_are_checked);
 	tcase_add_test(shapes, leaderboard_without_redis);
+	tcase_add_test(shapes, leaderboard_visibility_modes);
 	suite_add_tcase(s, shapes);
 	return s;
 }
