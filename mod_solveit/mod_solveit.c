@@ -134,7 +134,8 @@ static void defer_stop_signals(server_rec *s)
 	}
 	memset(&ours, 0, sizeof(ours));
 	ours.sa_handler = on_stop_signal;
-	ours.sa_flags = mpm_die[0].sa_flags & ~SA_SIGINFO;
+	/* A deferred stop returns into the request: its reads and writes carry on, not fail with EINTR. */
+	ours.sa_flags = SA_RESTART;
 	sigemptyset(&ours.sa_mask);
 	sigaddset(&ours.sa_mask, SIGTERM);
 	sigaddset(&ours.sa_mask, SIGHUP);
