@@ -67,11 +67,11 @@ static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 /* prefork's children die on SIGTERM (stop) and SIGHUP (restart) inside the signal handler: it
  * destroys the child's pool and exits wherever the signal caught the child. Caught while a request
  * was still being finished (logged, its pools torn down) after the client already had the answer,
- * the pool cleanups run on half-destroyed pools and reslists, and the child dies of SIGSEGV or of
- * apr_reslist's assertion (SIGABRT) instead of exiting. So while this child finishes a request,
- * the first such signal only asks it to stop listening (prefork's graceful stop: it exits through
- * the same cleanups once the connection is done); one that comes STOP_GRACE_SEC later, when the
- * parent sends its next SIGTERM, gets prefork's own handler as before. */
+ * the pool cleanups run on half-destroyed pools and reslists and the child dies of a signal
+ * instead of exiting (under valgrind: apr_reslist's assertion on mod_dbd's pool, SIGABRT). So
+ * while this child finishes a request, the first such signal only asks it to stop listening
+ * (prefork's graceful stop: it exits through the same cleanups once the connection is done); one
+ * that comes STOP_GRACE_SEC later, the parent's next SIGTERM, gets prefork's own handler. */
 #define STOP_GRACE_SEC 2
 
 static volatile worker_score *this_worker; /* prefork: the one scoreboard slot of this child */
