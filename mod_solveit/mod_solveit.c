@@ -8,10 +8,15 @@
 #include "http_request.h"
 #include "ap_mmn.h"
 #include "ap_mpm.h"
+#include "http_connection.h"
 #include "http_core.h"
 #include "mpm_common.h"
+#include "scoreboard.h"
 
 #include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
 
 #include "solveit_config.h"
 #include "solveit_db.h"
@@ -59,6 +64,93 @@ static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 	return OK;
 }
 
+/* prefork's children die on SIGTERM (stop) and SIGHUP (restart) inside the signal handler: it
+ * destroys the child's pool and exits wherever the signal caught the child. Caught while a request
+ * was still being finished (logged, its pools torn down) after the client already had the answer,
+ * the pool cleanups run on half-destroyed pools and reslists and the child dies of a signal
+ * instead of exiting (under valgrind: apr_reslist's assertion on mod_dbd's pool, SIGABRT). So
+ * while this child finishes a request, the first such signal only asks it to stop listening
+ * (prefork's graceful stop: it exits through the same cleanups once the connection is done); one
+ * that comes STOP_GRACE_SEC later, the parent's next SIGTERM, gets prefork's own handler. */
+#define STOP_GRACE_SEC 2
+
+static volatile worker_score *this_worker; /* prefork: the one scoreboard slot of this child */
+static struct sigaction mpm_die[2], mpm_graceful;
+static volatile sig_atomic_t stop_deferred;
+static struct timespec stop_deferred_at;
+
+static int finishing_request(void)
+{
+	int status = this_worker ? this_worker->status : SERVER_READY;
+
+	/* READY (waiting for a connection), BUSY_READ (reading a request) and BUSY_KEEPALIVE
+	 * (waiting for the next one) are blocked reads with nothing half done: prefork dies there. */
+	return status == SERVER_BUSY_WRITE || status == SERVER_BUSY_LOG || status == SERVER_BUSY_DNS ||
+	       status == SERVER_CLOSING;
+}
+
+static void call_handler(const struct sigaction *sa, int sig)
+{
+	if (sa->sa_flags & SA_SIGINFO)
+		sa->sa_sigaction(sig, NULL, NULL);
+	else if (sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN)
+		sa->sa_handler(sig);
+}
+
+static void on_stop_signal(int sig)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now); /* async-signal-safe */
+	if (stop_deferred && now.tv_sec - stop_deferred_at.tv_sec < STOP_GRACE_SEC)
+		return; /* the parent sends SIGTERM twice at once; the stop is under way */
+	if (!stop_deferred && finishing_request()) {
+		stop_deferred = 1;
+		stop_deferred_at = now;
+		call_handler(&mpm_graceful, AP_SIG_GRACEFUL);
+		return;
+	}
+	call_handler(&mpm_die[sig == SIGHUP], sig);
+}
+
+static int is_handler(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) ? sa->sa_sigaction != NULL
+					   : sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN;
+}
+
+static void defer_stop_signals(server_rec *s)
+{
+	struct sigaction ours;
+
+	if (strcmp(ap_show_mpm(), "prefork") != 0 || ap_exists_config_define("ONE_PROCESS"))
+		return;
+	if (sigaction(SIGTERM, NULL, &mpm_die[0]) != 0 || sigaction(SIGHUP, NULL, &mpm_die[1]) != 0 ||
+	    sigaction(AP_SIG_GRACEFUL, NULL, &mpm_graceful) != 0 || !is_handler(&mpm_die[0]) ||
+	    !is_handler(&mpm_die[1]) || !is_handler(&mpm_graceful)) {
+		ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s,
+			     "solveit: prefork's signal handlers not found; a stop may catch a request being finished");
+		return;
+	}
+	memset(&ours, 0, sizeof(ours));
+	ours.sa_handler = on_stop_signal;
+	/* A deferred stop returns into the request: its reads and writes carry on, not fail with EINTR. */
+	ours.sa_flags = SA_RESTART;
+	sigemptyset(&ours.sa_mask);
+	sigaddset(&ours.sa_mask, SIGTERM);
+	sigaddset(&ours.sa_mask, SIGHUP);
+	sigaddset(&ours.sa_mask, AP_SIG_GRACEFUL);
+	sigaction(SIGTERM, &ours, NULL);
+	sigaction(SIGHUP, &ours, NULL);
+}
+
+static int solveit_pre_connection(conn_rec *c, void *csd)
+{
+	if (c->sbh && !this_worker)
+		this_worker = ap_get_scoreboard_worker(c->sbh);
+	return OK;
+}
+
 static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 {
 	/* librdkafka's threads do not survive fork(): every child makes its own producer here, after
@@ -72,6 +164,7 @@ static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 	if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1)
 		threads = 1;
 	solveit_redis_child_init(pchild, s, threads);
+	defer_stop_signals(s);
 }
 
 #if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)
@@ -88,6 +181,7 @@ static void solveit_register_hooks(apr_pool_t *p)
 
 	ap_hook_post_config(solveit_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
 	ap_hook_child_init(solveit_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+	ap_hook_pre_connection(solveit_pre_connection, NULL, NULL, APR_HOOK_REALLY_FIRST);
 #if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)
 	ap_hook_child_stopping(solveit_child_stopping, NULL, NULL, APR_HOOK_MIDDLE);
 #endif

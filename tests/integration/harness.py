@@ -54,8 +54,14 @@ class Stack:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def httpd(self, mpm="event", extra="", replace=None, values=None):
-        """A new (not yet started) httpd with its own server root and port."""
+        """A new (not yet started) httpd with its own server root and port. SOLVEIT_HTTPD_CORE_DIR
+        (a directory the run user can write) makes its crashed children leave core files there:
+        httpd's children may only dump core with a CoreDumpDirectory; the shell that starts the
+        tests must also allow them (ulimit -c unlimited)."""
         self._httpd_count += 1
+        core_dir = os.environ.get("SOLVEIT_HTTPD_CORE_DIR")
+        if core_dir:
+            extra = "%s\nCoreDumpDirectory \"%s\"\n" % (extra, core_dir)
         root = self.tmp / ("httpd-%d-%s" % (self._httpd_count, mpm))
         return Httpd(root, self.pg, self.kafka.bootstrap, mpm=mpm, extra=extra, replace=replace, values=values,
                      redis="127.0.0.1:%d" % self.redis.port)
