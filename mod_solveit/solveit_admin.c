@@ -224,7 +224,10 @@ int sv_admin_read_body(sv_ctx *ctx, apr_size_t limit)
 	const char *err;
 	int rc = sv_input_read(ctx->r, limit, &ctx->in, &err);
 
-	return rc ? sv_send_error(ctx->r, rc, "%s", err) : 0;
+	/* The status, not sv_send_error's OK: the caller must see that the answer is sent. */
+	if (rc)
+		sv_send_error(ctx->r, rc, "%s", err);
+	return rc;
 }
 
 cJSON *sv_admin_json_body(sv_ctx *ctx, apr_size_t limit, const sv_admin_field *fields, const char *const *required)

@@ -18,12 +18,10 @@ int sv_admin_settings_get(sv_ctx *ctx)
 int sv_admin_settings_put(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
-	const char *err;
 	int rc;
 
-	/* Not sv_admin_read_body: its answer is OK whether or not it sent an error. */
-	if ((rc = sv_input_read(r, SETTINGS_BODY_LIMIT, &ctx->in, &err)) != 0)
-		return sv_send_error(r, rc, "%s", err);
+	if (sv_admin_read_body(ctx, SETTINGS_BODY_LIMIT) != 0)
+		return OK;
 	if (!cJSON_IsObject(ctx->in.json))
 		return sv_send_error(r, HTTP_BAD_REQUEST,
 				     "send a JSON object of settings (Content-Type: application/json), e.g. "

@@ -144,6 +144,20 @@ def test_every_admin_route_refuses_visitors_students_and_changes_without_csrf(ht
     assert audit_count(db) == before
 
 
+def test_a_body_the_module_cannot_read_gets_one_error(staff, db):
+    # A refused body is answered once: a second answer appended to the first would not parse.
+    before = audit_count(db)
+    for path in ("/api/admin/tasks", "/api/admin/tasks/1/tests", "/api/admin/users", "/api/admin/teams"):
+        for body in ("[1]", "{not json", "7"):
+            r = staff.call("POST", path, data=body, headers={"Content-Type": "application/json"})
+            assert error_of(r, 400) == "request body is not a JSON object", (path, body, r.text)
+    r = staff.call("PUT", "/api/admin/settings", data="[1]", headers={"Content-Type": "application/json"})
+    assert error_of(r, 400) == "request body is not a JSON object", r.text
+    r = staff.call("POST", "/api/admin/users/import", data="x", headers={"Content-Type": "text/csv"})
+    assert "unsupported Content-Type" in error_of(r, 415 if r.status_code == 415 else 400), r.text
+    assert audit_count(db) == before
+
+
 # ---- Tasks -----------------------------------------------------------------------------------------
 
 def test_task_create_read_partial_update_and_audit(staff, db):
