@@ -2,7 +2,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "apr_lib.h"
 #include "apr_strings.h"
@@ -13,6 +12,7 @@
 #include "solveit_kafka.h"
 #include "solveit_text.h"
 #include "sv_message.h"
+#include "sv_time.h"
 
 APLOG_USE_MODULE(solveit);
 
@@ -50,10 +50,8 @@ static int two_digits(const char *p)
 static const char *time_arg(apr_pool_t *pool, const char *text)
 {
 	int year = 0, mon, day, hour = 0, min = 0, sec = 0, off = 0;
-	double fraction = 0;
+	double fraction = 0, t;
 	const char *p = text;
-	struct tm tm;
-	time_t t;
 
 	for (int i = 0; i < 4; i++, p++) {
 		if (!apr_isdigit(*p))
@@ -97,20 +95,11 @@ static const char *time_arg(apr_pool_t *pool, const char *text)
 			off = sign * (oh * 3600 + om * 60);
 		}
 	}
-	if (*p || year < 1970 || mon > 12 || day > 31 || hour > 23 || min > 59 || sec > 59)
+	if (*p || mon > 12 || day > 31 || hour > 23 || min > 59 || sec > 59)
 		return NULL;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = year - 1900;
-	tm.tm_mon = mon - 1;
-	tm.tm_mday = day;
-	tm.tm_hour = hour;
-	tm.tm_min = min;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	/* timegm normalises 31 February into March: a date that does not exist is refused. */
-	if (t == (time_t)-1 || tm.tm_mday != day || tm.tm_mon != mon - 1)
-		return NULL;
-	return apr_psprintf(pool, "%.6f", (double)t - off + fraction);
+	/* The rest is the message contract's form, which sv_time reads (refusing 31 February). */
+	t = sv_time_parse_iso8601(apr_psprintf(pool, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, mon, day, hour, min, sec));
+	return t < 0 ? NULL : apr_psprintf(pool, "%.6f", t - off + fraction);
 }
 
 /* The ids filter, "1,2,3": the same list for the statement, NULL when absent, "" after sending
