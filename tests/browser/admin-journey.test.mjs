@@ -127,8 +127,11 @@ test('staff journey: create a task, upload tests, a student solves it, change a 
 		const hiddenRow = page.locator('#test-2');
 		assert.match(await hiddenRow.innerText(), /\bt2\b[^]*\bhidden\b/);
 		assert.match(await hiddenRow.innerText(), /AC/);
-		assert.match(await page.locator('#tests').innerText(), /read 5 7/, 'the hidden test\'s stderr');
-		assert.match(await page.locator('#tests').innerText(), /read 100 -1/);
+		// An accepted test's details are folded: the teacher opens those of hidden t2 and t3.
+		for (const n of [2, 3]) await page.getByText(`Details of test ${n}`, { exact: true }).click();
+		const details = page.locator('#tests tr.test-detail');
+		assert.match(await details.nth(1).locator('pre.stderr').innerText(), /^read 5 7\s*$/, 'the hidden test\'s stderr');
+		assert.match(await details.nth(2).locator('pre.stderr').innerText(), /^read 100 -1\s*$/);
 		await screenshot(page, 'journey-6-submission-hidden-details.png');
 
 		// 6. Changes a test: t2's answer, so the student's program now fails it.
