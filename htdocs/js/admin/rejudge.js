@@ -20,7 +20,7 @@ export function resultChanged(sub) {
 // A result as a badge and its score: "AC 100", "In queue", "Failed".
 export function resultCell(verdict, status, score) {
 	const shown = status === 'completed' || !status ? null : status;
-	return el('span', { class: 'result' }, verdictBadge(verdict, shown),
+	return el('span', { class: 'sub-result' }, verdictBadge(verdict, shown),
 		status === 'completed' && score !== null && score !== undefined ? el('span', { class: 'score' }, ` ${score}`) : null);
 }
 

@@ -29,7 +29,7 @@ function headCard(sub) {
 	const task = sub.task || { id: sub.task_id };
 	const language = sub.language || languages.get(Number(sub.language_id)) || `language ${sub.language_id}`;
 	const exact = typeof sub.max_points === 'number' && sub.max_points !== 100;
-	return el('section', { class: 'card', 'aria-labelledby': 'sub-title' },
+	return el('section', { class: 'card sub-card', 'aria-labelledby': 'sub-title' },
 		el('div', { class: 'page-head' },
 			el('h1', { id: 'sub-title' }, `Submission ${sub.id}`),
 			el('div', { class: 'toolbar' },
@@ -73,7 +73,7 @@ function testResults(sub) {
 }
 
 function textBlock(title, text, { truncated, cls } = {}) {
-	return el('div', { class: 'diag-part' },
+	return el('div', { class: 'sub-diag-part' },
 		el('h4', {}, title, truncated ? el('span', { class: 'muted' }, ' (cut short)') : null),
 		el('pre', { class: 'io ' + (cls || ''), tabindex: '0' }, text));
 }
@@ -126,7 +126,7 @@ function testRows(test, r, index) {
 	if (!parts.length) return [row];
 	return [row, el('tr', { class: 'test-detail' }, el('td', { colspan: '10' },
 		el('details', { open: r.verdict !== 'AC' }, el('summary', {}, `Details of test ${order}`),
-			el('div', { class: 'diag' }, parts))))];
+			el('div', { class: 'sub-diag' }, parts))))];
 }
 
 function groupsSection(sub) {
@@ -161,7 +161,7 @@ function codeSection(sub) {
 			showMessage('Could not copy: select the code and copy it instead.', 'error');
 		}
 	});
-	return el('section', { class: 'card', 'aria-labelledby': 'code-title' },
+	return el('section', { class: 'card sub-card', 'aria-labelledby': 'code-title' },
 		el('div', { class: 'page-head' }, el('h2', { id: 'code-title' }, `Code (${lines.length} line${lines.length === 1 ? '' : 's'})`), copy),
 		el('pre', { class: 'code numbered', id: 'submitted-code', tabindex: '0', 'aria-label': 'Submitted code' }, code));
 }
