@@ -49,8 +49,9 @@ static const struct {
     [SV_ADM_TESTS_ADD] = {"solveit_admin_tests_add",
 	"SELECT status, body FROM solveit_admin_tests_add(%s::bigint, %s, %s::bigint, %s::jsonb)"},
     [SV_ADM_SUBMISSIONS_LIST] = {"solveit_admin_submissions",
-	"SELECT solveit_admin_submissions(%s::bigint, %s::text, %s::text, %s::text, %s::text, %s::integer,"
-	" %s::integer)::text"},
+	"SELECT solveit_admin_submissions(%s::bigint, %s::text, %s::text, %s::text, %s::text,"
+	" to_timestamp(%s::double precision), to_timestamp(%s::double precision),"
+	" string_to_array(%s::text, ',')::bigint[], %s::integer, %s::integer)::text"},
     [SV_ADM_SUBMISSION_EXTRA] = {"solveit_admin_submission_extra",
 	"SELECT solveit_admin_submission_extra(%s::bigint)::text"},
     [SV_ADM_REJUDGE] = {"solveit_admin_rejudge",

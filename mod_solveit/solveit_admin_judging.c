@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apr_lib.h"
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_protocol.h"
@@ -11,6 +12,7 @@
 #include "solveit_kafka.h"
 #include "solveit_text.h"
 #include "sv_message.h"
+#include "sv_time.h"
 
 APLOG_USE_MODULE(solveit);
 
@@ -18,6 +20,7 @@ APLOG_USE_MODULE(solveit);
 #define PER_PAGE_MAX     500
 #define PAGE_MAX         1000000
 #define REJUDGE_IDS_MAX  10000
+#define LIST_IDS_MAX     500
 
 /* The filter id (0 when absent) and the page of a listing, as text for the statement; -1 after
  * sending the 400 of a malformed one. */
@@ -34,13 +37,110 @@ static int list_args(sv_ctx *ctx, const char *id_name, apr_int64_t *id, const ch
 	return 0;
 }
 
+/* Two decimal digits at p, or -1. */
+static int two_digits(const char *p)
+{
+	return apr_isdigit(p[0]) && apr_isdigit(p[1]) ? (p[0] - '0') * 10 + (p[1] - '0') : -1;
+}
+
+/* An ISO 8601 time as the filters take it: a date (2025-11-28, its midnight), or a date, 'T' (or a
+ * space) and HH:MM[:SS[.fraction]], then Z or an offset (+01:00, +0100, +01); no zone means UTC.
+ * Seconds since the epoch as text for the statement, or NULL when text is no such time of an
+ * existing date. */
+static const char *time_arg(apr_pool_t *pool, const char *text)
+{
+	int year = 0, mon, day, hour = 0, min = 0, sec = 0, off = 0;
+	double fraction = 0, t;
+	const char *p = text;
+
+	for (int i = 0; i < 4; i++, p++) {
+		if (!apr_isdigit(*p))
+			return NULL;
+		year = year * 10 + (*p - '0');
+	}
+	if (*p != '-' || (mon = two_digits(p + 1)) < 1 || p[3] != '-' || (day = two_digits(p + 4)) < 1)
+		return NULL;
+	p += 6;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		if ((hour = two_digits(p + 1)) < 0 || p[3] != ':' || (min = two_digits(p + 4)) < 0)
+			return NULL;
+		p += 6;
+		if (*p == ':') {
+			if ((sec = two_digits(p + 1)) < 0)
+				return NULL;
+			p += 3;
+			if (*p == '.' || *p == ',') {
+				double scale = 0.1;
+
+				if (!apr_isdigit(p[1]))
+					return NULL;
+				for (p++; apr_isdigit(*p); p++, scale /= 10)
+					fraction += (*p - '0') * scale;
+			}
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int sign = *p == '-' ? -1 : 1, oh = two_digits(p + 1), om = 0;
+
+			if (oh < 0)
+				return NULL;
+			p += 3;
+			if (*p == ':')
+				p++;
+			if (apr_isdigit(*p) && (om = two_digits(p)) >= 0)
+				p += 2;
+			if (oh > 23 || om < 0 || om > 59)
+				return NULL;
+			off = sign * (oh * 3600 + om * 60);
+		}
+	}
+	if (*p || mon > 12 || day > 31 || hour > 23 || min > 59 || sec > 59)
+		return NULL;
+	/* The rest is the message contract's form, which sv_time reads (refusing 31 February). */
+	t = sv_time_parse_iso8601(apr_psprintf(pool, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, mon, day, hour, min, sec));
+	return t < 0 ? NULL : apr_psprintf(pool, "%.6f", t - off + fraction);
+}
+
+/* The ids filter, "1,2,3": the same list for the statement, NULL when absent, "" after sending
+ * the 400 of a malformed one. */
+static const char *ids_arg(sv_ctx *ctx)
+{
+	const char *v = sv_admin_arg(ctx, "ids"), *list = NULL;
+	char *copy, *word, *state;
+	int n = 0;
+
+	if (!v)
+		return NULL;
+	copy = apr_pstrdup(ctx->r->pool, v);
+	for (word = apr_strtok(copy, ",", &state); word; word = apr_strtok(NULL, ",", &state)) {
+		apr_int64_t id = sv_parse_id(word);
+
+		if (id <= 0 || id > APR_INT64_C(999999999999999) || ++n > LIST_IDS_MAX) {
+			sv_send_error(ctx->r, HTTP_BAD_REQUEST,
+				      "ids must be a comma-separated list of at most %d submission ids", LIST_IDS_MAX);
+			return "";
+		}
+		list = apr_psprintf(ctx->r->pool, "%s%s%" APR_INT64_T_FMT, list ? list : "", list ? "," : "", id);
+	}
+	if (!list) {
+		sv_send_error(ctx->r, HTTP_BAD_REQUEST,
+			      "ids must be a comma-separated list of at most %d submission ids", LIST_IDS_MAX);
+		return "";
+	}
+	return list;
+}
+
 int sv_admin_submissions_list(sv_ctx *ctx)
 {
 	static const char *const verdicts[] = {"AC", "WA", "TLE", "MLE", "RE", "OLE", "CE", "PA", NULL};
 	static const char *const statuses[] = {"pending", "processing", "completed", "failed", NULL};
+	static const char *const time_form =
+	    "an ISO 8601 time such as 2025-11-28T12:00:00Z or a date such as 2025-11-28";
 	request_rec *r = ctx->r;
 	const char *verdict = sv_admin_arg(ctx, "verdict"), *status = sv_admin_arg(ctx, "status");
-	const char *page, *per_page;
+	const char *from = sv_admin_arg(ctx, "from"), *to = sv_admin_arg(ctx, "to");
+	const char *from_s = NULL, *to_s = NULL, *ids, *page, *per_page;
 	apr_int64_t task;
 
 	if (list_args(ctx, "task_id", &task, &page, &per_page) < 0)
@@ -50,9 +150,17 @@ int sv_admin_submissions_list(sv_ctx *ctx)
 	if (status && !sv_word_in(status, statuses))
 		return sv_send_error(r, HTTP_BAD_REQUEST,
 				     "status must be one of pending, processing, completed, failed");
+	if (from && !(from_s = time_arg(r->pool, from)))
+		return sv_send_error(r, HTTP_BAD_REQUEST, "from must be %s", time_form);
+	if (to && !(to_s = time_arg(r->pool, to)))
+		return sv_send_error(r, HTTP_BAD_REQUEST, "to must be %s", time_form);
+	if (from_s && to_s && strtod(from_s, NULL) >= strtod(to_s, NULL))
+		return sv_send_error(r, HTTP_BAD_REQUEST, "from must be earlier than to");
+	if ((ids = ids_arg(ctx)) != NULL && !*ids)
+		return OK;
 	return sv_admin_send_row(ctx, "no submissions", SV_ADM_SUBMISSIONS_LIST,
 				 task ? sv_admin_id_text(ctx, task) : NULL, sv_admin_arg(ctx, "user"),
-				 sv_admin_arg(ctx, "team"), verdict, status, page, per_page);
+				 sv_admin_arg(ctx, "team"), verdict, status, from_s, to_s, ids, page, per_page);
 }
 
 /* The students' view for staff (every test's details, hidden ones included) plus sql/023's. */

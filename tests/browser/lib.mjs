@@ -88,3 +88,55 @@ export async function typeInEditor(page, text) {
 export async function screenshot(page, name) {
 	await page.screenshot({ path: artifact(name), fullPage: true });
 }
+
+// ---- Staff submissions pages and the staff journey (admin-submissions, admin-journey) ----------
+// Calls the JSON API (absolute path under base, so from any page, staff pages included) with the
+// page's cookie and CSRF token. Resolves to {status, body}.
+export async function apiAt(page, method, path, body) {
+	return page.evaluate(async ({ url, method, body }) => {
+		const headers = { Accept: 'application/json' };
+		if (method !== 'GET') {
+			const me = await (await fetch(url.replace(/api\/.*$/, 'api/me'), { credentials: 'same-origin' })).json();
+			headers['X-CSRF-Token'] = me.csrf_token;
+			headers['Content-Type'] = 'application/json';
+		}
+		const r = await fetch(url, { method, headers, credentials: 'same-origin', body: body ? JSON.stringify(body) : undefined });
+		return { status: r.status, body: await r.json().catch(() => null) };
+	}, { url: base + 'api/' + path, method, body });
+}
+
+// Waits (the page polls the staff API) until submission id is judged at attempt or later;
+// resolves to its staff view.
+export async function waitJudged(page, id, attempt = 1, timeout = 120000) {
+	const handle = await page.waitForFunction(async ({ url, attempt }) => {
+		const r = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+		const s = r.ok ? await r.json() : null;
+		return s && s.attempt >= attempt && (s.status === 'completed' || s.status === 'failed') ? s : null;
+	}, { url: base + 'api/admin/submissions/' + id, attempt }, { polling: 500, timeout });
+	return handle.jsonValue();
+}
+
+// A signed-in session without a page (a new browser context's request API, for set-up steps):
+// {context, call(method, path, body) -> {status, body}}, the CSRF token sent with every change.
+export async function apiSession(browser, username, password) {
+	const context = await browser.newContext();
+	const login = await context.request.post(base + 'api/login', { data: { username, password } });
+	if (!login.ok()) throw new Error(`login of ${username}: ${login.status()} ${await login.text()}`);
+	const { csrf_token: csrf } = await login.json();
+	const call = async (method, path, body) => {
+		const r = await context.request.fetch(base + 'api/' + path, {
+			method, data: body, headers: method === 'GET' ? {} : { 'X-CSRF-Token': csrf },
+		});
+		return { status: r.status(), body: await r.json().catch(() => null) };
+	};
+	return { context, call };
+}
+
+// Picks the task page's language whose name starts with prefix ("Python (3").
+export async function chooseLanguage(page, prefix) {
+	const select = page.getByLabel('Language');
+	const options = await select.locator('option').allTextContents();
+	const name = options.find((o) => o.startsWith(prefix));
+	if (!name) throw new Error(`language ${prefix} is not offered (have ${options.join(', ')})`);
+	await select.selectOption({ label: name });
+}
