@@ -237,6 +237,11 @@ export function teamName(team) {
 	return typeof team === 'string' ? team : team.name || null;
 }
 
+const STAFF_SECTIONS = {
+	'task.html': 'index.html', 'tests.html': 'index.html', 'import.html': 'index.html',
+	'submission.html': 'submissions.html',
+};
+
 // Fills the account corner of the header and marks the current page in the navigation.
 // Whether the signed-in caller of /api/me may open the leaderboard now.
 export function leaderboardVisible(me) {
@@ -249,8 +254,10 @@ export function renderHeader(me) {
 	// A staff page (admin/) marks "Staff" in the main navigation and itself in the staff one.
 	const staffPage = /\/admin\/[^/]*$/.test(location.pathname);
 	const links = staffPage ? document.querySelectorAll('nav.staff-nav a') : document.querySelectorAll('nav.site-nav a');
+	// A staff page about one thing marks the list it belongs to.
+	const section = staffPage ? STAFF_SECTIONS[current] || current : current;
 	for (const a of links) {
-		if (a.getAttribute('href') === current || (current === 'index.html' && a.getAttribute('href') === './'))
+		if (a.getAttribute('href') === section || (section === 'index.html' && a.getAttribute('href') === './'))
 			a.setAttribute('aria-current', 'page');
 	}
 	const staffLink = document.getElementById('staff-link');

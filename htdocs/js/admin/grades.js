@@ -43,14 +43,14 @@ function verdictBars(verdicts, total) {
 	return el('ul', { class: 'verdict-bars' }, ...keys.map((k) => {
 		const n = verdicts[k];
 		const percent = total ? Math.round((n / total) * 100) : 0;
-		const bar = el('span', { class: 'bar bar-' + k.toLowerCase(), 'aria-hidden': 'true' });
+		const bar = el('span', { class: 'vbar vbar-' + k.toLowerCase(), 'aria-hidden': 'true' });
 		// CSSOM, not a style attribute: the pages' CSP allows no inline styles.
 		bar.style.width = `${Math.max(percent, 1)}%`;
 		const isStatus = k === k.toLowerCase();
 		return el('li', {},
 			isStatus ? verdictBadge(null, k) : verdictBadge(k),
-			el('span', { class: 'bar-track' }, bar),
-			el('span', { class: 'bar-count' }, `${n} (${percent}%)`, el('span', { class: 'visually-hidden' }, ` ${isStatus ? k : verdictName(k)}`)));
+			el('span', { class: 'vbar-track' }, bar),
+			el('span', { class: 'vbar-count' }, `${n} (${percent}%)`, el('span', { class: 'visually-hidden' }, ` ${isStatus ? k : verdictName(k)}`)));
 	}));
 }
 
