@@ -135,6 +135,12 @@ int sv_admin_send_row(sv_ctx *ctx, const char *not_found, sv_admin_sql q, ...);
  * 400 (413, 415) that names the field. */
 cJSON *sv_admin_json_body(sv_ctx *ctx, apr_size_t limit, const sv_admin_field *fields, const char *const *required);
 
+/* Sends one queued submission to Kafka as sv_submit does, from a row whose first nine columns are
+ * id, task_id, user_id, team_id, code, language_id, submitted_at, attempt, revision (what
+ * solveit_admin_rejudge and solveit_admin_selfcheck answer). A message that cannot be queued is
+ * marked unsent for the result-sink's sweeper. Returns whether it was queued. */
+int sv_admin_send_submission(sv_ctx *ctx, apr_dbd_row_t *row);
+
 /* Reads a request body of any kind the module parses (multipart for uploads) into ctx->in; 0, or
  * the status already sent. */
 int sv_admin_read_body(sv_ctx *ctx, apr_size_t limit);

@@ -216,21 +216,13 @@ static const char *id_list(sv_ctx *ctx, const cJSON *ids)
 	return list;
 }
 
-static void unsent(sv_ctx *ctx, apr_dbd_row_t *row)
-{
-	apr_dbd_results_t *res;
-
-	sv_admin_select(ctx, SV_ADM_REJUDGE_UNSENT, &res, sv_db_get(&ctx->db, row, 0), sv_db_get(&ctx->db, row, 7));
-}
-
-/* Sends one rejudged submission to Kafka as sv_submit does; a message that cannot be queued
- * is marked unsent (kafka_sent_at NULL) for the sweeper. */
-static void send_message(sv_ctx *ctx, apr_dbd_row_t *row)
+int sv_admin_send_submission(sv_ctx *ctx, apr_dbd_row_t *row)
 {
 	sv_db *db = &ctx->db;
 	sv_submission_msg msg;
+	apr_dbd_results_t *res;
 	char *payload;
-	int queued;
+	int queued = -1;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.submission_id = sv_db_get_ll(db, row, 0);
@@ -243,16 +235,17 @@ static void send_message(sv_ctx *ctx, apr_dbd_row_t *row)
 	msg.timestamp = sv_db_get(db, row, 6);
 	msg.attempt = (int)sv_db_get_ll(db, row, 7);
 	msg.task_revision = (int)sv_db_get_ll(db, row, 8);
-	if (!(payload = sv_submission_msg_build(&msg))) {
-		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, "solveit: out of memory building the message of %lld",
-			      msg.submission_id);
-		queued = -1;
-	} else {
+	if ((payload = sv_submission_msg_build(&msg)) != NULL) {
 		queued = solveit_kafka_send_submission(ctx->r, msg.submission_id, payload, strlen(payload), 0);
 		free(payload);
+	} else {
+		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, "solveit: out of memory building the message of %lld",
+			      msg.submission_id);
 	}
+	/* Marked unsent (kafka_sent_at NULL): the sweeper sends it. */
 	if (queued < 0)
-		unsent(ctx, row);
+		sv_admin_select(ctx, SV_ADM_REJUDGE_UNSENT, &res, sv_db_get(db, row, 0), sv_db_get(db, row, 7));
+	return queued >= 0;
 }
 
 int sv_admin_rejudge(sv_ctx *ctx)
@@ -300,7 +293,7 @@ int sv_admin_rejudge(sv_ctx *ctx)
 		cJSON_AddNumberToObject(q, "submission_id", (double)sv_db_get_ll(&ctx->db, row, 0));
 		cJSON_AddNumberToObject(q, "attempt", (double)sv_db_get_ll(&ctx->db, row, 7));
 		cJSON_AddItemToArray(queued, q);
-		send_message(ctx, row);
+		sv_admin_send_submission(ctx, row);
 	}
 	cJSON_AddNumberToObject(answer, "count", cJSON_GetArraySize(queued));
 	return sv_send_json(r, HTTP_OK, answer);

@@ -38,40 +38,6 @@ int sv_admin_selfcheck_get(sv_ctx *ctx)
 	return sv_admin_send_row(ctx, apr_psprintf(ctx->r->pool, "task %s not found", id), SV_ADM_SELFCHECK_GET, id);
 }
 
-/* Sends one queued submission; a message that cannot be queued is marked unsent (kafka_sent_at
- * NULL) for the sweeper, as a rejudge's. Returns whether it was queued. */
-static int send_submission(sv_ctx *ctx, apr_dbd_row_t *row)
-{
-	sv_db *db = &ctx->db;
-	sv_submission_msg msg;
-	apr_dbd_results_t *res;
-	char *payload;
-	int queued = -1;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.submission_id = sv_db_get_ll(db, row, COL_ID);
-	msg.task_id = sv_db_get_ll(db, row, COL_TASK);
-	msg.user_id = sv_db_get_ll(db, row, COL_USER);
-	msg.team_id = sv_db_get_ll(db, row, COL_TEAM);
-	msg.code = sv_db_get(db, row, COL_CODE);
-	msg.code_len = strlen(msg.code);
-	msg.language_id = (int)sv_db_get_ll(db, row, COL_LANGUAGE);
-	msg.timestamp = sv_db_get(db, row, COL_AT);
-	msg.attempt = (int)sv_db_get_ll(db, row, COL_ATTEMPT);
-	msg.task_revision = (int)sv_db_get_ll(db, row, COL_REVISION);
-	if ((payload = sv_submission_msg_build(&msg)) != NULL) {
-		queued = solveit_kafka_send_submission(ctx->r, msg.submission_id, payload, strlen(payload), 0);
-		free(payload);
-	} else {
-		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, "solveit: out of memory building the message of %lld",
-			      msg.submission_id);
-	}
-	if (queued < 0)
-		sv_admin_select(ctx, SV_ADM_REJUDGE_UNSENT, &res, sv_db_get(db, row, COL_ID),
-				sv_db_get(db, row, COL_ATTEMPT));
-	return queued >= 0;
-}
-
 /* 202 {"phase", "queued": [{submission_id}], "count", "unsent"}: the table
  * itself comes from the GET, which the page polls. */
 int sv_admin_selfcheck_run(sv_ctx *ctx)
@@ -97,7 +63,7 @@ int sv_admin_selfcheck_run(sv_ctx *ctx)
 
 		cJSON_AddNumberToObject(q, "submission_id", (double)sv_db_get_ll(&ctx->db, row, COL_ID));
 		cJSON_AddItemToArray(queued, q);
-		unsent += !send_submission(ctx, row);
+		unsent += !sv_admin_send_submission(ctx, row);
 	}
 	cJSON_AddNumberToObject(answer, "count", cJSON_GetArraySize(queued));
 	/* Those go out with the sweeper's next pass. */
