@@ -3,10 +3,11 @@
  * module's INSERT path, sql/012) as the staff account solveit-verify, sent to code-submissions with
  * the module's message, and waited for in PostgreSQL. A task whose time limit is pending is judged
  * in two rounds: the accepted submissions under the provisional limit, then, with the limit set
- * from the slowest of them, the rest. */
+ * from the slowest of them, the rest. The rules are the staff tests page's self-check's (sql/026):
+ * the account (solveit_selfcheck_user), which runs agree (solveit_selfcheck_agrees, per judged row)
+ * and the computed limit (solveit_selfcheck_time_limit); the rows are solveit_selfcheck_runs'. */
 #include "admin_verify.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,13 +23,14 @@ typedef struct {
 	char *pkg_id, *path, *expected, *code;
 	int has_expected_score;
 	double expected_score;
-	int language_id;
+	int language_id, accepted_only;
 	/* the judgement */
 	long long sub_id;
 	char status[16], verdict[8];
 	int has_score, has_points;
 	double score, points, time;
 	char *error; /* error_message of a failed judgement */
+	int ok;      /* it agrees with the package (solveit_selfcheck_agrees) */
 } row;
 
 typedef struct {
@@ -39,7 +41,6 @@ typedef struct {
 typedef struct {
 	long long id;
 	char slug[80], source[16];
-	double multiplier;
 	int time_limit_ms;
 	int found;
 } task_info;
@@ -56,8 +57,7 @@ static void take_task(void *baton, int ncols, const char *const *c)
 	t->id = atoll(c[0]);
 	snprintf(t->slug, sizeof(t->slug), "%s", c[1]);
 	snprintf(t->source, sizeof(t->source), "%s", c[2]);
-	t->multiplier = atof(c[3]);
-	t->time_limit_ms = atoi(c[4]);
+	t->time_limit_ms = atoi(c[3]);
 	t->found = 1;
 }
 
@@ -80,6 +80,7 @@ static void take_row(void *baton, int ncols, const char *const *c)
 	x->expected_score = c[3] ? atof(c[3]) : 0;
 	x->language_id = atoi(c[4]);
 	x->code = dup_or_empty(c[5]);
+	x->accepted_only = !strcmp(c[6], "t");
 	snprintf(x->status, sizeof(x->status), "unsent");
 }
 
@@ -101,27 +102,18 @@ static void take_text(void *baton, int ncols, const char *const *c)
 /* The id of the verify account, made when missing; -1 with err when the name belongs to another. */
 static long long verify_user(const sv_sql *db, char *err, size_t errlen)
 {
-	const char *v[1] = {ADMIN_VERIFY_USER};
-	char ok[128] = "";
+	char id[128] = "";
 
-	if (admin_query(db,
-			"INSERT INTO users (username, password_hash, is_staff, is_active, display_name)"
-			" VALUES ($1, NULL, true, false, 'solveit-admin verify') ON CONFLICT (username) DO NOTHING",
-			1, v, NULL, NULL, err, errlen) < 0 ||
-	    admin_query(
-		db,
-		"SELECT CASE WHEN is_staff AND password_hash IS NULL AND NOT is_active THEN id::text ELSE '' END"
-		" FROM users WHERE username = $1",
-		1, v, take_text, ok, err, errlen) < 0)
+	if (admin_query(db, "SELECT solveit_selfcheck_user()", 0, NULL, take_text, id, err, errlen) < 0)
 		return -1;
-	if (!ok[0]) {
+	if (!id[0]) {
 		snprintf(
 		    err, errlen,
 		    "an account named %s exists that is not verify's (staff, inactive, without a password): rename it",
 		    ADMIN_VERIFY_USER);
 		return -1;
 	}
-	return atoll(ok);
+	return atoll(id);
 }
 
 typedef struct {
@@ -247,6 +239,7 @@ static void take_result(void *baton, int ncols, const char *const *c)
 		r->time = c[5] ? atof(c[5]) : 0;
 		free(r->error);
 		r->error = c[6] && *c[6] ? strdup(c[6]) : NULL;
+		r->ok = c[7] && !strcmp(c[7], "t");
 		if (!strcmp(r->status, "completed") || !strcmp(r->status, "failed"))
 			p->done++;
 	}
@@ -282,8 +275,10 @@ static int wait_all(const sv_sql *db, row **batch, size_t n, double timeout, cha
 
 		if (admin_query(
 			db,
-			"SELECT id, status, verdict, score, points, execution_time, error_message FROM submissions"
-			" WHERE id = ANY ($1::bigint[])",
+			"SELECT s.id, s.status, s.verdict, s.score, s.points, s.execution_time, s.error_message,"
+			" solveit_selfcheck_agrees(p.expected, p.expected_score, s.status, s.verdict, s.score,"
+			" s.points) FROM submissions s JOIN task_package_submissions p"
+			" ON p.id = s.package_submission_id WHERE s.id = ANY ($1::bigint[])",
 			1, v, take_result, &p, err, errlen) < 0)
 			break;
 		if (p.done == n) {
@@ -312,41 +307,12 @@ static int judge(const admin_config *cfg, const sv_sql *db, rd_kafka_t *producer
 	return wait_all(db, batch, n, cfg->timeout, err, errlen);
 }
 
-static int has_word(const char *words, const char *w)
-{
-	size_t n = strlen(w);
-
-	for (const char *p = words; *w && (p = strstr(p, w)); p += n)
-		if ((p == words || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' '))
-			return 1;
-	return 0;
-}
-
-static int accepted_only(const row *r)
-{
-	return !strcmp(r->expected, "AC");
-}
-
-/* Reference §3.6: the expected set holds the verdict; PA means 0 < score < 100; an expected score
- * matches the points (else the score) within 0.01. */
-static int agrees(const row *r)
-{
-	if (strcmp(r->status, "completed") || !has_word(r->expected, r->verdict))
-		return 0;
-	if (!strcmp(r->verdict, "PA") && !(r->score > 0 && r->score < 100))
-		return 0;
-	if (r->has_expected_score && fabs((r->has_points ? r->points : r->score) - r->expected_score) > 0.01)
-		return 0;
-	return 1;
-}
-
-/* time_limit_ms = max(1 s, slowest accepted x multiplier), rounded up to 100 ms. */
+/* The limit solveit_selfcheck_time_limit gives the slowest accepted run of batch, set on the task. */
 static int compute_time_limit(const sv_sql *db, task_info *t, row **batch, size_t n, char *err, size_t errlen)
 {
 	double slowest = -1;
-	long ms;
-	char id[24], lim[16];
-	const char *v[2] = {id, lim};
+	char id[24], slow[32], ms[128] = "";
+	const char *v[2] = {id, slow};
 
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(batch[i]->status, "completed") && !strcmp(batch[i]->verdict, "AC") &&
@@ -363,18 +329,15 @@ static int compute_time_limit(const sv_sql *db, task_info *t, row **batch, size_
 			 why ? "; the judge said: " : "", why ? why : "");
 		return -1;
 	}
-	ms = (long)ceil(slowest * 1000 * t->multiplier - 1e-9);
-	ms = ms < 1000 ? 1000 : ms;
-	ms = (ms + 99) / 100 * 100;
-	ms = ms > 60000 ? 60000 : ms;
 	snprintf(id, sizeof(id), "%lld", t->id);
-	snprintf(lim, sizeof(lim), "%ld", ms);
-	if (admin_query(
-		db,
-		"UPDATE tasks SET time_limit_ms = $2::integer, time_limit_source = 'computed' WHERE id = $1::bigint", 2,
-		v, NULL, NULL, err, errlen) < 0)
+	snprintf(slow, sizeof(slow), "%.17g", slowest);
+	if (admin_query(db,
+			"UPDATE tasks SET time_limit_source = 'computed',"
+			" time_limit_ms = solveit_selfcheck_time_limit($2::double precision, time_multiplier)"
+			" WHERE id = $1::bigint RETURNING time_limit_ms",
+			2, v, take_text, ms, err, errlen) < 0)
 		return -1;
-	t->time_limit_ms = (int)ms;
+	t->time_limit_ms = atoi(ms);
 	snprintf(t->source, sizeof(t->source), "computed");
 	return 0;
 }
@@ -409,10 +372,10 @@ static void print_table(FILE *out, const task_info *t, const rows *all)
 		if (!strcmp(r->status, "completed"))
 			snprintf(time, sizeof(time), "%.3f s", r->time);
 		fprintf(out, "%-*s | %-*s | %-6s | %-13s | %-8s | %s\n", wp, r->path, we, r->expected, got_of(r), score,
-			time, agrees(r) ? "ok" : "MISMATCH");
+			time, r->ok ? "ok" : "MISMATCH");
 	}
 	for (size_t i = 0; i < all->n; i++)
-		agreeing += agrees(&all->v[i]);
+		agreeing += all->v[i].ok;
 	fprintf(out, "%zu of %zu submissions agree with the package\n", agreeing, all->n);
 	/* Why a judgement failed (a validator that does not compile, say) goes under the table. */
 	for (size_t i = 0; i < all->n; i++)
@@ -451,7 +414,7 @@ static void print_json(FILE *out, const task_info *t, const rows *all, int ok)
 		cJSON_AddNumberToObject(x, "time", r->time);
 		if (r->error)
 			cJSON_AddStringToObject(x, "error", r->error);
-		cJSON_AddBoolToObject(x, "ok", agrees(r));
+		cJSON_AddBoolToObject(x, "ok", r->ok);
 		cJSON_AddItemToArray(list, x);
 	}
 	if ((text = cJSON_PrintUnformatted(o)))
@@ -468,17 +431,19 @@ static int load(const sv_sql *db, const char *task, task_info *t, rows *all, cha
 
 	memset(t, 0, sizeof(*t));
 	if (admin_query(db,
-			"SELECT id, slug, time_limit_source, time_multiplier, time_limit_ms FROM tasks"
+			"SELECT id, slug, time_limit_source, time_limit_ms FROM tasks"
 			" WHERE id::text = $1 OR slug = $1 ORDER BY (id::text = $1) DESC LIMIT 1",
 			1, v, take_task, t, err, errlen) < 0)
 		return -1;
 	if (!t->found)
 		return snprintf(err, errlen, "no task has the id or slug %s", task), -1;
 	snprintf(id, sizeof(id), "%lld", t->id);
-	if (admin_query(db,
-			"SELECT id, path, array_to_string(expected, ' '), expected_score, language_id, code"
-			" FROM task_package_submissions WHERE task_id = $1::bigint ORDER BY path",
-			1, idv, take_row, all, err, errlen) < 0)
+	if (admin_query(
+		db,
+		"SELECT r.package_id, r.path, array_to_string(r.expected, ' '), r.expected_score, r.language_id,"
+		" p.code, r.accepted_only FROM solveit_selfcheck_runs($1::bigint) r"
+		" JOIN task_package_submissions p ON p.id = r.package_id ORDER BY r.path",
+		1, idv, take_row, all, err, errlen) < 0)
 		return -1;
 	if (all->n == 0)
 		return snprintf(err, errlen,
@@ -505,7 +470,7 @@ int admin_verify(const admin_config *cfg, const sv_sql *db, const char *task, FI
 	first = calloc(all.n, sizeof(row *));
 	rest = calloc(all.n, sizeof(row *));
 	for (size_t i = 0; i < all.n; i++) {
-		if (pending && accepted_only(&all.v[i]))
+		if (pending && all.v[i].accepted_only)
 			first[nfirst++] = &all.v[i];
 		else
 			rest[nrest++] = &all.v[i];
@@ -523,7 +488,7 @@ int admin_verify(const admin_config *cfg, const sv_sql *db, const char *task, FI
 		goto out;
 	}
 	for (size_t i = 0; i < all.n; i++)
-		ok &= agrees(&all.v[i]);
+		ok &= all.v[i].ok;
 	if (cfg->json)
 		print_json(out, &t, &all, ok);
 	else

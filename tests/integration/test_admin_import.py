@@ -246,6 +246,14 @@ def test_verify_end_to_end(built, services, db, pipeline, tmp_path):
     got = {x["path"]: x["got"] for x in result["results"]}
     assert got == {"submissions/accepted/hello.c": "AC", "submissions/accepted/hello.py": "AC",
                    "submissions/wrong_answer/bye.py": "WA", "submissions/run_time_error/crash.py": "RE"}
+    # The rules are the tests page's self-check's: the limit from the slowest accepted run, and the
+    # same "ok" as the page shows for the same runs.
+    assert result["time_limit_ms"] == db.execute(
+        "SELECT solveit_selfcheck_time_limit(max(r.execution_time), t.time_multiplier)"
+        " FROM solveit_selfcheck_runs(%s) r, tasks t WHERE t.id = %s AND r.accepted_only AND r.verdict = 'AC'"
+        " GROUP BY t.time_multiplier", (out["task_id"], out["task_id"])).fetchone()[0]
+    page = dict(db.execute("SELECT path, agrees FROM solveit_selfcheck_runs(%s)", (out["task_id"],)).fetchall())
+    assert page == {x["path"]: x["ok"] for x in result["results"]}
     rows = db.execute("SELECT u.username, u.is_staff, u.is_active, s.package_submission_id IS NOT NULL"
                       " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.task_id = %s",
                       (out["task_id"],)).fetchall()
@@ -259,3 +267,19 @@ def test_verify_end_to_end(built, services, db, pipeline, tmp_path):
     line = [x for x in r.stdout.splitlines() if x.startswith("submissions/accepted/bye.py")]
     assert line and "| WA " in line[0] and line[0].endswith("MISMATCH"), r.stdout
     assert "time limit 2000 ms (fixed)" in r.stdout and "4 of 5 submissions agree with the package" in r.stdout
+
+
+def test_verify_refuses_an_account_that_is_not_its_own(built, services, db, tmp_path):
+    import_json(services, write_package(tmp_path / "verifytaken", HELLO))
+    db.execute("INSERT INTO users (username, password_hash, is_staff, is_active, display_name)"
+               " VALUES ('solveit-verify', NULL, true, false, 'solveit-admin verify') ON CONFLICT (username) DO NOTHING")
+    db.execute("UPDATE users SET is_active = true WHERE username = 'solveit-verify'")
+    try:
+        r = admin(services, "verify", "verifytaken", "--kafka-brokers", services.kafka.bootstrap)
+        assert r.returncode == 2, r.stdout + r.stderr
+        assert "an account named solveit-verify exists that is not verify's (staff, inactive, without a password):" \
+            " rename it" in r.stderr
+        assert db.execute("SELECT count(*) FROM submissions s JOIN tasks t ON t.id = s.task_id"
+                          " WHERE t.slug = 'verifytaken'").fetchone()[0] == 0
+    finally:
+        db.execute("UPDATE users SET is_active = false WHERE username = 'solveit-verify'")
