@@ -7,7 +7,6 @@
 #include "apr_strings.h"
 
 #include "solveit_text.h"
-#include "sv_csv.h"
 
 /* libc's %g: APR's formatter prints 1e300 as "0.e+79". */
 static const char *number(apr_pool_t *p, double v)
@@ -130,10 +129,4 @@ int sv_admin_path_unsafe(const char *name)
 		if (!strncmp(p, "..", 2) && (p[2] == '/' || p[2] == '\0'))
 			return 1;
 	return 0;
-}
-
-void sv_admin_csv_accounts(apr_pool_t *p, const char *text, cJSON *rows, cJSON *errors)
-{
-	(void)p;
-	sv_csv_accounts(text, rows, errors);
 }

@@ -34,8 +34,4 @@ int sv_admin_natural_cmp(const char *x, const char *y);
  * a leading /, a .. segment, a backslash or a drive letter's colon. */
 int sv_admin_path_unsafe(const char *name);
 
-/* common/sv_csv.c's sv_csv_accounts (the one parser, shared with solveit-admin import-users), under
- * the name tests/unit/check_admin.c knows; p is unused. */
-void sv_admin_csv_accounts(apr_pool_t *p, const char *text, cJSON *rows, cJSON *errors);
-
 #endif

@@ -93,69 +93,6 @@ START_TEST(archive_paths_and_their_order)
 }
 END_TEST
 
-static const char *str(const cJSON *obj, const char *name)
-{
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(obj, name));
-}
-
-static int line_of(const cJSON *obj)
-{
-	return (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(obj, "line"));
-}
-
-START_TEST(csv_accounts_with_quotes_header_and_errors)
-{
-	cJSON *rows = cJSON_CreateArray(), *errors = cJSON_CreateArray();
-	const char *csv = "\xef\xbb\xbfusername,display_name,password,team,staff\r\n"
-			  "ann,\"Ann, \"\"A\"\"\",password1,Red,yes\r\n"
-			  "\n"
-			  "bob,\"Bob\nSecond line\",password2\n"
-			  "bad name,X,password3\n"
-			  "cid,C,short\n"
-			  "dan,D,password4,,maybe\n"
-			  "eve,E\n"
-			  "fay,F,password5,Blue,0";
-
-	sv_admin_csv_accounts(pool, csv, rows, errors);
-	ck_assert_int_eq(cJSON_GetArraySize(rows), 3);
-	ck_assert_str_eq(str(cJSON_GetArrayItem(rows, 0), "display_name"), "Ann, \"A\"");
-	ck_assert_str_eq(str(cJSON_GetArrayItem(rows, 0), "team"), "Red");
-	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rows, 0), "staff")));
-	ck_assert_int_eq(line_of(cJSON_GetArrayItem(rows, 0)), 2);
-	ck_assert_str_eq(str(cJSON_GetArrayItem(rows, 1), "display_name"), "Bob\nSecond line");
-	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(rows, 1), "team"));
-	ck_assert_int_eq(line_of(cJSON_GetArrayItem(rows, 1)), 4);
-	ck_assert_str_eq(str(cJSON_GetArrayItem(rows, 2), "username"), "fay");
-	ck_assert_int_eq(line_of(cJSON_GetArrayItem(rows, 2)), 10);
-	ck_assert_int_eq(cJSON_GetArraySize(errors), 4);
-	ck_assert_int_eq(line_of(cJSON_GetArrayItem(errors, 0)), 6);
-	ck_assert_str_eq(str(cJSON_GetArrayItem(errors, 0), "error"),
-			 "username must be 1-64 of letters, digits and . _ - @");
-	ck_assert_str_eq(str(cJSON_GetArrayItem(errors, 1), "error"), "password must be at least 8 characters");
-	ck_assert_str_eq(str(cJSON_GetArrayItem(errors, 2), "error"),
-			 "staff must be true or false (or 1/0, yes/no), not \"maybe\"");
-	ck_assert_str_eq(str(cJSON_GetArrayItem(errors, 3), "error"),
-			 "2 fields; want username,display_name,password[,team][,staff]");
-	ck_assert_int_eq(line_of(cJSON_GetArrayItem(errors, 3)), 9);
-	cJSON_Delete(rows);
-	cJSON_Delete(errors);
-}
-END_TEST
-
-START_TEST(csv_open_quote_stops_with_an_error)
-{
-	cJSON *rows = cJSON_CreateArray(), *errors = cJSON_CreateArray();
-
-	sv_admin_csv_accounts(pool, "ann,A,password1\nbob,\"open,password2\n", rows, errors);
-	ck_assert_int_eq(cJSON_GetArraySize(rows), 1);
-	ck_assert_int_eq(cJSON_GetArraySize(errors), 1);
-	ck_assert_str_eq(str(cJSON_GetArrayItem(errors, 0), "error"), "a quoted field is not closed");
-	ck_assert_int_eq(line_of(cJSON_GetArrayItem(errors, 0)), 2);
-	cJSON_Delete(rows);
-	cJSON_Delete(errors);
-}
-END_TEST
-
 int main(void)
 {
 	Suite *s = suite_create("admin");
@@ -168,8 +105,6 @@ int main(void)
 	tcase_add_test(tc, fields_are_checked_by_kind_and_range);
 	tcase_add_test(tc, names_follow_the_schema_patterns);
 	tcase_add_test(tc, archive_paths_and_their_order);
-	tcase_add_test(tc, csv_accounts_with_quotes_header_and_errors);
-	tcase_add_test(tc, csv_open_quote_stops_with_an_error);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
