@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { openBrowser, login, base, screenshot } from './lib.mjs';
+import { openBrowser, login, base, screenshot, unlabelled } from './lib.mjs';
 
 const run = Date.now().toString(36) + Math.floor(Math.random() * 1e4).toString(36);
 const person = `pp${run}`;
@@ -51,18 +51,6 @@ async function userNamed(page, name) {
 
 function csvFile(text) {
 	return { name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(text) };
-}
-
-// Form controls without an accessible name.
-function unlabelled() {
-	const bad = [];
-	for (const c of document.querySelectorAll('input, select, textarea, button')) {
-		if (c.type === 'hidden' || c.closest('[hidden]')) continue;
-		const named = (c.labels && c.labels.length) || c.getAttribute('aria-label') || c.getAttribute('aria-labelledby')
-			|| (c.tagName === 'BUTTON' && c.textContent.trim());
-		if (!named) bad.push(c.outerHTML.slice(0, 80));
-	}
-	return bad;
 }
 
 test('people: create a user; a CSV import previews, refuses bad rows whole, then imports', async () => {

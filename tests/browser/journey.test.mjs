@@ -3,7 +3,7 @@
 // solution and its WA with the failing sample's differences; then a compilation error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser, login, base, screenshot } from './lib.mjs';
+import { openBrowser, login, base, screenshot, chooseLanguage } from './lib.mjs';
 
 // Records every state the submission page shows, from before its first paint, so the test sees
 // the progress however fast the judge is.
@@ -18,14 +18,6 @@ function recordStates() {
 		if (status && window.__states[window.__states.length - 1] !== text) window.__states.push(text);
 	};
 	new MutationObserver(seen).observe(document, { subtree: true, childList: true, characterData: true });
-}
-
-async function chooseLanguage(page, prefix) {
-	const select = page.getByLabel('Language');
-	const options = await select.locator('option').allTextContents();
-	const name = options.find((o) => o.startsWith(prefix));
-	assert.ok(name, `language ${prefix} is offered (have ${options.join(', ')})`);
-	await select.selectOption({ label: name });
 }
 
 // Types like a person: CodeMirror closes brackets and indents new lines itself, so the lines are

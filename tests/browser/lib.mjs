@@ -140,3 +140,21 @@ export async function chooseLanguage(page, prefix) {
 	if (!name) throw new Error(`language ${prefix} is not offered (have ${options.join(', ')})`);
 	await select.selectOption({ label: name });
 }
+
+// Form controls without an accessible name (label, aria-label or aria-labelledby), the editor's
+// too: run in the page, page.evaluate(unlabelled), and expect [].
+export function unlabelled() {
+	const bad = [];
+	for (const c of document.querySelectorAll('input, select, textarea, button, [role="textbox"], [contenteditable="true"]')) {
+		if (c.type === 'hidden' || c.closest('[hidden]')) continue;
+		const named = (c.labels && c.labels.length) || c.getAttribute('aria-label') || c.getAttribute('aria-labelledby')
+			|| (c.tagName === 'BUTTON' && c.textContent.trim());
+		if (!named) bad.push(c.outerHTML.slice(0, 80));
+	}
+	for (const host of document.querySelectorAll('.cm-host')) {
+		for (const c of host.shadowRoot.querySelectorAll('[contenteditable="true"]')) {
+			if (!c.getAttribute('aria-label')) bad.push('editor without a label');
+		}
+	}
+	return bad;
+}

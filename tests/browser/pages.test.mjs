@@ -3,27 +3,10 @@
 // their fields, and the Content-Security-Policy of every page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openBrowser, login, base, screenshot, taskId, apiFromPage } from './lib.mjs';
+import { openBrowser, login, base, screenshot, taskId, apiFromPage, unlabelled } from './lib.mjs';
 
 const PAGES = ['index.html', 'login.html', 'register.html', 'task.html', 'submission.html', 'submissions.html',
 	'leaderboard.html'];
-
-// Form controls without an accessible name (label, aria-label or aria-labelledby).
-function unlabelled() {
-	const bad = [];
-	for (const c of document.querySelectorAll('input, select, textarea, button, [role="textbox"], [contenteditable="true"]')) {
-		if (c.type === 'hidden' || c.closest('[hidden]')) continue;
-		const named = (c.labels && c.labels.length) || c.getAttribute('aria-label') || c.getAttribute('aria-labelledby')
-			|| (c.tagName === 'BUTTON' && c.textContent.trim());
-		if (!named) bad.push(c.outerHTML.slice(0, 80));
-	}
-	for (const host of document.querySelectorAll('.cm-host')) {
-		for (const c of host.shadowRoot.querySelectorAll('[contenteditable="true"]')) {
-			if (!c.getAttribute('aria-label')) bad.push('editor without a label');
-		}
-	}
-	return bad;
-}
 
 test('every page: a strict CSP, no inline script, versioned assets', async () => {
 	for (const name of PAGES) {
