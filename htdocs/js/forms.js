@@ -1,5 +1,5 @@
 // Shared by the login and registration forms: the start of the page and field-level errors.
-import { clear, loadMe, maybeSignedIn, renderHeader, showMessage } from './common.js?v=4';
+import { clear, loadMe, maybeSignedIn, renderHeader, showMessage } from './common.js?v=5';
 
 // Someone signed in already (also every user of an external-authentication site, who arrives
 // authenticated) has no use for the form and goes on to `target`. Resolves to false when the page is

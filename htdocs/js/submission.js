@@ -5,7 +5,7 @@
 import {
 	api, startPageOf, el, clear, showLoadError, verdictBadge, verdictName, formatSeconds, formatMemoryKb,
 	timeElement, poller, showMessage, clearMessages,
-} from './common.js?v=4';
+} from './common.js?v=5';
 
 const content = document.getElementById('content');
 

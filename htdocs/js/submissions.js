@@ -2,7 +2,7 @@
 // the address (?task=&verdict=&page=), so a filtered page can be bookmarked and reloaded.
 import {
 	api, startPage, el, clear, showLoadError, param, positiveInt, verdictBadge, timeElement, listOf,
-} from './common.js?v=4';
+} from './common.js?v=5';
 
 const content = document.getElementById('content');
 const form = document.getElementById('filters');

@@ -4,8 +4,8 @@
 import {
 	api, startPageOf, el, clear, showLoadError, formatTimeLimit, formatMemoryKb, listOf, verdictBadge,
 	VENDOR_VERSION, BASE, herePath,
-} from './common.js?v=4';
-import { sanitizeHtml } from './sanitize.js?v=4';
+} from './common.js?v=5';
+import { sanitizeHtml } from './sanitize.js?v=5';
 
 const content = document.getElementById('content');
 const LANGUAGE_KEY = 'solveit.language';

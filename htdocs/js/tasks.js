@@ -1,7 +1,7 @@
 // The task list: every task with the caller's best score and verdict, limits and test count.
 import {
 	api, startPage, el, clear, showLoadError, verdictBadge, formatTimeLimit, formatMemoryKb, listOf,
-} from './common.js?v=4';
+} from './common.js?v=5';
 
 const content = document.getElementById('content');
 

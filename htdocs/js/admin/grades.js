@@ -1,9 +1,9 @@
 // The staff grades page (admin/grades.html): the grades CSV (a real download, GET
 // /api/admin/grades.csv), a preview of it, and per-task statistics (GET /api/admin/statistics):
 // submissions, students who submitted, solved, average best score and the verdicts as bars.
-import { clear, el, showLoadError, verdictBadge, verdictName } from '../common.js?v=4';
-import { adminApi, adminUrl, dataTable, startStaffPage } from './common.js?v=4';
-import { parseCsv, plural } from './people.js?v=4';
+import { clear, el, showLoadError, verdictBadge, verdictName } from '../common.js?v=5';
+import { adminApi, adminUrl, dataTable, startStaffPage } from './common.js?v=5';
+import { parseCsv, plural } from './people.js?v=5';
 
 const PREVIEW_ROWS = 100;
 const VERDICT_ORDER = ['AC', 'PA', 'WA', 'TLE', 'MLE', 'RE', 'OLE', 'CE', 'pending', 'processing', 'failed'];
