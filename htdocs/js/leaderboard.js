@@ -60,7 +60,7 @@ function table(kind, rows, tasks) {
 			el('td', { class: 'num score' }, String(r.score)),
 			el('td', { class: 'num hide-narrow' }, String(r.solved ?? '—')),
 			...tasks.map((t, i) => el('td', { class: 'num hide-narrow' }, scores[i] === null || scores[i] === undefined ? '·' : String(scores[i]))),
-			el('td', { class: 'hide-narrow' }, r.reached_at ? formatDate(r.reached_at) : '—'));
+			el('td', { class: 'hide-narrow when' }, r.reached_at ? formatDate(r.reached_at) : '—'));
 	});
 	return el('div', { class: 'table-wrap' }, el('table', { id: 'ranking-' + kind },
 		el('caption', { class: 'visually-hidden' }, kind === 'users' ? 'Users by total score' : 'Teams by total score'),
