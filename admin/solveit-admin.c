@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "admin_contest.h"
 #include "admin_judging.h"
 #include "admin_settings.h"
 #include "admin_sql.h"
@@ -113,6 +114,15 @@ static const subcommand subcommands[] = {
      "KEY VALUE sets one, checked by the database and recorded in the staff audit, e.g.\n"
      "solveit-admin settings leaderboard_visibility anonymised (public | anonymised | staff | off).\n"
      "Exit status: 0 listed or set, 1 the key or value is refused, 2 other errors."},
+    {"scoreboard", 1, 1, "scoreboard ID [--json]",
+     "prints the live ICPC board of contest ID (an assignment made with --contest), as staff see it:\n"
+     "rank, user, team, solved, penalty and per task \"+2 / 47\" (solved after 2 tries in minute 47, *: first\n"
+     "to solve it), \"-3\" (3 rejected tries), \"?1\" (1 pending).\n"
+     "Exit status: 0 printed, 1 no such contest, 2 other errors."},
+    {"unfreeze", 1, 1, "unfreeze ID [--json]",
+     "ends the freeze of contest ID's board: students see every result again. Recorded in the staff audit.\n"
+     "Exit status: 0 unfrozen, 1 refused (no contest, no freeze time, not frozen yet, already unfrozen),\n"
+     "2 other errors."},
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -127,6 +137,7 @@ SV_OPTIONS_SPEC(spec, "solveit-admin",
 		"  rejudge (--task SLUG|ID | SUBMISSION_ID...) [--wait] [--json]\n"
 		"  export-grades [-o FILE]\n"
 		"  settings [KEY VALUE]\n"
+		"  scoreboard ID | unfreeze ID\n"
 		"Passwords are read from the terminal or stdin, never from the command line. Changes are recorded\n"
 		"in the staff audit as \"solveit-admin (unix user NAME)\".",
 		"Exit status: 0 done, 1 refused (the package, a row, a name, a password: see the message), 2 other\n"
@@ -341,6 +352,8 @@ static int run_with_db(const admin_config *c, const subcommand *sub, char **args
 		rc = admin_import_users(c, &sql, args[0], stdout, err, sizeof(err));
 	else if (!strcmp(sub->name, "rejudge"))
 		rc = admin_rejudge(c, &sql, args, nargs, stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "scoreboard") || !strcmp(sub->name, "unfreeze"))
+		rc = admin_contest(c, &sql, sub->name, args[0], stdout, err, sizeof(err));
 	else
 		rc = admin_export_grades(c, &sql, stdout, err, sizeof(err));
 	PQfinish(conn);

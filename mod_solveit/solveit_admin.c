@@ -94,6 +94,11 @@ static const struct {
     [SV_ADM_SETTINGS_GET] = {"solveit_admin_settings", "SELECT solveit_admin_settings_json()::text"},
     [SV_ADM_SETTINGS_SAVE] = {"solveit_admin_settings_save",
 	"SELECT status, body FROM solveit_admin_settings_save(%s::bigint, %s, %s::jsonb)"},
+    /* contests (solveit_scoreboard.c, sql/031) */
+    [SV_ADM_SCOREBOARD] = {"solveit_scoreboard_view",
+	"SELECT solveit_scoreboard_view(%s::bigint, %s::boolean)::text"},
+    [SV_ADM_CONTEST_UNFREEZE] = {"solveit_admin_contest_unfreeze",
+	"SELECT status, body FROM solveit_admin_contest_unfreeze(%s::bigint, %s, %s::bigint)"},
 };
 // clang-format on
 

@@ -79,6 +79,10 @@ int sv_admin_selfcheck_run(sv_ctx *ctx);
 int sv_admin_settings_get(sv_ctx *ctx);
 int sv_admin_settings_put(sv_ctx *ctx);
 
+/* solveit_scoreboard.c: POST /api/admin/assignments/{id}/unfreeze, a contest's board shown to
+ * students again (sql/031's solveit_admin_contest_unfreeze). */
+int sv_admin_contest_unfreeze(sv_ctx *ctx);
+
 /* ---- Shared by the files above (solveit_admin.c) ---------------------------------------------- */
 
 /* The staff API's statements, prepared on each pooled connection the first time one is used there
@@ -114,6 +118,9 @@ typedef enum {
 	SV_ADM_SELFCHECK_RUN,
 	SV_ADM_SETTINGS_GET,
 	SV_ADM_SETTINGS_SAVE,
+	/* contests (solveit_scoreboard.c, sql/031) */
+	SV_ADM_SCOREBOARD,
+	SV_ADM_CONTEST_UNFREEZE,
 	SV_ADM_COUNT
 } sv_admin_sql;
 

@@ -9,6 +9,7 @@
 #include "solveit_api.h"
 #include "solveit_auth.h"
 #include "solveit_leaderboard.h"
+#include "solveit_scoreboard.h"
 #include "solveit_submit.h"
 
 // clang-format off
@@ -71,6 +72,9 @@ const sv_route solveit_routes[] = {
     /* Site settings (sql/024): the leaderboard's visibility, and later ones. */
     {M_GET,    "/api/admin/settings",                 sv_admin_settings_get,     SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     {M_PUT,    "/api/admin/settings",                 sv_admin_settings_put,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* Contests (solveit_scoreboard.c): the ICPC board, students' (frozen) or staff's (live); unfreezing. */
+    {M_GET,    "/api/assignments/{id}/scoreboard",    sv_api_scoreboard,         SV_ACCESS_USER,  0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/assignments/{id}/unfreeze", sv_admin_contest_unfreeze, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);
