@@ -1,16 +1,7 @@
 -- Issue 13: contests, the assignments with contest true (doc/courses-and-contests.md, "Contests").
 -- Their ICPC scoreboard, as students (frozen) and staff (live) see it, and staff's unfreezing.
-
--- A task's label in its assignment from its 1-based place: A..Z, then AA, AB, ...
-CREATE FUNCTION solveit_task_label(p_n bigint) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN p_n <= 26 THEN chr(64 + p_n::integer)
-                ELSE chr(64 + ((p_n - 1) / 26)::integer) || chr(65 + ((p_n - 1) % 26)::integer) END
-$$;
-
--- Whether students get the frozen board now: from freeze_at until staff unfreeze it.
-CREATE FUNCTION solveit_contest_frozen(a assignments) RETURNS boolean LANGUAGE sql STABLE AS $$
-    SELECT a.contest AND a.freeze_at IS NOT NULL AND a.freeze_at <= now() AND a.unfrozen_at IS NULL
-$$;
+-- Labels, times and "frozen" are sql/030's (solveit_task_label, solveit_iso,
+-- solveit_assignment_frozen).
 
 -- The board of contest p_assignment (NULL when there is no such contest), the frozen view when
 -- p_frozen: every counted submission stored at or after freeze_at is shown as pending only.
@@ -26,7 +17,7 @@ CREATE FUNCTION solveit_scoreboard(p_assignment bigint, p_frozen boolean) RETURN
 WITH c AS (
     SELECT * FROM assignments WHERE id = p_assignment AND contest
 ), t AS (
-    SELECT x.task_id, k.slug, k.title, solveit_task_label(row_number() OVER (ORDER BY x.position, x.task_id)) AS label,
+    SELECT x.task_id, k.slug, k.title, solveit_task_label(row_number() OVER (ORDER BY x.position, x.task_id)::integer - 1) AS label,
            row_number() OVER (ORDER BY x.position, x.task_id) AS n
     FROM c JOIN assignment_tasks x ON x.assignment_id = c.id JOIN tasks k ON k.id = x.task_id
 ), s AS (
@@ -65,14 +56,14 @@ WITH c AS (
 SELECT jsonb_build_object(
     'assignment', jsonb_build_object(
         'id', c.id, 'title', c.title,
-        'opens_at', to_char(c.opens_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-        'due_at', to_char(c.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-        'freeze_at', to_char(c.freeze_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-        'unfrozen_at', to_char(c.unfrozen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-        'state', solveit_assignment_state(c)),
-    'now', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        'opens_at', solveit_iso(c.opens_at),
+        'due_at', solveit_iso(c.due_at),
+        'freeze_at', solveit_iso(c.freeze_at),
+        'unfrozen_at', solveit_iso(c.unfrozen_at),
+        'state', solveit_assignment_state(a0)),
+    'now', solveit_iso(now()),
     'frozen', p_frozen,
-    'frozen_for_students', solveit_contest_frozen(c),
+    'frozen_for_students', solveit_assignment_frozen(a0),
     'tasks', COALESCE((SELECT jsonb_agg(jsonb_build_object('id', t.task_id, 'label', t.label, 'slug', t.slug,
                                                            'title', t.title) ORDER BY t.n) FROM t), '[]'::jsonb),
     'rows', COALESCE((
@@ -87,7 +78,7 @@ SELECT jsonb_build_object(
                              FROM t LEFT JOIN scored x ON x.task_id = t.task_id AND x.user_id = r.user_id))
                ORDER BY r.rank, r.username)
         FROM ranked r), '[]'::jsonb))
-FROM c
+FROM c JOIN assignments a0 ON a0.id = c.id
 $$;
 
 -- The board as the module caches it for staff (p_staff: live) or for students (frozen while the
@@ -95,7 +86,7 @@ $$;
 -- strips them); {"none": true} when p_assignment is no contest.
 CREATE FUNCTION solveit_scoreboard_view(p_assignment bigint, p_staff boolean) RETURNS jsonb LANGUAGE sql STABLE AS $$
     SELECT COALESCE((
-        SELECT solveit_scoreboard(a.id, NOT p_staff AND solveit_contest_frozen(a))
+        SELECT solveit_scoreboard(a.id, NOT p_staff AND solveit_assignment_frozen(a))
                || jsonb_build_object('visible_to_all', a.visible_to_all, 'team_ids',
                       COALESCE((SELECT jsonb_agg(m.team_id ORDER BY m.team_id) FROM assignment_teams m
                                 WHERE m.assignment_id = a.id), '[]'::jsonb))
@@ -123,15 +114,15 @@ BEGIN
         SELECT * INTO status, body
         FROM solveit_admin_error(400, format('The contest %s has no freeze time: its board is never frozen.', a.title));
         RETURN;
-    ELSIF a.unfrozen_at IS NOT NULL THEN
+    ELSIF a.unfrozen_at >= a.freeze_at THEN
         SELECT * INTO status, body
         FROM solveit_admin_error(400, format('The board of %s was already unfrozen at %s.', a.title,
-                                             to_char(a.unfrozen_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')));
+                                             solveit_iso(a.unfrozen_at)));
         RETURN;
     ELSIF now() < a.freeze_at THEN
         SELECT * INTO status, body
         FROM solveit_admin_error(400, format('The board of %s is not frozen yet: it freezes at %s.', a.title,
-                                             to_char(a.freeze_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')));
+                                             solveit_iso(a.freeze_at)));
         RETURN;
     END IF;
     before := solveit_admin_assignment_json(p_id);
