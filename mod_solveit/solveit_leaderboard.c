@@ -24,7 +24,7 @@ APLOG_USE_MODULE(solveit);
 #define WAIT_STEPS   20   /* ...this many times, then computes for itself */
 
 /* The cached "etag\njson" under key, copied to the pool; NULL when absent or when Redis failed. */
-static char *cache_get(request_rec *r, sv_redis *c, const char *key)
+char *sv_cache_get(request_rec *r, sv_redis *c, const char *key)
 {
 	redisReply *reply = sv_redis_command(c, "GET %s", sv_redis_key(r, key));
 	char *value = NULL;
@@ -274,7 +274,7 @@ int sv_cached_json(sv_ctx *ctx, sv_redis *c, const char *key, const char *cached
 		 * connection answers nothing at once, and this ends. */
 		for (int i = 0; !locked && !cached && i < WAIT_STEPS && sv_redis_usable(c); i++) {
 			apr_sleep(apr_time_from_msec(WAIT_STEP_MS));
-			cached = cache_get(r, c, key);
+			cached = sv_cache_get(r, c, key);
 		}
 	}
 	if (cached && cache_hit(r, key, cached, etag, json))

@@ -61,7 +61,7 @@ static int student_sees(const cJSON *body, apr_int64_t team)
 	return 0;
 }
 
-/* Marks the caller's row. */
+/* Marks the caller's row, and only it (whatever the cached body says). */
 static void mark_you(cJSON *body, apr_int64_t user)
 {
 	cJSON *row;
@@ -70,8 +70,8 @@ static void mark_you(cJSON *body, apr_int64_t user)
 	{
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(row, "user_id");
 
-		if (cJSON_IsNumber(id) && (apr_int64_t)id->valuedouble == user)
-			cJSON_ReplaceItemInObjectCaseSensitive(row, "you", cJSON_CreateTrue());
+		cJSON_DeleteItemFromObjectCaseSensitive(row, "you");
+		cJSON_AddBoolToObject(row, "you", cJSON_IsNumber(id) && (apr_int64_t)id->valuedouble == user);
 	}
 }
 
@@ -106,11 +106,11 @@ int sv_api_scoreboard(sv_ctx *ctx)
 	request_rec *r = ctx->r;
 	const sv_session *sess = ctx->sess;
 	view_arg v = {apr_psprintf(r->pool, "%" APR_INT64_T_FMT, ctx->id), sess->staff};
-	const char *etag, *json;
+	const char *key = view_key(r->pool, ctx->id, v.staff), *etag, *json;
+	sv_redis *c = sv_redis_acquire(r);
 	cJSON *body;
 
-	if (sv_cached_json(ctx, sv_redis_acquire(r), view_key(r->pool, ctx->id, v.staff), NULL, compute_view, &v, &etag,
-			   &json) < 0)
+	if (sv_cached_json(ctx, c, key, c ? sv_cache_get(r, c, key) : NULL, compute_view, &v, &etag, &json) < 0)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE,
 				     "The scoreboard cannot be shown now (database unavailable).");
 	body = sv_json_own(r, cJSON_Parse(json));

@@ -104,7 +104,7 @@ DECLARE
 BEGIN
     SELECT * INTO a FROM assignments WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        SELECT * INTO status, body FROM solveit_admin_error(404, format('There is no assignment %s.', p_id));
+        SELECT * INTO status, body FROM solveit_admin_error(404, format('Assignment %s does not exist.', p_id));
         RETURN;
     ELSIF NOT a.contest THEN
         SELECT * INTO status, body
