@@ -74,7 +74,7 @@ function table(data) {
 	const head = el('tr', {},
 		el('th', { scope: 'col', class: 'num' }, 'Rank'),
 		el('th', { scope: 'col' }, 'Name'),
-		el('th', { scope: 'col' }, 'Team'),
+		el('th', { scope: 'col', class: 'hide-narrow' }, 'Team'),
 		el('th', { scope: 'col', class: 'num' }, 'Solved'),
 		el('th', { scope: 'col', class: 'num' }, 'Penalty'),
 		...tasks.map((t) => el('th', { scope: 'col', class: 'num task-col' },
@@ -86,8 +86,9 @@ function table(data) {
 			el('td', { class: 'num' }, String(r.rank)),
 			el('th', { scope: 'row' }, r.display_name || r.username,
 				r.display_name && r.display_name !== r.username ? el('span', { class: 'muted username' }, ' ' + r.username) : null,
-				r.you ? el('span', { class: 'visually-hidden' }, ' (you)') : null),
-			el('td', {}, r.team || '—'),
+				r.you ? el('span', { class: 'visually-hidden' }, ' (you)') : null,
+				r.team ? el('span', { class: 'board-team-inline muted' }, r.team) : null),
+			el('td', { class: 'hide-narrow' }, r.team || '—'),
 			el('td', { class: 'num score' }, String(r.solved)),
 			el('td', { class: 'num' }, String(r.penalty)),
 			...tasks.map((t) => cellOf(cells.find((c) => c.task_id === t.id) || {})));
@@ -122,11 +123,11 @@ function renderNote(data, staff) {
 	const hidden = minutesBetween(a.freeze_at, a.due_at);
 	if (!staff) {
 		if (!data.frozen) return;
-		note.append(el('strong', {}, `Frozen since ${localTime(a.freeze_at)}`),
-			` — the last ${hidden} minutes are hidden: submissions since then show as pending until staff unfreeze the board.`);
+		note.append(el('span', {}, el('strong', {}, `Frozen since ${localTime(a.freeze_at)} — the last ${hidden} minutes are hidden.`),
+			' Submissions since then show as pending until staff unfreeze the board.'));
 	} else if (data.frozen_for_students) {
-		note.append(el('strong', {}, 'Live (frozen for students). '),
-			`Students see the board as it was at ${localTime(a.freeze_at)}; the last ${hidden} minutes show as pending to them. `,
+		note.append(el('span', {}, el('strong', {}, 'Live (frozen for students).'),
+			` Students see the board as it was at ${localTime(a.freeze_at)}; the last ${hidden} minutes show as pending to them.`),
 			el('button', { type: 'button', id: 'unfreeze', onclick: unfreeze }, 'Unfreeze'));
 	} else if (a.unfrozen_at && Date.parse(a.unfrozen_at) >= Date.parse(a.freeze_at)) {
 		note.append(`Live. Unfrozen at ${localTime(a.unfrozen_at, true)}: students see every result.`);
