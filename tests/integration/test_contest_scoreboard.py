@@ -80,7 +80,7 @@ def make_task(db, label):
 def staff_client(httpd, db):
     name, uid = new_user(db, staff=True, prefix="cstaff")
     client = Client(httpd.base, name)
-    client.user_id, client.db = uid, db
+    client.user_id = uid
     return client
 
 
@@ -97,11 +97,6 @@ def create_contest(staff, **fields):
     fields.setdefault("title", "Cup " + uuid.uuid4().hex[:6])
     fields.setdefault("contest", True)
     r = staff.post("/api/admin/assignments", json=fields)
-    if r.status_code == 404 and "no such API endpoint" in r.text:  # TEMPORARY until wt-assign's module part
-        status, body = staff.db.execute("SELECT status, body FROM solveit_admin_assignment_save(%s, 'test', NULL,"
-                                        " %s::jsonb, false)", (staff.user_id, json.dumps(fields))).fetchone()
-        assert status == 201, body
-        return json.loads(body)["id"]
     assert r.status_code == 201, r.text
     return r.json()["id"]
 
