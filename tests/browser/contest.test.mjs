@@ -32,7 +32,7 @@ async function dbNow(session) {
 test('a frozen contest board for a student, the live one for staff, and unfreezing it', async () => {
 	const setup = await openBrowser();
 	const teacherView = await openBrowser();
-	const studentView = await openBrowser();
+	const studentView = await openBrowser({ allowConsole: [/404/] });
 	const phone = await openBrowser({ viewport: { width: 375, height: 740 } });
 	const made = { tasks: [], contest: null };
 	const staff = await apiSession(setup.browser, 'teacher', 'teacher');
@@ -123,6 +123,11 @@ test('a frozen contest board for a student, the live one for staff, and unfreezi
 			return cell && /^\+ \/ \d+/.test(cell.textContent.trim());
 		}, name, { timeout: 30000 });
 		await screenshot(page, 'contest-student-unfrozen.png');
+		// A contest the student does not see, and an address without one, say so in a sentence.
+		await page.goto(base + 'scoreboard.html?assignment=999999999');
+		await page.locator('#content .message-error').filter({ hasText: 'There is no contest 999999999 open to you.' }).waitFor();
+		await page.goto(base + 'scoreboard.html');
+		await page.locator('#content .message-error').filter({ hasText: 'This address names no contest' }).waitFor();
 		for (const view of [setup, teacherView, studentView, phone]) assert.deepEqual(view.consoleErrors, []);
 	} finally {
 		if (made.contest) await staff.call('DELETE', `admin/assignments/${made.contest}`);
