@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "admin_assignments.h"
+#include "admin_contest.h"
 #include "admin_judging.h"
 #include "admin_settings.h"
 #include "admin_sql.h"
@@ -144,6 +145,15 @@ static const subcommand subcommands[] = {
      "(2026-12-08T10:00:00Z, 2026-12-08T11:00+01:00). A deleted assignment's tasks stay, in none.\n"
      "Exit status: 0 done, 1 refused (the reason: a time, a task in another assignment, an unknown slug,\n"
      "team or id), 2 other errors."},
+    {"scoreboard", 1, 1, "scoreboard ID [--json]",
+     "prints the live ICPC board of contest ID (an assignment made with --contest), as staff see it:\n"
+     "rank, user, team, solved, penalty and per task \"+2 / 47\" (solved after 2 tries in minute 47, *: first\n"
+     "to solve it), \"-3\" (3 rejected tries), \"?1\" (1 pending).\n"
+     "Exit status: 0 printed, 1 no such contest, 2 other errors."},
+    {"unfreeze", 1, 1, "unfreeze ID [--json]",
+     "ends the freeze of contest ID's board: students see every result again. Recorded in the staff audit.\n"
+     "Exit status: 0 unfrozen, 1 refused (no contest, no freeze time, not frozen yet, already unfrozen),\n"
+     "2 other errors."},
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -160,6 +170,7 @@ SV_OPTIONS_SPEC(spec, "solveit-admin",
 		"  settings [KEY VALUE]\n"
 		"  assignments | assignment create|update ID|delete ID [--title T --tasks SLUG,... --opens T --due T\n"
 		"    --closes T --penalty N --teams NAME,... --contest --freeze T]\n"
+		"  scoreboard ID | unfreeze ID\n"
 		"Passwords are read from the terminal or stdin, never from the command line. Changes are recorded\n"
 		"in the staff audit as \"solveit-admin (unix user NAME)\".",
 		"Exit status: 0 done, 1 refused (the package, a row, a name, a password: see the message), 2 other\n"
@@ -378,6 +389,8 @@ static int run_with_db(const admin_config *c, const subcommand *sub, char **args
 		rc = admin_assignments_list(c, &sql, stdout, err, sizeof(err));
 	else if (!strcmp(sub->name, "assignment"))
 		rc = admin_assignment(c, &sql, args, nargs, stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "scoreboard") || !strcmp(sub->name, "unfreeze"))
+		rc = admin_contest(c, &sql, sub->name, args[0], stdout, err, sizeof(err));
 	else
 		rc = admin_export_grades(c, &sql, stdout, err, sizeof(err));
 	PQfinish(conn);

@@ -104,6 +104,11 @@ static const struct {
     [SV_ADM_ASSIGNMENTS_STUDENT] = {"solveit_assignments", "SELECT solveit_assignments_json(%s::bigint)::text"},
     [SV_ADM_GRADES_ASSIGNMENT_CSV] = {"solveit_admin_grades_assignment_csv",
 	"SELECT solveit_admin_grades_csv(%s::bigint)"},
+    /* contests (solveit_scoreboard.c, sql/031) */
+    [SV_ADM_SCOREBOARD] = {"solveit_scoreboard_view",
+	"SELECT solveit_scoreboard_view(%s::bigint, %s::boolean)::text"},
+    [SV_ADM_CONTEST_UNFREEZE] = {"solveit_admin_contest_unfreeze",
+	"SELECT status, body FROM solveit_admin_contest_unfreeze(%s::bigint, %s, %s::bigint)"},
 };
 // clang-format on
 

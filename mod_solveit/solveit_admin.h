@@ -88,6 +88,9 @@ int sv_admin_assignment_get(sv_ctx *ctx);
 int sv_admin_assignment_create(sv_ctx *ctx);
 int sv_admin_assignment_update(sv_ctx *ctx);
 int sv_admin_assignment_delete(sv_ctx *ctx);
+/* solveit_scoreboard.c: POST /api/admin/assignments/{id}/unfreeze, a contest's board shown to
+ * students again (sql/031's solveit_admin_contest_unfreeze). */
+int sv_admin_contest_unfreeze(sv_ctx *ctx);
 
 /* ---- Shared by the files above (solveit_admin.c) ---------------------------------------------- */
 
@@ -130,6 +133,9 @@ typedef enum {
 	SV_ADM_ASSIGNMENT_SAVE,
 	SV_ADM_ASSIGNMENTS_STUDENT,
 	SV_ADM_GRADES_ASSIGNMENT_CSV,
+	/* contests (solveit_scoreboard.c, sql/031) */
+	SV_ADM_SCOREBOARD,
+	SV_ADM_CONTEST_UNFREEZE,
 	SV_ADM_COUNT
 } sv_admin_sql;
 

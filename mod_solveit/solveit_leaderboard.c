@@ -17,17 +17,16 @@ APLOG_USE_MODULE(solveit);
 
 #define CACHE_KEY    "leaderboard:v1"
 #define VERSION_KEY  "settings:version" /* bumped by every change through the staff API */
-#define LOCK_KEY     "leaderboard:v1:lock"
 #define TAG_PREFIX   "\"lb-"
 #define TAG_LEN      (sizeof(TAG_PREFIX) - 1 + 2 * APR_MD5_DIGESTSIZE + 1) /* "lb-<md5 hex>" */
 #define LOCK_MS      5000 /* a computing request that dies frees the lock after this */
 #define WAIT_STEP_MS 25   /* a request that lost the lock looks again this often... */
 #define WAIT_STEPS   20   /* ...this many times, then computes for itself */
 
-/* The cached "etag\njson", copied to the pool; NULL when absent or when Redis failed. */
-static char *cache_get(request_rec *r, sv_redis *c)
+/* The cached "etag\njson" under key, copied to the pool; NULL when absent or when Redis failed. */
+char *sv_cache_get(request_rec *r, sv_redis *c, const char *key)
 {
-	redisReply *reply = sv_redis_command(c, "GET %s", sv_redis_key(r, CACHE_KEY));
+	redisReply *reply = sv_redis_command(c, "GET %s", sv_redis_key(r, key));
 	char *value = NULL;
 
 	if (!reply)
@@ -38,10 +37,10 @@ static char *cache_get(request_rec *r, sv_redis *c)
 	return value;
 }
 
-/* 1 when this request now holds the computing lock. */
-static int cache_lock(request_rec *r, sv_redis *c)
+/* 1 when this request now holds the computing lock of a key (lock_key). */
+static int cache_lock(request_rec *r, sv_redis *c, const char *lock_key)
 {
-	redisReply *reply = sv_redis_command(c, "SET %s 1 NX PX %d", sv_redis_key(r, LOCK_KEY), LOCK_MS);
+	redisReply *reply = sv_redis_command(c, "SET %s 1 NX PX %d", sv_redis_key(r, lock_key), LOCK_MS);
 	int got;
 
 	if (!reply)
@@ -62,13 +61,14 @@ static void command_only(request_rec *r, sv_redis *c, const char *fmt, const cha
 }
 
 /* The leaderboard JSON, or NULL after logging. */
-static const char *compute(sv_ctx *ctx)
+static const char *compute(sv_ctx *ctx, void *arg)
 {
 	sv_db *db = sv_ctx_db(ctx);
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 	const char *json;
 
+	(void)arg;
 	if (!db || sv_db_select(db, SV_SQL_LEADERBOARD, &res) < 0)
 		return NULL;
 	if (!(row = sv_db_row(db, res, 1)) || !(json = sv_db_get(db, row, 0))) {
@@ -79,7 +79,7 @@ static const char *compute(sv_ctx *ctx)
 }
 
 /* The ETag of a body: its MD5, so that it changes exactly when the ranking does. */
-static const char *etag_of(apr_pool_t *p, const char *json, apr_size_t len)
+const char *sv_json_etag(apr_pool_t *p, const char *json, apr_size_t len)
 {
 	unsigned char digest[APR_MD5_DIGESTSIZE];
 	char hex[2 * APR_MD5_DIGESTSIZE + 1];
@@ -99,14 +99,14 @@ int sv_leaderboard_cached_split(apr_pool_t *p, const char *value, apr_size_t len
 	if (len <= TAG_LEN + 1 || value[TAG_LEN] != '\n' || (body = value + TAG_LEN + 1)[0] != '{' ||
 	    value[len - 1] != '}')
 		return 0;
-	*etag = etag_of(p, body, len - TAG_LEN - 1);
+	*etag = sv_json_etag(p, body, len - TAG_LEN - 1);
 	if (memcmp(*etag, value, TAG_LEN) != 0)
 		return 0;
 	*json = body;
 	return 1;
 }
 
-static int send_cached(request_rec *r, const char *etag, const char *json)
+int sv_send_cached_json(request_rec *r, const char *etag, const char *json)
 {
 	/* Shared by everyone, but only for signed-in users: private, revalidated every time. Matched
 	 * without the quotes, since mod_deflate hands the tag back as "<tag>-gzip". */
@@ -114,7 +114,7 @@ static int send_cached(request_rec *r, const char *etag, const char *json)
 }
 
 /* 1 with the cached value's ETag and body when it is well-formed; 0 (logged) when it is not. */
-static int cache_hit(request_rec *r, const char *value, const char **etag, const char **json)
+static int cache_hit(request_rec *r, const char *key, const char *value, const char **etag, const char **json)
 {
 	apr_size_t len = strlen(value);
 
@@ -123,7 +123,7 @@ static int cache_hit(request_rec *r, const char *value, const char **etag, const
 	ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
 		      "solveit: Redis key %s holds no leaderboard this module wrote (%" APR_SIZE_T_FMT
 		      " bytes); computing it again and replacing it",
-		      sv_redis_key(r, CACHE_KEY), len);
+		      sv_redis_key(r, key), len);
 	return 0;
 }
 
@@ -261,33 +261,33 @@ static void cache_peek(request_rec *r, sv_redis *c, const char **cached, long lo
 	freeReplyObject(reply);
 }
 
-/* The ranking every caller shares, cached (the value read with cache_peek) or computed: 0 with its
- * ETag and JSON, or -1 after logging (the database is unavailable). */
-static int ranking(sv_ctx *ctx, sv_redis *c, const char *cached, const char **etag, const char **json)
+int sv_cached_json(sv_ctx *ctx, sv_redis *c, const char *key, const char *cached, sv_json_compute fn, void *arg,
+		   const char **etag, const char **json)
 {
 	request_rec *r = ctx->r;
+	const char *lock_key = apr_pstrcat(r->pool, key, ":lock", NULL);
 	int locked = 0;
 
 	if (!cached && c) {
-		locked = cache_lock(r, c);
+		locked = cache_lock(r, c, lock_key);
 		/* Someone else is computing it: wait for their answer rather than query as well. A broken
 		 * connection answers nothing at once, and this ends. */
 		for (int i = 0; !locked && !cached && i < WAIT_STEPS && sv_redis_usable(c); i++) {
 			apr_sleep(apr_time_from_msec(WAIT_STEP_MS));
-			cached = cache_get(r, c);
+			cached = sv_cache_get(r, c, key);
 		}
 	}
-	if (cached && cache_hit(r, cached, etag, json))
+	if (cached && cache_hit(r, key, cached, etag, json))
 		return 0;
-	if (!(*json = compute(ctx))) {
+	if (!(*json = fn(ctx, arg))) {
 		if (locked)
-			command_only(r, c, "DEL %s", LOCK_KEY, NULL);
+			command_only(r, c, "DEL %s", lock_key, NULL);
 		return -1;
 	}
-	*etag = etag_of(r->pool, *json, strlen(*json));
-	command_only(r, c, "SET %s %s PX %d", CACHE_KEY, apr_pstrcat(r->pool, *etag, "\n", *json, NULL));
+	*etag = sv_json_etag(r->pool, *json, strlen(*json));
+	command_only(r, c, "SET %s %s PX %d", key, apr_pstrcat(r->pool, *etag, "\n", *json, NULL));
 	if (locked)
-		command_only(r, c, "DEL %s", LOCK_KEY, NULL);
+		command_only(r, c, "DEL %s", lock_key, NULL);
 	return 0;
 }
 
@@ -385,11 +385,11 @@ int sv_api_leaderboard(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_NOT_FOUND, "The leaderboard is turned off.");
 	if (vis == SV_LB_STAFF && !sess->staff)
 		return sv_send_error(r, HTTP_FORBIDDEN, "The leaderboard is visible to staff only.");
-	if (ranking(ctx, c, cached, &etag, &json) < 0)
+	if (sv_cached_json(ctx, c, CACHE_KEY, cached, compute, NULL, &etag, &json) < 0)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE,
 				     "the leaderboard cannot be computed now (database unavailable)");
 	if (vis == SV_LB_PUBLIC)
-		return send_cached(r, etag, json);
+		return sv_send_cached_json(r, etag, json);
 	if (vis == SV_LB_ANONYMISED && !sess->staff) {
 		if (!(json = anonymised(r, json, sess, label_key)))
 			return sv_send_error(r, HTTP_INTERNAL_SERVER_ERROR, "the leaderboard cannot be anonymised");
@@ -400,5 +400,5 @@ int sv_api_leaderboard(sv_ctx *ctx)
 		json = apr_pstrcat(r->pool, apr_pstrmemdup(r->pool, json, len - 1), len > 2 ? "," : "",
 				   "\"visibility\":\"", visibility_names[vis], "\"}", NULL);
 	}
-	return send_cached(r, etag_of(r->pool, json, strlen(json)), json);
+	return sv_send_cached_json(r, sv_json_etag(r->pool, json, strlen(json)), json);
 }

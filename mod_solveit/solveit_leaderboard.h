@@ -2,6 +2,7 @@
 #define SOLVEIT_LEADERBOARD_H
 
 #include "solveit_ctx.h"
+#include "solveit_redis.h"
 
 /* GET <base>/api/leaderboard: users and teams ranked by the total of their best score per open
  * task, ties broken by the time that total was reached (the submission that last raised it).
@@ -51,5 +52,26 @@ void sv_leaderboard_label(char *out, apr_size_t size, const char *key, const cha
  * this module stores (the tag is the MD5 of the body that follows, an object), 0 for anything else, which
  * the handler treats as a miss. */
 int sv_leaderboard_cached_split(apr_pool_t *p, const char *value, apr_size_t len, const char **etag, const char **json);
+
+/* ---- The cache, shared with the contests' scoreboards (solveit_scoreboard.c) ------------------ */
+
+/* Computes a body every caller shares: its JSON, or NULL after logging. */
+typedef const char *(*sv_json_compute)(sv_ctx *ctx, void *arg);
+
+/* The value stored under Redis key (a name for sv_redis_key) copied to the pool; NULL when absent
+ * or when Redis failed. */
+char *sv_cache_get(request_rec *r, sv_redis *c, const char *key);
+
+/* The shared body stored under Redis key: cached (the value read with sv_cache_get, NULL when
+ * absent) when well-formed, else computed by compute(ctx, arg) by one request at a time
+ * (the lock key + ":lock", the others waiting for its answer) and stored for
+ * SV_LEADERBOARD_TTL_MS. 0 with its ETag and JSON, or -1 when compute failed. c NULL: no cache. */
+int sv_cached_json(sv_ctx *ctx, sv_redis *c, const char *key, const char *cached, sv_json_compute compute, void *arg,
+		   const char **etag, const char **json);
+
+/* The ETag of a body ("lb-<md5 hex>" quoted) and the tagged answer (304 when If-None-Match holds
+ * it), private and revalidated every time. */
+const char *sv_json_etag(apr_pool_t *p, const char *json, apr_size_t len);
+int sv_send_cached_json(request_rec *r, const char *etag, const char *json);
 
 #endif

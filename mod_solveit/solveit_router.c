@@ -9,6 +9,7 @@
 #include "solveit_api.h"
 #include "solveit_auth.h"
 #include "solveit_leaderboard.h"
+#include "solveit_scoreboard.h"
 #include "solveit_submit.h"
 
 // clang-format off
@@ -78,6 +79,9 @@ const sv_route solveit_routes[] = {
     {M_GET,    "/api/admin/assignments/{id}",         sv_admin_assignment_get,   SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     {M_PUT,    "/api/admin/assignments/{id}",         sv_admin_assignment_update, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
     {M_DELETE, "/api/admin/assignments/{id}",         sv_admin_assignment_delete, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* Contests (solveit_scoreboard.c): the ICPC board, students' (frozen) or staff's (live); unfreezing. */
+    {M_GET,    "/api/assignments/{id}/scoreboard",    sv_api_scoreboard,         SV_ACCESS_USER,  0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/assignments/{id}/unfreeze", sv_admin_contest_unfreeze, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);
