@@ -27,6 +27,9 @@ typedef struct {
 	char *task;
 	int wait;
 	char *output;
+	/* clarifications, answer (admin_clarifications.h) */
+	int unanswered;
+	int public_answer;
 } admin_config;
 
 /* Exit status of a subcommand. */

@@ -94,6 +94,19 @@ static const struct {
     [SV_ADM_SETTINGS_GET] = {"solveit_admin_settings", "SELECT solveit_admin_settings_json()::text"},
     [SV_ADM_SETTINGS_SAVE] = {"solveit_admin_settings_save",
 	"SELECT status, body FROM solveit_admin_settings_save(%s::bigint, %s, %s::jsonb)"},
+    /* clarifications (solveit_clarifications.c, sql/032): the students' routes use this table too */
+    [SV_ADM_CLARIFICATIONS] = {"solveit_clarifications_list",
+	"SELECT status, body FROM solveit_clarifications_list(%s::bigint, %s::bigint, %s::bigint)"},
+    [SV_ADM_CLARIFICATION_ASK] = {"solveit_clarification_ask",
+	"SELECT status, body FROM solveit_clarification_ask(%s::bigint, %s::bigint, %s::bigint, %s)"},
+    [SV_ADM_CLARIFICATIONS_STAFF] = {"solveit_admin_clarifications",
+	"SELECT status, body FROM solveit_admin_clarifications(%s, %s::bigint, %s::bigint)"},
+    [SV_ADM_CLARIFICATION_ANSWER] = {"solveit_admin_clarification_answer",
+	"SELECT status, body FROM solveit_admin_clarification_answer(%s::bigint, %s, %s::bigint, %s, %s::boolean)"},
+    [SV_ADM_CLARIFICATION_ANNOUNCE] = {"solveit_admin_clarification_announce",
+	"SELECT status, body FROM solveit_admin_clarification_announce(%s::bigint, %s, %s::bigint, %s::bigint, %s)"},
+    [SV_ADM_CLARIFICATIONS_UNANSWERED] = {"solveit_clarifications_unanswered",
+	"SELECT solveit_clarifications_unanswered()"},
 };
 // clang-format on
 

@@ -8,6 +8,7 @@
 #include "solveit_admin.h"
 #include "solveit_api.h"
 #include "solveit_auth.h"
+#include "solveit_clarifications.h"
 #include "solveit_leaderboard.h"
 #include "solveit_submit.h"
 
@@ -71,6 +72,12 @@ const sv_route solveit_routes[] = {
     /* Site settings (sql/024): the leaderboard's visibility, and later ones. */
     {M_GET,    "/api/admin/settings",                 sv_admin_settings_get,     SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     {M_PUT,    "/api/admin/settings",                 sv_admin_settings_put,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* Clarifications (solveit_clarifications.c): the handlers read their JSON bodies, so CSRF comes as a header. */
+    {M_GET,    "/api/clarifications",                 sv_clarifications_list,          SV_ACCESS_USER,  0,             SV_BODY_NONE},
+    {M_POST,   "/api/clarifications",                 sv_clarification_ask,            SV_ACCESS_USER,  SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/clarifications",           sv_admin_clarifications_list,    SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/clarifications",           sv_admin_clarification_announce, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_PUT,    "/api/admin/clarifications/{id}",      sv_admin_clarification_answer,   SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);
