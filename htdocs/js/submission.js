@@ -58,7 +58,7 @@ function testRows(t, index) {
 		el('td', { class: 'num' }, String(number)),
 		el('td', {}, verdictBadge(t.verdict)),
 		el('td', { class: 'num' }, formatSeconds(t.time)),
-		el('td', { class: 'num' }, formatMemoryKb(t.memory)),
+		el('td', { class: 'num hide-narrow' }, formatMemoryKb(t.memory)),
 		el('td', { class: 'num test-points' }, testPoints(t)),
 		el('td', {}, t.is_sample ? 'sample' : el('span', { class: 'muted' }, 'hidden')));
 	const rows = [row];
@@ -78,11 +78,11 @@ function testRows(t, index) {
 				el('div', { class: 'test-io' },
 					ioPart('Input', el('pre', { class: 'io' }, t.input ?? ''), t.input_truncated),
 					ioPart('Expected output', diff.expected, t.expected_truncated),
-					ioPart('Your output', t.actual === '' ? el('pre', { class: 'io muted' }, '(no output)') : diff.actual,
+					ioPart('Your output', (t.actual ?? '') === '' ? el('pre', { class: 'io muted' }, '(no output)') : diff.actual,
 						t.actual_truncated)));
 			cell.append(details);
 		}
-		if (hasStderr || typeof t.exit_code === 'number') {
+		if (hasStderr || (typeof t.exit_code === 'number' && t.exit_code !== 0)) {
 			cell.append(el('div', { class: 'test-stderr' },
 				el('h4', {}, 'Error output (stderr)', t.stderr_truncated ? el('span', { class: 'muted' }, ' (cut short)') : null,
 					typeof t.exit_code === 'number' ? el('span', { class: 'muted' }, `, exit code ${t.exit_code}`) : null),
@@ -189,8 +189,9 @@ function progressView(sub) {
 		label = done >= total ? `All ${total} tests run, finishing…` : `Running test ${done + 1} of ${total}`;
 		bar = el('progress', { max: String(total), value: String(done), 'aria-labelledby': 'progress-label' });
 	}
-	wrap.append(el('p', { class: 'progress-label', id: 'progress-label' }, label), bar,
-		total ? el('p', { class: 'muted', id: 'progress-count' }, `${done} of ${total} tests done`) : null);
+	// append() would write a null as "null": the count is only there when there are tests.
+	wrap.append(...[el('p', { class: 'progress-label', id: 'progress-label' }, label), bar,
+		total ? el('p', { class: 'muted', id: 'progress-count' }, `${done} of ${total} tests done`) : null].filter(Boolean));
 	return wrap;
 }
 
@@ -230,7 +231,7 @@ function render(sub) {
 			el('div', { class: 'table-wrap' }, el('table', { id: 'tests' },
 				el('thead', {}, el('tr', {},
 					el('th', { scope: 'col', class: 'num' }, '#'), el('th', { scope: 'col' }, 'Verdict'),
-					el('th', { scope: 'col', class: 'num' }, 'Time'), el('th', { scope: 'col', class: 'num' }, 'Memory'),
+					el('th', { scope: 'col', class: 'num' }, 'Time'), el('th', { scope: 'col', class: 'num hide-narrow' }, 'Memory'),
 					el('th', { scope: 'col', class: 'num' }, 'Points'), el('th', { scope: 'col' }, 'Kind'))),
 				el('tbody', {}, tests.flatMap(testRows))))));
 	}
