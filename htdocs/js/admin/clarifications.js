@@ -47,20 +47,24 @@ function answerForm(c) {
 			button.focus();
 		}
 	};
-	const label = c.question === null ? 'Announcement text' : c.answer ? 'Change the answer' : 'Answer';
+	const label = c.question === null ? 'Announcement text' : c.answer !== null ? 'New answer' : 'Answer';
 	const buttons = c.question === null
 		? [el('button', { type: 'button', onclick: (e) => send(true, e.currentTarget) }, 'Update the announcement')]
 		: [el('button', { type: 'button', class: 'secondary', onclick: (e) => send(false, e.currentTarget) }, 'Answer privately'),
 			el('button', { type: 'button', onclick: (e) => send(true, e.currentTarget) }, 'Answer to all')];
-	return el('div', { class: 'clar-answer-form' }, field(label, area),
+	const form = el('div', { class: 'clar-answer-form' }, field(label, area),
 		el('div', { class: 'actions' }, ...buttons), result);
+	// An answer given stays out of the way until staff want to change it.
+	if (c.answer === null) return form;
+	return el('details', { class: 'clar-change' },
+		el('summary', {}, c.question === null ? 'Change the announcement' : 'Change the answer'), form);
 }
 
 function card(c) {
 	let tag;
-	if (c.question === null) tag = el('span', { class: 'tag clar-public' }, 'Announcement');
-	else if (c.answer === null) tag = el('span', { class: 'tag clar-waiting' }, 'Unanswered');
-	else tag = el('span', { class: 'tag ' + (c.public ? 'clar-public' : 'clar-private') }, c.public ? 'Answered to all' : 'Answered privately');
+	if (c.question === null) tag = el('span', { class: 'clar-tag clar-public' }, 'Announcement');
+	else if (c.answer === null) tag = el('span', { class: 'clar-tag clar-waiting' }, 'Unanswered');
+	else tag = el('span', { class: 'clar-tag ' + (c.public ? 'clar-public' : 'clar-private') }, c.public ? 'Answered to all' : 'Answered privately');
 	const head = el('h2', { class: 'clar-head', id: 'clar-' + c.id + '-title' }, `#${c.id} `,
 		c.question === null ? 'Announcement' : c.username, el('span', { class: 'muted' }, ' · ' + subjectText(c)));
 	return el('article', { class: 'card clar-card' + (c.answer === null ? ' clar-open' : ''), 'aria-labelledby': head.id },
@@ -69,7 +73,7 @@ function card(c) {
 			c.answered_at && c.question !== null ? [' · answered ', time(c.answered_at), c.answered_by ? ` by ${c.answered_by}` : ''] : null,
 			c.question === null && c.answered_by ? ` by ${c.answered_by}` : null),
 		c.question !== null ? el('p', { class: 'clar-question' }, c.question) : null,
-		c.answer !== null && c.question !== null ? el('p', { class: 'clar-answer' }, el('strong', {}, 'Answer: '), c.answer) : null,
+		c.answer !== null ? el('p', { class: 'clar-answer' }, c.question !== null ? el('strong', {}, 'Answer: ') : null, c.answer) : null,
 		answerForm(c));
 }
 
