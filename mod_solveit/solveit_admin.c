@@ -105,8 +105,6 @@ static const struct {
 	"SELECT status, body FROM solveit_admin_clarification_answer(%s::bigint, %s, %s::bigint, %s, %s::boolean)"},
     [SV_ADM_CLARIFICATION_ANNOUNCE] = {"solveit_admin_clarification_announce",
 	"SELECT status, body FROM solveit_admin_clarification_announce(%s::bigint, %s, %s::bigint, %s::bigint, %s)"},
-    [SV_ADM_CLARIFICATIONS_UNANSWERED] = {"solveit_clarifications_unanswered",
-	"SELECT solveit_clarifications_unanswered()"},
 };
 // clang-format on
 

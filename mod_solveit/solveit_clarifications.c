@@ -130,7 +130,7 @@ void sv_clarifications_add_unanswered(sv_ctx *ctx, cJSON *body)
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 
-	if (sv_ctx_db(ctx) && sv_admin_select(ctx, SV_ADM_CLARIFICATIONS_UNANSWERED, &res) == 0 &&
+	if (sv_ctx_db(ctx) && sv_db_select(&ctx->db, SV_SQL_CLARIFICATIONS_UNANSWERED, &res) == 0 &&
 	    (row = sv_db_row(&ctx->db, res, 1)))
 		cJSON_AddNumberToObject(body, "unanswered_clarifications", (double)sv_db_get_ll(&ctx->db, row, 0));
 }
