@@ -76,12 +76,24 @@ test('a question asked on the task page, answered to all by staff, is a notice f
 		await teacher.page.setViewportSize({ width: 375, height: 812 });
 		await screenshot(teacher.page, 'clarifications-staff-375.png');
 
+		// An announcement on this task only (the other tests' task pages stay as they are).
+		await teacher.page.setViewportSize({ width: 1280, height: 900 });
+		await teacher.page.getByText('Post an announcement').click();
+		await teacher.page.getByLabel('Shown on').selectOption({ label: `Clarified sums (${slug})` });
+		await teacher.page.getByLabel('Announcement', { exact: true }).fill('Sample 1 is fixed now.');
+		await screenshot(teacher.page, 'clarifications-announce.png');
+		await teacher.page.getByRole('button', { name: 'Post to all' }).click();
+		await teacher.page.locator('#messages .message-success', { hasText: /Announcement \d+ is posted/ }).waitFor();
+		await teacher.page.locator('article.clar-card', { hasText: 'Sample 1 is fixed now.' }).waitFor();
+
 		// A second student, on a phone, sees the answer at the top of the task page, without the
 		// asker's name, and can ask too.
 		await login(other.page, b.name, b.password);
 		await other.page.goto(taskUrl);
-		const notice = other.page.locator('#task-notices .clar-notice');
+		const notice = other.page.locator('#task-notices .clar-notice', { hasText: 'Clarification' });
 		await notice.waitFor();
+		assert.match(await other.page.locator('#task-notices .clar-notice', { hasText: 'Announcement' }).innerText(),
+			/Announcement for this task[\s\S]*Sample 1 is fixed now\./);
 		const text = await notice.innerText();
 		assert.match(text, /Clarification[\s\S]*Can the two integers be negative\?[\s\S]*Yes: each is between -10\^9 and 10\^9\./);
 		assert.ok(!text.includes(a.name));
