@@ -32,6 +32,9 @@ typedef struct {
 	long penalty; /* -1: not given */
 	int contest;
 	long assignment; /* 0: none */
+	/* clarifications, answer (admin_clarifications.h) */
+	int unanswered;
+	int public_answer;
 } admin_config;
 
 /* Exit status of a subcommand. */

@@ -15,6 +15,7 @@
 
 #include "admin_assignments.h"
 #include "admin_contest.h"
+#include "admin_clarifications.h"
 #include "admin_judging.h"
 #include "admin_settings.h"
 #include "admin_sql.h"
@@ -68,6 +69,10 @@ static const sv_option options[] = {
     {"freeze", 0, NULL, SV_OPT_STRING, OFF(freeze), 0, 0, 0, "TIME", "assignment --contest: the board's freeze", 0},
     {"assignment", 0, NULL, SV_OPT_LONG, OFF(assignment), 0, 1, 999999999999999.0, "ID",
      "export-grades: that assignment's grades (its deadline and penalty)", 0},
+    /* clarifications (admin_clarifications.c) */
+    {"unanswered", 0, NULL, SV_OPT_FLAG, OFF(unanswered), 0, 0, 0, NULL, "clarifications: only the unanswered ones", 0},
+    {"public", 0, NULL, SV_OPT_FLAG, OFF(public_answer), 0, 0, 0, NULL,
+     "answer: to all (every student who sees the task), not only to the asker", 0},
     {"help", 'h', NULL, SV_OPT_HELP, 0, 0, 0, 0, NULL, "this text", 0},
     {"version", 'V', NULL, SV_OPT_VERSION, 0, 0, 0, 0, NULL, "the version", 0},
 };
@@ -154,6 +159,20 @@ static const subcommand subcommands[] = {
      "ends the freeze of contest ID's board: students see every result again. Recorded in the staff audit.\n"
      "Exit status: 0 unfrozen, 1 refused (no contest, no freeze time, not frozen yet, already unfrozen),\n"
      "2 other errors."},
+    /* clarifications (admin_clarifications.c) */
+    {"clarifications", 0, 0, "clarifications [--unanswered] [--json]",
+     "lists the students' questions and the announcements, the unanswered ones first (oldest first),\n"
+     "each with its task or assignment, asker, answer and who gave it, then how many wait for an answer.\n"
+     "Exit status: 0 listed, 2 errors."},
+    {"answer", 2, 2, "answer ID TEXT [--public] [--json]",
+     "answers clarification ID (or answers it again: TEXT replaces the answer), privately (only the asker\n"
+     "sees it) or, with --public, to all (every student who sees the task, without the asker's name).\n"
+     "Exit status: 0 answered, 1 refused (no such clarification, an empty answer, an announcement made\n"
+     "private), 2 other errors."},
+    {"announce", 1, 1, "announce TEXT [--task SLUG|ID] [--json]",
+     "posts an announcement, a public answer without a question: on the task's page with --task, else to\n"
+     "everyone.\n"
+     "Exit status: 0 posted, 1 refused (no such task, an empty text), 2 other errors."},
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -171,6 +190,7 @@ SV_OPTIONS_SPEC(spec, "solveit-admin",
 		"  assignments | assignment create|update ID|delete ID [--title T --tasks SLUG,... --opens T --due T\n"
 		"    --closes T --penalty N --teams NAME,... --contest --freeze T]\n"
 		"  scoreboard ID | unfreeze ID\n"
+		"  clarifications [--unanswered]; answer ID TEXT [--public]; announce TEXT [--task SLUG|ID]\n"
 		"Passwords are read from the terminal or stdin, never from the command line. Changes are recorded\n"
 		"in the staff audit as \"solveit-admin (unix user NAME)\".",
 		"Exit status: 0 done, 1 refused (the package, a row, a name, a password: see the message), 2 other\n"
@@ -391,6 +411,8 @@ static int run_with_db(const admin_config *c, const subcommand *sub, char **args
 		rc = admin_assignment(c, &sql, args, nargs, stdout, err, sizeof(err));
 	else if (!strcmp(sub->name, "scoreboard") || !strcmp(sub->name, "unfreeze"))
 		rc = admin_contest(c, &sql, sub->name, args[0], stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "clarifications") || !strcmp(sub->name, "answer") || !strcmp(sub->name, "announce"))
+		rc = admin_clarifications(c, &sql, sub->name, args, nargs, stdout, err, sizeof(err));
 	else
 		rc = admin_export_grades(c, &sql, stdout, err, sizeof(err));
 	PQfinish(conn);

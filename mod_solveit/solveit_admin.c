@@ -109,6 +109,17 @@ static const struct {
 	"SELECT solveit_scoreboard_view(%s::bigint, %s::boolean)::text"},
     [SV_ADM_CONTEST_UNFREEZE] = {"solveit_admin_contest_unfreeze",
 	"SELECT status, body FROM solveit_admin_contest_unfreeze(%s::bigint, %s, %s::bigint)"},
+    /* clarifications (solveit_clarifications.c, sql/032): the students' routes use this table too */
+    [SV_ADM_CLARIFICATIONS] = {"solveit_clarifications_list",
+	"SELECT status, body FROM solveit_clarifications_list(%s::bigint, %s::bigint, %s::bigint)"},
+    [SV_ADM_CLARIFICATION_ASK] = {"solveit_clarification_ask",
+	"SELECT status, body FROM solveit_clarification_ask(%s::bigint, %s::bigint, %s::bigint, %s)"},
+    [SV_ADM_CLARIFICATIONS_STAFF] = {"solveit_admin_clarifications",
+	"SELECT status, body FROM solveit_admin_clarifications(%s, %s::bigint, %s::bigint)"},
+    [SV_ADM_CLARIFICATION_ANSWER] = {"solveit_admin_clarification_answer",
+	"SELECT status, body FROM solveit_admin_clarification_answer(%s::bigint, %s, %s::bigint, %s, %s::boolean)"},
+    [SV_ADM_CLARIFICATION_ANNOUNCE] = {"solveit_admin_clarification_announce",
+	"SELECT status, body FROM solveit_admin_clarification_announce(%s::bigint, %s, %s::bigint, %s::bigint, %s)"},
 };
 // clang-format on
 

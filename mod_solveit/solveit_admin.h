@@ -136,6 +136,12 @@ typedef enum {
 	/* contests (solveit_scoreboard.c, sql/031) */
 	SV_ADM_SCOREBOARD,
 	SV_ADM_CONTEST_UNFREEZE,
+	/* clarifications (solveit_clarifications.c, sql/032) */
+	SV_ADM_CLARIFICATIONS,
+	SV_ADM_CLARIFICATION_ASK,
+	SV_ADM_CLARIFICATIONS_STAFF,
+	SV_ADM_CLARIFICATION_ANSWER,
+	SV_ADM_CLARIFICATION_ANNOUNCE,
 	SV_ADM_COUNT
 } sv_admin_sql;
 

@@ -7,6 +7,7 @@
 #include "apr_strings.h"
 #include "http_log.h"
 
+#include "solveit_clarifications.h"
 #include "solveit_leaderboard.h"
 #include "solveit_text.h"
 #include "sv_csv.h"
@@ -52,6 +53,8 @@ static cJSON *me_body(sv_ctx *ctx, const sv_session *sess)
 
 	if (sv_leaderboard_visibility(ctx, &vis, NULL) == 0)
 		cJSON_AddStringToObject(body, "leaderboard_visibility", sv_leaderboard_visibility_name(vis));
+	if (sess->staff)
+		sv_clarifications_add_unanswered(ctx, body);
 	return body;
 }
 

@@ -202,6 +202,8 @@ static const struct {
     /* Read on every leaderboard request and /api/me (sql/024): a change counts at once. */
     [SV_SQL_LEADERBOARD_VISIBILITY] = {"solveit_leaderboard_visibility",
 	"SELECT solveit_setting('leaderboard_visibility') #>> '{}', (SELECT secret FROM leaderboard_label_key)"},
+    /* A staff account's /api/me: the staff navigation's count (sql/032). */
+    [SV_SQL_CLARIFICATIONS_UNANSWERED] = {"solveit_clarifications_unanswered", "SELECT solveit_clarifications_unanswered()"},
 };
 // clang-format on
 

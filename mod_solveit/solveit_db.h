@@ -40,6 +40,7 @@ typedef enum {
 	SV_SQL_SUBMISSION_GET,
 	SV_SQL_LEADERBOARD,
 	SV_SQL_LEADERBOARD_VISIBILITY,
+	SV_SQL_CLARIFICATIONS_UNANSWERED, /* a staff account's /api/me (solveit_clarifications.c) */
 	SV_SQL_COUNT
 } sv_stmt;
 

@@ -8,6 +8,7 @@
 #include "solveit_admin.h"
 #include "solveit_api.h"
 #include "solveit_auth.h"
+#include "solveit_clarifications.h"
 #include "solveit_leaderboard.h"
 #include "solveit_scoreboard.h"
 #include "solveit_submit.h"
@@ -82,6 +83,12 @@ const sv_route solveit_routes[] = {
     /* Contests (solveit_scoreboard.c): the ICPC board, students' (frozen) or staff's (live); unfreezing. */
     {M_GET,    "/api/assignments/{id}/scoreboard",    sv_api_scoreboard,         SV_ACCESS_USER,  0,             SV_BODY_NONE},
     {M_POST,   "/api/admin/assignments/{id}/unfreeze", sv_admin_contest_unfreeze, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* Clarifications (solveit_clarifications.c): the handlers read their JSON bodies, so CSRF comes as a header. */
+    {M_GET,    "/api/clarifications",                 sv_clarifications_list,          SV_ACCESS_USER,  0,             SV_BODY_NONE},
+    {M_POST,   "/api/clarifications",                 sv_clarification_ask,            SV_ACCESS_USER,  SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/clarifications",           sv_admin_clarifications_list,    SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/clarifications",           sv_admin_clarification_announce, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_PUT,    "/api/admin/clarifications/{id}",      sv_admin_clarification_answer,   SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);

@@ -27,7 +27,17 @@ export async function startStaffPage() {
 			'This page is for staff. ', el('a', { href: BASE }, 'Back to the tasks')));
 		return null;
 	}
+	showUnanswered(me.unanswered_clarifications);
 	return me;
+}
+
+// The staff navigation's count of unanswered clarifications (from /api/me, and from the
+// clarifications page after each change); hidden at none.
+export function showUnanswered(n) {
+	const badge = document.getElementById('unanswered-badge');
+	if (!badge || typeof n !== 'number') return;
+	badge.hidden = n <= 0;
+	clear(badge).append(String(n), el('span', { class: 'visually-hidden' }, ' unanswered'));
 }
 
 // A failed change: the server's message at the top of the page (or in `where`), focus kept.
