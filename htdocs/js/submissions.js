@@ -37,9 +37,7 @@ function scoreCell(sub, penalty) {
 	const mark = el('span', { class: 'late-mark' }, penalty ? `late −${penalty}%` : 'late');
 	if (sub.score === null || sub.score === undefined) return el('span', {}, '— ', mark);
 	const final = sub.final_score ?? sub.score;
-	return el('span', { class: 'late-score' }, el('span', { class: 'visually-hidden' }, 'score '), String(sub.score),
-		el('span', { 'aria-hidden': 'true' }, ' → '), el('span', { class: 'visually-hidden' }, ', after the penalty '),
-		el('strong', {}, String(final)), ' ', mark);
+	return el('span', { class: 'late-score' }, `${sub.score} → `, el('strong', {}, String(final)), ', ', mark);
 }
 
 function render(items, s, hasMore, languages, tasks, penalties) {
