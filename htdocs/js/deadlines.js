@@ -69,9 +69,8 @@ export function stateTag(state) {
 export function latePolicyText(a) {
 	if (a.contest) return 'A contest: no late submissions.';
 	if (!a.closes_at || a.closes_at === a.due_at) return 'No late submissions: submissions are refused from the deadline.';
-	const until = formatLocal(a.closes_at);
-	return a.late_penalty ? `Late submissions until ${until} lose ${a.late_penalty}% of their score.`
-		: `Late submissions until ${until} lose nothing.`;
+	return a.late_penalty ? `Late submissions, until it closes, lose ${a.late_penalty}% of their score.`
+		: 'Late submissions, until it closes, lose nothing.';
 }
 
 // The database's clock, from an answer's "now": now() gives the server's time at this moment.

@@ -51,7 +51,7 @@ function renderList() {
 			{ label: 'Late penalty', num: true, cell: (a) => (a.contest || !a.closes_at ? '—' : `${a.late_penalty}%`) },
 			{ label: 'Who', cell: (a) => whoText(a) },
 			{ label: 'State', cell: (a) => stateTag(a.state) },
-			{ label: 'Actions', class: 'actions', cell: (a) => el('span', { class: 'row-actions' },
+			{ label: 'Actions', class: 'assignment-actions', cell: (a) => el('span', { class: 'row-actions' },
 				el('button', { type: 'button', class: 'small secondary', 'aria-label': `Edit ${a.title}`, onclick: () => openEditor(a.id) }, 'Edit'),
 				a.contest ? el('a', { href: `../scoreboard.html?assignment=${a.id}` }, 'Scoreboard',
 					el('span', { class: 'visually-hidden' }, ` of ${a.title}`)) : null) },

@@ -31,7 +31,7 @@ function assignmentRules(a) {
 	const late = a.closes_at && a.closes_at !== a.due_at && !a.contest
 		? ` A submission after the deadline (${formatLocal(a.due_at)}) counts ${a.late_penalty ? `with the late penalty: ${a.late_penalty}% off` : 'in full (no late penalty)'}.`
 		: '';
-	return `The deadline and late penalty are applied: only submissions stored before ${a.title} closed (${formatLocal(closes)}) count.${late}`;
+	return `The deadline and late penalty are applied: only submissions stored before it closes (${formatLocal(closes)}) count.${late}`;
 }
 
 function gradesSection(records, assignment) {
