@@ -436,9 +436,21 @@ int admin_export_grades(const admin_config *cfg, const sv_sql *db, FILE *out, ch
 	const char *path = cfg->output && *cfg->output && strcmp(cfg->output, "-") ? cfg->output : NULL;
 	FILE *f = out;
 	size_t len;
+	char assignment[32];
+	const char *v[1] = {assignment};
 
-	if (admin_query(db, "SELECT solveit_admin_grades_csv()", 0, NULL, admin_take_row, &r, err, errlen) < 0)
+	snprintf(assignment, sizeof(assignment), "%ld", cfg->assignment);
+	/* With --assignment, that assignment's grades (sql/030): its deadline and late penalty. */
+	if (cfg->assignment
+		? admin_query(db, "SELECT solveit_admin_grades_csv($1::bigint)", 1, v, admin_take_row, &r, err,
+			      errlen) < 0
+		: admin_query(db, "SELECT solveit_admin_grades_csv()", 0, NULL, admin_take_row, &r, err, errlen) < 0)
 		return ADMIN_ERROR;
+	if (cfg->assignment && (!r.found || !r.col[0])) {
+		snprintf(err, errlen, "there is no assignment %ld", cfg->assignment);
+		admin_row_free(&r);
+		return ADMIN_MISMATCH;
+	}
 	len = r.found && r.col[0] ? strlen(r.col[0]) : 0;
 	if (path && !(f = fopen(path, "w"))) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

@@ -27,6 +27,11 @@ typedef struct {
 	char *task;
 	int wait;
 	char *output;
+	/* issue 13: assignment create | update, export-grades --assignment (admin_assignments.c) */
+	char *title, *tasks, *opens, *due, *closes, *teams, *freeze;
+	long penalty; /* -1: not given */
+	int contest;
+	long assignment; /* 0: none */
 } admin_config;
 
 /* Exit status of a subcommand. */

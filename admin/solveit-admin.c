@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "admin_assignments.h"
 #include "admin_judging.h"
 #include "admin_settings.h"
 #include "admin_sql.h"
@@ -51,6 +52,21 @@ static const sv_option options[] = {
     {"json", 0, NULL, SV_OPT_FLAG, OFF(json), 0, 0, 0, NULL, "print the outcome as JSON", 0},
     {"timeout", 0, "SOLVEIT_VERIFY_TIMEOUT", SV_OPT_SECONDS, OFF(timeout), 0, 1, 86400, "SECONDS",
      "verify, rejudge --wait: how long to wait for the judgements", 0},
+    /* issue 13: assignments (admin_assignments.c) */
+    {"title", 0, NULL, SV_OPT_STRING, OFF(title), 0, 0, 0, "TEXT", "assignment create, update: the title", 0},
+    {"tasks", 0, NULL, SV_OPT_STRING, OFF(tasks), 0, 0, 0, "SLUG,...", "assignment: its tasks, in order", 0},
+    {"opens", 0, NULL, SV_OPT_STRING, OFF(opens), 0, 0, 0, "TIME",
+     "assignment: when its tasks appear (ISO 8601 with a zone: 2026-12-08T10:00:00Z)", 0},
+    {"due", 0, NULL, SV_OPT_STRING, OFF(due), 0, 0, 0, "TIME", "assignment: the deadline; later is late", 0},
+    {"closes", 0, NULL, SV_OPT_STRING, OFF(closes), 0, 0, 0, "TIME",
+     "assignment: the end of the late window (\"\": none)", 0},
+    {"penalty", 0, NULL, SV_OPT_LONG, OFF(penalty), 0, 0, 100, "PERCENT", "assignment: taken off a late score", 0},
+    {"teams", 0, NULL, SV_OPT_STRING, OFF(teams), 0, 0, 0, "NAME,...",
+     "assignment: only these teams see it (\"\": everyone)", 0},
+    {"contest", 0, NULL, SV_OPT_FLAG, OFF(contest), 0, 0, 0, NULL, "assignment: a contest (ICPC scoreboard)", 0},
+    {"freeze", 0, NULL, SV_OPT_STRING, OFF(freeze), 0, 0, 0, "TIME", "assignment --contest: the board's freeze", 0},
+    {"assignment", 0, NULL, SV_OPT_LONG, OFF(assignment), 0, 1, 999999999999999.0, "ID",
+     "export-grades: that assignment's grades (its deadline and penalty)", 0},
     {"help", 'h', NULL, SV_OPT_HELP, 0, 0, 0, 0, NULL, "this text", 0},
     {"version", 'V', NULL, SV_OPT_VERSION, 0, 0, 0, 0, NULL, "the version", 0},
 };
@@ -63,6 +79,7 @@ static void set_defaults(admin_config *c)
 	c->topic_submissions = strdup(SV_TOPIC_SUBMISSIONS);
 	c->timeout = 600;
 	c->max_file_bytes = 256L << 20;
+	c->penalty = -1;
 }
 
 /* Each subcommand: its words (the name and its arguments, "*" for any number of them) and the
@@ -104,15 +121,29 @@ static const subcommand subcommands[] = {
      "and after.\n"
      "Exit status: 0 queued (and, with --wait, judged), 1 unknown submissions or task (nothing queued),\n"
      "2 other errors (the database, Kafka, not judged within --timeout)."},
-    {"export-grades", 0, 0, "export-grades [-o FILE]",
+    {"export-grades", 0, 0, "export-grades [-o FILE] [--assignment ID]",
      "writes the grades CSV of the staff pages: one row per active student, one column per task with the\n"
-     "best score, and the total.\n"
-     "Exit status: 0 written, 2 errors."},
+     "best score, and the total. With --assignment, one row per active student who sees it, one column per\n"
+     "task of it: the best score less the late penalty over the submissions stored before it closed.\n"
+     "Exit status: 0 written, 1 no such assignment, 2 errors."},
     {"settings", 0, 2, "settings [KEY VALUE] [--json]",
      "without arguments lists the site settings (value, default, allowed values, what each does); with\n"
      "KEY VALUE sets one, checked by the database and recorded in the staff audit, e.g.\n"
      "solveit-admin settings leaderboard_visibility anonymised (public | anonymised | staff | off).\n"
      "Exit status: 0 listed or set, 1 the key or value is refused, 2 other errors."},
+    /* issue 13: assignments (admin_assignments.c) */
+    {"assignments", 0, 0, "assignments [--json]",
+     "lists the assignments: id, title, state, opens, due, closes, late penalty and task ids.\n"
+     "Exit status: 0 listed, 2 errors."},
+    {"assignment", 1, 2,
+     "assignment create --title T --tasks SLUG,... --opens T --due T [--closes T] [--penalty N]\n"
+     "       [--teams NAME,...] [--contest [--freeze T]] | assignment update ID [the same options] |\n"
+     "       assignment delete ID [--json]",
+     "creates, changes (only the options given; \"\" clears --closes, --freeze, --teams) or deletes an\n"
+     "assignment, as the staff pages do, recorded in the staff audit. Times are ISO 8601 with a zone\n"
+     "(2026-12-08T10:00:00Z, 2026-12-08T11:00+01:00). A deleted assignment's tasks stay, in none.\n"
+     "Exit status: 0 done, 1 refused (the reason: a time, a task in another assignment, an unknown slug,\n"
+     "team or id), 2 other errors."},
 };
 
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
@@ -127,6 +158,8 @@ SV_OPTIONS_SPEC(spec, "solveit-admin",
 		"  rejudge (--task SLUG|ID | SUBMISSION_ID...) [--wait] [--json]\n"
 		"  export-grades [-o FILE]\n"
 		"  settings [KEY VALUE]\n"
+		"  assignments | assignment create|update ID|delete ID [--title T --tasks SLUG,... --opens T --due T\n"
+		"    --closes T --penalty N --teams NAME,... --contest --freeze T]\n"
 		"Passwords are read from the terminal or stdin, never from the command line. Changes are recorded\n"
 		"in the staff audit as \"solveit-admin (unix user NAME)\".",
 		"Exit status: 0 done, 1 refused (the package, a row, a name, a password: see the message), 2 other\n"
@@ -341,6 +374,10 @@ static int run_with_db(const admin_config *c, const subcommand *sub, char **args
 		rc = admin_import_users(c, &sql, args[0], stdout, err, sizeof(err));
 	else if (!strcmp(sub->name, "rejudge"))
 		rc = admin_rejudge(c, &sql, args, nargs, stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "assignments"))
+		rc = admin_assignments_list(c, &sql, stdout, err, sizeof(err));
+	else if (!strcmp(sub->name, "assignment"))
+		rc = admin_assignment(c, &sql, args, nargs, stdout, err, sizeof(err));
 	else
 		rc = admin_export_grades(c, &sql, stdout, err, sizeof(err));
 	PQfinish(conn);
@@ -382,7 +419,8 @@ int main(int argc, char **argv)
 		rc = ADMIN_ERROR;
 	} else if (n == 0) {
 		fprintf(stderr, "solveit-admin: a subcommand is needed: %s (see --help)\n",
-			"import, verify, create-user, set-password, import-users, rejudge, export-grades or settings");
+			"import, verify, create-user, set-password, import-users, rejudge, export-grades, settings, "
+			"assignments or assignment");
 		rc = ADMIN_ERROR;
 	} else if (!sub) {
 		fprintf(stderr, "solveit-admin: unknown subcommand \"%s\" (see --help)\n", words[0]);

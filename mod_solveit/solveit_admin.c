@@ -81,9 +81,10 @@ static const struct {
 	"SELECT status, body FROM solveit_admin_asset_save(%s::bigint, %s, %s::bigint, %s, %s, decode(%s, 'hex'))"},
     [SV_ADM_ASSET_DELETE] = {"solveit_admin_asset_delete",
 	"SELECT status, body FROM solveit_admin_asset_delete(%s::bigint, %s, %s::bigint, %s)"},
-    /* The bytes only when the client's copy (If-None-Match) is not this one. */
+    /* The bytes only when the client's copy (If-None-Match) is not this one; whether the caller
+     * sees the task (sql/029's solveit_task_visible). */
     [SV_ADM_ASSET_GET] = {"solveit_task_asset",
-	"SELECT a.content_type, a.sha256, t.is_open, CASE WHEN a.sha256 = %s::text THEN NULL"
+	"SELECT a.content_type, a.sha256, solveit_task_visible(t.id, %s::bigint), CASE WHEN a.sha256 = %s::text THEN NULL"
 	" ELSE encode(b.content, 'hex') END FROM task_assets a JOIN tasks t ON t.id = a.task_id"
 	" JOIN blobs b ON b.sha256 = a.sha256 WHERE a.task_id = %s::bigint AND a.name = %s"},
     /* The tests page's self-check (solveit_admin_selfcheck.c, sql/026). */
@@ -94,6 +95,15 @@ static const struct {
     [SV_ADM_SETTINGS_GET] = {"solveit_admin_settings", "SELECT solveit_admin_settings_json()::text"},
     [SV_ADM_SETTINGS_SAVE] = {"solveit_admin_settings_save",
 	"SELECT status, body FROM solveit_admin_settings_save(%s::bigint, %s, %s::jsonb)"},
+    /* issue 13: assignments (solveit_assignments.c, sql/030) */
+    [SV_ADM_ASSIGNMENTS_LIST] = {"solveit_admin_assignments", "SELECT solveit_admin_assignments_json()::text"},
+    [SV_ADM_ASSIGNMENT_GET] = {"solveit_admin_assignment_get",
+	"SELECT solveit_admin_assignment_json(%s::bigint)::text"},
+    [SV_ADM_ASSIGNMENT_SAVE] = {"solveit_admin_assignment_save",
+	"SELECT status, body FROM solveit_admin_assignment_save(%s::bigint, %s, %s::bigint, %s::jsonb, %s::boolean)"},
+    [SV_ADM_ASSIGNMENTS_STUDENT] = {"solveit_assignments", "SELECT solveit_assignments_json(%s::bigint)::text"},
+    [SV_ADM_GRADES_ASSIGNMENT_CSV] = {"solveit_admin_grades_assignment_csv",
+	"SELECT solveit_admin_grades_csv(%s::bigint)"},
 };
 // clang-format on
 

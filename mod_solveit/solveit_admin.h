@@ -79,6 +79,16 @@ int sv_admin_selfcheck_run(sv_ctx *ctx);
 int sv_admin_settings_get(sv_ctx *ctx);
 int sv_admin_settings_put(sv_ctx *ctx);
 
+/* solveit_assignments.c (issue 13, doc/courses-and-contests.md): GET /api/assignments, the
+ * assignments the student sees; GET/POST /api/admin/assignments, GET/PUT/DELETE
+ * /api/admin/assignments/{id}, each change one solveit_admin_assignment_save call (sql/030). */
+int sv_api_assignments(sv_ctx *ctx);
+int sv_admin_assignments_list(sv_ctx *ctx);
+int sv_admin_assignment_get(sv_ctx *ctx);
+int sv_admin_assignment_create(sv_ctx *ctx);
+int sv_admin_assignment_update(sv_ctx *ctx);
+int sv_admin_assignment_delete(sv_ctx *ctx);
+
 /* ---- Shared by the files above (solveit_admin.c) ---------------------------------------------- */
 
 /* The staff API's statements, prepared on each pooled connection the first time one is used there
@@ -114,6 +124,12 @@ typedef enum {
 	SV_ADM_SELFCHECK_RUN,
 	SV_ADM_SETTINGS_GET,
 	SV_ADM_SETTINGS_SAVE,
+	/* issue 13: assignments (solveit_assignments.c, sql/030) */
+	SV_ADM_ASSIGNMENTS_LIST,
+	SV_ADM_ASSIGNMENT_GET,
+	SV_ADM_ASSIGNMENT_SAVE,
+	SV_ADM_ASSIGNMENTS_STUDENT,
+	SV_ADM_GRADES_ASSIGNMENT_CSV,
 	SV_ADM_COUNT
 } sv_admin_sql;
 

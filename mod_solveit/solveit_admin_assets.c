@@ -172,10 +172,11 @@ int sv_api_task_asset(sv_ctx *ctx)
 		return sv_ctx_fail(ctx);
 	if (!sv_admin_name_valid(name, ASSET_NAME_MAX, 0))
 		return sv_send_error(r, HTTP_BAD_REQUEST, "\"%s\" is not the name of a task's image", name);
-	if (sv_admin_select(ctx, SV_ADM_ASSET_GET, &res, client_hash(r), sv_admin_id_text(ctx, ctx->id), name) < 0)
+	if (sv_admin_select(ctx, SV_ADM_ASSET_GET, &res, sv_admin_id_text(ctx, sess->user_id), client_hash(r),
+			    sv_admin_id_text(ctx, ctx->id), name) < 0)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	row = sv_db_row(&ctx->db, res, 1);
-	/* A closed task's images are as invisible to students as the task. */
+	/* A task's images are as invisible to students as the task (closed, or its assignment unseen). */
 	if (!row || (!sv_db_get_bool(&ctx->db, row, 2) && !sess->staff))
 		return sv_send_error(r, HTTP_NOT_FOUND, "asset not found");
 	type = apr_pstrdup(r->pool, sv_db_get(&ctx->db, row, 0));

@@ -315,14 +315,27 @@ int sv_admin_audit_list(sv_ctx *ctx)
 				 per_page);
 }
 
+/* Issue 12's grades, or with ?assignment_id= one assignment's (sql/030: its deadline and penalty). */
 int sv_admin_grades_csv(sv_ctx *ctx)
 {
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 	const char *csv;
+	apr_int64_t assignment = sv_admin_int_arg(ctx, "assignment_id", 0, APR_INT64_C(999999999999999));
+	int rc;
 
-	if (sv_admin_select(ctx, SV_ADM_GRADES_CSV, &res) < 0 || !(row = sv_db_row(&ctx->db, res, 1)) ||
-	    !(csv = sv_db_get(&ctx->db, row, 0)))
+	if (assignment < 0)
+		return OK;
+	rc = assignment ? sv_admin_select(ctx, SV_ADM_GRADES_ASSIGNMENT_CSV, &res, sv_admin_id_text(ctx, assignment))
+			: sv_admin_select(ctx, SV_ADM_GRADES_CSV, &res);
+	if (rc < 0 || !(row = sv_db_row(&ctx->db, res, 1)))
 		return sv_send_error(ctx->r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	return sv_admin_send_file(ctx, "text/csv; charset=utf-8", "grades.csv", csv, strlen(csv));
+	if (!(csv = sv_db_get(&ctx->db, row, 0)))
+		return sv_send_error(ctx->r, HTTP_NOT_FOUND, "Assignment %" APR_INT64_T_FMT " does not exist.",
+				     assignment);
+	return sv_admin_send_file(
+	    ctx, "text/csv; charset=utf-8",
+	    assignment ? apr_psprintf(ctx->r->pool, "grades-assignment-%" APR_INT64_T_FMT ".csv", assignment)
+		       : "grades.csv",
+	    csv, strlen(csv));
 }

@@ -100,8 +100,10 @@ cJSON *sv_api_tasks_body(sv_ctx *ctx)
 
 	if (!sess)
 		return NULL;
-	if (sv_db_select(db, sess->staff ? SV_SQL_TASKS_LIST_ALL : SV_SQL_TASKS_LIST, &res,
-			 apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id)) < 0)
+	const char *uid = apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id);
+
+	/* The students' list takes the user twice (best scores, visibility); the staff's once. */
+	if (sv_db_select(db, sess->staff ? SV_SQL_TASKS_LIST_ALL : SV_SQL_TASKS_LIST, &res, uid, uid) < 0)
 		return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "tasks");
@@ -117,6 +119,7 @@ cJSON *sv_api_tasks_body(sv_ctx *ctx)
 		add_integer_column(t, "test_count", sv_db_get(db, row, 6));
 		add_integer_column(t, "best_score", sv_db_get(db, row, 7));
 		add_nullable_string(t, "best_verdict", sv_db_get(db, row, 8));
+		add_integer_column(t, "assignment_id", sv_db_get(db, row, 9));
 		cJSON_AddItemToArray(list, t);
 	}
 	return body;
@@ -163,6 +166,19 @@ static void add_sample_data(request_rec *r, cJSON *s, const char *name, const ch
 	cJSON_AddNumberToObject(s, apr_pstrcat(r->pool, name, "_size", NULL), (double)size);
 }
 
+/* The caller's standing on a task and its assignment (SV_SQL_TASK_GET's columns from 10). */
+static void add_task_progress(sv_db *db, apr_dbd_row_t *row, cJSON *t)
+{
+	const char *assignment = sv_db_get(db, row, 14);
+	cJSON *a = assignment ? cJSON_Parse(assignment) : NULL;
+
+	add_nullable_string(t, "now", sv_db_get(db, row, 10));
+	add_integer_column(t, "best_score", sv_db_get(db, row, 11));
+	add_nullable_string(t, "best_verdict", sv_db_get(db, row, 12));
+	add_nullable_string(t, "progress", sv_db_get(db, row, 13));
+	cJSON_AddItemToObject(t, "assignment", cJSON_IsObject(a) ? a : (cJSON_Delete(a), cJSON_CreateNull()));
+}
+
 cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 {
 	sv_session *sess = sv_ctx_user_db(ctx);
@@ -176,11 +192,11 @@ cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 
 	if (!sess)
 		return NULL;
-	if (sv_db_select(db, SV_SQL_TASK_GET, &res, ids) < 0)
+	if (sv_db_select(db, SV_SQL_TASK_GET, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id), ids) < 0)
 		goto db_fail;
 	row = sv_db_row(db, res, 1);
-	/* A closed task is invisible to students. */
-	if (!row || (!sv_db_get_bool(db, row, 6) && !sess->staff))
+	/* A closed task, or one of an assignment the student does not see (yet), is invisible. */
+	if (!row || (!sv_db_get_bool(db, row, 9) && !sess->staff))
 		return sv_ctx_failed(ctx, HTTP_NOT_FOUND, "task not found");
 	t = cJSON_CreateObject();
 	cJSON_AddNumberToObject(t, "id", (double)id);
@@ -193,6 +209,7 @@ cJSON *sv_api_task_body(sv_ctx *ctx, apr_int64_t id)
 	cJSON_AddBoolToObject(t, "open", sv_db_get_bool(db, row, 6));
 	cJSON_AddNumberToObject(t, "test_count", (double)sv_db_get_ll(db, row, 7));
 	add_nullable_string(t, "type", sv_db_get(db, row, 8));
+	add_task_progress(db, row, t);
 	samples = cJSON_AddArrayToObject(t, "samples");
 	if (sv_db_select(db, SV_SQL_TASK_SAMPLES, &res, sample_max, sample_max, ids) < 0) {
 		cJSON_Delete(t);
@@ -251,7 +268,7 @@ static const char *enum_arg(request_rec *r, const char *name, const char *const 
 
 /* The plain columns of SV_SQL_SUBMISSIONS_LIST and SV_SQL_SUBMISSION_GET in SELECT order
  * (solveit_db.c): a summary that both start with, then what the full view adds. Each becomes a
- * member of the same name, a number ('n') or a string ('s'), null for SQL NULL. */
+ * member of the same name, a number ('n'), a string ('s') or a boolean ('b'), null for SQL NULL. */
 static const struct {
 	const char *name;
 	char kind;
@@ -267,6 +284,8 @@ static const struct {
     {"total_tests", 'n'},
     {"points", 'n'},
     {"max_points", 'n'},
+    {"late", 'b'},
+    {"final_score", 'n'},
     /* the full view */
     {"attempt", 'n'},
     {"kafka_sent_at", 's'},
@@ -279,7 +298,7 @@ static const struct {
     {"error_message", 's'},
     {"code", 's'},
 };
-#define SUMMARY_COLUMNS 11
+#define SUMMARY_COLUMNS 13
 #define PLAIN_COLUMNS   ((int)(sizeof(submission_columns) / sizeof(submission_columns[0])))
 
 static cJSON *submission_object(sv_db *db, apr_dbd_row_t *row, int columns)
@@ -287,8 +306,11 @@ static cJSON *submission_object(sv_db *db, apr_dbd_row_t *row, int columns)
 	cJSON *s = cJSON_CreateObject();
 
 	for (int i = 0; i < columns; i++)
-		(submission_columns[i].kind == 'n' ? add_nullable_number : add_nullable_string)(
-		    s, submission_columns[i].name, sv_db_get(db, row, i));
+		if (submission_columns[i].kind == 'b')
+			cJSON_AddBoolToObject(s, submission_columns[i].name, sv_db_get_bool(db, row, i));
+		else
+			(submission_columns[i].kind == 'n' ? add_nullable_number : add_nullable_string)(
+			    s, submission_columns[i].name, sv_db_get(db, row, i));
 	return s;
 }
 

@@ -16,23 +16,35 @@ APLOG_USE_MODULE(solveit);
 /* UTC timestamps as the message contract writes them. */
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* A task list with the caller's best score per task, filtered by where. */
+/* A task list with the caller's best final score per task (sql/030) and its assignment, filtered
+ * by where. */
 #define TASKS_LIST(where)                                                                                              \
 	"SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count, b.score, "         \
-	"b.verdict"                                                                                                    \
-	" FROM tasks t LEFT JOIN LATERAL (SELECT s.score, s.verdict FROM submissions s"                                \
-	" WHERE s.user_id = %lld AND s.task_id = t.id AND s.status = 'completed'"                                      \
-	" ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1) b ON true " where " ORDER BY t.position, t.id"
+	"b.verdict, x.assignment_id"                                                                                   \
+	" FROM tasks t LEFT JOIN assignment_tasks x ON x.task_id = t.id"                                               \
+	" LEFT JOIN LATERAL (SELECT solveit_final_score(s.score, s.late, s.task_id) AS score, s.verdict"               \
+	" FROM submissions s WHERE s.user_id = %lld AND s.task_id = t.id AND s.status = 'completed'"                   \
+	" ORDER BY 1 DESC NULLS LAST, s.id DESC LIMIT 1) b ON true " where " ORDER BY t.position, t.id"
+/* What a student sees of the list: solveit_task_visible (sql/029) written out, so that the hot
+ * query is planned as one join. */
+#define TASKS_VISIBLE                                                                                                  \
+	"WHERE t.is_open AND (x.assignment_id IS NULL OR EXISTS (SELECT 1 FROM assignments a"                          \
+	" WHERE a.id = x.assignment_id AND a.opens_at <= now() AND (a.visible_to_all OR EXISTS (SELECT 1"              \
+	" FROM assignment_teams m JOIN users u ON u.team_id = m.team_id WHERE m.assignment_id = a.id"                  \
+	" AND u.id = %lld))))"
 
 /* The columns a submission's summary and its full view start with; solveit_api.c reads them and
  * the full view's by position (submission_columns[]). */
 #define SUBMISSION_SUMMARY                                                                                             \
 	"s.id, s.task_id, s.language_id, s.status, s.verdict, s.score, " ISO(                                          \
 	    "s.submitted_at") ","                                                                                      \
-			      " s.passed_tests, s.total_tests, s.points, s.max_points"
+			      " s.passed_tests, s.total_tests, s.points, s.max_points, s.late,"                        \
+			      " solveit_final_score(s.score, s.late, s.task_id)"
 
 /* The leaderboard, built by PostgreSQL in one statement (solveit_leaderboard.h describes it).
- * Best score per (user, task) and per (team, task) over completed submissions of open tasks,
+ * Best final score (sql/030: a late one less its penalty) per (user, task) and per (team, task)
+ * over completed submissions of open tasks in no assignment or in an opened one for everyone that
+ * is no contest (a contest has its own board),
  * reached at the first submission with that score; a total is reached when the last of its best
  * scores was. Teams count the submissions made under their name (submissions.team_id). Staff
  * accounts are never ranked: their submissions count for no user and no team, and they are no
@@ -48,8 +60,11 @@ APLOG_USE_MODULE(solveit);
 	"sum(b.score) AS total, count(*) FILTER (WHERE b.score = 100) AS solved,"                                      \
 	" max(b.submitted_at) FILTER (WHERE b.score > 0) AS reached"
 #define LEADERBOARD_SQL                                                                                                \
-	"WITH open_tasks AS (SELECT id, slug, title, position FROM tasks WHERE is_open),"                              \
-	" judged AS (SELECT s.id, s.user_id, s.team_id, s.task_id, s.score, s.submitted_at"                            \
+	"WITH open_tasks AS (SELECT k.id, k.slug, k.title, k.position FROM tasks k WHERE k.is_open AND NOT EXISTS ("   \
+	"  SELECT 1 FROM assignment_tasks x JOIN assignments a ON a.id = x.assignment_id WHERE x.task_id = k.id"      \
+	"  AND (now() < a.opens_at OR NOT a.visible_to_all OR a.contest))),"                                           \
+	" judged AS (SELECT s.id, s.user_id, s.team_id, s.task_id,"                                                    \
+	"  solveit_final_score(s.score, s.late, s.task_id) AS score, s.submitted_at"                                   \
 	"  FROM submissions s JOIN open_tasks t ON t.id = s.task_id JOIN users su ON su.id = s.user_id"                \
 	"  WHERE s.status = 'completed' AND s.score IS NOT NULL AND NOT su.is_staff),"                                 \
 	" user_best AS (SELECT DISTINCT ON (user_id, task_id) user_id, task_id, score, submitted_at FROM judged"       \
@@ -131,11 +146,21 @@ static const struct {
 	"DELETE FROM login_failures WHERE username = %s AND address = %s"},
     /* Two statements rather than "is_open OR $2": with one parameter PostgreSQL settles on a
      * generic plan, so the hot path is not planned again on every request. */
-    [SV_SQL_TASKS_LIST] = {"solveit_tasks_list", TASKS_LIST("WHERE t.is_open")},
+    [SV_SQL_TASKS_LIST] = {"solveit_tasks_list", TASKS_LIST(TASKS_VISIBLE)},
     [SV_SQL_TASKS_LIST_ALL] = {"solveit_tasks_list_all", TASKS_LIST("")},
+    /* Then whether the caller sees it (sql/029), the database's now, the caller's best final score
+     * and its verdict, their progress and the task's assignment (sql/030). */
     [SV_SQL_TASK_GET] = {"solveit_task_get",
-	"SELECT id, slug, title, statement_md, time_limit_ms, memory_limit_kb, is_open, test_count, type"
-	" FROM tasks WHERE id = %lld"},
+	"SELECT t.id, t.slug, t.title, t.statement_md, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count,"
+	" t.type, solveit_task_visible(t.id, q.uid), solveit_iso(now()), b.score, b.verdict,"
+	" CASE WHEN p.n = 0 THEN 'new' WHEN p.solved THEN 'solved' ELSE 'attempted' END,"
+	" solveit_task_assignment_json(t.id)::text"
+	" FROM (SELECT %lld::bigint AS uid, %lld::bigint AS tid) q JOIN tasks t ON t.id = q.tid"
+	" LEFT JOIN LATERAL (SELECT solveit_final_score(s.score, s.late, s.task_id) AS score, s.verdict"
+	"  FROM submissions s WHERE s.user_id = q.uid AND s.task_id = t.id AND s.status = 'completed'"
+	"  ORDER BY 1 DESC NULLS LAST, s.id DESC LIMIT 1) b ON true"
+	" CROSS JOIN LATERAL (SELECT count(*) AS n, COALESCE(bool_or(s.score = 100), false) AS solved"
+	"  FROM submissions s WHERE s.user_id = q.uid AND s.task_id = t.id) p"},
     /* Sample data lives in blobs as bytes: its size and at most the first %d bytes of each, as hex
      * (what bytea_output is set to does not matter then). */
     [SV_SQL_TASK_SAMPLES] = {"solveit_task_samples",
@@ -146,10 +171,11 @@ static const struct {
 	/* An interactive task's data is the validator's (the number to guess): never shown. */
 	" AND NOT EXISTS (SELECT 1 FROM tasks k WHERE k.id = t.task_id AND k.checker = 'interactive')"
 	" ORDER BY t.\"order\", t.id"},
-    /* sql/012: idempotency replay, task check, exact rate limit and INSERT in one statement. */
+    /* sql/012 and 030: idempotency replay, task check, deadline, exact rate limit and INSERT in one
+     * statement. */
     [SV_SQL_SUBMIT] = {"solveit_submit",
 	"SELECT r_outcome, r_id, r_team_id, r_submitted_at, r_attempt, r_status, r_retry_after,"
-	" (SELECT t.revision FROM tasks t WHERE t.id = %lld)"
+	" (SELECT t.revision FROM tasks t WHERE t.id = %lld), r_late, r_late_penalty, r_closes_at, r_title"
 	" FROM solveit_submit(%lld, %lld, %s, %d, %s, %s::boolean, %d)"},
     [SV_SQL_SUBMISSIONS_SENT] = {"solveit_submissions_sent",
 	"UPDATE submissions SET kafka_sent_at = now()"

@@ -71,6 +71,13 @@ const sv_route solveit_routes[] = {
     /* Site settings (sql/024): the leaderboard's visibility, and later ones. */
     {M_GET,    "/api/admin/settings",                 sv_admin_settings_get,     SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     {M_PUT,    "/api/admin/settings",                 sv_admin_settings_put,     SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* Issue 13: assignments (solveit_assignments.c, sql/030). */
+    {M_GET,    "/api/assignments",                    sv_api_assignments,        SV_ACCESS_USER,  0,             SV_BODY_NONE},
+    {M_GET,    "/api/admin/assignments",              sv_admin_assignments_list, SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_POST,   "/api/admin/assignments",              sv_admin_assignment_create, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_GET,    "/api/admin/assignments/{id}",         sv_admin_assignment_get,   SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
+    {M_PUT,    "/api/admin/assignments/{id}",         sv_admin_assignment_update, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    {M_DELETE, "/api/admin/assignments/{id}",         sv_admin_assignment_delete, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);

@@ -106,7 +106,8 @@ static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f, co
 	return 0;
 }
 
-static int accepted(sv_ctx *ctx, const sv_input *in, apr_int64_t id, const char *status)
+/* A late submission's answer says so, with the penalty its score will lose (late_penalty >= 0). */
+static int accepted(sv_ctx *ctx, const sv_input *in, apr_int64_t id, const char *status, int late_penalty)
 {
 	request_rec *r = ctx->r;
 	const char *base = sv_cfg_base_path(ctx->cfg);
@@ -119,7 +120,27 @@ static int accepted(sv_ctx *ctx, const sv_input *in, apr_int64_t id, const char 
 	body = cJSON_CreateObject();
 	cJSON_AddNumberToObject(body, "submission_id", (double)id);
 	cJSON_AddStringToObject(body, "status", status);
+	if (late_penalty >= 0) {
+		cJSON_AddBoolToObject(body, "late", 1);
+		cJSON_AddNumberToObject(body, "late_penalty", late_penalty);
+	}
 	return sv_send_json(r, HTTP_ACCEPTED, body);
+}
+
+/* 403 for a submission after its assignment closed: the sentence, and the time for the page to
+ * show in the browser's zone. */
+static int closed(sv_ctx *ctx, const char *title, const char *closes_at)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(body, "error",
+				apr_psprintf(ctx->r->pool, "Submissions to %s closed at %s.",
+					     title ? title : "this assignment", closes_at ? closes_at : "?"));
+	if (closes_at)
+		cJSON_AddStringToObject(body, "closes_at", closes_at);
+	else
+		cJSON_AddNullToObject(body, "closes_at");
+	return sv_send_json(ctx->r, HTTP_FORBIDDEN, body);
 }
 
 int sv_submit(sv_ctx *ctx)
@@ -156,10 +177,12 @@ int sv_submit(sv_ctx *ctx)
 	    !(row = sv_db_row(&ctx->db, res, 1)) || !(outcome = sv_db_get(&ctx->db, row, 0)))
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	if (!strcmp(outcome, "replay"))
-		return accepted(ctx, in, sv_db_get_ll(&ctx->db, row, 1), sv_db_get(&ctx->db, row, 5));
+		return accepted(ctx, in, sv_db_get_ll(&ctx->db, row, 1), sv_db_get(&ctx->db, row, 5), -1);
 	if (!strcmp(outcome, "no_task"))
 		return sv_send_error(r, HTTP_BAD_REQUEST, "task %" APR_INT64_T_FMT " does not exist or is closed",
 				     f.task_id);
+	if (!strcmp(outcome, "closed"))
+		return closed(ctx, sv_db_get(&ctx->db, row, 11), sv_db_get(&ctx->db, row, 10));
 	if (!strcmp(outcome, "rate_limited")) {
 		apr_int64_t wait = sv_db_get_ll(&ctx->db, row, 6);
 
@@ -192,5 +215,6 @@ int sv_submit(sv_ctx *ctx)
 		solveit_kafka_send_submission(r, id, payload, strlen(payload), sv_cfg_kafka_wait_ms(ctx->cfg));
 		free(payload);
 	}
-	return accepted(ctx, in, id, "pending");
+	return accepted(ctx, in, id, "pending",
+			sv_db_get_bool(&ctx->db, row, 8) ? (int)sv_db_get_ll(&ctx->db, row, 9) : -1);
 }
