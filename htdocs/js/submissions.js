@@ -37,7 +37,7 @@ function scoreCell(sub, penalty) {
 	const mark = el('span', { class: 'late-mark' }, penalty ? `late −${penalty}%` : 'late');
 	if (sub.score === null || sub.score === undefined) return el('span', {}, '— ', mark);
 	const final = sub.final_score ?? sub.score;
-	return el('span', { class: 'late-score' }, `${sub.score} → `, el('strong', {}, String(final)), ', ', mark);
+	return el('span', {}, el('span', { class: 'late-score' }, `${sub.score} → `, el('strong', {}, String(final)), ','), ' ', mark);
 }
 
 function render(items, s, hasMore, languages, tasks, penalties) {
