@@ -328,3 +328,103 @@ test('the assignment editor says what is wrong, in sentences next to the form', 
 		await browser.close();
 	}
 });
+
+test('a contest with a freeze, an upcoming assignment for one team, and deleting it', async () => {
+	const browser = await launch();
+	const tag = Math.random().toString(36).slice(2, 8);
+	try {
+		const staff = await openPage(browser);
+		const teacher = staff.page;
+		await login(teacher, 'teacher', 'teacher');
+		const made = [];
+		for (const name of ['race', 'later']) {
+			made.push(await ok(apiAt(teacher, 'POST', 'admin/tasks', { slug: `${name}-${tag}`, title: `${name} ${tag}`, is_open: true }), 'a task'));
+		}
+		const [race, later] = made;
+		const team = await ok(apiAt(teacher, 'POST', 'admin/teams', { name: `Group ${tag}` }), 'a team');
+		const member = { username: `cm${tag}`, password: `pass-${tag}-word` };
+		const outsider = { username: `co${tag}`, password: `pass-${tag}-word` };
+		for (const u of [member, outsider]) {
+			const user = await ok(apiAt(teacher, 'POST', 'admin/users', { username: u.username, password: u.password }), 'a student');
+			if (u === member) await ok(apiAt(teacher, 'PUT', `admin/users/${user.id}`, { team_id: team.id }), 'into the team');
+		}
+
+		// The contest: two hours, the board frozen for the last 30 minutes.
+		const now = dbNow();
+		await teacher.goto(base + 'admin/assignments.html');
+		await teacher.getByRole('button', { name: 'New assignment' }).click();
+		await teacher.getByLabel('Title').fill(`Contest ${tag}`);
+		await teacher.getByLabel('Add a task').selectOption({ label: `${race.slug} — ${race.title}` });
+		await teacher.getByRole('button', { name: 'Add task' }).click();
+		await setTimes(teacher, { Opens: now - 10 * MIN, Due: now + 110 * MIN });
+		await teacher.getByLabel('Contest').check();
+		await teacher.getByLabel('Freeze the scoreboard, minutes before the end').fill('30');
+		await teacher.getByRole('button', { name: 'Create assignment' }).click();
+		await teacher.getByText(`Created Contest ${tag}`).waitFor();
+		const contestRow = row(teacher, `Contest ${tag}`);
+		const contestId = Number(await contestRow.getAttribute('data-id'));
+		assert.match(await contestRow.innerText(), /contest/);
+		assert.equal(await contestRow.getByRole('link', { name: `Scoreboard of Contest ${tag}` }).getAttribute('href'), `../scoreboard.html?assignment=${contestId}`);
+		const saved = await ok(apiAt(teacher, 'GET', `admin/assignments/${contestId}`), 'the contest');
+		const due = localInput(now + 110 * MIN).iso;
+		assert.equal(saved.due_at, due);
+		assert.equal(Date.parse(saved.freeze_at), Date.parse(due) - 30 * MIN, 'the freeze is 30 minutes before the end');
+		assert.equal(saved.closes_at, null);
+		assert.equal(saved.contest, true);
+
+		// An upcoming assignment for the team only.
+		await teacher.getByRole('button', { name: 'New assignment' }).click();
+		await teacher.getByLabel('Title').fill(`Later ${tag}`);
+		await teacher.getByLabel('Add a task').selectOption({ label: `${later.slug} — ${later.title}` });
+		await teacher.getByRole('button', { name: 'Add task' }).click();
+		await setTimes(teacher, { Opens: now + 60 * MIN, Due: now + 180 * MIN });
+		await teacher.getByLabel('Chosen teams').check();
+		await teacher.getByLabel(`Group ${tag}`).check();
+		await teacher.getByRole('button', { name: 'Create assignment' }).click();
+		await teacher.getByText(`Created Later ${tag}`).waitFor();
+		const laterRow = row(teacher, `Later ${tag}`);
+		assert.match(await laterRow.innerText(), new RegExp(`Group ${tag}[\\s\\S]*Upcoming`));
+		const laterId = Number(await laterRow.getAttribute('data-id'));
+
+		// The team's student: the contest with its board, the upcoming one's times without tasks.
+		const { page, errors } = await openPage(browser);
+		await login(page, member.username, member.password);
+		const contest = page.locator(`#assignment-${contestId}`);
+		await contest.waitFor();
+		const contestText = (await contest.innerText()).replace(/\s+/g, ' ');
+		assert.match(contestText, /Contest .*Board freezes/);
+		assert.match(await contest.locator('.countdown').innerText(), /^due in 1 h (49|50) min$/);
+		assert.equal(await contest.getByRole('link', { name: `Scoreboard of Contest ${tag}` }).getAttribute('href'), `scoreboard.html?assignment=${contestId}`);
+		const upcoming = page.locator(`#assignment-${laterId}`);
+		assert.match(await upcoming.locator('.countdown').innerText(), /^opens in (59 min|1 h)$/);
+		assert.match(await upcoming.innerText(), /Its tasks show here when it opens\./);
+		assert.equal(await upcoming.locator('tbody tr').count(), 0);
+		assert.equal(await page.locator(`#tasks tr[data-task="${later.slug}"]`).count(), 0, 'its task is hidden until it opens');
+		await shots(page, 'tasks-grouped-contest');
+
+		// A student outside the team does not see it at all.
+		const other = await openPage(browser);
+		await login(other.page, outsider.username, outsider.password);
+		await other.page.locator(`#assignment-${contestId}`).waitFor();
+		assert.equal(await other.page.locator(`#assignment-${laterId}`).count(), 0);
+		await other.context.close();
+
+		// Deleted, after a confirmation: its task is in no assignment, and shows.
+		await teacher.getByRole('button', { name: `Edit Later ${tag}` }).click();
+		await teacher.getByRole('button', { name: 'Delete assignment' }).click();
+		const dialog = teacher.getByRole('dialog');
+		assert.match(await dialog.innerText(), /stay, in no assignment/);
+		await screenshot(teacher, 'admin-assignments-delete.png');
+		await dialog.getByRole('button', { name: 'Delete' }).click();
+		await teacher.getByText(`Deleted the assignment Later ${tag}`).waitFor();
+		assert.equal(await laterRow.count(), 0);
+		await page.reload();
+		await page.locator(`#tasks tr[data-task="${later.slug}"]`).waitFor();
+		assert.equal(await upcoming.count(), 0);
+
+		assert.deepEqual(staff.errors, []);
+		assert.deepEqual(errors, []);
+	} finally {
+		await browser.close();
+	}
+});
