@@ -319,6 +319,18 @@ $$;
 -- refused ('closed', with the close time and the title), one at or after due_at is stored late.
 -- Tasks a student does not see are 'no_task'. Staff submit to everything, never late.
 DROP FUNCTION solveit_submit(bigint, bigint, text, integer, text, boolean, integer);
+
+-- The earlier submission with the same idempotency key, as solveit_submit answers it.
+CREATE FUNCTION solveit_submit_replay(p_user bigint, p_key text)
+RETURNS TABLE (r_outcome text, r_id bigint, r_team_id bigint, r_submitted_at text, r_attempt integer,
+               r_status text, r_retry_after integer, r_late boolean, r_late_penalty integer, r_closes_at text,
+               r_title text)
+LANGUAGE sql STABLE AS $$
+    SELECT 'replay'::text, s.id, s.team_id, NULL::text, s.attempt, s.status, 0, s.late, NULL::integer, NULL::text,
+           NULL::text
+      FROM submissions s WHERE s.user_id = p_user AND s.idempotency_key = p_key;
+$$;
+
 CREATE FUNCTION solveit_submit(p_user bigint, p_task bigint, p_code text, p_language integer, p_key text,
                                p_staff boolean, p_rate integer)
 RETURNS TABLE (r_outcome text, r_id bigint, r_team_id bigint, r_submitted_at text, r_attempt integer,
@@ -332,9 +344,7 @@ DECLARE
     is_late boolean := false;
 BEGIN
     IF p_key IS NOT NULL THEN
-        RETURN QUERY SELECT 'replay'::text, s.id, s.team_id, NULL::text, s.attempt, s.status, 0, s.late,
-                            NULL::integer, NULL::text, NULL::text
-            FROM submissions s WHERE s.user_id = p_user AND s.idempotency_key = p_key;
+        RETURN QUERY SELECT * FROM solveit_submit_replay(p_user, p_key);
         IF FOUND THEN
             RETURN;
         END IF;
@@ -357,9 +367,7 @@ BEGIN
         PERFORM pg_advisory_xact_lock(1397048681, (p_user % 2147483647)::integer);
         -- A request with the same key may have held the lock before us.
         IF p_key IS NOT NULL THEN
-            RETURN QUERY SELECT 'replay'::text, s.id, s.team_id, NULL::text, s.attempt, s.status, 0, s.late,
-                                NULL::integer, NULL::text, NULL::text
-                FROM submissions s WHERE s.user_id = p_user AND s.idempotency_key = p_key;
+            RETURN QUERY SELECT * FROM solveit_submit_replay(p_user, p_key);
             IF FOUND THEN
                 RETURN;
             END IF;
@@ -381,40 +389,25 @@ BEGIN
                   CASE WHEN s.late THEN a.late_penalty END, solveit_iso(COALESCE(a.closes_at, a.due_at)), a.title;
     IF NOT FOUND THEN
         -- Unlimited callers take no lock: a concurrent request with the same key won the INSERT.
-        RETURN QUERY SELECT 'replay'::text, s.id, s.team_id, NULL::text, s.attempt, s.status, 0, s.late,
-                            NULL::integer, NULL::text, NULL::text
-            FROM submissions s WHERE s.user_id = p_user AND s.idempotency_key = p_key;
+        RETURN QUERY SELECT * FROM solveit_submit_replay(p_user, p_key);
     END IF;
 END $$;
 
 -- ---- The staff's submissions: sql/025's, with the late mark and the final score ----------------
-CREATE OR REPLACE FUNCTION solveit_admin_submissions(p_task bigint, p_user text, p_team text, p_verdict text,
-                                                     p_status text, p_from timestamptz, p_to timestamptz,
-                                                     p_ids bigint[], p_page integer, p_per_page integer)
+ALTER FUNCTION solveit_admin_submissions(bigint, text, text, text, text, timestamptz, timestamptz, bigint[], integer,
+                                         integer) RENAME TO solveit_admin_submissions_page;
+CREATE FUNCTION solveit_admin_submissions(p_task bigint, p_user text, p_team text, p_verdict text, p_status text,
+                                          p_from timestamptz, p_to timestamptz, p_ids bigint[],
+                                          p_page integer, p_per_page integer)
 RETURNS jsonb LANGUAGE sql STABLE AS $$
-    WITH f AS (
-        SELECT s.id, s.task_id, t.slug AS task_slug, t.title AS task_title, s.user_id, u.username, s.team_id,
-               tm.name AS team, s.language_id, s.status, s.verdict, s.score, s.points, s.max_points, s.attempt,
-               s.passed_tests, s.total_tests, s.tests_done, s.previous_verdict, s.previous_score,
-               s.previous_points, s.previous_status, solveit_iso(s.submitted_at) AS submitted_at,
-               solveit_iso(s.rejudged_at) AS rejudged_at, s.late,
-               solveit_final_score(s.score, s.late, s.task_id) AS final_score
-          FROM submissions s JOIN users u ON u.id = s.user_id JOIN tasks t ON t.id = s.task_id
-          LEFT JOIN teams tm ON tm.id = s.team_id
-         WHERE (p_task IS NULL OR s.task_id = p_task) AND (p_user IS NULL OR u.username = p_user)
-           AND (p_team IS NULL OR tm.name = p_team) AND (p_verdict IS NULL OR s.verdict = p_verdict)
-           AND (p_status IS NULL OR s.status = p_status)
-           AND (p_from IS NULL OR s.submitted_at >= p_from) AND (p_to IS NULL OR s.submitted_at < p_to)
-           AND (p_ids IS NULL OR s.id = ANY (p_ids)))
-    SELECT jsonb_build_object(
-        'total', (SELECT count(*) FROM f),
-        'page', p_page, 'per_page', p_per_page,
-        'verdicts', COALESCE((SELECT jsonb_object_agg(v.k, v.n)
-                                FROM (SELECT COALESCE(verdict, status) AS k, count(*) AS n FROM f GROUP BY 1) v),
-                             '{}'::jsonb),
-        'submissions', COALESCE((SELECT jsonb_agg(to_jsonb(x) ORDER BY x.id DESC)
-                                   FROM (SELECT * FROM f ORDER BY id DESC LIMIT p_per_page
-                                         OFFSET (p_page - 1)::bigint * p_per_page) x), '[]'::jsonb));
+    SELECT jsonb_set(p.page, '{submissions}', COALESCE((
+        SELECT jsonb_agg(x.item || jsonb_build_object('late', s.late,
+                                                      'final_score', solveit_final_score(s.score, s.late, s.task_id))
+                         ORDER BY x.ord)
+          FROM jsonb_array_elements(p.page->'submissions') WITH ORDINALITY x(item, ord)
+          JOIN submissions s ON s.id = (x.item->>'id')::bigint), '[]'::jsonb))
+      FROM (SELECT solveit_admin_submissions_page(p_task, p_user, p_team, p_verdict, p_status, p_from, p_to, p_ids,
+                                                  p_page, p_per_page) AS page) p;
 $$;
 
 -- ---- Grades of one assignment ---------------------------------------------------------------------

@@ -818,6 +818,10 @@ START_TEST(submission_refused_by_the_database)
 {
 	static const char *const no_task[] = {"no_task", NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	static const char *const limited[] = {"rate_limited", NULL, NULL, NULL, NULL, NULL, "17", NULL};
+	static const char *const closed[] = {
+	    "closed", NULL, NULL, NULL, NULL, NULL, "0", NULL, "f", "25", "2026-12-08T10:00:00Z", "Week 1"};
+	static const char *const late[] = {"created", "43", NULL, "2026-01-02T03:04:05Z", "1",     "pending", "0",
+					   "3",       "t",  "25", "2026-12-08T10:00:00Z", "Week 1"};
 	static const char body[] = "{\"task_id\":5,\"language_id\":71,\"code\":\"print(1)\"}";
 	request_rec *r;
 
@@ -830,6 +834,17 @@ START_TEST(submission_refused_by_the_database)
 	ck_assert_int_eq(run(r), HTTP_TOO_MANY_REQUESTS);
 	ck_assert_str_eq(error_of(r), "too many submissions: at most 10 per minute; try again in 17 s");
 	ck_assert_str_eq(apr_table_get(r->err_headers_out, "Retry-After"), "17");
+	/* sql/030: the assignment closed (r_closes_at, r_title); a late one says its penalty. */
+	fakedb_answer(SV_SQL_SUBMIT, 12, 1, closed);
+	r = submission("application/json", body, strlen(body));
+	ck_assert_int_eq(run(r), HTTP_FORBIDDEN);
+	ck_assert_str_eq(error_of(r), "Submissions to Week 1 closed at 2026-12-08T10:00:00Z.");
+	ck_assert_str_eq(string_of(stub_json(r), "closes_at"), "2026-12-08T10:00:00Z");
+	fakedb_answer(SV_SQL_SUBMIT, 12, 1, late);
+	r = submission("application/json", body, strlen(body));
+	ck_assert_int_eq(run(r), HTTP_ACCEPTED);
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(stub_json(r), "late")));
+	ck_assert_int_eq((int)number_of(stub_json(r), "late_penalty"), 25);
 	fakedb_fail(SV_SQL_SUBMIT);
 	r = submission("application/json", body, strlen(body));
 	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
@@ -915,22 +930,23 @@ END_TEST
 START_TEST(task_list_rows_to_json)
 {
 	static const char *const rows[] = {
-	    "1", "hello",  "Hello", "1000", "65536",  "t", "2", "100", "AC",
-	    "2", "aplusb", "A+B",   "2000", "131072", "f", "4", NULL,  NULL,
+	    "1", "hello",  "Hello", "1000", "65536",  "t", "2", "100", "AC", "3",
+	    "2", "aplusb", "A+B",   "2000", "131072", "f", "4", NULL,  NULL, NULL,
 	};
 	request_rec *r = user_req("GET", "/solveit/api/tasks", 0);
 	cJSON *tasks, *t;
 
-	fakedb_answer(SV_SQL_TASKS_LIST, 9, 2, rows);
+	fakedb_answer(SV_SQL_TASKS_LIST, 10, 2, rows);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	ck_assert_str_eq(
 	    stub_output(r, NULL),
 	    "{\"tasks\":[{\"id\":1,\"slug\":\"hello\",\"title\":\"Hello\",\"time_limit_ms\":1000,"
-	    "\"memory_limit_kb\":65536,\"open\":true,\"test_count\":2,\"best_score\":100,\"best_verdict\":\"AC\"},"
+	    "\"memory_limit_kb\":65536,\"open\":true,\"test_count\":2,\"best_score\":100,\"best_verdict\":\"AC\","
+	    "\"assignment_id\":3},"
 	    "{\"id\":2,\"slug\":\"aplusb\",\"title\":\"A+B\",\"time_limit_ms\":2000,\"memory_limit_kb\":131072,"
-	    "\"open\":false,\"test_count\":4,\"best_score\":null,\"best_verdict\":null}]}");
+	    "\"open\":false,\"test_count\":4,\"best_score\":null,\"best_verdict\":null,\"assignment_id\":null}]}");
 	/* Staff see closed tasks through the other statement. */
-	fakedb_answer(SV_SQL_TASKS_LIST_ALL, 9, 2, rows);
+	fakedb_answer(SV_SQL_TASKS_LIST_ALL, 10, 2, rows);
 	r = user_req("GET", "/solveit/api/tasks", 1);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	tasks = cJSON_GetObjectItemCaseSensitive(stub_json(r), "tasks");
@@ -943,11 +959,14 @@ END_TEST
 
 START_TEST(closed_task_hidden_from_students)
 {
-	static const char *const closed[] = {"4", "secret", "Secret", "# Hi", "1000", "65536", "f", "3", "pass-fail"};
+	/* ..., visible to the caller (sql/029), now, best score, best verdict, progress, assignment */
+	static const char *const closed[] = {
+	    "4",  "secret", "Secret", "# Hi", "1000", "65536", "f", "3", "pass-fail", "f", "2026-01-02T03:04:05Z",
+	    NULL, NULL,     "new",    NULL};
 	request_rec *r = user_req("GET", "/solveit/api/tasks/4", 0);
 	cJSON *t;
 
-	fakedb_answer(SV_SQL_TASK_GET, 9, 1, closed);
+	fakedb_answer(SV_SQL_TASK_GET, 15, 1, closed);
 	ck_assert_int_eq(run(r), HTTP_NOT_FOUND);
 	ck_assert_str_eq(error_of(r), "task not found");
 	r = user_req("GET", "/solveit/api/tasks/4", 1);
@@ -960,7 +979,7 @@ START_TEST(closed_task_hidden_from_students)
 END_TEST
 
 static const char *const submission_row[] = {
-    "9", "5", "71", "completed", "WA", "50", "2026-01-02T03:04:05Z", "1", "2", "1", "2",
+    "9", "5", "71", "completed", "WA", "50", "2026-01-02T03:04:05Z", "1", "2", "1", "2", "t", "40",
     /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
     "1", NULL, NULL, NULL, "0.25", "2048", "2", "", NULL, "print(3)",
     /* user_id, username, slug, title, test_results, group_results */
@@ -974,7 +993,7 @@ static request_rec *view_submission(const char *const *row, int staff)
 {
 	request_rec *r = user_req("GET", "/solveit/api/submissions/9", staff);
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 27, 1, row);
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 29, 1, row);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	return r;
 }
@@ -990,6 +1009,8 @@ START_TEST(submission_view_hides_hidden_tests)
 	ck_assert_int_eq((int)number_of(s, "submission_id"), 9);
 	ck_assert_str_eq(string_of(s, "language"), "Python (3.8.1)");
 	ck_assert_str_eq(string_of(s, "verdict"), "WA");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "late")));
+	ck_assert_int_eq((int)number_of(s, "final_score"), 40);
 	ck_assert_int_eq((int)number_of(cJSON_GetObjectItemCaseSensitive(s, "user"), "id"), 7);
 	ck_assert_str_eq(string_of(cJSON_GetObjectItemCaseSensitive(s, "task"), "slug"), "aplusb");
 	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(s, "kafka_sent_at")));
@@ -1023,7 +1044,7 @@ END_TEST
  * status, its signal or its memory (issue 14, finding 5): students see a hidden test's verdict and
  * time only, and a peak memory taken over the sample tests; staff see every field. */
 static const char *const leaky_row[] = {
-    "9", "5", "50", "completed", "RE", "50", "2026-01-02T03:04:05Z", "1", "2", "1", "2",
+    "9", "5", "50", "completed", "RE", "50", "2026-01-02T03:04:05Z", "1", "2", "1", "2", "f", "50",
     /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
     "1", NULL, NULL, NULL, "0.25", "53248", "2", "", "", "int main(){}",
     /* user_id, username, slug, title, test_results, group_results */
@@ -1073,7 +1094,7 @@ END_TEST
 START_TEST(hidden_only_results_show_no_memory)
 {
 	static const char *const row[] = {
-	    "9", "5", "50", "completed", "MLE", "0", "2026-01-02T03:04:05Z", "0", "1", "0", "1",
+	    "9", "5", "50", "completed", "MLE", "0", "2026-01-02T03:04:05Z", "0", "1", "0", "1", "f", "0",
 	    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
 	    "1", NULL, NULL, NULL, "0.5", "65536", "1", "", "", "x",
 	    /* user_id, username, slug, title, test_results, group_results */
@@ -1093,7 +1114,7 @@ END_TEST
 START_TEST(staff_only_fields_stay_with_staff)
 {
 	static const char *const row[] = {
-	    "9", "5", "54", "completed", "PA", "33", "2026-01-02T03:04:05Z", "2", "3", "20", "60",
+	    "9", "5", "54", "completed", "PA", "33", "2026-01-02T03:04:05Z", "2", "3", "20", "60", "f", "33",
 	    /* attempt, sent, started, completed, time, memory, tests_done, compiler, error, code */
 	    "1", NULL, NULL, NULL, "0.25", "2048", "3", "", NULL, "int main(){}",
 	    /* user_id, username, slug, title, test_results, group_results */
@@ -1143,7 +1164,22 @@ END_TEST
  * binary, long ones cut at a whole character. */
 START_TEST(samples_from_blobs)
 {
-	static const char *const task[] = {"4", "bin", "Binary", "x", "1000", "65536", "t", "3", "scoring"};
+	/* ..., visible, now, best score, best verdict, progress, assignment */
+	static const char *const task[] = {"4",
+					   "bin",
+					   "Binary",
+					   "x",
+					   "1000",
+					   "65536",
+					   "t",
+					   "3",
+					   "scoring",
+					   "t",
+					   "2026-01-02T03:04:05Z",
+					   "70",
+					   "PA",
+					   "attempted",
+					   "{\"id\":2,\"title\":\"Week 1\",\"label\":\"B\",\"state\":\"late\"}"};
 	static const char *const samples[] = {
 	    /* order, name, input size, input hex, answer size, answer hex */
 	    "1", "01-small", "4",     "3120320a", "2", "330a", /* "1 2\n" "3\n" */
@@ -1153,11 +1189,16 @@ START_TEST(samples_from_blobs)
 	request_rec *r = user_req("GET", "/solveit/api/tasks/4", 0);
 	cJSON *t, *list, *one, *two, *three;
 
-	fakedb_answer(SV_SQL_TASK_GET, 9, 1, task);
+	fakedb_answer(SV_SQL_TASK_GET, 15, 1, task);
 	fakedb_answer(SV_SQL_TASK_SAMPLES, 6, 3, samples);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	t = stub_json(r);
 	ck_assert_str_eq(string_of(t, "type"), "scoring");
+	ck_assert_str_eq(string_of(t, "now"), "2026-01-02T03:04:05Z");
+	ck_assert_int_eq((int)number_of(t, "best_score"), 70);
+	ck_assert_str_eq(string_of(t, "best_verdict"), "PA");
+	ck_assert_str_eq(string_of(t, "progress"), "attempted");
+	ck_assert_str_eq(string_of(cJSON_GetObjectItemCaseSensitive(t, "assignment"), "label"), "B");
 	list = cJSON_GetObjectItemCaseSensitive(t, "samples");
 	ck_assert_int_eq(cJSON_GetArraySize(list), 3);
 	one = cJSON_GetArrayItem(list, 0);
@@ -1182,13 +1223,14 @@ END_TEST
 
 START_TEST(someone_elses_submission_is_missing)
 {
-	static const char *const others[] = {"9",  "5",       "71",     "pending", NULL, NULL, "2026-01-02T03:04:05Z",
-					     NULL, NULL,      NULL,     NULL,      "1",  NULL, NULL,
-					     NULL, NULL,      NULL,     NULL,      NULL, NULL, "x",
-					     "99", "someone", "aplusb", "A+B",     "[]", "[]"};
+	static const char *const others[] = {"9",  "5",  "71", "pending", NULL,     NULL,  "2026-01-02T03:04:05Z",
+					     NULL, NULL, NULL, NULL,      "f",      NULL,  "1",
+					     NULL, NULL, NULL, NULL,      NULL,     NULL,  NULL,
+					     NULL, "x",  "99", "someone", "aplusb", "A+B", "[]",
+					     "[]"};
 	request_rec *r = user_req("GET", "/solveit/api/submissions/9", 0);
 
-	fakedb_answer(SV_SQL_SUBMISSION_GET, 27, 1, others);
+	fakedb_answer(SV_SQL_SUBMISSION_GET, 29, 1, others);
 	ck_assert_int_eq(run(r), HTTP_NOT_FOUND);
 	ck_assert_str_eq(error_of(r), "submission not found");
 }
@@ -1205,7 +1247,7 @@ START_TEST(submission_list_filters_and_pages)
 	    {"verdict=OK", "verdict must be one of AC, WA, TLE, MLE, RE, OLE, CE, PA"},
 	    {"status=done", "status must be one of pending, processing, completed, failed"},
 	};
-	const char **rows = apr_pcalloc(pool, sizeof(char *) * 12 * 21);
+	const char **rows = apr_pcalloc(pool, sizeof(char *) * 14 * 21);
 	request_rec *r;
 	cJSON *body, *first;
 
@@ -1217,16 +1259,17 @@ START_TEST(submission_list_filters_and_pages)
 	ck_assert_int_eq(fakedb_calls(SV_SQL_SUBMISSIONS_LIST), 0);
 	/* A page and one row more: there is another page. */
 	for (int i = 0; i < 21; i++) {
-		const char **row = rows + 12 * i;
+		const char **row = rows + 14 * i;
 
 		row[0] = apr_itoa(pool, 100 - i);
 		row[1] = "5";
 		row[2] = "71";
 		row[3] = "pending";
 		row[6] = "2026-01-02T03:04:05Z";
-		row[11] = "aplusb";
+		row[11] = "f";
+		row[13] = "aplusb";
 	}
-	fakedb_answer(SV_SQL_SUBMISSIONS_LIST, 12, 21, rows);
+	fakedb_answer(SV_SQL_SUBMISSIONS_LIST, 14, 21, rows);
 	r = user_req("GET", "/solveit/api/submissions?task_id=5&page=2&verdict=&status=pending", 0);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	body = stub_json(r);
