@@ -413,7 +413,7 @@ test('a contest with a freeze, an upcoming assignment for one team, and deleting
 		await teacher.getByRole('button', { name: `Edit Later ${tag}` }).click();
 		await teacher.getByRole('button', { name: 'Delete assignment' }).click();
 		const dialog = teacher.getByRole('dialog');
-		assert.match(await dialog.innerText(), /stay, in no assignment/);
+		assert.match(await dialog.innerText(), /Its task stays, in no assignment/);
 		await screenshot(teacher, 'admin-assignments-delete.png');
 		await dialog.getByRole('button', { name: 'Delete' }).click();
 		await teacher.getByText(`Deleted the assignment Later ${tag}`).waitFor();

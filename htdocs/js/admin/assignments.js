@@ -3,7 +3,7 @@
 // mark; an editor to create, change and delete one: the title, an ordered task picker, opens / due /
 // closes as datetime-local inputs (local time, sent as UTC ISO), the late penalty, who sees it and
 // contest mode with a freeze given in minutes before the end. assignments.html?id=N opens N.
-import { clear, el, param, positiveInt, showMessage } from '../common.js?v=5';
+import { clear, clearMessages, el, param, positiveInt, showMessage } from '../common.js?v=5';
 import { adminApi, confirmAction, dataTable, field, showApiError, startStaffPage } from './common.js?v=5';
 import { plural, whileBusy } from './people.js?v=5';
 import {
@@ -258,7 +258,7 @@ function openEditor(id) {
 	if (remove) {
 		remove.addEventListener('click', async () => {
 			if (!(await confirmAction(`Delete the assignment ${a.title}?`, {
-				detail: `Its ${plural((a.task_ids || []).length, 'task')} stay, in no assignment: no deadline, open to whoever could see them. ` +
+				detail: `${(a.task_ids || []).length === 1 ? 'Its task stays' : `Its ${plural((a.task_ids || []).length, 'task')} stay`}, in no assignment: no deadline, open to whoever could see them. ` +
 					'Submissions keep their results; their late marks go. This cannot be undone.',
 			}))) return;
 			await whileBusy(remove, async () => {
@@ -270,6 +270,7 @@ function openEditor(id) {
 		});
 	}
 
+	clearMessages(); // an earlier "Saved …" is not about this form
 	clear(editorBox).append(form);
 	editorBox.hidden = false;
 	history.replaceState(null, '', a ? `assignments.html?id=${a.id}` : 'assignments.html');
