@@ -1,5 +1,7 @@
 // The caller's submissions, newest first: paged, filtered by task and verdict. The filters live in
-// the address (?task=&verdict=&page=), so a filtered page can be bookmarked and reloaded.
+// the address (?task=&verdict=&page=), so a filtered page can be bookmarked and reloaded. A late
+// submission (stored after its assignment's deadline) is marked, its score shown before and after
+// the penalty ("80 → 64, late −20%").
 import {
 	api, startPage, el, clear, showLoadError, param, positiveInt, verdictBadge, timeElement, listOf,
 } from './common.js?v=5';
@@ -28,7 +30,17 @@ function address(s) {
 	return 'submissions.html' + (text ? '?' + text : '');
 }
 
-function render(items, s, hasMore, languages, tasks) {
+// The score cell: the score, or for a late one the score, the final score and the penalty.
+// penalty: the late penalty of the task's assignment in percent (undefined: not known).
+function scoreCell(sub, penalty) {
+	if (!sub.late) return sub.final_score ?? sub.score ?? '—';
+	const mark = el('span', { class: 'late-mark' }, penalty ? `late −${penalty}%` : 'late');
+	if (sub.score === null || sub.score === undefined) return el('span', {}, '— ', mark);
+	const final = sub.final_score ?? sub.score;
+	return el('span', {}, el('span', { class: 'late-score' }, `${sub.score} → `, el('strong', {}, String(final)), ','), ' ', mark);
+}
+
+function render(items, s, hasMore, languages, tasks, penalties) {
 	clear(content);
 	if (!items.length) {
 		content.append(el('p', { class: 'message message-info' }, s.page > 1 ? 'No more submissions.'
@@ -41,13 +53,13 @@ function render(items, s, hasMore, languages, tasks) {
 				el('th', { scope: 'col', class: 'hide-narrow' }, 'Language'), el('th', { scope: 'col' }, 'Verdict'),
 				el('th', { scope: 'col', class: 'num' }, 'Score'), el('th', { scope: 'col', class: 'num hide-narrow' }, 'Tests'),
 				el('th', { scope: 'col', class: 'hide-narrow' }, 'Submitted'))),
-			el('tbody', {}, items.map((sub) => el('tr', {},
+			el('tbody', {}, items.map((sub) => el('tr', { class: sub.late ? 'late' : null, 'data-id': sub.id },
 				el('td', { class: 'num' }, el('a', { href: 'submission.html?id=' + encodeURIComponent(sub.id) }, String(sub.id))),
 				el('td', {}, el('a', { href: 'task.html?id=' + encodeURIComponent(sub.task_id) },
 					tasks.get(String(sub.task_id)) ?? sub.task_slug ?? String(sub.task_id))),
 				el('td', { class: 'hide-narrow' }, languages.get(Number(sub.language_id)) || String(sub.language_id)),
 				el('td', {}, verdictBadge(sub.verdict, sub.status)),
-				el('td', { class: 'num' }, sub.score ?? '—'),
+				el('td', { class: 'num' }, scoreCell(sub, penalties.get(String(sub.task_id)))),
 				el('td', { class: 'num hide-narrow' }, sub.total_tests ? `${sub.passed_tests ?? 0}/${sub.total_tests}` : '—'),
 				el('td', { class: 'hide-narrow' }, timeElement(sub.submitted_at))))))));
 	}
@@ -71,11 +83,15 @@ async function start() {
 	if (s.task) q.set('task_id', s.task);
 	if (s.verdict) q.set('verdict', s.verdict);
 	try {
-		const [subs, langs, taskList] = await Promise.all([
+		const [subs, langs, taskList, assignments] = await Promise.all([
 			api('GET', 'submissions?' + q.toString()),
 			api('GET', 'languages').catch(() => ({ data: [] })),
 			api('GET', 'tasks').catch(() => ({ data: [] })),
+			api('GET', 'assignments').catch(() => ({ data: [] })),
 		]);
+		// Each task's late penalty, from its assignment.
+		const penalties = new Map(listOf(assignments.data, 'assignments')
+			.flatMap((a) => (a.tasks || []).map((t) => [String(t.id), a.late_penalty])));
 		const tasks = new Map(listOf(taskList.data, 'tasks').map((t) => [String(t.id), t.title || t.slug]));
 		for (const [id, title] of tasks) taskSelect.append(el('option', { value: id }, title));
 		taskSelect.value = s.task;
@@ -87,7 +103,7 @@ async function start() {
 				: (perPage ? items.length >= perPage : false));
 		// Servers that do not filter by verdict: filter what this page holds.
 		if (s.verdict) items = items.filter((sub) => sub.verdict === s.verdict);
-		render(items, s, hasMore, languages, tasks);
+		render(items, s, hasMore, languages, tasks, penalties);
 	} catch (e) {
 		showLoadError(content, e, 'your submissions');
 	}

@@ -1,16 +1,23 @@
 // The staff grades page (admin/grades.html): the grades CSV (a real download, GET
-// /api/admin/grades.csv), a preview of it, and per-task statistics (GET /api/admin/statistics):
+// /api/admin/grades.csv) of all tasks or of one assignment (?assignment=N, its deadline and late
+// penalty applied), a preview of it, and per-task statistics (GET /api/admin/statistics):
 // submissions, students who submitted, solved, average best score and the verdicts as bars.
-import { clear, el, showLoadError, verdictBadge, verdictName } from '../common.js?v=5';
-import { adminApi, adminUrl, dataTable, startStaffPage } from './common.js?v=5';
+import { clear, el, param, positiveInt, showLoadError, verdictBadge, verdictName } from '../common.js?v=5';
+import { adminApi, adminUrl, dataTable, field, startStaffPage } from './common.js?v=5';
 import { parseCsv, plural } from './people.js?v=5';
+import { formatLocal } from '../deadlines.js?v=5';
 
 const PREVIEW_ROWS = 100;
 const VERDICT_ORDER = ['AC', 'PA', 'WA', 'TLE', 'MLE', 'RE', 'OLE', 'CE', 'pending', 'processing', 'failed'];
 const content = document.getElementById('content');
 
-async function loadGrades() {
-	const response = await fetch(adminUrl('grades.csv'), { credentials: 'same-origin', cache: 'no-store' });
+// The CSV's address: of one assignment (an object of GET /api/admin/assignments) or of all tasks.
+function gradesPath(assignment) {
+	return assignment ? `grades.csv?assignment_id=${encodeURIComponent(assignment.id)}` : 'grades.csv';
+}
+
+async function loadGrades(assignment) {
+	const response = await fetch(adminUrl(gradesPath(assignment)), { credentials: 'same-origin', cache: 'no-store' });
 	if (!response.ok) {
 		const data = await response.json().catch(() => null);
 		throw new Error(data && data.error ? data.error : `the server answered ${response.status}`);
@@ -18,15 +25,29 @@ async function loadGrades() {
 	return parseCsv(await response.text());
 }
 
-function gradesSection(records) {
+// What the CSV of an assignment counts: its deadline and late penalty, in words.
+function assignmentRules(a) {
+	const closes = a.closes_at || a.due_at;
+	const late = a.closes_at && a.closes_at !== a.due_at && !a.contest
+		? ` A submission after the deadline (${formatLocal(a.due_at)}) counts ${a.late_penalty ? `with the late penalty: ${a.late_penalty}% off` : 'in full (no late penalty)'}.`
+		: '';
+	return `The deadline and late penalty are applied: only submissions stored before it closes (${formatLocal(closes)}) count.${late}`;
+}
+
+function gradesSection(records, assignment) {
 	const [head = [], ...rows] = records;
 	const shown = rows.slice(0, PREVIEW_ROWS);
 	const columns = head.map((label, i) => ({ label, num: i >= 3, cell: (r) => r[i] }));
 	return el('section', { class: 'card', 'aria-labelledby': 'grades-heading' },
-		el('h2', { id: 'grades-heading' }, 'Grades'),
-		el('p', {}, 'One row per active student, one column per task with their best score (0–100) of a judged ',
-			'submission, empty when they never submitted; then the total. Staff accounts are not graded.'),
-		el('p', {}, el('a', { class: 'button', href: adminUrl('grades.csv'), download: 'grades.csv' }, 'Download grades (CSV)')),
+		el('h2', { id: 'grades-heading' }, assignment ? `Grades of ${assignment.title}` : 'Grades'),
+		assignment
+			? el('p', {}, 'One row per active student who sees the assignment, one column per task of it with their best score ',
+				'(0–100) after the late penalty, empty when they never submitted; then the total. Staff accounts are not graded.')
+			: el('p', {}, 'One row per active student, one column per task with their best score (0–100) of a judged ',
+				'submission, empty when they never submitted; then the total. Staff accounts are not graded.'),
+		assignment ? el('p', { class: 'grades-rules' }, assignmentRules(assignment)) : null,
+		el('p', {}, el('a', { class: 'button', href: adminUrl(gradesPath(assignment)),
+			download: assignment ? `grades-assignment-${assignment.id}.csv` : 'grades.csv' }, 'Download grades (CSV)')),
 		el('p', { class: 'muted' }, rows.length > shown.length
 			? `Preview: the first ${shown.length} of ${plural(rows.length, 'student')}.`
 			: `Preview: ${plural(rows.length, 'student')}.`),
@@ -75,14 +96,42 @@ function statisticsSection(stats) {
 		}));
 }
 
+// The choice of the grades' scope: all tasks, or one assignment (kept in the address).
+function scopeChooser(assignments, current, onChange) {
+	const select = el('select', { id: 'grades-assignment' }, el('option', { value: '' }, 'All tasks'),
+		...assignments.map((a) => el('option', { value: String(a.id), selected: current && a.id === current.id }, a.title)));
+	select.addEventListener('change', () => {
+		const chosen = assignments.find((a) => String(a.id) === select.value) || null;
+		history.replaceState(null, '', chosen ? `grades.html?assignment=${chosen.id}` : 'grades.html');
+		onChange(chosen);
+	});
+	return el('div', { class: 'card grades-scope' },
+		field('Grades of', select, 'An assignment\'s grades apply its deadline and late penalty.'));
+}
+
+let gradesShown = 0;
+
+// Shows the grades of the assignment (null: all tasks); an answer to an older choice is dropped.
+function showGrades(box, assignment) {
+	const mine = ++gradesShown;
+	clear(box).append(el('p', { class: 'loading' }, 'Loading grades…'));
+	return loadGrades(assignment).then((records) => mine === gradesShown && clear(box).append(gradesSection(records, assignment)),
+		(e) => mine === gradesShown && showLoadError(box, e, 'the grades'));
+}
+
 const me = await startStaffPage();
 if (me) {
+	const scopeBox = el('div', {});
 	const gradesBox = el('div', {}, el('p', { class: 'loading' }, 'Loading grades…'));
 	const statsBox = el('div', {}, el('p', { class: 'loading' }, 'Loading statistics…'));
-	clear(content).append(gradesBox, statsBox);
+	clear(content).append(scopeBox, gradesBox, statsBox);
+	const wanted = positiveInt(param('assignment'));
 	await Promise.all([
-		loadGrades().then((records) => clear(gradesBox).append(gradesSection(records)),
-			(e) => showLoadError(gradesBox, e, 'the grades')),
+		adminApi('GET', 'assignments').then(({ data }) => data.assignments || [], () => []).then((assignments) => {
+			const current = assignments.find((a) => String(a.id) === wanted) || null;
+			if (assignments.length) scopeBox.append(scopeChooser(assignments, current, (a) => showGrades(gradesBox, a)));
+			return showGrades(gradesBox, current);
+		}),
 		adminApi('GET', 'statistics').then(({ data }) => clear(statsBox).append(statisticsSection(data)),
 			(e) => showLoadError(statsBox, e, 'the statistics')),
 	]);
