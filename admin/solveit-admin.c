@@ -453,9 +453,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "solveit-admin: %s\n", err);
 		rc = ADMIN_ERROR;
 	} else if (n == 0) {
-		fprintf(stderr, "solveit-admin: a subcommand is needed: %s (see --help)\n",
-			"import, verify, create-user, set-password, import-users, rejudge, export-grades, settings, "
-			"assignments or assignment");
+		/* Named from the table, so that a new subcommand is never missing here. */
+		fputs("solveit-admin: a subcommand is needed:", stderr);
+		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+			fprintf(stderr, "%s %s", i == 0 ? "" : ",", subcommands[i].name);
+		fputs(" (see --help)\n", stderr);
 		rc = ADMIN_ERROR;
 	} else if (!sub) {
 		fprintf(stderr, "solveit-admin: unknown subcommand \"%s\" (see --help)\n", words[0]);
