@@ -10,7 +10,8 @@ import { plural } from './people.js?v=5';
 const PER_PAGE = 50;
 const TYPES = {
 	task: 'Task', test: 'Test', tests: 'Tests (archive)', submissions: 'Rejudge', user: 'User',
-	users: 'Users (CSV import)', team: 'Team',
+	users: 'Users (CSV import)', team: 'Team', settings: 'Settings', assignment: 'Assignment',
+	clarification: 'Clarification',
 };
 // Fields that are the object's identity or change on every save: not worth a line of their own.
 const QUIET = new Set(['id', 'updated_at', 'created_at']);
@@ -150,6 +151,14 @@ function objectNode(entry) {
 	case 'team':
 		text = `team ${o.name || id}`;
 		if (entry.after) href = `teams.html?id=${id}`;
+		break;
+	case 'assignment':
+		text = `assignment ${o.title || id}`;
+		if (entry.after) href = `assignments.html?id=${id}`;
+		break;
+	case 'clarification':
+		text = `clarification ${id}`;
+		href = 'clarifications.html';
 		break;
 	default:
 		break;
