@@ -148,7 +148,7 @@ export async function earlierSubmissions(task, editor) {
 			button.disabled = false;
 		}
 	});
-	clear(box).append(el('label', { for: 'earlier-select' }, 'Load an earlier submission'),
+	clear(box).append(el('label', { for: 'earlier-select' }, 'Or load an earlier submission'),
 		el('div', { class: 'earlier-row' }, select, button), status);
 	box.hidden = false;
 }

@@ -160,10 +160,10 @@ test('a runtime error on a sample: the headline, the traceback, (no output), poi
 				// the code stays), and loads at once into an empty editor, language too.
 				await openTask(page, 'aplusb');
 				await chooseLanguage(page, 'C (');
-				const options = await page.getByLabel('Load an earlier submission').locator('option').allTextContents();
+				const options = await page.getByLabel('Or load an earlier submission').locator('option').allTextContents();
 				assert.equal(options.length, 2);
 				assert.match(options[0], new RegExp(`^#${partial}, .*\\(Partially accepted, 90 points\\)$`));
-				await page.getByLabel('Load an earlier submission').selectOption(String(id));
+				await page.getByLabel('Or load an earlier submission').selectOption(String(id));
 				await typeInEditor(page, 'int main(void) { return 0; }');
 				await page.getByRole('button', { name: 'Load into the editor' }).click();
 				await page.waitForFunction(() => document.getElementById('earlier-load').disabled === false);
