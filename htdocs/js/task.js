@@ -14,6 +14,7 @@ import { deadlineWatch, refusalText, earlierSubmissions, closingTime } from './t
 
 const content = document.getElementById('content');
 const LANGUAGE_KEY = 'solveit.language';
+const EDITOR_MAX_HEIGHT = 'min(36rem, 75vh)';
 
 function store(key, value) {
 	try {
@@ -181,6 +182,9 @@ async function upgradeEditor(box, textarea, onChange) {
 	});
 	textarea.remove();
 	editor.host.id = 'code-editor';
+	// A maximum height with its own scroll (CodeMirror's scroller scrolls once its editor is capped):
+	// the editor is in a shadow root, out of app.css's reach, and CSSOM styles pass the CSP.
+	if (editor.view && editor.view.dom) editor.view.dom.style.maxHeight = EDITOR_MAX_HEIGHT;
 	// The label's click target is gone with the text area: focus the editor instead.
 	document.getElementById('code-label').addEventListener('click', () => editor.focus());
 	document.getElementById('code-label').removeAttribute('for');
