@@ -110,7 +110,8 @@ export function refusalText(e) {
 function optionText(s) {
 	const result = s.status && s.status !== 'completed'
 		? { pending: 'in queue', processing: 'judging', failed: 'failed' }[s.status] || s.status
-		: [verdictName(s.verdict), s.score !== null && s.score !== undefined ? `${s.score} points` : null].filter(Boolean).join(', ');
+		: [verdictName(s.verdict), s.score !== null && s.score !== undefined ? `${s.score} points` : null,
+			s.late === true && typeof s.final_score === 'number' ? `late: ${s.final_score}` : null].filter(Boolean).join(', ');
 	return `#${s.id}, ${formatDate(s.submitted_at)}${result ? ` (${result})` : ''}`;
 }
 
@@ -148,7 +149,7 @@ export async function earlierSubmissions(task, editor) {
 			button.disabled = false;
 		}
 	});
-	clear(box).append(el('label', { for: 'earlier-select' }, 'Load an earlier submission'),
+	clear(box).append(el('label', { for: 'earlier-select' }, 'Or load an earlier submission'),
 		el('div', { class: 'earlier-row' }, select, button), status);
 	box.hidden = false;
 }

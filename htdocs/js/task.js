@@ -14,6 +14,7 @@ import { deadlineWatch, refusalText, earlierSubmissions, closingTime } from './t
 
 const content = document.getElementById('content');
 const LANGUAGE_KEY = 'solveit.language';
+const EDITOR_MAX_HEIGHT = 'min(36rem, 75vh)';
 
 function store(key, value) {
 	try {
@@ -136,12 +137,11 @@ function submitSection(task) {
 		el('form', { id: 'submit-form', novalidate: true },
 			el('div', { class: 'form-row' },
 				el('div', { class: 'field' }, el('label', { for: 'language' }, 'Language'),
-					el('select', { id: 'language', name: 'language_id', required: true })),
-				el('div', { class: 'field earlier', id: 'earlier', hidden: true })),
+					el('select', { id: 'language', name: 'language_id', required: true }))),
 			el('div', { class: 'field' },
 				el('label', { id: 'code-label', for: 'code' }, 'Source code'),
 				el('p', { class: 'hint', id: 'code-hint' },
-					'Tab indents; press Esc then Tab to move on. Your code is kept in this browser until you change it.'),
+					'Tab indents; press Esc then Tab to move on. Your code is kept in this browser, for your account only, until you log out.'),
 				el('div', { class: 'editor-box', id: 'editor' },
 					el('textarea', { id: 'code', name: 'code', rows: '16', spellcheck: 'false', 'aria-describedby': 'code-hint code-error' })),
 				el('p', { class: 'field-error', id: 'code-error' })),
@@ -152,6 +152,8 @@ function submitSection(task) {
 					el('button', { type: 'button', class: 'secondary', id: 'file-clear', hidden: true }, 'Remove file')),
 				el('p', { class: 'hint', id: 'file-hint' }, 'A chosen file is submitted instead of the editor’s code.'),
 				el('p', { class: 'field-error', id: 'file-error' })),
+			// After the file, so that Tab goes from the language straight into the editor.
+			el('div', { class: 'field earlier', id: 'earlier', hidden: true }),
 			el('p', { class: 'field-error', id: 'submit-error', role: 'alert' }),
 			el('p', { class: 'message message-info', id: 'submit-closed', role: 'status', hidden: true }),
 			el('div', { class: 'actions' },
@@ -180,6 +182,9 @@ async function upgradeEditor(box, textarea, onChange) {
 	});
 	textarea.remove();
 	editor.host.id = 'code-editor';
+	// A maximum height with its own scroll (CodeMirror's scroller scrolls once its editor is capped):
+	// the editor is in a shadow root, out of app.css's reach, and CSSOM styles pass the CSP.
+	if (editor.view && editor.view.dom) editor.view.dom.style.maxHeight = EDITOR_MAX_HEIGHT;
 	// The label's click target is gone with the text area: focus the editor instead.
 	document.getElementById('code-label').addEventListener('click', () => editor.focus());
 	document.getElementById('code-label').removeAttribute('for');

@@ -160,10 +160,10 @@ test('a runtime error on a sample: the headline, the traceback, (no output), poi
 				// the code stays), and loads at once into an empty editor, language too.
 				await openTask(page, 'aplusb');
 				await chooseLanguage(page, 'C (');
-				const options = await page.getByLabel('Load an earlier submission').locator('option').allTextContents();
+				const options = await page.getByLabel('Or load an earlier submission').locator('option').allTextContents();
 				assert.equal(options.length, 2);
 				assert.match(options[0], new RegExp(`^#${partial}, .*\\(Partially accepted, 90 points\\)$`));
-				await page.getByLabel('Load an earlier submission').selectOption(String(id));
+				await page.getByLabel('Or load an earlier submission').selectOption(String(id));
 				await typeInEditor(page, 'int main(void) { return 0; }');
 				await page.getByRole('button', { name: 'Load into the editor' }).click();
 				await page.waitForFunction(() => document.getElementById('earlier-load').disabled === false);
@@ -192,6 +192,25 @@ test('a runtime error on a sample: the headline, the traceback, (no output), poi
 		} finally {
 			await browser.close();
 		}
+	}
+});
+
+test('the editor stops growing at a maximum height and scrolls inside', async () => {
+	const s = await newStudent('tall');
+	const { browser, page, consoleErrors } = await openBrowser({ viewport: { width: 1280, height: 900 } });
+	try {
+		await login(page, s.username, s.password);
+		await openTask(page, 'aplusb');
+		await typeInEditor(page, Array.from({ length: 120 }, (_, i) => `print(${i})`).join('\n'));
+		const box = await page.locator('#code-editor').evaluate((host) => {
+			const scroller = host.shadowRoot.querySelector('.cm-scroller');
+			return { height: host.getBoundingClientRect().height, scroll: scroller.scrollHeight, client: scroller.clientHeight };
+		});
+		assert.ok(box.height <= 0.75 * 900 + 2, `the editor is ${box.height}px tall`);
+		assert.ok(box.scroll > box.client + 100, `its own scroll: ${JSON.stringify(box)}`);
+		assert.deepEqual(consoleErrors, []);
+	} finally {
+		await browser.close();
 	}
 });
 
@@ -333,6 +352,96 @@ test('the header\'s focus ring has at least 3:1 contrast against the header', as
 		await screenshot(page, 'student-header-focus.png');
 		assert.deepEqual(consoleErrors, []);
 	} finally {
+		await browser.close();
+	}
+});
+
+// ---- the assignment's deadline on the task page (the task JSON's assignment and now) -----------
+
+async function ok(r, what) {
+	assert.ok(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
+	return r.body;
+}
+
+// A moment relative to the database's now(), as ISO 8601 UTC.
+const at = (now, minutes) => new Date(Date.parse(now) + minutes * 60000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+test('the task page shows the assignment\'s deadline: a countdown in local time, the late window, closed', async (t) => {
+	const probe = await teacher.call('GET', 'admin/assignments');
+	if (probe.status === 404) {
+		t.skip('no assignments API in this build (branch wt-assign)');
+		return;
+	}
+	const s = await newStudent('week');
+	const task = await ok(await teacher.call('POST', 'admin/tasks', { slug: `week-${tag}`, title: `Echo ${tag}`, is_open: true }), 'task');
+	await ok(await teacher.call('POST', `admin/tasks/${task.id}/tests`, { name: 'sample', input: '7\n', answer: '7\n', is_sample: true }), 'test');
+	const { now } = await ok(await teacher.call('GET', 'assignments'), 'the database\'s now');
+	const a = await ok(await teacher.call('POST', 'admin/assignments', {
+		title: `Week ${tag}`, task_ids: [task.id], visible_to_all: true, opens_at: at(now, -120), due_at: at(now, 60),
+		closes_at: at(now, 120), late_penalty: 20,
+	}), 'assignment');
+	const browser = (await openBrowser()).browser;
+	try {
+		for (const [viewport, label] of [[{ width: 1280, height: 900 }, 'desktop'], [{ width: 375, height: 740 }, 'phone']]) {
+			const context = await browser.newContext({ viewport, timezoneId: 'Europe/Berlin', locale: 'en-GB' });
+			const page = await context.newPage();
+			const errors = [];
+			page.on('pageerror', (e) => errors.push(String(e)));
+			page.on('dialog', (d) => d.dismiss());
+			await login(page, s.username, s.password);
+			await page.goto(base + 'task.html?id=' + task.id);
+			const box = page.locator('#deadline');
+			await box.waitFor();
+			const due = new Date(at(now, 60)).toLocaleString('en-GB', { timeZone: 'Europe/Berlin', year: 'numeric', month: 'short',
+				day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+			assert.match(await box.innerText(), new RegExp(`Due ${due.replace(/[+]/g, '\\+')}: (59|60) min \\d\\d s left\\.`));
+			assert.match(await box.innerText(), /Late submissions are accepted until .* and score 20% less\./);
+			assert.match(await box.innerText(), /Times are in your time zone \(Europe\/Berlin\)\./);
+			// The countdown is live.
+			const first = await page.locator('#deadline-countdown').innerText();
+			await page.waitForFunction((t0) => document.getElementById('deadline-countdown').textContent !== t0, first);
+			await screenshot(page, `student-task-deadline-${label}.png`);
+			await context.close();
+			assert.deepEqual(errors, []);
+		}
+
+		// The deadline passed: a late submission, accepted, shows its penalty.
+		await ok(await teacher.call('PUT', `admin/assignments/${a.id}`, { opens_at: at(now, -180), due_at: at(now, -60), closes_at: at(now, 60) }), 'late');
+		const context = await browser.newContext({ timezoneId: 'Europe/Berlin', locale: 'en-GB' });
+		const page = await context.newPage();
+		page.on('dialog', (d) => d.dismiss());
+		await login(page, s.username, s.password);
+		await page.goto(base + 'task.html?id=' + task.id);
+		await page.locator('#deadline[data-state="late"]').waitFor();
+		assert.match(await page.locator('#deadline').innerText(), /A submission now is marked late and its points score 20% less\./);
+		await chooseLanguage(page, 'Python (3');
+		await typeInEditor(page, 'print(input())\n');
+		await submitAndWait(page);
+		await page.locator('#late-note').waitFor();
+		assert.equal(await page.locator('#late-note').innerText(), 'Late: 100 → 80');
+		assert.equal(await page.locator('#fact-final-score').innerText(), '80');
+		await screenshot(page, 'student-submission-late.png');
+
+		// Closed while the page is open: the server's 403 says when, in local time, and the form
+		// closes; a new visit says it before any try.
+		await page.goto(base + 'task.html?id=' + task.id);
+		await page.locator('#deadline[data-state="late"]').waitFor();
+		await ok(await teacher.call('PUT', `admin/assignments/${a.id}`, { closes_at: at(now, -1) }), 'closed');
+		await typeInEditor(page, 'print(input())  # again\n');
+		await page.getByRole('button', { name: 'Submit' }).click();
+		await page.locator('#submit-error:not(:empty)').waitFor();
+		const closes = new Date(at(now, -1)).toLocaleString('en-GB', { timeZone: 'Europe/Berlin', year: 'numeric', month: 'short',
+			day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+		assert.equal(await page.locator('#submit-error').innerText(), `Not submitted. Submissions to Week ${tag} closed at ${closes}.`);
+		assert.ok(await page.getByRole('button', { name: 'Submit' }).isDisabled());
+		await page.reload();
+		await page.locator('#deadline[data-state="closed"]').waitFor();
+		assert.equal(await page.locator('#submit-closed').innerText(), `Submissions closed at ${closes}.`);
+		assert.ok(await page.getByRole('button', { name: 'Submit' }).isDisabled());
+		await screenshot(page, 'student-task-closed.png');
+		await context.close();
+	} finally {
+		await teacher.call('DELETE', `admin/assignments/${a.id}`);
 		await browser.close();
 	}
 });

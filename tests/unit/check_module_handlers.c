@@ -1110,7 +1110,8 @@ START_TEST(hidden_only_results_show_no_memory)
 END_TEST
 
 /* Judges' fields (a validator's judgemessage.txt, stderr, the exit status) are staff only on
- * every test, samples too, and in the group results; points and groups reach both. */
+ * every hidden test, and judgemessage.txt on samples and in the group results too; a sample's
+ * stderr and exit status are its student's (issue 13); points and groups reach both. */
 START_TEST(staff_only_fields_stay_with_staff)
 {
 	static const char *const row[] = {
@@ -1130,12 +1131,15 @@ START_TEST(staff_only_fields_stay_with_staff)
 	ck_assert(number_of(s, "points") == 20);
 	ck_assert(number_of(s, "max_points") == 60);
 	tests = cJSON_GetObjectItemCaseSensitive(s, "test_results");
-	cJSON_ArrayForEach(test, tests)
-	{
-		for (size_t i = 0; i < sizeof(staff_only) / sizeof(staff_only[0]); i++)
-			ck_assert_msg(!cJSON_GetObjectItemCaseSensitive(test, staff_only[i]), "a student sees %s",
-				      staff_only[i]);
-	}
+	test = cJSON_GetArrayItem(tests, 1);
+	for (size_t i = 0; i < sizeof(staff_only) / sizeof(staff_only[0]); i++)
+		ck_assert_msg(!cJSON_GetObjectItemCaseSensitive(test, staff_only[i]),
+			      "a student sees a hidden test's %s", staff_only[i]);
+	test = cJSON_GetArrayItem(tests, 0);
+	ck_assert_ptr_null(cJSON_GetObjectItemCaseSensitive(test, "judge_message"));
+	ck_assert_str_eq(string_of(test, "stderr"), "E1");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(test, "stderr_truncated")));
+	ck_assert_int_eq((int)number_of(test, "exit_code"), 0);
 	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 0), "team_message"), "T1");
 	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 0), "input"), "1");
 	ck_assert_str_eq(string_of(cJSON_GetArrayItem(tests, 1), "group"), "secret/a");
