@@ -16,6 +16,9 @@ APLOG_USE_MODULE(solveit);
 /* UTC timestamps as the message contract writes them. */
 #define ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* A sample run the judge has not answered in this long. */
+#define RUN_STALE "r.status = 'pending' AND r.created_at < now() - interval '10 minutes'"
+
 /* A task list with the caller's best score per task, filtered by where. */
 #define TASKS_LIST(where)                                                                                              \
 	"SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count, b.score, "         \
@@ -172,6 +175,17 @@ static const struct {
     /* Read on every leaderboard request and /api/me (sql/024): a change counts at once. */
     [SV_SQL_LEADERBOARD_VISIBILITY] = {"solveit_leaderboard_visibility",
 	"SELECT solveit_setting('leaderboard_visibility') #>> '{}', (SELECT secret FROM leaderboard_label_key)"},
+    /* Run on the samples (sql/033, solveit_runs.c): the visibility, samples and rate checks and
+     * the INSERT in one statement; a run is its owner's only. A run the judge has not answered
+     * within RUN_STALE reads as failed (its message was lost): run it again. */
+    [SV_SQL_RUN_CREATE] = {"solveit_run_create",
+	"SELECT r_outcome, r_id, r_token, r_task_revision, r_retry_after"
+	" FROM solveit_sample_run_create(%lld, %lld, %s, %d, %d)"},
+    [SV_SQL_RUN_GET] = {"solveit_run_get",
+	"SELECT r.id, r.task_id, r.language_id, CASE WHEN " RUN_STALE " THEN 'failed' ELSE r.status END, r.verdict,"
+	" r.compiler_output, CASE WHEN " RUN_STALE " THEN 'The judge did not answer this run in time. Please run"
+	" it again.' ELSE r.error_message END, r.tests::text"
+	" FROM sample_runs r WHERE r.id = %lld AND r.user_id = %lld"},
 };
 // clang-format on
 

@@ -40,6 +40,9 @@ typedef enum {
 	SV_SQL_SUBMISSION_GET,
 	SV_SQL_LEADERBOARD,
 	SV_SQL_LEADERBOARD_VISIBILITY,
+	/* Run on the samples (solveit_runs.c) */
+	SV_SQL_RUN_CREATE,
+	SV_SQL_RUN_GET,
 	SV_SQL_COUNT
 } sv_stmt;
 
