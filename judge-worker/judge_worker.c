@@ -156,13 +156,16 @@ static job *next_job(void)
 	return run;
 }
 
-/* Whether a submission waits for a thread (jobs_lock held). */
-static int submission_waiting(void)
+/* Whether a thread is free with nothing waiting for it: only then is a run taken, so a run never
+ * waits in the queue where a submission fetched a moment later would have to queue behind it. */
+static int thread_free(void)
 {
-	for (job *j = jobs_head; j; j = j->next)
-		if (!j->running && !j->is_run)
-			return 1;
-	return 0;
+	int free_now;
+
+	pthread_mutex_lock(&jobs_lock);
+	free_now = jobs_pending < (size_t)w.cfg->concurrency;
+	pthread_mutex_unlock(&jobs_lock);
+	return free_now;
 }
 
 static void *judge_thread(void *arg)
@@ -458,15 +461,10 @@ static void run(void)
 		 * starts the next at once. */
 		if (!wait_for_room(limit, &full_since))
 			continue;
-		/* Submissions first: a run is taken only when none is fetched or waiting for a thread. */
+		/* Submissions first: a run is taken only when none is fetched and a thread is free. */
 		m = rd_kafka_consumer_poll(consumer, 0);
-		if (!m && runs_consumer) {
-			int waiting;
-
-			pthread_mutex_lock(&jobs_lock);
-			waiting = submission_waiting();
-			pthread_mutex_unlock(&jobs_lock);
-			if (!waiting && (m = rd_kafka_consumer_poll(runs_consumer, 0)) != NULL) {
+		if (!m && runs_consumer && thread_free()) {
+			if ((m = rd_kafka_consumer_poll(runs_consumer, 0)) != NULL) {
 				if (m->err) {
 					if (m->err != last_err)
 						sv_log(SV_LOG_WARNING, "runs consumer: %s", rd_kafka_message_errstr(m));

@@ -76,7 +76,8 @@ int sv_runs_create(sv_ctx *ctx)
 		return sv_send_error(r, HTTP_SERVICE_UNAVAILABLE,
 				     "The judge cannot take runs right now. Please try again in a minute.");
 	apr_table_setn(r->headers_out, "Location",
-		       apr_psprintf(r->pool, "%s/api/runs/%lld", sv_cfg_base_path(ctx->cfg), msg.run_id));
+		       apr_psprintf(r->pool, "%s/api/runs/%" APR_INT64_T_FMT, sv_cfg_base_path(ctx->cfg),
+				    (apr_int64_t)msg.run_id));
 	body = cJSON_CreateObject();
 	cJSON_AddNumberToObject(body, "id", (double)msg.run_id);
 	cJSON_AddStringToObject(body, "status", "pending");
