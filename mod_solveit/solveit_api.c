@@ -358,18 +358,15 @@ static int hidden_field_shown(const char *name)
 	return sv_word_in(name, shown);
 }
 
-/* Fields of any test (and group) for staff only: what a validator tells the judges
- * (judgemessage.txt), the program's error output and its exit status. */
-static int staff_field(const char *name)
-{
-	static const char *const staff[] = {"judge_message", "stderr", "stderr_truncated", "exit_code", NULL};
-
-	return sv_word_in(name, staff);
-}
-
+/* What a student sees of a sample test (and of a group): everything but what a validator tells the
+ * judges (judgemessage.txt). A sample's data is the statement's, so its error output and exit
+ * status reveal nothing hidden, and they are how a failed sample explains itself (a Python
+ * traceback, an assertion's message). */
 static int sample_field_shown(const char *name)
 {
-	return !staff_field(name);
+	static const char *const judges_only[] = {"judge_message", NULL};
+
+	return !sv_word_in(name, judges_only);
 }
 
 /* Deletes the members of obj that shown() refuses. */

@@ -74,13 +74,39 @@ export async function loadMe() {
 		const { data } = await api('GET', 'me');
 		setCsrfToken(data && data.csrf_token);
 		rememberSignedIn(!!(data && data.user));
+		rememberRegistration(data);
 		return data && data.user ? data : null;
 	} catch (e) {
 		if (e.status === 401 || e.status === 403) {
 			rememberSignedIn(false);
+			rememberRegistration(e.data);
 			return null;
 		}
 		throw e;
+	}
+}
+
+// Whether this site lets visitors create accounts, as its last /api/me answer said (the visitor's
+// 401 says it too): the login page offers "Create one" only then, without asking the server
+// itself (a visitor's 401 would land in the console of every login).
+const REGISTRATION_KEY = 'solveit.registration';
+
+function rememberRegistration(body) {
+	if (!body || typeof body.registration !== 'boolean') return;
+	try {
+		localStorage.setItem(REGISTRATION_KEY, body.registration ? '1' : '0');
+	} catch (e) {
+		// storage unavailable: the login page then offers no registration
+	}
+}
+
+// true, false, or null when this browser has not heard yet.
+export function registrationOpen() {
+	try {
+		const v = localStorage.getItem(REGISTRATION_KEY);
+		return v === '1' ? true : v === '0' ? false : null;
+	} catch (e) {
+		return null;
 	}
 }
 
@@ -102,6 +128,27 @@ export function maybeSignedIn() {
 		return localStorage.getItem(SIGNED_IN_KEY) === '1';
 	} catch (e) {
 		return false;
+	}
+}
+
+// Typed code kept per user and task ("solveit.draft.USER.TASK"), so that on a shared computer one
+// account's draft never shows to the next; logging out removes the user's drafts (and those of
+// the older key "solveit.draft.TASK", which named no user).
+export function draftKey(userId, taskId) {
+	return `solveit.draft.${userId}.${taskId}`;
+}
+
+export function clearDrafts(userId) {
+	try {
+		const mine = `solveit.draft.${userId}.`;
+		const keys = [];
+		for (let i = 0; i < localStorage.length; i++) {
+			const key = localStorage.key(i);
+			if (key && (key.startsWith(mine) || /^solveit\.draft\.[0-9]+$/.test(key))) keys.push(key);
+		}
+		for (const key of keys) localStorage.removeItem(key);
+	} catch (e) {
+		// storage unavailable: there are no drafts
 	}
 }
 
@@ -158,9 +205,18 @@ export function clearMessages(where = document.getElementById('messages')) {
 	if (where) clear(where);
 }
 
+// A server's message as a sentence: capitalised and ending with a full stop (the API's own
+// messages are written for logs as often as for people: "database unavailable").
+export function sentence(text) {
+	const t = String(text ?? '').trim();
+	if (!t) return '';
+	const s = t[0].toUpperCase() + t.slice(1);
+	return /[.!?…]$/.test(s) ? s : s + '.';
+}
+
 // The error of a failed page load in place of the content: the page stays usable.
 export function showLoadError(container, error, what) {
-	const text = error instanceof ApiError ? error.message : 'Something went wrong: ' + (error && error.message);
+	const text = sentence(error instanceof ApiError ? error.message : 'Something went wrong: ' + (error && error.message));
 	clear(container).append(el('div', { class: 'message message-error', role: 'alert' },
 		el('strong', {}, `Could not load ${what}. `), text, ' ',
 		el('button', { type: 'button', class: 'link-button', onclick: () => location.reload() }, 'Try again')));
@@ -210,6 +266,47 @@ export function formatDate(iso) {
 	const d = new Date(iso);
 	if (Number.isNaN(d.getTime())) return iso;
 	return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+// A moment in the browser's time zone with the zone's name ("8 Dec 2026, 11:00 CET"): deadlines,
+// where the zone matters.
+export function formatLocalTime(iso) {
+	const d = new Date(iso);
+	if (!iso || Number.isNaN(d.getTime())) return iso || '—';
+	return d.toLocaleString(undefined, {
+		year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+	});
+}
+
+// The browser's time zone ("Europe/Berlin"), to say in which zone times are shown.
+export function localZoneName() {
+	try {
+		return Intl.DateTimeFormat().resolvedOptions().timeZone || '';
+	} catch (e) {
+		return '';
+	}
+}
+
+// A time left, coarse enough to read at a glance: "2 d 3 h", "3 h 05 min", "4 min 09 s", "9 s".
+export function formatDuration(ms) {
+	const total = Math.max(0, Math.floor(ms / 1000));
+	const d = Math.floor(total / 86400);
+	const h = Math.floor((total % 86400) / 3600);
+	const m = Math.floor((total % 3600) / 60);
+	const sec = total % 60;
+	const two = (n) => String(n).padStart(2, '0');
+	if (d) return `${d} d ${h} h`;
+	if (h) return `${h} h ${two(m)} min`;
+	if (m) return `${m} min ${two(sec)} s`;
+	return `${sec} s`;
+}
+
+// The server's clock ("now" of an answer) as seen from here: deadlines count down by it, not by
+// the computer's own clock, which may be wrong.
+export function serverClock(serverNow) {
+	const t = Date.parse(serverNow);
+	const offset = Number.isNaN(t) ? 0 : t - Date.now();
+	return () => Date.now() + offset;
 }
 
 export function timeElement(iso) {
@@ -277,25 +374,31 @@ export function renderHeader(me) {
 	if (me && me.user) {
 		const u = me.user;
 		const team = teamName(u.team);
-		box.append(el('span', { class: 'account-name' }, el('span', { class: 'visually-hidden' }, 'Signed in as '),
-			u.username, team ? el('span', { class: 'account-team' }, ` (${team})`) : null));
+		const name = [el('span', { class: 'visually-hidden' }, 'Signed in as '),
+			u.username, team ? el('span', { class: 'account-team' }, ` (${team})`) : null];
 		if (me.auth !== 'external') {
-			box.append(el('button', { type: 'button', class: 'link-button', id: 'logout', onclick: logout }, 'Log out'));
+			// The name opens the account's page: its password can be changed there.
+			box.append(el('a', { class: 'account-name', id: 'account-link', href: BASE + 'password.html', title: 'Change your password' },
+				...name, el('span', { class: 'visually-hidden' }, ': change your password')));
+			box.append(el('button', { type: 'button', class: 'link-button', id: 'logout', onclick: () => logout(u.id) }, 'Log out'));
+		} else {
+			box.append(el('span', { class: 'account-name' }, ...name));
 		}
 	} else {
 		box.append(el('a', { href: BASE + 'login.html?next=' + encodeURIComponent(herePath()) }, 'Log in'));
 	}
 }
 
-async function logout() {
+async function logout(userId) {
 	try {
 		await api('POST', 'logout', {});
 	} catch (e) {
 		if (e.status !== 401) {
-			showMessage('Could not log out: ' + e.message);
+			showMessage('Could not log out. ' + sentence(e.message));
 			return;
 		}
 	}
+	clearDrafts(userId);
 	setCsrfToken(null);
 	rememberSignedIn(false);
 	location.assign(BASE + 'login.html');
@@ -303,6 +406,13 @@ async function logout() {
 
 // Start of every page that needs a signed-in user: loads /api/me, fills the header, sends a visitor
 // to the login page. Resolves to the /api/me body, or null after showing why the page cannot work.
+let signedIn = null;
+
+// The /api/me body startPage loaded (null before, or for a visitor).
+export function currentMe() {
+	return signedIn;
+}
+
 export async function startPage({ requireLogin = true } = {}) {
 	let me;
 	try {
@@ -317,6 +427,7 @@ export async function startPage({ requireLogin = true } = {}) {
 		goToLogin();
 		return null;
 	}
+	signedIn = me;
 	renderHeader(me);
 	return me || {};
 }

@@ -1,6 +1,6 @@
 // The login page: built-in accounts only. Someone already signed in (also every user of an
 // external-authentication site, who arrives authenticated) goes straight on.
-import { api, param, safeNext, setCsrfToken, showMessage, rememberSignedIn } from './common.js?v=5';
+import { api, param, safeNext, setCsrfToken, showMessage, rememberSignedIn, registrationOpen, sentence } from './common.js?v=5';
 import { startAuthForm, onCredentialsSubmit, fieldError, placeServerError } from './forms.js?v=5';
 
 const form = document.getElementById('login-form');
@@ -9,6 +9,8 @@ const next = safeNext(param('next'));
 
 async function start() {
 	if (!(await startAuthForm(next, ' You can still try to log in.'))) return;
+	// "Create one" only where registration is open (SolveitRegistration On), as /api/me said.
+	document.getElementById('register-hint').hidden = registrationOpen() !== true;
 	if (param('registered')) showMessage('Your account was created. Log in with it.', 'success');
 	onCredentialsSubmit(form, button, { validate, send, failed });
 	document.getElementById('username').focus();
@@ -28,11 +30,11 @@ async function send(credentials) {
 
 function failed(e) {
 	if (e.status === 401) {
-		fieldError(form, 'password', e.message || 'Wrong user name or password.');
+		fieldError(form, 'password', e.message ? sentence(e.message) : 'Wrong user name or password.');
 		form.password.select();
 		form.password.focus();
 	} else {
-		placeServerError(form, e.message, [['username', ['user name', 'username']], ['password', ['password']]]);
+		placeServerError(form, sentence(e.message), [['username', ['user name', 'username']], ['password', ['password']]]);
 	}
 }
 

@@ -1,6 +1,6 @@
 // Account creation, when the site allows it (SolveitRegistration On); otherwise the API's
 // refusal is shown.
-import { api, BASE, rememberSignedIn } from './common.js?v=5';
+import { api, BASE, rememberSignedIn, sentence } from './common.js?v=5';
 import { startAuthForm, onCredentialsSubmit, fieldError, placeServerError } from './forms.js?v=5';
 
 const form = document.getElementById('register-form');
@@ -26,7 +26,7 @@ async function send(credentials) {
 }
 
 function failed(e) {
-	placeServerError(form, e.message, [
+	placeServerError(form, sentence(e.message), [
 		['username', ['user name', 'username', 'taken', 'exists']],
 		['password', ['password']],
 	]);

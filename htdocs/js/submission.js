@@ -1,10 +1,11 @@
 // One submission: live progress while it is judged (polling with ETag, backing off), then the
-// verdict, score (and points when the task is not out of 100), time, memory, the test groups'
-// points, per-test results with the differences of sample tests, and the compiler output of a
-// compilation error.
+// verdict named by the first failing test, score (and points when the task is not out of 100, and
+// the late penalty), time, memory, the test groups' points, per-test results with their points, the
+// differences and error output of sample tests, the compiler output of a compilation error, and
+// the code with line numbers.
 import {
 	api, startPageOf, el, clear, showLoadError, verdictBadge, verdictName, formatSeconds, formatMemoryKb,
-	timeElement, poller, showMessage, clearMessages,
+	timeElement, poller, showMessage, clearMessages, sentence,
 } from './common.js?v=5';
 
 const content = document.getElementById('content');
@@ -57,12 +58,15 @@ function testRows(t, index) {
 		el('td', { class: 'num' }, String(number)),
 		el('td', {}, verdictBadge(t.verdict)),
 		el('td', { class: 'num' }, formatSeconds(t.time)),
-		el('td', { class: 'num' }, formatMemoryKb(t.memory)),
+		el('td', { class: 'num hide-narrow' }, formatMemoryKb(t.memory)),
+		el('td', { class: 'num test-points' }, testPoints(t)),
 		el('td', {}, t.is_sample ? 'sample' : el('span', { class: 'muted' }, 'hidden')));
 	const rows = [row];
 	const showData = t.is_sample && (t.input !== undefined || t.expected !== undefined || t.actual !== undefined);
-	if (showData || t.message || t.team_message || t.judge_message) {
-		const cell = el('td', { colspan: '5' });
+	// Only a sample test's error output and exit status reach a student (staff see every test's).
+	const hasStderr = typeof t.stderr === 'string' && t.stderr !== '';
+	if (showData || hasStderr || t.message || t.team_message || t.judge_message) {
+		const cell = el('td', { colspan: '6' });
 		if (t.message) cell.append(el('p', { class: 'test-message' }, t.message));
 		if (t.team_message) cell.append(el('p', { class: 'test-message team-message' }, t.team_message));
 		// Only staff receive the validator's message for the judges.
@@ -74,8 +78,16 @@ function testRows(t, index) {
 				el('div', { class: 'test-io' },
 					ioPart('Input', el('pre', { class: 'io' }, t.input ?? ''), t.input_truncated),
 					ioPart('Expected output', diff.expected, t.expected_truncated),
-					ioPart('Your output', diff.actual, t.actual_truncated)));
+					ioPart('Your output', (t.actual ?? '') === '' ? el('pre', { class: 'io muted' }, '(no output)') : diff.actual,
+						t.actual_truncated)));
 			cell.append(details);
+		}
+		if (hasStderr || (typeof t.exit_code === 'number' && t.exit_code !== 0)) {
+			cell.append(el('div', { class: 'test-stderr' },
+				el('h4', {}, 'Error output (stderr)', t.stderr_truncated ? el('span', { class: 'muted' }, ' (cut short)') : null,
+					typeof t.exit_code === 'number' ? el('span', { class: 'muted' }, `, exit code ${t.exit_code}`) : null),
+				el('pre', { class: 'io stderr' + (hasStderr ? '' : ' muted'), id: 'stderr-' + number, tabindex: '0' },
+					hasStderr ? t.stderr : '(no output)')));
 		}
 		rows.push(el('tr', { class: 'test-detail' }, cell));
 	}
@@ -85,6 +97,40 @@ function testRows(t, index) {
 // Points as the task counts them: at most two decimals, no trailing zeros.
 function formatPoints(p) {
 	return typeof p === 'number' ? String(Math.round(p * 100) / 100) : '—';
+}
+
+// A test's points: a scoring validator's figure when it gave one; otherwise a rejected test scores
+// nothing and an accepted one its full weight (which the result does not carry).
+function testPoints(t) {
+	if (typeof t.score === 'number') return formatPoints(t.score);
+	if (!t.verdict) return '—';
+	return t.verdict === 'AC' ? 'full' : '0';
+}
+
+// The headline's verdict: a rejected submission is named by its first failing test ("Runtime
+// error on test 1"), not by the sum of them ("Partially accepted").
+function headline(sub, tests) {
+	if (sub.status === 'failed') return { verdict: sub.verdict, text: 'Could not be judged' };
+	if (sub.verdict === 'AC' || sub.verdict === 'CE' || !sub.verdict) return { verdict: sub.verdict, text: verdictName(sub.verdict) };
+	const first = tests.filter((t) => t && t.verdict && t.verdict !== 'AC')
+		.sort((a, b) => (a.order ?? a.test ?? 0) - (b.order ?? b.test ?? 0))[0];
+	if (!first) return { verdict: sub.verdict, text: verdictName(sub.verdict) };
+	return { verdict: first.verdict, text: `${verdictName(first.verdict)} on test ${first.order ?? first.test}` };
+}
+
+// "Late: 80 → 64": a late submission's score and what the penalty left of it.
+function lateNote(sub) {
+	if (sub.late !== true) return null;
+	const scored = typeof sub.final_score === 'number' && typeof sub.score === 'number';
+	return el('span', { class: 'late-note', id: 'late-note' }, 'Late', scored ? `: ${sub.score} → ${sub.final_score}` : '');
+}
+
+// The code with line numbers (drawn by CSS, so a copy takes the code alone).
+function codeView(code) {
+	const lines = code.split('\n');
+	if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+	return el('pre', { class: 'code numbered', id: 'submitted-code', tabindex: '0', 'aria-label': 'Submitted code' },
+		el('code', {}, lines.map((line) => el('span', { class: 'line' }, line, '\n'))));
 }
 
 // The exact figure is worth showing when the task is not out of 100.
@@ -97,6 +143,7 @@ function factList(sub) {
 	const item = (label, value, id) => el('div', {}, el('dt', {}, label), el('dd', { id }, value));
 	return el('dl', { class: 'facts' },
 		item('Score', sub.score ?? '—', 'fact-score'),
+		sub.late === true && typeof sub.final_score === 'number' ? item('Score after the late penalty', String(sub.final_score), 'fact-final-score') : null,
 		showsPoints(sub) ? item('Points', `${formatPoints(sub.points)} / ${formatPoints(sub.max_points)}`, 'fact-points') : null,
 		item('Tests passed', sub.total_tests ? `${sub.passed_tests ?? 0} / ${sub.total_tests}` : '—', 'fact-passed'),
 		item('Time (max)', ran ? formatSeconds(sub.execution_time) : '—', 'fact-time'),
@@ -142,32 +189,34 @@ function progressView(sub) {
 		label = done >= total ? `All ${total} tests run, finishing…` : `Running test ${done + 1} of ${total}`;
 		bar = el('progress', { max: String(total), value: String(done), 'aria-labelledby': 'progress-label' });
 	}
-	wrap.append(el('p', { class: 'progress-label', id: 'progress-label' }, label), bar,
-		total ? el('p', { class: 'muted', id: 'progress-count' }, `${done} of ${total} tests done`) : null);
+	// append() would write a null as "null": the count is only there when there are tests.
+	wrap.append(...[el('p', { class: 'progress-label', id: 'progress-label' }, label), bar,
+		total ? el('p', { class: 'muted', id: 'progress-count' }, `${done} of ${total} tests done`) : null].filter(Boolean));
 	return wrap;
 }
 
 function render(sub) {
 	const final = sub.status === 'completed' || sub.status === 'failed';
+	const tests = testResults(sub);
+	const head = final ? headline(sub, tests) : { verdict: sub.verdict, text: '' };
 	const taskTitle = (sub.task && (sub.task.title || sub.task.slug)) || `task ${sub.task_id}`;
 	document.title = `Submission ${sub.id ?? ''} — Solve-IT`;
-	const head = el('div', { class: 'card' },
+	const card = el('div', { class: 'card' },
 		el('div', { class: 'task-head' },
 			el('h1', {}, `Submission ${sub.id}`),
 			el('p', {}, el('a', { href: 'task.html?id=' + encodeURIComponent(sub.task_id), id: 'back-to-task' }, `Back to ${taskTitle}`))),
 		el('p', { class: 'muted' }, `${taskTitle} · ${sub.language || 'language ' + sub.language_id} · submitted `,
 			timeElement(sub.submitted_at), sub.user && sub.user.username ? ` by ${sub.user.username}` : ''),
 		el('div', { class: 'result-head', id: 'status', role: 'status' },
-			verdictBadge(sub.verdict, sub.status, false),
-			el('span', { id: 'status-text' }, final
-				? (sub.status === 'failed' ? 'Could not be judged' : verdictName(sub.verdict))
-				: (sub.status === 'pending' ? 'In the queue' : 'Being judged')),
+			verdictBadge(head.verdict, sub.status, false),
+			el('span', { id: 'status-text' }, final ? head.text : (sub.status === 'pending' ? 'In the queue' : 'Being judged')),
 			sub.status === 'completed' ? el('span', { class: 'score', id: 'score' }, `Score ${sub.score ?? 0}`,
-				showsPoints(sub) ? ` (${formatPoints(sub.points)} of ${formatPoints(sub.max_points)} points)` : '') : null),
+				showsPoints(sub) ? ` (${formatPoints(sub.points)} of ${formatPoints(sub.max_points)} points)` : '') : null,
+			final ? lateNote(sub) : null),
 		final ? factList(sub) : progressView(sub));
-	const parts = [head];
+	const parts = [card];
 	if (sub.status === 'failed' && sub.error_message) {
-		parts.push(el('div', { class: 'message message-error', id: 'error-message' }, sub.error_message));
+		parts.push(el('div', { class: 'message message-error', id: 'error-message' }, sentence(sub.error_message)));
 	}
 	if (sub.compiler_output && (sub.verdict === 'CE' || final)) {
 		parts.push(el('section', { class: 'card', 'aria-labelledby': 'compiler-title' },
@@ -176,20 +225,19 @@ function render(sub) {
 	}
 	const groups = groupResults(sub);
 	if (final && groups.length) parts.push(groupTable(groups));
-	const tests = testResults(sub);
 	if (tests.length) {
 		parts.push(el('section', { 'aria-labelledby': 'tests-title' },
 			el('h2', { id: 'tests-title' }, 'Tests'),
 			el('div', { class: 'table-wrap' }, el('table', { id: 'tests' },
 				el('thead', {}, el('tr', {},
 					el('th', { scope: 'col', class: 'num' }, '#'), el('th', { scope: 'col' }, 'Verdict'),
-					el('th', { scope: 'col', class: 'num' }, 'Time'), el('th', { scope: 'col', class: 'num' }, 'Memory'),
-					el('th', { scope: 'col' }, 'Kind'))),
+					el('th', { scope: 'col', class: 'num' }, 'Time'), el('th', { scope: 'col', class: 'num hide-narrow' }, 'Memory'),
+					el('th', { scope: 'col', class: 'num' }, 'Points'), el('th', { scope: 'col' }, 'Kind'))),
 				el('tbody', {}, tests.flatMap(testRows))))));
 	}
 	if (typeof sub.code === 'string') {
 		parts.push(el('details', { class: 'card' }, el('summary', {}, 'Submitted code'),
-			el('pre', { class: 'code', id: 'submitted-code', tabindex: '0' }, sub.code)));
+			codeView(sub.code)));
 	}
 	parts.push(el('p', {}, el('a', { href: 'task.html?id=' + encodeURIComponent(sub.task_id) }, 'Submit again'), ' · ',
 		el('a', { href: 'submissions.html' }, 'All my submissions')));
@@ -235,7 +283,7 @@ async function start() {
 		min: 700,
 		max: 5000,
 		onError: (e) => {
-			if (shown) showMessage(`Lost contact with the server (${e.message}); trying again…`);
+			if (shown) showMessage(`Lost contact with the server. ${sentence(e.message)} Trying again…`);
 		},
 	});
 }

@@ -1,15 +1,19 @@
-// The task page: statement (math by KaTeX), samples with copy buttons, limits, and the submit form
-// with a CodeMirror editor (a plain text area until it has loaded, or if it cannot) or a file.
-// The typed code is kept in localStorage per task, so no error, reload or expired session loses it.
+// The task page: statement (math by KaTeX), samples with copy buttons, limits, my status, the
+// assignment's deadline with a countdown, and the submit form with a CodeMirror editor (a plain text
+// area until it has loaded, or if it cannot) or a file. The typed code is kept in localStorage per
+// user and task, so no error, reload or expired session loses it and no other account sees it.
+// The other scripts of task.page fill the places #task-notices, #task-actions-extra, #run-output
+// and #clarifications once the 'solveit:task' event (or window.solveitTask) says the page is there
+// (doc/courses-and-contests.md, "The task page's hooks").
 import {
-	api, startPageOf, el, clear, showLoadError, formatTimeLimit, formatMemoryKb, listOf, verdictBadge,
-	VENDOR_VERSION, BASE, herePath,
+	api, startPageOf, currentMe, el, clear, showLoadError, formatTimeLimit, formatMemoryKb, listOf, verdictBadge,
+	VENDOR_VERSION, BASE, herePath, draftKey, sentence, formatLocalTime, serverClock,
 } from './common.js?v=5';
 import { sanitizeHtml } from './sanitize.js?v=5';
+import { deadlineWatch, refusalText, earlierSubmissions, closingTime } from './task-extras.js?v=5';
 
 const content = document.getElementById('content');
 const LANGUAGE_KEY = 'solveit.language';
-const draftKey = (taskId) => 'solveit.draft.' + taskId;
 
 function store(key, value) {
 	try {
@@ -87,7 +91,22 @@ function limitsList(task) {
 		tests !== undefined ? el('li', {}, 'Tests: ', el('strong', {}, String(tests))) : null);
 }
 
-function renderTask(task) {
+const PROGRESS = { solved: 'Solved', attempted: 'Attempted', new: 'Not attempted yet' };
+
+// "Solved · best 100 AC": what the task JSON says of my submissions; nothing it does not say.
+function statusLine(task) {
+	const best = task.best_score ?? task.score;
+	const hasBest = best !== undefined && best !== null;
+	const progress = PROGRESS[task.progress];
+	if (!hasBest && !progress) return null;
+	return el('p', { class: 'task-status', id: 'task-status' },
+		progress ? el('span', { class: 'progress-' + task.progress }, progress) : null,
+		progress && hasBest ? ' · ' : null,
+		hasBest ? ['Your best: ', el('span', { class: 'score', id: 'best-score' }, String(best)), ' ',
+			verdictBadge(task.best_verdict ?? task.verdict)] : null);
+}
+
+function renderTask(task, deadline) {
 	document.title = `${task.title} — Solve-IT`;
 	const statement = el('div', { class: 'statement card', id: 'statement' });
 	const html = task.statement_html ?? task.statement ?? '';
@@ -97,17 +116,17 @@ function renderTask(task) {
 		ioBlock(`Sample ${i + 1}: input`, s.input ?? '', `sample-${i + 1}-input`, s.input_binary, s.input_truncated),
 		ioBlock(`Sample ${i + 1}: output`, s.output ?? s.expected_output ?? s.expected ?? '', `sample-${i + 1}-output`,
 			s.output_binary, s.output_truncated)));
-	const best = task.best_score ?? task.score;
 	// A task without samples has no Examples section (append() would write a null as "null").
 	clear(content).append(...[
-		el('div', { class: 'task-head' }, el('h1', { id: 'task-title' }, task.title),
-			best !== undefined && best !== null ? el('p', {}, 'Your best: ', el('span', { class: 'score' }, String(best)), ' ',
-				verdictBadge(task.best_verdict ?? task.verdict)) : null),
+		el('div', { class: 'task-head' }, el('h1', { id: 'task-title' }, task.title), statusLine(task)),
+		el('div', { id: 'task-notices' }),
+		deadline.box,
 		limitsList(task),
 		statement,
 		sampleBlocks.length ? el('section', { 'aria-labelledby': 'samples-title' },
 			el('h2', { id: 'samples-title' }, 'Examples'), el('div', { class: 'samples' }, sampleBlocks)) : null,
-		submitSection(task)].filter(Boolean));
+		submitSection(task),
+		el('div', { id: 'clarifications' })].filter(Boolean));
 	renderMath(statement);
 }
 
@@ -121,7 +140,7 @@ function submitSection(task) {
 			el('div', { class: 'field' },
 				el('label', { id: 'code-label', for: 'code' }, 'Source code'),
 				el('p', { class: 'hint', id: 'code-hint' },
-					'Tab indents; press Esc then Tab to move on. Your code is kept in this browser until you change it.'),
+					'Tab indents; press Esc then Tab to move on. Your code is kept in this browser, for your account only, until you log out.'),
 				el('div', { class: 'editor-box', id: 'editor' },
 					el('textarea', { id: 'code', name: 'code', rows: '16', spellcheck: 'false', 'aria-describedby': 'code-hint code-error' })),
 				el('p', { class: 'field-error', id: 'code-error' })),
@@ -132,10 +151,15 @@ function submitSection(task) {
 					el('button', { type: 'button', class: 'secondary', id: 'file-clear', hidden: true }, 'Remove file')),
 				el('p', { class: 'hint', id: 'file-hint' }, 'A chosen file is submitted instead of the editor’s code.'),
 				el('p', { class: 'field-error', id: 'file-error' })),
+			// After the file, so that Tab goes from the language straight into the editor.
+			el('div', { class: 'field earlier', id: 'earlier', hidden: true }),
 			el('p', { class: 'field-error', id: 'submit-error', role: 'alert' }),
+			el('p', { class: 'message message-info', id: 'submit-closed', role: 'status', hidden: true }),
 			el('div', { class: 'actions' },
 				el('button', { type: 'submit', id: 'submit-button' }, 'Submit'),
-				el('a', { href: 'submissions.html?task=' + encodeURIComponent(task.id) }, 'My submissions for this task'))));
+				el('span', { id: 'task-actions-extra', class: 'actions-extra' }),
+				el('a', { href: 'submissions.html?task=' + encodeURIComponent(task.id) }, 'My submissions for this task'))),
+		el('div', { id: 'run-output' }));
 }
 
 // The editor: CodeMirror once loaded; until then (or if loading fails) the plain text area.
@@ -169,7 +193,18 @@ function newKey() {
 	return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function setupForm(task, languages) {
+// Submissions closed (the deadline watch says so, or the server refused one): the Submit button
+// and the file are disabled and the form says since when. Staff submit to everything, always.
+function closeForm(closesAt) {
+	const note = document.getElementById('submit-closed');
+	clear(note).append('Submissions closed at ', el('time', { datetime: closesAt }, formatLocalTime(closesAt)), '.');
+	note.hidden = false;
+	document.getElementById('submit-button').disabled = true;
+	document.getElementById('file').disabled = true;
+}
+
+// Sets the form up; resolves to what the other scripts of the page get: getCode and getLanguage.
+function setupForm(task, languages, me, deadline) {
 	const form = document.getElementById('submit-form');
 	const select = document.getElementById('language');
 	const textarea = document.getElementById('code');
@@ -178,6 +213,9 @@ async function setupForm(task, languages) {
 	const errorBox = document.getElementById('submit-error');
 	const codeError = document.getElementById('code-error');
 	const button = document.getElementById('submit-button');
+	const userId = me && me.user ? me.user.id : 'visitor';
+	const draft = draftKey(userId, task.id);
+	const staff = !!(me && me.user && me.user.staff);
 
 	for (const lang of languages) select.append(el('option', { value: String(lang.id) }, lang.name));
 	const remembered = load(LANGUAGE_KEY);
@@ -191,9 +229,9 @@ async function setupForm(task, languages) {
 	const onChange = (text) => {
 		codeError.textContent = '';
 		clearTimeout(saveTimer);
-		saveTimer = setTimeout(() => store(draftKey(task.id), text || null), 300);
+		saveTimer = setTimeout(() => store(draft, text || null), 300);
 	};
-	textarea.value = load(draftKey(task.id)) || '';
+	textarea.value = load(draft) || '';
 	let editor = plainEditor(textarea, onChange);
 	let languageKind = () => null;
 	const languageName = () => (select.selectedOptions[0] || {}).textContent || '';
@@ -210,6 +248,24 @@ async function setupForm(task, languages) {
 	}).catch(() => {
 		// The text area stays: submitting works without the editor.
 	});
+
+	// An earlier submission loaded into the editor brings its language along.
+	earlierSubmissions(task, {
+		getCode: () => editor.getCode(),
+		setCode: (code, languageId) => {
+			editor.setCode(code);
+			store(draft, code || null);
+			if (languageId && [...select.options].some((o) => o.value === String(languageId)) && select.value !== String(languageId)) {
+				select.value = String(languageId);
+				select.dispatchEvent(new Event('change'));
+			}
+		},
+	});
+	if (!staff) {
+		deadline.onState((state, a) => {
+			if (state === 'closed') closeForm(closingTime(a));
+		});
+	}
 
 	const extensionLanguage = { c: /^C\b/, cpp: /^C\+\+/, cc: /^C\+\+/, cxx: /^C\+\+/, py: /^Python/, java: /^Java\b/,
 		js: /^JavaScript/, go: /^Go\b/, rs: /^Rust/, kt: /^Kotlin/, cs: /^C#/, rb: /^Ruby/, pas: /^Pascal/, hs: /^Haskell/ };
@@ -249,7 +305,7 @@ async function setupForm(task, languages) {
 			select.focus();
 			return;
 		}
-		store(draftKey(task.id), code || null);
+		store(draft, code || null);
 		const signature = file ? `file:${file.name}:${file.size}:${file.lastModified}:${select.value}` : `code:${select.value}:${code}`;
 		if (signature !== last.signature) last = { signature, key: newKey() };
 		let body;
@@ -275,11 +331,19 @@ async function setupForm(task, languages) {
 					el('a', { href: 'login.html?next=' + encodeURIComponent(herePath()) }, 'log in again'), ' and submit it.');
 			} else if (e.status === 0) {
 				errorBox.textContent = e.message + ' Your code is still here; submit again when the connection is back.';
+			} else if (refusalText(e)) {
+				errorBox.textContent = `Not submitted. ${refusalText(e)}`;
+				closeForm(e.data.closes_at);
 			} else {
-				errorBox.textContent = `Not submitted: ${e.message}`;
+				errorBox.textContent = `Not submitted. ${sentence(e.message)}`;
 			}
 		}
 	});
+
+	return {
+		getCode: async () => (fileInput.files[0] ? fileInput.files[0].text() : editor.getCode()),
+		getLanguage: () => (select.value ? Number(select.value) : null),
+	};
 }
 
 async function start() {
@@ -296,8 +360,15 @@ async function start() {
 		content.append(el('p', {}, el('a', { href: BASE }, 'Back to the task list')));
 		return;
 	}
-	renderTask(task);
-	setupForm(task, languages);
+	const me = currentMe();
+	const deadline = deadlineWatch(task, serverClock(task.now));
+	renderTask(task, deadline);
+	const form = setupForm(task, languages, me, deadline);
+	// The places of #task-notices, #task-actions-extra, #run-output and #clarifications are in the
+	// document: the page's other scripts may fill them.
+	const detail = { task, me, getCode: form.getCode, getLanguage: form.getLanguage };
+	window.solveitTask = detail;
+	document.dispatchEvent(new CustomEvent('solveit:task', { detail }));
 }
 
 start();

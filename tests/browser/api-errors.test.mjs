@@ -16,16 +16,16 @@ test('pages show a clear message when the API answers an error', async () => {
 		const id = await taskId(page, 'aplusb');
 		const { body } = await apiFromPage(page, 'GET', 'submissions');
 		const cases = [
-			['index.html', '**/api/tasks', fail500, /Could not load the tasks\.\s*database unavailable/],
+			['index.html', '**/api/tasks', fail500, /Could not load the tasks\.\s*Database unavailable\./],
 			[`task.html?id=${id}`, `**/api/tasks/${id}`, fail502html, /Could not load the task\.\s*The server answered 502/],
-			['submissions.html', '**/api/submissions?*', fail500, /Could not load your submissions\.\s*database unavailable/],
-			['leaderboard.html', '**/api/leaderboard', fail500, /Could not load the leaderboard\.\s*database unavailable/],
-			['index.html', '**/api/me', fail500, /Could not load your account\.\s*database unavailable/],
+			['submissions.html', '**/api/submissions?*', fail500, /Could not load your submissions\.\s*Database unavailable\./],
+			['leaderboard.html', '**/api/leaderboard', fail500, /Could not load the leaderboard\.\s*Database unavailable\./],
+			['index.html', '**/api/me', fail500, /Could not load your account\.\s*Database unavailable\./],
 			['index.html', '**/api/tasks', (route) => route.abort('failed'), /Could not load the tasks\.\s*The server could not be reached/],
 		];
 		if (body.submissions.length) {
 			cases.push([`submission.html?id=${body.submissions[0].id}`, `**/api/submissions/${body.submissions[0].id}`, fail500,
-				/Could not load the submission\.\s*database unavailable/]);
+				/Could not load the submission\.\s*Database unavailable\./]);
 		}
 		let n = 0;
 		for (const [path, pattern, handler, message] of cases) {
@@ -68,7 +68,7 @@ test('a failed submission keeps the code, and the retry goes through', async () 
 		});
 		await page.getByRole('button', { name: 'Submit' }).click();
 		await page.locator('#submit-error:not(:empty)').waitFor();
-		assert.match(await page.locator('#submit-error').innerText(), /Not submitted: database unavailable/);
+		assert.match(await page.locator('#submit-error').innerText(), /Not submitted\. Database unavailable\./);
 		await page.unroute('**/api/submissions');
 		await page.route('**/api/submissions', (route) => route.abort('failed'));
 		await page.getByRole('button', { name: 'Submit' }).click();

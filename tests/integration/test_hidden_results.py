@@ -44,9 +44,10 @@ def test_hidden_exit_codes_reach_staff_only(services, db, pipeline):
     assert sorted(tests) == sorted(codes), body
     text = json.dumps(body)
 
-    # A sample test is the student's to see, exit status included.
+    # A sample test is the student's to see, exit status included (its own field too: issue 13).
     for order in samples:
         assert tests[order]["is_sample"] and str(codes[order]) in tests[order].get("message", ""), tests[order]
+        assert tests[order].get("exit_code") == codes[order], tests[order]
     for order, code in hidden_codes.items():
         hidden = tests[order]
         assert not hidden["is_sample"]

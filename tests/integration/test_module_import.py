@@ -1,7 +1,7 @@
 """POST <base>/api/admin/tasks/import through httpd and PostgreSQL (DESIGN.md §8): staff only, with
 the CSRF token, a zip in the multipart field "package"; clear 400s with nothing written; a package
 imports as a task with its tests, groups and warnings, and again as the next revision. Also what
-students see of the judges' per-test fields (judge_message, stderr, exit_code)."""
+students see of the judges' per-test fields (judge_message; stderr and exit_code of hidden tests)."""
 
 import io
 import json
@@ -172,7 +172,9 @@ def test_the_package_size_has_its_own_limit(httpd_factory, mpm, db):
 STAFF_ONLY = {"judge_message", "stderr", "exit_code"}
 
 
-def test_students_never_see_the_judges_fields(httpd, db):
+def test_students_see_a_samples_stderr_and_nothing_of_the_judges_fields(httpd, db):
+    """A sample test's error output and exit status are the student's (issue 13: a failed sample shows
+    its traceback); a hidden test's never are, and what a validator tells the judges is staff's only."""
     student = login(httpd, db)
     sid = student.submit(task_id=2, code="print(3)").json()["submission_id"]
     results = [
@@ -180,7 +182,7 @@ def test_students_never_see_the_judges_fields(httpd, db):
          "judge_message": "expected 3 got 4", "team_message": "wrong sum", "stderr": "trace", "exit_code": 0},
         {"test_id": 2, "order": 2, "is_sample": False, "verdict": "RE", "time": 0.02, "memory": 1900,
          "group": "secret", "score": 0, "judge_message": "secret 9", "team_message": "try again",
-         "stderr": "secret trace", "exit_code": 9},
+         "stderr": "hidden traceback", "exit_code": 9},
     ]
     groups = [{"name": "secret", "points": 0, "max_points": 60, "verdict": "RE", "judge_message": "group note"}]
     db.execute("UPDATE submissions SET status = 'completed', verdict = 'RE', score = 0, points = 0, max_points = 60,"
@@ -189,13 +191,16 @@ def test_students_never_see_the_judges_fields(httpd, db):
 
     body = student.get("/api/submissions/%d" % sid).json()
     assert (body["points"], body["max_points"]) == (0, 60)
-    for test in body["test_results"]:
-        assert not STAFF_ONLY & set(test), test
+    sample, hidden = body["test_results"]
+    assert (sample["stderr"], sample["exit_code"]) == ("trace", 0), sample
+    assert "judge_message" not in sample, sample
+    assert not STAFF_ONLY & set(hidden), hidden
     for group in body["group_results"]:
         assert "judge_message" not in group and group["max_points"] == 60, group
-    assert body["test_results"][0]["team_message"] == "wrong sum"
-    assert body["test_results"][1]["group"] == "secret" and body["test_results"][1]["team_message"] == "try again"
-    assert "secret 9" not in json.dumps(body) and "trace" not in json.dumps(body)
+    assert sample["team_message"] == "wrong sum"
+    assert hidden["group"] == "secret" and hidden["team_message"] == "try again"
+    text = json.dumps(body)
+    assert "secret 9" not in text and "hidden traceback" not in text and "expected 3 got 4" not in text
 
     staff = login(httpd, db, staff=True)
     seen = staff.get("/api/submissions/%d" % sid).json()
