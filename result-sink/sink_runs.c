@@ -10,7 +10,9 @@
 
 int sink_run_candidate(const char *payload, size_t len)
 {
-	static const char mark[] = "\"kind\":\"" SV_RUN_KIND "\"";
+	/* The kind's value as a JSON string (any spacing around its colon); a text field holding it has
+	 * its quotes escaped. */
+	static const char mark[] = "\"" SV_RUN_KIND "\"";
 
 	return payload && len >= sizeof(mark) - 1 && memmem(payload, len, mark, sizeof(mark) - 1) != NULL;
 }

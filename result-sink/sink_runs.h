@@ -11,8 +11,8 @@
  * (sql/033, solveit_sample_run_finish); a forged or late result, one for another run, a second
  * one for a finished run, and anything about a submission change nothing. */
 
-/* Whether the message may be a run result: it has the run kind at its top level as the worker
- * writes it. A text field cannot fake this (its quotes are escaped); sv_run_report_parse decides. */
+/* Whether the message may be a run result: it holds the run kind as a JSON string. A text field
+ * cannot look so (its quotes are escaped); sv_run_report_parse and sv_run_is decide. */
 int sink_run_candidate(const char *payload, size_t len);
 
 /* Applies a parsed run result (tests_json: its "tests" array). SINK_DB_OK with *applied 1 when it
