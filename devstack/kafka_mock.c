@@ -46,7 +46,7 @@ static void usage(FILE *out)
 		     "Starts an in-memory Kafka cluster on loopback, prints its bootstrap address on the first\n"
 		     "line of stdout and serves until SIGTERM/SIGINT. SIGUSR1 takes all brokers down, SIGUSR2\n"
 		     "brings them up. Without --topic it creates code-submissions, code-results and their\n"
-		     "dead-letter topics.\n");
+		     "dead-letter topics, and code-runs (the runs on the samples).\n");
 }
 
 static int write_file(const char *path, const char *text)
@@ -81,7 +81,7 @@ static int parse_count(const char *text, const char *what, int max)
 int main(int argc, char **argv)
 {
 	static const char *const default_topics[] = {"code-submissions", "code-results", "code-submissions-dead",
-						     "code-results-dead"};
+						     "code-results-dead", "code-runs"};
 	const char *topics[64];
 	int topic_partitions[64];
 	int topic_count = 0, brokers = 1, partitions = 4;

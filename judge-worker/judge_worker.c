@@ -26,6 +26,7 @@
 
 static worker w;
 static rd_kafka_t *consumer;
+static rd_kafka_t *runs_consumer;        /* the sample runs (--topic-runs); NULL: none */
 static rd_kafka_queue_t *consumer_queue; /* to wake the poll loop when a judgement ends */
 static offset_tracker *tracker;
 
@@ -142,6 +143,31 @@ static void job_remove(job *j)
 	jobs_pending--;
 }
 
+/* The next job to start: the first waiting submission, else the first waiting run. */
+static job *next_job(void)
+{
+	job *run = NULL;
+
+	for (job *j = jobs_head; j; j = j->next)
+		if (!j->running && !j->is_run)
+			return j;
+		else if (!j->running && !run)
+			run = j;
+	return run;
+}
+
+/* Whether a thread is free with nothing waiting for it: only then is a run taken, so a run never
+ * waits in the queue where a submission fetched a moment later would have to queue behind it. */
+static int thread_free(void)
+{
+	int free_now;
+
+	pthread_mutex_lock(&jobs_lock);
+	free_now = jobs_pending < (size_t)w.cfg->concurrency;
+	pthread_mutex_unlock(&jobs_lock);
+	return free_now;
+}
+
 static void *judge_thread(void *arg)
 {
 	task_conn *tc = task_conn_new(w.tasks);
@@ -152,8 +178,7 @@ static void *judge_thread(void *arg)
 		job *j;
 		job_result jr;
 
-		for (j = jobs_head; j && j->running; j = j->next)
-			;
+		j = next_job();
 		if (!j) {
 			if (threads_stop)
 				break;
@@ -165,9 +190,16 @@ static void *judge_thread(void *arg)
 
 		if (j->cancel || !tc)
 			jr = JOB_GIVEN_BACK;
+		else if (j->is_run)
+			jr = worker_run(&w, tc, j);
 		else
 			jr = judged_before(&dc, j) ? JOB_DONE : worker_judge(&w, tc, j);
-		if (jr == JOB_DONE) {
+		if (j->is_run) {
+			/* Its offset was stored when it was taken. */
+			if (jr != JOB_DONE)
+				sv_log(SV_LOG_NOTICE, "sample run at partition %d offset %lld not finished",
+				       (int)j->partition, (long long)j->offset);
+		} else if (jr == JOB_DONE) {
 			int64_t next = offsets_done(tracker, j->partition, j->offset);
 			long long submission_id;
 			int attempt;
@@ -202,6 +234,8 @@ static int in_partitions(const job *j, const rd_kafka_topic_partition_list_t *pa
 {
 	if (!parts)
 		return 1;
+	if (j->is_run)
+		return 0; /* parts are the submissions consumer's */
 	for (int i = 0; i < parts->cnt; i++)
 		if (parts->elems[i].partition == j->partition &&
 		    !strcmp(parts->elems[i].topic, w.cfg->topic_submissions))
@@ -286,7 +320,22 @@ static int make_clients(char *err, size_t errlen)
 		return -1;
 	consumer = sv_kafka_consumer_new(&k, w.cfg->group_id, w.cfg->topic_submissions, NULL, 0, consumer_forced, 1,
 					 &rebalance, err, errlen);
-	return consumer ? 0 : -1;
+	if (!consumer)
+		return -1;
+	/* The runs in a group of their own: their rebalances never touch the submissions'. */
+	if (*w.cfg->topic_runs && strcmp(w.cfg->topic_runs, "none")) {
+		static const sv_kafka_rebalance no_work = {NULL, NULL};
+		sv_kafka_client kr = k;
+		char group[300];
+
+		kr.name = "judge-worker-runs";
+		snprintf(group, sizeof(group), "%s-runs", w.cfg->group_id);
+		runs_consumer = sv_kafka_consumer_new(&kr, group, w.cfg->topic_runs, NULL, 0, consumer_forced, 1,
+						      &no_work, err, errlen);
+		if (!runs_consumer)
+			return -1;
+	}
+	return 0;
 }
 
 /* While as many submissions as it may hold are taken, the poll loop waits for a thread to finish
@@ -347,13 +396,23 @@ static int skip_duplicate(rd_kafka_message_t *m)
 	return 1;
 }
 
-static void take(rd_kafka_message_t *m)
+static void take(rd_kafka_message_t *m, int is_run)
 {
 	job *j;
 
-	stats_add(STAT_RECEIVED, 1);
-	if (skip_duplicate(m))
-		return;
+	if (is_run) {
+		/* At most once: a run lost in a crash is one its owner runs again. */
+		rd_kafka_resp_err_t err =
+		    sv_kafka_store_offset(runs_consumer, w.cfg->topic_runs, m->partition, m->offset + 1, 1);
+
+		if (err)
+			sv_log(SV_LOG_DEBUG, "storing run offset %lld: %s", (long long)m->offset,
+			       rd_kafka_err2str(err));
+	} else {
+		stats_add(STAT_RECEIVED, 1);
+		if (skip_duplicate(m))
+			return;
+	}
 	j = calloc(1, sizeof(*j));
 	if (!j) {
 		/* Not stored, so it comes back after a restart; nothing better to do without memory. */
@@ -365,7 +424,9 @@ static void take(rd_kafka_message_t *m)
 	j->partition = m->partition;
 	j->offset = m->offset;
 	j->received_ms = sv_time_mono_ms();
-	offsets_begin(tracker, m->partition, m->offset);
+	j->is_run = is_run;
+	if (!is_run)
+		offsets_begin(tracker, m->partition, m->offset);
 	pthread_mutex_lock(&jobs_lock);
 	if (jobs_tail)
 		jobs_tail->next = j;
@@ -400,7 +461,23 @@ static void run(void)
 		 * starts the next at once. */
 		if (!wait_for_room(limit, &full_since))
 			continue;
-		m = rd_kafka_consumer_poll(consumer, 100);
+		/* Submissions first: a run is taken only when none is fetched and a thread is free. */
+		m = rd_kafka_consumer_poll(consumer, 0);
+		if (!m && runs_consumer && thread_free()) {
+			if ((m = rd_kafka_consumer_poll(runs_consumer, 0)) != NULL) {
+				if (m->err) {
+					if (m->err != last_err)
+						sv_log(SV_LOG_WARNING, "runs consumer: %s", rd_kafka_message_errstr(m));
+					last_err = m->err;
+					rd_kafka_message_destroy(m);
+				} else {
+					take(m, 1);
+				}
+				continue;
+			}
+		}
+		if (!m)
+			m = rd_kafka_consumer_poll(consumer, runs_consumer ? 20 : 100);
 		if (!m)
 			continue;
 		if (m->err) {
@@ -411,7 +488,7 @@ static void run(void)
 			continue;
 		}
 		last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
-		take(m);
+		take(m, 0);
 	}
 }
 
@@ -495,6 +572,11 @@ int main(int argc, char **argv)
 	rd_kafka_consumer_close(consumer);
 	rd_kafka_destroy(consumer);
 	consumer = NULL;
+	if (runs_consumer) {
+		rd_kafka_consumer_close(runs_consumer);
+		rd_kafka_destroy(runs_consumer);
+		runs_consumer = NULL;
+	}
 	if (rd_kafka_flush(w.producer, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		sv_log(SV_LOG_WARNING, "%d message(s) not delivered at exit", rd_kafka_outq_len(w.producer));
 	w.producer_stop = 1;
@@ -507,6 +589,8 @@ int main(int argc, char **argv)
 out_kafka:
 	if (consumer)
 		rd_kafka_destroy(consumer);
+	if (runs_consumer)
+		rd_kafka_destroy(runs_consumer);
 	if (w.producer)
 		rd_kafka_destroy(w.producer);
 	offsets_free(tracker);

@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "executor.h"
+#include "sv_run.h"
 #include "task_store.h"
 #include "worker_config.h"
 
@@ -34,6 +35,9 @@ typedef struct job {
 	double received_ms;  /* monotonic, when the consumer handed it over */
 	volatile int cancel; /* give it back: shutdown grace over, or its partition was revoked */
 	int running;
+	/* A sample run (the runs topic, sv_run.h): judged only when no submission waits, its offset
+	 * stored when taken (a run lost in a crash is run again by its owner). */
+	int is_run;
 } job;
 
 typedef enum {
@@ -43,6 +47,21 @@ typedef enum {
 
 /* Judges one code-submissions message from start to delivered final result. */
 job_result worker_judge(worker *w, task_conn *tc, job *j);
+
+/* Judges one sample run message (worker_run.c): the task's sample tests only, every one of them,
+ * and sends the run's result. Always JOB_DONE unless cancelled. */
+job_result worker_run(worker *w, task_conn *tc, job *j);
+
+/* Loads a task's data no older than revision, waiting out PostgreSQL outages. 1 when loaded, 0
+ * when there is no such task (err says so), -1 when cancelled first. what names the job in logs. */
+int worker_task_load(task_conn *tc, job *j, long long task_id, int revision, task_data *task, const char *what,
+		     char *err, size_t errlen);
+
+/* Judges a run's code on task (its samples only) and sends the run's result (worker_judge.c). */
+job_result worker_judge_samples(worker *w, job *j, const sv_run_msg *run, const task_data *task);
+
+/* Sends a run's final result (worker_run.c); 0 when delivered. */
+int worker_run_send(worker *w, job *j, const sv_run_report *res);
 
 /* Serves the producer's delivery reports until w->producer_stop (a thread; arg is the worker). */
 void *worker_producer_poll_main(void *arg);

@@ -21,6 +21,8 @@ static const sv_option options[] = {
      "topic to judge from", 0},
     {"topic-results", 0, "SOLVEIT_TOPIC_RESULTS", SV_OPT_STRING, OFF(topic_results), 0, 0, 0, "TOPIC",
      "topic for progress events and final results", 0},
+    {"topic-runs", 0, "SOLVEIT_TOPIC_RUNS", SV_OPT_STRING, OFF(topic_runs), 0, 0, 0, "TOPIC",
+     "topic of the runs on the samples, judged when no submission waits (\"none\": no runs)", 0},
     {"topic-dead", 0, "SOLVEIT_TOPIC_DEAD", SV_OPT_STRING, OFF(topic_dead), 0, 0, 0, "TOPIC",
      "dead-letter topic for messages without a submission id", 0},
     {"db", 'd', "SOLVEIT_DB", SV_OPT_STRING, OFF(db), 0, 0, 0, "CONNINFO", "PostgreSQL connection (libpq conninfo)", 0},
@@ -84,6 +86,7 @@ void worker_config_init(worker_config *cfg)
 	cfg->topic_submissions = strdup(SV_TOPIC_SUBMISSIONS);
 	cfg->topic_results = strdup(SV_TOPIC_RESULTS);
 	cfg->topic_dead = strdup(SV_TOPIC_SUBMISSIONS_DEAD);
+	cfg->topic_runs = strdup(SV_TOPIC_RUNS);
 	cfg->db = strdup("");
 	cfg->redis = strdup("127.0.0.1:6379");
 	cfg->redis_timeout_ms = 200;

@@ -50,7 +50,8 @@ typedef struct {
 typedef struct {
 	worker *w;
 	job *j;
-	const sv_submission_msg *msg;
+	const sv_submission_msg *msg; /* a submission's judgement, or */
+	const sv_run_msg *run;        /* a sample run's (every test a sample, every one run) */
 	const task_data *task;
 	checker_options checker;
 	scoring_plan plan;
@@ -67,6 +68,8 @@ static void progress(worker *w, const sv_submission_msg *msg, int done, int tota
 	sv_result_msg ev;
 	char *text;
 
+	if (!msg)
+		return; /* a sample run has no progress events */
 	memset(&ev, 0, sizeof(ev));
 	ev.submission_id = msg->submission_id;
 	ev.task_id = msg->task_id;
@@ -184,7 +187,10 @@ static void fill_result(judging *jg, size_t index, const exec_test_result *r)
 	res->message = texts->message;
 	res->judge_message = texts->judge_message;
 	res->team_message = texts->team_message;
-	texts->stderr_head = copy_head(r->stderr_head, r->stderr_len, SV_RESULT_FEEDBACK_MAX);
+	size_t sample_max = jg->run ? SV_RUN_TEXT_MAX : SV_RESULT_SAMPLE_MAX;
+
+	texts->stderr_head =
+	    copy_head(r->stderr_head, r->stderr_len, jg->run ? SV_RUN_TEXT_MAX : SV_RESULT_FEEDBACK_MAX);
 	res->stderr_head = texts->stderr_head;
 	res->stderr_len = texts->stderr_head ? strlen(texts->stderr_head) : 0;
 	res->has_exit_code = 1;
@@ -192,7 +198,7 @@ static void fill_result(judging *jg, size_t index, const exec_test_result *r)
 	/* An interactive task's input and answer are the validator's (the number to guess): never shown,
 	 * not even for samples (reference §3.1). */
 	if (t->is_sample && jg->task->validator != VALIDATOR_INTERACTIVE) {
-		texts->actual = copy_head(r->output, r->output_len, SV_RESULT_SAMPLE_MAX);
+		texts->actual = copy_head(r->output, r->output_len, sample_max);
 		res->input = t->input;
 		res->input_len = t->input_len;
 		res->expected = t->expected;
@@ -200,16 +206,15 @@ static void fill_result(judging *jg, size_t index, const exec_test_result *r)
 		/* Cut outputs still say they were cut: the builder truncates and marks them. */
 		res->actual = texts->actual;
 		res->actual_len =
-		    texts->actual
-			? (r->output_len < SV_RESULT_SAMPLE_MAX + 16 ? r->output_len : SV_RESULT_SAMPLE_MAX + 16)
-			: 0;
+		    texts->actual ? (r->output_len < sample_max + 16 ? r->output_len : sample_max + 16) : 0;
 	}
 }
 
 static int should_run(void *baton, size_t index)
 {
 	judging *jg = baton;
-	int run = !jg->failure[0] && scoring_plan_should_run(&jg->plan, index);
+	/* A sample run runs every sample, whatever fails. */
+	int run = !jg->failure[0] && (jg->run || scoring_plan_should_run(&jg->plan, index));
 
 	if (!run && index < jg->task->test_count)
 		jg->texts[index].skipped = 1;
@@ -372,8 +377,9 @@ static void execute(judging *jg, const exec_request *req, exec_outcome *out, dou
 		*exec_ms += sv_time_mono_ms() - start - jg->callback_ms;
 		if (out->status != EXEC_FAILED || tries >= w->cfg->max_tries || jg->failure[0])
 			break;
-		sv_log(SV_LOG_WARNING, "submission %lld attempt %d: executor failed (%s); judging again (%d of %d)",
-		       jg->msg->submission_id, jg->msg->attempt, out->error, tries + 1, w->cfg->max_tries);
+		sv_log(SV_LOG_WARNING, "%s %lld: executor failed (%s); judging again (%d of %d)",
+		       jg->run ? "sample run" : "submission", jg->run ? jg->run->run_id : jg->msg->submission_id,
+		       out->error, tries + 1, w->cfg->max_tries);
 		stats_add(STAT_EXECUTOR_RETRIES, 1);
 		free(out->compiler_output);
 		out->compiler_output = NULL;
@@ -462,7 +468,79 @@ out:
 	return jr;
 }
 
-static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, const task_data *task, double *exec_ms)
+/* A sample run's result: its tests as they ran, or failed with why. */
+static job_result report_run(judging *jg, const exec_outcome *out, const char *why)
+{
+	const task_data *task = jg->task;
+	sv_run_test *tests = NULL;
+	sv_run_report res;
+	size_t count = 0;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	res.run_id = jg->run->run_id;
+	res.task_id = jg->run->task_id;
+	res.user_id = jg->run->user_id;
+	res.token = jg->run->token;
+	res.status = SV_STATUS_COMPLETED;
+	res.verdict = SV_VERDICT_AC;
+	if (!why && out->status == EXEC_COMPILE_ERROR) {
+		res.verdict = SV_VERDICT_CE;
+	} else if (!why) {
+		if (!(tests = calloc(task->test_count, sizeof(*tests))))
+			return JOB_GIVEN_BACK;
+		for (size_t i = 0; i < task->test_count; i++) {
+			const sv_test_result *t = &jg->results[i];
+			sv_run_test *rt = &tests[count];
+
+			if (!jg->texts[i].ran)
+				continue;
+			count++;
+			rt->order = t->order;
+			rt->name = task->tests[i].name;
+			rt->verdict = t->verdict;
+			rt->time = t->time;
+			rt->memory = t->memory;
+			rt->exit_code = t->has_exit_code ? t->exit_code : 0;
+			rt->input = t->input;
+			rt->input_len = t->input_len;
+			rt->expected = t->expected;
+			rt->expected_len = t->expected_len;
+			rt->output = t->actual;
+			rt->output_len = t->actual_len;
+			rt->stderr_text = t->stderr_head;
+			rt->stderr_len = t->stderr_len;
+			if (res.verdict == SV_VERDICT_AC && t->verdict != SV_VERDICT_AC)
+				res.verdict = t->verdict;
+		}
+		if (count < task->test_count)
+			why = "the executor reported no verdict for some tests";
+	}
+	if (why) {
+		res.status = SV_STATUS_FAILED;
+		res.verdict = SV_VERDICT_NONE;
+		res.error_message = why;
+	} else {
+		res.compiler_output = out->compiler_output;
+		res.tests = tests;
+		res.test_count = count;
+	}
+	rc = worker_run_send(jg->w, jg->j, &res);
+	free(tests);
+	return rc == 0 || !jg->j->cancel ? JOB_DONE : JOB_GIVEN_BACK;
+}
+
+/* A judgement that cannot finish, reported as the submission's or the run's. */
+static job_result fail_job(judging *jg, const char *why)
+{
+	if (jg->run)
+		return report_run(jg, NULL, why);
+	return report_failed(jg->w, jg->j, jg->msg->submission_id, jg->msg->task_id, jg->msg->attempt, why);
+}
+
+/* Judges a submission (msg) or a sample run (run): exactly one of the two is given. */
+static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, const sv_run_msg *run,
+			     const task_data *task, double *exec_ms)
 {
 	judging jg;
 	exec_request req;
@@ -477,6 +555,7 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 	jg.w = w;
 	jg.j = j;
 	jg.msg = msg;
+	jg.run = run;
 	jg.task = task;
 	task_checker_options(task, &jg.checker);
 	jg.results = calloc(n, sizeof(*jg.results));
@@ -488,15 +567,15 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 	if ((task->validator == VALIDATOR_CUSTOM || task->validator == VALIDATOR_INTERACTIVE) && !w->validators) {
 		snprintf(error, sizeof(error), "this judge cannot run the task's %s validator: %s",
 			 task->validator == VALIDATOR_CUSTOM ? "custom" : "interactive", w->validator_error);
-		jr = report_failed(w, j, msg->submission_id, msg->task_id, msg->attempt, error);
+		jr = fail_job(&jg, error);
 		goto out;
 	}
 
 	progress(w, msg, 0, (int)n);
 	memset(&req, 0, sizeof(req));
-	req.language_id = msg->language_id;
-	req.code = msg->code;
-	req.code_len = msg->code_len;
+	req.language_id = msg ? msg->language_id : run->language_id;
+	req.code = msg ? msg->code : run->code;
+	req.code_len = msg ? msg->code_len : run->code_len;
 	req.task = task;
 	req.should_run = should_run;
 	req.on_test = on_test;
@@ -508,15 +587,15 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 		goto out;
 	if (jg.failure[0]) {
 		/* A validator that cannot judge: the submission is not at fault, staff must look. */
-		jr = report_failed(w, j, msg->submission_id, msg->task_id, msg->attempt, jg.failure);
+		jr = fail_job(&jg, jg.failure);
 	} else if (out.status == EXEC_CANCELLED) {
 		jr = JOB_GIVEN_BACK;
 	} else if (out.status == EXEC_FAILED || out.status == EXEC_REJECTED) {
 		snprintf(error, sizeof(error), "%s%s", out.status == EXEC_FAILED ? "could not be judged: " : "",
 			 out.error);
-		jr = report_failed(w, j, msg->submission_id, msg->task_id, msg->attempt, error);
+		jr = fail_job(&jg, error);
 	} else {
-		jr = report_judged(&jg, &out);
+		jr = run ? report_run(&jg, &out, NULL) : report_judged(&jg, &out);
 	}
 out:
 	free(out.compiler_output);
@@ -530,6 +609,33 @@ out:
 	return jr;
 }
 
+job_result worker_judge_samples(worker *w, job *j, const sv_run_msg *run, const task_data *task)
+{
+	double exec_ms = 0;
+
+	return judge_task(w, j, NULL, run, task, &exec_ms);
+}
+
+int worker_task_load(task_conn *tc, job *j, long long task_id, int revision, task_data *task, const char *what,
+		     char *err, size_t errlen)
+{
+	unsigned db_attempt = 0;
+
+	for (;;) {
+		task_status st = task_store_get(tc, task_id, revision, task, err, errlen);
+
+		if (st == TASK_OK)
+			return 1;
+		if (st == TASK_NOT_FOUND)
+			return 0;
+		/* PostgreSQL is the source of truth: wait for it rather than fail the job. */
+		if (db_attempt++ == 0)
+			sv_log(SV_LOG_WARNING, "%s: %s; waiting for PostgreSQL", what, err);
+		if (sv_sleep_ms(sv_backoff_delay_ms(200, 5000, db_attempt), &j->cancel) < 0)
+			return -1;
+	}
+}
+
 job_result worker_judge(worker *w, task_conn *tc, job *j)
 {
 	const rd_kafka_message_t *m = j->msg;
@@ -539,7 +645,7 @@ job_result worker_judge(worker *w, task_conn *tc, job *j)
 	char err[600];
 	job_result jr;
 	double exec_ms = 0, started_ms = sv_time_mono_ms();
-	unsigned db_attempt = 0;
+	char what[48];
 	int rc;
 
 	memset(&task, 0, sizeof(task));
@@ -563,27 +669,20 @@ job_result worker_judge(worker *w, task_conn *tc, job *j)
 		jr = report_failed(w, j, msg.submission_id, msg.task_id, msg.attempt, err);
 		goto done;
 	}
-	for (;;) {
-		task_status st = task_store_get(tc, msg.task_id, msg.task_revision, &task, err, sizeof(err));
-		if (st == TASK_OK)
-			break;
-		if (st == TASK_NOT_FOUND) {
-			jr = report_failed(w, j, msg.submission_id, msg.task_id, msg.attempt, err);
-			goto done;
-		}
-		/* PostgreSQL is the source of truth: wait for it rather than fail the submission. */
-		if (db_attempt++ == 0)
-			sv_log(SV_LOG_WARNING, "submission %lld: %s; waiting for PostgreSQL", msg.submission_id, err);
-		if (sv_sleep_ms(sv_backoff_delay_ms(200, 5000, db_attempt), &j->cancel) < 0) {
-			jr = JOB_GIVEN_BACK;
-			goto done;
-		}
+	snprintf(what, sizeof(what), "submission %lld", msg.submission_id);
+	switch (worker_task_load(tc, j, msg.task_id, msg.task_revision, &task, what, err, sizeof(err))) {
+	case 0:
+		jr = report_failed(w, j, msg.submission_id, msg.task_id, msg.attempt, err);
+		goto done;
+	case -1:
+		jr = JOB_GIVEN_BACK;
+		goto done;
 	}
 	if (task.test_count == 0) {
 		jr = report_failed(w, j, msg.submission_id, msg.task_id, msg.attempt, "the task has no tests");
 		goto done;
 	}
-	jr = judge_task(w, j, &msg, &task, &exec_ms);
+	jr = judge_task(w, j, &msg, NULL, &task, &exec_ms);
 	if (jr == JOB_DONE) {
 		/* Overhead: consumed to delivered, minus the executor and minus waiting for a free thread. */
 		double now = sv_time_mono_ms(), queued = started_ms - j->received_ms;

@@ -64,6 +64,10 @@ const char *sv_cfg_kafka_topic(const solveit_config *c)
 {
 	return c->kafka_topic ? c->kafka_topic : SV_TOPIC_SUBMISSIONS;
 }
+const char *sv_cfg_runs_topic(const solveit_config *c)
+{
+	return c->runs_topic ? c->runs_topic : SV_TOPIC_RUNS;
+}
 int sv_cfg_kafka_wait_ms(const solveit_config *c)
 {
 	return c->kafka_wait_ms != SV_UNSET ? c->kafka_wait_ms : 0;
@@ -272,6 +276,7 @@ static const char *set_kafka_brokers(cmd_parms *cmd, void *dummy, const char *ar
 	return NULL;
 }
 
+/* SolveitKafkaTopic, SolveitRunsTopic: cmd->info is the member's offset. */
 static const char *set_kafka_topic(cmd_parms *cmd, void *dummy, const char *arg)
 {
 	size_t len = strlen(arg);
@@ -283,7 +288,7 @@ static const char *set_kafka_topic(cmd_parms *cmd, void *dummy, const char *arg)
 		return fail(cmd, "\"%s\" is not a valid Kafka topic name", arg);
 	if (!letters_digits_and(arg, "._-"))
 		return fail(cmd, "\"%s\" is not a valid Kafka topic name (letters, digits, . _ - only)", arg);
-	cmd_config(cmd)->kafka_topic = arg;
+	*(const char **)((char *)cmd_config(cmd) + (apr_size_t)cmd->info) = arg;
 	return NULL;
 }
 
@@ -491,8 +496,10 @@ static const char *note_dbd_params(cmd_parms *cmd, void *dummy, const char *arg)
 const command_rec solveit_cmds[] = {
     AP_INIT_TAKE1(SV_DIR_KAFKA_BROKERS, set_kafka_brokers, NULL, RSRC_CONF,
 		  "Kafka bootstrap brokers, host:port[,host:port...]"),
-    AP_INIT_TAKE1(SV_DIR_KAFKA_TOPIC, set_kafka_topic, NULL, RSRC_CONF,
+    AP_INIT_TAKE1(SV_DIR_KAFKA_TOPIC, set_kafka_topic, (void *)APR_OFFSETOF(solveit_config, kafka_topic), RSRC_CONF,
 		  "Kafka topic for new submissions (default code-submissions)"),
+    AP_INIT_TAKE1(SV_DIR_RUNS_TOPIC, set_kafka_topic, (void *)APR_OFFSETOF(solveit_config, runs_topic), RSRC_CONF,
+		  "Kafka topic for runs on the samples (default " SV_TOPIC_RUNS ")"),
     AP_INIT_ITERATE(SV_DIR_KAFKA_OPTION, set_kafka_option, NULL, RSRC_CONF,
 		    "librdkafka producer option key=value (e.g. security.protocol=SASL_SSL), repeatable"),
     AP_INIT_TAKE1(SV_DIR_KAFKA_WAIT, set_number, &kafka_wait_rule, RSRC_CONF,

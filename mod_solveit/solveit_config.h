@@ -27,6 +27,7 @@
 #define SV_DIR_REDIS            "SolveitRedis"
 #define SV_DIR_CACHE_PREFIX     "SolveitCachePrefix"
 #define SV_DIR_LANGUAGE_NAMES   "SolveitLanguageNames"
+#define SV_DIR_RUNS_TOPIC       "SolveitRunsTopic"
 /* mod_dbd's directive: read on its way to mod_dbd, for the cache keys (sv_redis_key). */
 #define SV_DIR_DBD_PARAMS "DBDParams"
 
@@ -48,7 +49,7 @@ typedef struct {
 // clang-format off
 #define SV_CONFIG_POINTERS(X) \
 	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis) \
-	X(cache_prefix) X(dbd_params) X(language_names)
+	X(cache_prefix) X(dbd_params) X(language_names) X(runs_topic)
 #define SV_CONFIG_NUMBERS(X) \
 	X(kafka_wait_ms) X(max_source) X(max_package) X(submission_rate) X(login_attempts) \
 	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
@@ -77,6 +78,7 @@ typedef struct {
 	const char *dbd_params; /* DBDParams as mod_dbd got it */
 	/* SolveitLanguageNames: the names of the judge's languages.json, or NULL for Judge0's */
 	const sv_language_names *language_names;
+	const char *runs_topic; /* SolveitRunsTopic: the sample runs' messages */
 } solveit_config;
 
 extern const command_rec solveit_cmds[];
@@ -88,6 +90,8 @@ solveit_config *solveit_config_get(const server_rec *s);
 
 const char *sv_cfg_kafka_brokers(const solveit_config *c);
 const char *sv_cfg_kafka_topic(const solveit_config *c);
+/* SolveitRunsTopic, default code-runs. */
+const char *sv_cfg_runs_topic(const solveit_config *c);
 int sv_cfg_kafka_wait_ms(const solveit_config *c);
 apr_off_t sv_cfg_max_source(const solveit_config *c);
 apr_off_t sv_cfg_max_package(const solveit_config *c);

@@ -20,6 +20,9 @@ APLOG_USE_MODULE(solveit);
  * read many submissions, few of them late. */
 #define FINAL_SCORE "CASE WHEN s.late THEN solveit_final_score(s.score, s.late, s.task_id) ELSE s.score END"
 
+/* A sample run the judge has not answered in this long. */
+#define RUN_STALE "r.status = 'pending' AND r.created_at < now() - interval '10 minutes'"
+
 /* A task list with the caller's best final score per task (sql/030) and its assignment, filtered
  * by where. */
 #define TASKS_LIST(where)                                                                                              \
@@ -204,6 +207,17 @@ static const struct {
 	"SELECT solveit_setting('leaderboard_visibility') #>> '{}', (SELECT secret FROM leaderboard_label_key)"},
     /* A staff account's /api/me: the staff navigation's count (sql/032). */
     [SV_SQL_CLARIFICATIONS_UNANSWERED] = {"solveit_clarifications_unanswered", "SELECT solveit_clarifications_unanswered()"},
+    /* Run on the samples (sql/033, solveit_runs.c): the visibility, samples and rate checks and
+     * the INSERT in one statement; a run is its owner's only. A run the judge has not answered
+     * within RUN_STALE reads as failed (its message was lost): run it again. */
+    [SV_SQL_RUN_CREATE] = {"solveit_run_create",
+	"SELECT r_outcome, r_id, r_token, r_task_revision, r_retry_after"
+	" FROM solveit_sample_run_create(%lld, %lld, %s, %d, %d)"},
+    [SV_SQL_RUN_GET] = {"solveit_run_get",
+	"SELECT r.id, r.task_id, r.language_id, CASE WHEN " RUN_STALE " THEN 'failed' ELSE r.status END, r.verdict,"
+	" r.compiler_output, CASE WHEN " RUN_STALE " THEN 'The judge did not answer this run in time. Please run"
+	" it again.' ELSE r.error_message END, r.tests::text"
+	" FROM sample_runs r WHERE r.id = %lld AND r.user_id = %lld"},
 };
 // clang-format on
 

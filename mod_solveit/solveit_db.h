@@ -41,6 +41,9 @@ typedef enum {
 	SV_SQL_LEADERBOARD,
 	SV_SQL_LEADERBOARD_VISIBILITY,
 	SV_SQL_CLARIFICATIONS_UNANSWERED, /* a staff account's /api/me (solveit_clarifications.c) */
+	/* Run on the samples (solveit_runs.c) */
+	SV_SQL_RUN_CREATE,
+	SV_SQL_RUN_GET,
 	SV_SQL_COUNT
 } sv_stmt;
 

@@ -34,6 +34,7 @@ typedef struct {
 static struct {
 	rd_kafka_t *rk;
 	const char *topic;
+	const char *runs_topic;
 	server_rec *s;
 	apr_pool_t *thread_pool;
 	apr_thread_t *thread;        /* serves delivery reports */
@@ -58,6 +59,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
 	delivery *d = m->_private;
 
+	/* A sample run's message (solveit_kafka_send_run): nobody waits, nothing to record. */
+	if (!d) {
+		if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+			ap_log_error(APLOG_MARK, APLOG_WARNING, 0, kafka.s,
+				     "solveit: a sample run's message was not delivered to Kafka (%s)",
+				     rd_kafka_err2str(m->err));
+		return;
+	}
 	apr_thread_mutex_lock(kafka.mutex);
 	if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		d->state = 1;
@@ -200,6 +209,7 @@ apr_status_t solveit_kafka_child_init(apr_pool_t *pchild, server_rec *s)
 	memset(&kafka, 0, sizeof(kafka));
 	kafka.s = s;
 	kafka.topic = sv_cfg_kafka_topic(c);
+	kafka.runs_topic = sv_cfg_runs_topic(c);
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		APR_ARRAY_PUSH(opts, const char *) = defaults[i];
 	APR_ARRAY_PUSH(opts, const char *) = apr_psprintf(pchild, "client.id=mod_solveit-%ld", (long)getpid());
@@ -310,4 +320,23 @@ int solveit_kafka_send_submission(request_rec *r, apr_int64_t submission_id, con
 	release(d);
 	apr_thread_mutex_unlock(kafka.mutex);
 	return result;
+}
+
+int solveit_kafka_send_run(request_rec *r, apr_int64_t run_id, const char *payload, apr_size_t len)
+{
+	char key[24];
+	rd_kafka_resp_err_t rc;
+
+	if (!kafka.rk || kafka.destroyed)
+		return -1;
+	snprintf(key, sizeof(key), "%" APR_INT64_T_FMT, run_id);
+	rc = rd_kafka_producev(kafka.rk, RD_KAFKA_V_TOPIC(kafka.runs_topic), RD_KAFKA_V_KEY(key, strlen(key)),
+			       RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			       RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END);
+	if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+			      "solveit: sample run %" APR_INT64_T_FMT " not queued (%s)", run_id, rd_kafka_err2str(rc));
+		return -1;
+	}
+	return 0;
 }

@@ -27,4 +27,8 @@ int solveit_kafka_reachable(int timeout_ms, char *err, apr_size_t errlen);
 int solveit_kafka_send_submission(request_rec *r, apr_int64_t submission_id, const char *payload, apr_size_t len,
 				  int wait_ms);
 
+/* Queues one sample run's message (key = run id) on SolveitRunsTopic without blocking or waiting.
+ * Returns 0 when queued, -1 when it could not be (logged): the caller says so to the client. */
+int solveit_kafka_send_run(request_rec *r, apr_int64_t run_id, const char *payload, apr_size_t len);
+
 #endif

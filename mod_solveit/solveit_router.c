@@ -11,6 +11,7 @@
 #include "solveit_clarifications.h"
 #include "solveit_leaderboard.h"
 #include "solveit_scoreboard.h"
+#include "solveit_runs.h"
 #include "solveit_submit.h"
 
 // clang-format off
@@ -24,6 +25,9 @@ const sv_route solveit_routes[] = {
     {M_GET,  "/api/tasks/{id}",        sv_api_task,        SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
     /* tasks pages: a statement's image (solveit_admin_assets.c), an open task's or for staff */
     {M_GET,  "/api/tasks/{id}/assets/{name}", sv_api_task_asset, SV_ACCESS_USER, 0,                                 SV_BODY_NONE},
+    /* Run on the samples (solveit_runs.c): no submission; the CSRF token comes as a header. */
+    {M_POST, "/api/tasks/{id}/runs",   sv_runs_create,     SV_ACCESS_USER,   SV_ROUTE_CSRF,                     SV_BODY_SOURCE},
+    {M_GET,  "/api/runs/{id}",         sv_runs_get,        SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
     {M_GET,  "/api/submissions",       sv_api_submissions, SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
     {M_POST, "/api/submissions",       sv_submit,          SV_ACCESS_USER,   SV_ROUTE_CSRF,                     SV_BODY_SOURCE},
     {M_GET,  "/api/submissions/{id}",  sv_api_submission,  SV_ACCESS_USER,   0,                                 SV_BODY_NONE},

@@ -52,48 +52,60 @@ static int enabled_language(const solveit_config *cfg, const char *text)
 	return 0;
 }
 
-/* The checks that need no database: 0, or an HTTP status with the client's message in *err. */
-static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f, const char **err)
+int sv_submit_check_source(sv_ctx *ctx, const sv_input *in, int *language_id, const char **code, apr_size_t *code_len,
+			   const char **err)
 {
 	request_rec *r = ctx->r;
-	const char *task = sv_input_get(r, in, "task_id", NULL, NULL);
 	const char *lang = sv_input_get(r, in, "language_id", NULL, NULL);
 	apr_off_t limit = sv_cfg_max_source(ctx->cfg);
 	const char *filename;
 	apr_size_t len = 0;
 
 	*err = NULL;
-	if (!task || (f->task_id = sv_parse_id(task)) <= 0)
-		*err = "task_id must be a positive integer";
-	else if (!lang || sv_parse_id(lang) <= 0)
+	if (!lang || sv_parse_id(lang) <= 0)
 		*err = "language_id must be a positive integer";
-	else if (!(f->language_id = enabled_language(ctx->cfg, lang)))
+	else if (!(*language_id = enabled_language(ctx->cfg, lang)))
 		*err = apr_psprintf(r->pool, "language %s is not enabled on this server", lang);
 	if (*err)
 		return HTTP_BAD_REQUEST;
-	f->code = sv_input_get(r, in, "code", &len, &filename);
+	*code = sv_input_get(r, in, "code", &len, &filename);
 	/* A browser form sends an empty file part when no file was chosen: then the text field wins. */
-	if ((!f->code || len == 0) && in->fields) {
+	if ((!*code || len == 0) && in->fields) {
 		const char *file = sv_input_get(r, in, "code_file", &len, &filename);
 
 		if (file && len > 0)
-			f->code = file;
+			*code = file;
 	}
-	f->code_len = len;
-	if (f->code && (apr_off_t)len > limit) {
+	*code_len = len;
+	if (*code && (apr_off_t)len > limit) {
 		*err = apr_psprintf(r->pool, "code is larger than the limit of %" APR_OFF_T_FMT " bytes", limit);
 		return HTTP_REQUEST_ENTITY_TOO_LARGE;
 	}
-	if (!f->code)
+	if (!*code)
 		*err = "code is required (a code field or an uploaded file)";
-	else if (len == 0 || strspn(f->code, " \t\r\n") == len)
+	else if (len == 0 || strspn(*code, " \t\r\n") == len)
 		*err = "code is empty";
-	else if (memchr(f->code, '\0', len))
+	else if (memchr(*code, '\0', len))
 		*err = "code contains a NUL byte";
-	else if (!sv_utf8_valid(f->code, len))
+	else if (!sv_utf8_valid(*code, len))
 		*err = "code is not valid UTF-8";
-	if (*err)
+	return *err ? HTTP_BAD_REQUEST : 0;
+}
+
+/* The checks that need no database: 0, or an HTTP status with the client's message in *err. */
+static int validate_form(sv_ctx *ctx, const sv_input *in, submission_form *f, const char **err)
+{
+	request_rec *r = ctx->r;
+	const char *task = sv_input_get(r, in, "task_id", NULL, NULL);
+	int rc;
+
+	*err = NULL;
+	if (!task || (f->task_id = sv_parse_id(task)) <= 0) {
+		*err = "task_id must be a positive integer";
 		return HTTP_BAD_REQUEST;
+	}
+	if ((rc = sv_submit_check_source(ctx, in, &f->language_id, &f->code, &f->code_len, err)) != 0)
+		return rc;
 	f->key = sv_input_get(r, in, "idempotency_key", NULL, NULL);
 	if (!f->key || !*f->key)
 		f->key = apr_table_get(r->headers_in, "Idempotency-Key");

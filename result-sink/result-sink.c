@@ -13,6 +13,7 @@
 #include "sink_config.h"
 #include "sink_db.h"
 #include "sink_kafka.h"
+#include "sink_runs.h"
 #include "sink_sweeper.h"
 #include "sv_daemon.h"
 #include "sv_log.h"
@@ -68,6 +69,52 @@ static char *array_text(const cJSON *tree, const char *name)
 	return cJSON_IsArray(array) ? cJSON_PrintUnformatted(array) : strdup("[]");
 }
 
+/* A run result (sink_runs.h): 1 dealt with, 0 interrupted by shutdown, -1 not a run result
+ * after all (the caller handles it as a submission's). */
+static int handle_run(sink *s, const rd_kafka_message_t *rkm)
+{
+	char source[300], err[1024], *tests = NULL;
+	sv_run_report res;
+	cJSON *tree = NULL;
+	unsigned retries = 0;
+	int done = 0, applied;
+
+	if (sv_run_report_parse(rkm->payload, rkm->len, &res, &tests, &tree, err, sizeof(err)) != SV_MSG_OK) {
+		cJSON *root = cJSON_ParseWithLength(rkm->payload, rkm->len);
+		int is_run = root && sv_run_is(root);
+
+		cJSON_Delete(root);
+		if (!is_run)
+			return -1;
+		return dead_letter(s, rkm, 0, err) == 0;
+	}
+	sv_kafka_describe(rkm, source, sizeof(source));
+	while (!sv_daemon_stop) {
+		sink_db_rc rc;
+
+		if (sink_db_ensure(s->db) < 0) {
+			sv_sleep_ms(sv_backoff_delay_ms(100, 2000, retries++), &sv_daemon_stop);
+			continue;
+		}
+		rc = sink_run_apply(s->db, &res, tests, &applied, err, sizeof(err));
+		if (rc == SINK_DB_OK) {
+			sv_log(applied ? SV_LOG_DEBUG : SV_LOG_NOTICE, "%s: sample run %lld %s: %s", source, res.run_id,
+			       sv_status_name(res.status),
+			       applied ? "applied" : "ignored (no such run waiting for this result)");
+			done = 1;
+			break;
+		}
+		if (rc == SINK_DB_REJECT) {
+			done = dead_letter(s, rkm, 0, err) == 0;
+			break;
+		}
+		sv_sleep_ms(sv_backoff_delay_ms(100, 2000, retries++), &sv_daemon_stop);
+	}
+	free(tests);
+	cJSON_Delete(tree);
+	return done;
+}
+
 static int handle(sink *s, const rd_kafka_message_t *rkm)
 {
 	char source[300], err[1024];
@@ -81,6 +128,9 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 	sv_kafka_describe(rkm, source, sizeof(source));
 	if (!rkm->payload || rkm->len == 0)
 		return dead_letter(s, rkm, 0, "empty message") == 0;
+	if (sink_run_candidate(rkm->payload, rkm->len) && (done = handle_run(s, rkm)) >= 0)
+		return done;
+	done = 0;
 	if (sv_result_msg_parse(rkm->payload, rkm->len, &msg, &tree, err, sizeof(err)) < 0)
 		return dead_letter(s, rkm, msg.submission_id, err) == 0;
 	while (!sv_daemon_stop) {

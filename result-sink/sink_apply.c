@@ -32,6 +32,9 @@ const sink_statement sink_apply_statements[] = {
 	 "$14") ","
 		" processing_started_at = COALESCE(processing_started_at, " EVENT_TIME("$14") ")"
 											      " WHERE id = $1::bigint"},
+    /* Run on the samples (sql/033): applied only to the stored run still waiting for it. */
+    {"sink_run_finish", "SELECT solveit_sample_run_finish($1::bigint, $2, $3::bigint, $4::bigint, $5, $6, $7::jsonb,"
+			" $8, $9)"},
 };
 const size_t sink_apply_statement_count = sizeof(sink_apply_statements) / sizeof(sink_apply_statements[0]);
 

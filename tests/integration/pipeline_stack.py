@@ -16,14 +16,15 @@ APPLIED_FINAL = re.compile(r"submission (\d+) attempt \d+ (?:completed|failed) \
 
 
 class Pipeline:
-    def __init__(self, services, sink_args=("--verbose",)):
+    def __init__(self, services, sink_args=("--verbose",), worker_env=None):
         self.services = services
         self.httpd = services.httpd(mpm="event", replace={"SolveitSubmissionRate": "0",
                                                           "SolveitLanguages": "50 54 62 71"}).start()
         tag = uuid.uuid4().hex[:8]
         env = services.daemon_env()
         self.worker = Process("judge-worker", [WORKER, "--foreground"], services.tmp / ("pipeline-worker-%s.log" % tag),
-                              env=dict(env, SOLVEIT_EXECUTOR="local", SOLVEIT_CONCURRENCY="2")).start()
+                              env=dict(env, **dict({"SOLVEIT_EXECUTOR": "local", "SOLVEIT_CONCURRENCY": "2"},
+                                                   **(worker_env or {})))).start()
         self.sink = Process("result-sink", [SINK, "--foreground", "--resend-after", "5"] + list(sink_args),
                             services.tmp / ("pipeline-sink-%s.log" % tag), env=env).start()
 
