@@ -17,7 +17,7 @@ typedef struct {
 	char *topic_submissions;
 	char *topic_results;
 	char *topic_dead;
-	char *topic_runs; /* sample runs; "" or "none": not consumed */
+	char *topic_runs;                          /* sample runs; "" or "none": not consumed */
 	char *kafka_options[SV_MAX_KAFKA_OPTIONS]; /* "key=value", passed to librdkafka as is */
 	size_t kafka_option_count;
 	/* Task data */

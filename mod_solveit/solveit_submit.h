@@ -10,7 +10,7 @@ int sv_submit(sv_ctx *ctx);
  * language_id an enabled language, code (the field, or an uploaded code_file) present, not empty,
  * within SolveitMaxSourceSize, no NUL, valid UTF-8. Returns 0 with *language_id, *code and
  * *code_len set, or an HTTP status with the client's message in *err. */
-int sv_submit_check_source(sv_ctx *ctx, const sv_input *in, int *language_id, const char **code,
-			   apr_size_t *code_len, const char **err);
+int sv_submit_check_source(sv_ctx *ctx, const sv_input *in, int *language_id, const char **code, apr_size_t *code_len,
+			   const char **err);
 
 #endif
