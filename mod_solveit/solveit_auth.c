@@ -341,6 +341,14 @@ int sv_auth_password(sv_ctx *ctx)
 	return done(ctx, HTTP_OK, status_body("password changed"));
 }
 
+int sv_auth_site(sv_ctx *ctx)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	add_site(body, ctx->cfg);
+	return sv_send_json(ctx->r, HTTP_OK, body);
+}
+
 int sv_auth_me(sv_ctx *ctx)
 {
 	sv_session *sess = sv_ctx_user(ctx);

@@ -19,6 +19,8 @@ const sv_route solveit_routes[] = {
     {M_GET,  "/api/health",            sv_api_health,      SV_ACCESS_PUBLIC, 0,                                 SV_BODY_NONE},
     /* Visitors get a 401 that still tells the pages how one logs in here. */
     {M_GET,  "/api/me",                sv_auth_me,         SV_ACCESS_PUBLIC, 0,                                 SV_BODY_NONE},
+    /* The login page's question before anyone signs in: may one register here? */
+    {M_GET,  "/api/site",              sv_auth_site,       SV_ACCESS_PUBLIC, 0,                                 SV_BODY_NONE},
     {M_GET,  "/api/languages",         sv_api_languages,   SV_ACCESS_PUBLIC, 0,                                 SV_BODY_NONE},
     {M_GET,  "/api/leaderboard",       sv_api_leaderboard, SV_ACCESS_USER,   0,                                 SV_BODY_NONE},
     {M_GET,  "/api/tasks",             sv_api_tasks,       SV_ACCESS_USER,   0,                                 SV_BODY_NONE},

@@ -86,12 +86,11 @@ export async function loadMe() {
 	}
 }
 
-// Whether this site lets visitors create accounts, as its last /api/me answer said (the visitor's
-// 401 says it too): the login page offers "Create one" only then, without asking the server
-// itself (a visitor's 401 would land in the console of every login).
+// Whether this site lets visitors create accounts, as its last /api/me or /api/site answer said:
+// the login page asks /api/site (a 200) and falls back on this when it cannot.
 const REGISTRATION_KEY = 'solveit.registration';
 
-function rememberRegistration(body) {
+export function rememberRegistration(body) {
 	if (!body || typeof body.registration !== 'boolean') return;
 	try {
 		localStorage.setItem(REGISTRATION_KEY, body.registration ? '1' : '0');

@@ -1,6 +1,6 @@
 // The login page: built-in accounts only. Someone already signed in (also every user of an
 // external-authentication site, who arrives authenticated) goes straight on.
-import { api, param, safeNext, setCsrfToken, showMessage, rememberSignedIn, registrationOpen, sentence } from './common.js?v=5';
+import { api, param, safeNext, setCsrfToken, showMessage, rememberSignedIn, rememberRegistration, registrationOpen, sentence } from './common.js?v=5';
 import { startAuthForm, onCredentialsSubmit, fieldError, placeServerError } from './forms.js?v=5';
 
 const form = document.getElementById('login-form');
@@ -9,11 +9,22 @@ const next = safeNext(param('next'));
 
 async function start() {
 	if (!(await startAuthForm(next, ' You can still try to log in.'))) return;
-	// "Create one" only where registration is open (SolveitRegistration On), as /api/me said.
-	document.getElementById('register-hint').hidden = registrationOpen() !== true;
+	// "Create one" only where registration is open (SolveitRegistration On): the site says so
+	// (GET /api/site); when it cannot be asked, as the last /api/me answer said.
+	document.getElementById('register-hint').hidden = (await siteRegistration()) !== true;
 	if (param('registered')) showMessage('Your account was created. Log in with it.', 'success');
 	onCredentialsSubmit(form, button, { validate, send, failed });
 	document.getElementById('username').focus();
+}
+
+async function siteRegistration() {
+	try {
+		const { data } = await api('GET', 'site');
+		rememberRegistration(data);
+		return data && data.registration === true;
+	} catch (e) {
+		return registrationOpen();
+	}
 }
 
 function validate({ username, password }) {

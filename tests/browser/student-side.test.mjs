@@ -273,13 +273,15 @@ test('the change-password page: its errors as sentences, then the new password l
 });
 
 test('"Create one" shows only where registration is open', async () => {
-	// The dev stack's registration is closed (SolveitRegistration Off): a visitor who came by a
-	// page (whose /api/me said so) and one who opens the login page first see no offer.
+	// The dev stack's registration is closed (SolveitRegistration Off): a visitor who opens the
+	// login page first (it asks /api/site) and one who came by a page see no offer.
 	const { browser, page, context } = await openBrowser({ allowConsole: [/status of 401/] });
 	try {
 		await page.goto(base + 'login.html');
 		await page.getByRole('button', { name: 'Log in' }).waitFor();
 		assert.equal(await page.getByRole('link', { name: 'Create one' }).count(), 0);
+		assert.equal(await page.evaluate(() => localStorage.getItem('solveit.registration')), '0');
+		await page.evaluate(() => localStorage.clear());
 		await page.goto(base + 'index.html');
 		await page.waitForURL(/login\.html/);
 		await page.getByRole('button', { name: 'Log in' }).waitFor();
@@ -290,16 +292,16 @@ test('"Create one" shows only where registration is open', async () => {
 		await context.close();
 		await browser.close();
 	}
-	// A site with registration open says so in the same 401 (its body as the module sends it
-	// with SolveitRegistration On, test_module_auth.py): then the offer shows.
-	const open = await openBrowser({ allowConsole: [/status of 401/] });
+	// A site with registration open says so in /api/site (its body as the module sends it with
+	// SolveitRegistration On, test_module_auth.py): then a visitor opening the login page first,
+	// in a fresh browser, is offered it.
+	const open = await openBrowser();
 	try {
-		await open.page.route('**/api/me', (route) => route.fulfill({
-			status: 401, contentType: 'application/json',
-			body: JSON.stringify({ error: 'not logged in', auth: 'builtin', registration: true }),
+		await open.page.route('**/api/site', (route) => route.fulfill({
+			status: 200, contentType: 'application/json',
+			body: JSON.stringify({ auth: 'builtin', registration: true }),
 		}));
-		await open.page.goto(base + 'index.html');
-		await open.page.waitForURL(/login\.html/);
+		await open.page.goto(base + 'login.html');
 		await open.page.getByRole('link', { name: 'Create one' }).waitFor();
 		assert.ok(await open.page.locator('#register-hint').isVisible());
 	} finally {

@@ -46,6 +46,11 @@ def test_me_tells_auth_mode_and_registration(httpd, httpd_factory, mpm, db):
     r = requests.get(server.base + "/api/me", timeout=30)
     assert r.status_code == 401
     assert r.json() == {"error": "not logged in", "auth": "builtin", "registration": True}
+    # The login page asks /api/site instead: a 200 for a visitor, the same two facts.
+    r = requests.get(server.base + "/api/site", timeout=30)
+    assert (r.status_code, r.json()) == (200, {"auth": "builtin", "registration": True})
+    r = requests.get(httpd.base + "/api/site", timeout=30)
+    assert (r.status_code, r.json()) == (200, {"auth": "builtin", "registration": False})
     client = login(server, db)
     assert (client.me["auth"], client.me["registration"]) == ("builtin", True)
 
