@@ -4,7 +4,7 @@
 // memory, the output against the expected one with the first differing line marked, stderr and
 // compile errors. A run is no submission. js/task.js announces its places with the solveit:task
 // event (or window.solveitTask when it came first).
-import { api, el, clear, verdictBadge, verdictName, formatSeconds, formatMemoryKb, poller, herePath } from './common.js?v=5';
+import { api, el, clear, verdictBadge, verdictName, formatSeconds, formatMemoryKb, poller, herePath, sentence } from './common.js?v=5';
 
 const NOTE = 'This does not count as a submission.';
 
@@ -169,7 +169,7 @@ function setup(detail) {
 				clear(error).append('Your session has ended: ',
 					el('a', { href: 'login.html?next=' + encodeURIComponent(herePath()) }, 'log in again'), ' to run your code.');
 			} else if (e.status === 429 || e.status === 0) {
-				error.textContent = e.message;
+				error.textContent = sentence(e.message);
 			} else {
 				error.textContent = `Not run: ${e.message}`;
 			}
