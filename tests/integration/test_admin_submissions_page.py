@@ -154,14 +154,19 @@ def test_staff_see_every_tests_stderr_checker_message_and_exit_code_students_do_
     assert (hidden["verdict"], hidden["exit_code"]) == ("RE", 3), hidden
     assert "giving up on 5" in hidden["stderr"]
 
-    # The student's own view of the same submissions: none of it.
+    # The student's own view of the same submissions: a sample test's stderr and exit status (their
+    # own program's, on data they were shown), nothing of a hidden test's, never the checker's message.
     for sid in (wrong, exits):
         mine = student.get("/api/submissions/%d" % sid).json()
         assert mine["test_results"], mine
         for test in mine["test_results"]:
-            for key in ("stderr", "stderr_truncated", "judge_message", "exit_code"):
-                assert key not in test, (sid, test)
+            assert "judge_message" not in test, (sid, test)
+            if not test["is_sample"]:
+                for key in ("stderr", "stderr_truncated", "exit_code"):
+                    assert key not in test, (sid, test)
         assert "tests" not in mine and "previous_verdict" not in mine
+    mine = {t["order"]: t for t in student.get("/api/submissions/%d" % wrong).json()["test_results"]}
+    assert "trace a=1 b=2" in mine[1]["stderr"] and mine[1]["exit_code"] == 0, mine[1]
     # Nor can the student ask the staff API.
     assert student.get("/api/admin/submissions/%d" % wrong).status_code == 403
 
