@@ -213,6 +213,17 @@ export function sentence(text) {
 	return /[.!?…]$/.test(s) ? s : s + '.';
 }
 
+// Code with line numbers: one span a line, the numbers drawn by CSS (pre.code.numbered in app.css),
+// so selecting and copying takes the code alone. The student's and the staff's submission pages.
+export function numberedCode(text, attrs = {}) {
+	const code = el('code', {});
+	String(text ?? '').replace(/\n$/, '').split('\n').forEach((line, i) => {
+		if (i) code.append('\n');
+		code.append(el('span', { class: 'line' }, line));
+	});
+	return el('pre', { class: 'code numbered', tabindex: '0', ...attrs }, code);
+}
+
 // The error of a failed page load in place of the content: the page stays usable.
 export function showLoadError(container, error, what) {
 	const text = sentence(error instanceof ApiError ? error.message : 'Something went wrong: ' + (error && error.message));

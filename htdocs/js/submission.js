@@ -5,7 +5,7 @@
 // the code with line numbers.
 import {
 	api, startPageOf, el, clear, showLoadError, verdictBadge, verdictName, formatSeconds, formatMemoryKb,
-	timeElement, poller, showMessage, clearMessages, sentence,
+	timeElement, poller, showMessage, clearMessages, sentence, numberedCode,
 } from './common.js?v=5';
 
 const content = document.getElementById('content');
@@ -125,13 +125,6 @@ function lateNote(sub) {
 	return el('span', { class: 'late-note', id: 'late-note' }, 'Late', scored ? `: ${sub.score} → ${sub.final_score}` : '');
 }
 
-// The code with line numbers (drawn by CSS, so a copy takes the code alone).
-function codeView(code) {
-	const lines = code.split('\n');
-	if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-	return el('pre', { class: 'code numbered', id: 'submitted-code', tabindex: '0', 'aria-label': 'Submitted code' },
-		el('code', {}, lines.map((line) => el('span', { class: 'line' }, line, '\n'))));
-}
 
 // The exact figure is worth showing when the task is not out of 100.
 function showsPoints(sub) {
@@ -237,7 +230,7 @@ function render(sub) {
 	}
 	if (typeof sub.code === 'string') {
 		parts.push(el('details', { class: 'card' }, el('summary', {}, 'Submitted code'),
-			codeView(sub.code)));
+			numberedCode(sub.code, { id: 'submitted-code', 'aria-label': 'Submitted code' })));
 	}
 	parts.push(el('p', {}, el('a', { href: 'task.html?id=' + encodeURIComponent(sub.task_id) }, 'Submit again'), ' · ',
 		el('a', { href: 'submissions.html' }, 'All my submissions')));

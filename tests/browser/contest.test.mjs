@@ -68,8 +68,17 @@ test('a frozen contest board for a student, the live one for staff, and unfreezi
 		await login(teacherView.page, 'teacher', 'teacher');
 		const first = await judged(staff, await submit(made.tasks[0]));
 		assert.equal(first.verdict, 'AC');
-		// The freeze now: the solve above stays visible to students, the next one is hidden.
-		const freeze = await staff.call('PUT', `admin/assignments/${made.contest}`, { freeze_at: iso(await dbNow(staff)) });
+		// The freeze now: the solve above stays visible to students, the next one is hidden. Times
+		// travel in whole seconds, so the freeze waits for the database's clock to pass the second
+		// the solve was stored in (within the same second it would hide the solve too).
+		const solvedAt = Date.parse(first.submitted_at);
+		let freezeAt = await dbNow(staff);
+		for (const until = Date.now() + 30000; freezeAt <= solvedAt && Date.now() < until;) {
+			await new Promise((resolve) => setTimeout(resolve, 200));
+			freezeAt = await dbNow(staff);
+		}
+		assert.ok(freezeAt > solvedAt, `the database's clock did not pass ${first.submitted_at}`);
+		const freeze = await staff.call('PUT', `admin/assignments/${made.contest}`, { freeze_at: iso(freezeAt) });
 		assert.equal(freeze.status, 200, JSON.stringify(freeze.body));
 		assert.equal(freeze.body.frozen, true);
 		const second = await judged(staff, await submit(made.tasks[1]));

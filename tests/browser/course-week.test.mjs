@@ -230,16 +230,19 @@ test('a week of a course: open, on time, late with the penalty, closed, and the 
 		await edit(teacher, title, { 'Closes (late window ends)': now - 10 * MIN });
 		assert.match(await row(teacher, title).innerText(), /Closed/);
 
-		// The student is refused on the task page, with the time it closed.
+		// The task page says since when submissions are closed, in the browser's time, and offers no
+		// Submit; the server refuses one sent anyway, with the same time.
 		await page.goto(base + `task.html?id=${t3.id}`);
-		await typeInEditor(page, RIGHT);
-		await chooseLanguage(page, 'Python (3');
-		await page.getByRole('button', { name: 'Submit' }).click();
-		const refusal = page.getByText(new RegExp(`Submissions to ${title} closed at`));
-		await refusal.waitFor();
-		const said = await refusal.innerText();
+		const note = page.locator('#submit-closed');
+		await note.filter({ hasText: 'Submissions closed at' }).waitFor();
+		assert.ok(await page.getByRole('button', { name: 'Submit' }).isDisabled());
+		const said = await note.innerText();
 		const closedAt = await page.evaluate((iso) => new Date(iso).toLocaleString('en-US', { timeZone: 'Asia/Kolkata', hour: 'numeric', minute: '2-digit' }), closes.iso);
-		assert.ok(said.includes(closes.iso) || said.replace(/\s/g, ' ').includes(closedAt.replace(/\s/g, ' ')), `the refusal gives the time: ${said}`);
+		assert.ok(said.replace(/\s/g, ' ').includes(closedAt.replace(/\s/g, ' ')), `the note gives the local time ${closedAt}: ${said}`);
+		const refused = await apiAt(page, 'POST', 'submissions', { task_id: t3.id, language_id: 71, code: RIGHT });
+		assert.equal(refused.status, 403, JSON.stringify(refused.body));
+		assert.equal(refused.body.error, `Submissions to ${title} closed at ${refused.body.closes_at}.`);
+		assert.equal(Date.parse(refused.body.closes_at), Date.parse(closes.iso));
 		await shots(page, 'task-closed-refused');
 		await page.goto(base);
 		await group.waitFor();

@@ -107,13 +107,23 @@ export async function apiAt(page, method, path, body) {
 
 // Waits (the page polls the staff API) until submission id is judged at attempt or later;
 // resolves to its staff view.
+// (Polled from here: page.waitForFunction takes an async predicate's promise itself for a truthy
+// answer, so it would not wait at all.)
 export async function waitJudged(page, id, attempt = 1, timeout = 120000) {
-	const handle = await page.waitForFunction(async ({ url, attempt }) => {
-		const r = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
-		const s = r.ok ? await r.json() : null;
-		return s && s.attempt >= attempt && (s.status === 'completed' || s.status === 'failed') ? s : null;
-	}, { url: base + 'api/admin/submissions/' + id, attempt }, { polling: 500, timeout });
-	return handle.jsonValue();
+	const url = base + 'api/admin/submissions/' + id;
+	const deadline = Date.now() + timeout;
+	for (;;) {
+		const s = await page.evaluate(async (u) => {
+			const r = await fetch(u, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+			return r.ok ? r.json() : null;
+		}, url);
+		if (s && s.attempt >= attempt && (s.status === 'completed' || s.status === 'failed')) return s;
+		if (Date.now() > deadline) {
+			throw new Error(`submission ${id} was not judged (attempt ${attempt}) within ${timeout} ms: `
+				+ JSON.stringify(s && { status: s.status, attempt: s.attempt }));
+		}
+		await new Promise((resolve) => setTimeout(resolve, 500));
+	}
 }
 
 // A signed-in session without a page (a new browser context's request API, for set-up steps):

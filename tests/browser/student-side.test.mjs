@@ -143,7 +143,7 @@ test('a runtime error on a sample: the headline, the traceback, (no output), poi
 				assert.equal(await lines.count(), 3);
 				assert.equal(await lines.nth(2).evaluate((l) => getComputedStyle(l, '::before').content), 'counter(line)');
 				assert.equal(await page.locator('#submitted-code').evaluate((p) => p.textContent),
-					'import sys\nprint("about to fail", file=sys.stderr)\nraise ValueError("boom on the sample")\n',
+					'import sys\nprint("about to fail", file=sys.stderr)\nraise ValueError("boom on the sample")',
 					'the numbers are drawn, not part of the code');
 				await screenshot(page, 'student-submission-re.png');
 

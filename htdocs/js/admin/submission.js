@@ -5,7 +5,7 @@
 // replaced, and a "Rejudge" button that then shows the before/after comparison.
 import {
 	api, el, clear, showLoadError, showMessage, param, positiveInt, verdictBadge, verdictName,
-	formatSeconds, formatMemoryKb, timeElement, listOf,
+	formatSeconds, formatMemoryKb, timeElement, listOf, numberedCode,
 } from '../common.js?v=5';
 import { adminApi, confirmAction, showApiError, startStaffPage } from './common.js?v=5';
 import { beforeCell, followRejudge, isFinal, queueRejudge, rejudgeSummary, resultCell, resultChanged } from './rejudge.js?v=5';
@@ -143,15 +143,10 @@ function groupsSection(sub) {
 				el('td', { class: 'num' }, `${formatPoints(g.points)} / ${formatPoints(g.max_points)}`)))))));
 }
 
-// The code, one span a line: the numbers are drawn by CSS, so selecting and copying takes the
-// code alone.
+// The code with line numbers (common.js) and a copy button.
 function codeSection(sub) {
-	const lines = String(sub.code ?? '').replace(/\n$/, '').split('\n');
-	const code = el('code', {});
-	lines.forEach((line, i) => {
-		if (i) code.append('\n');
-		code.append(el('span', { class: 'line' }, line));
-	});
+	const code = numberedCode(sub.code, { id: 'submitted-code', 'aria-label': 'Submitted code' });
+	const lines = code.querySelectorAll('.line');
 	const copy = el('button', { type: 'button', class: 'secondary small', id: 'copy-code' }, 'Copy code');
 	copy.addEventListener('click', async () => {
 		try {
@@ -163,7 +158,7 @@ function codeSection(sub) {
 	});
 	return el('section', { class: 'card sub-card', 'aria-labelledby': 'code-title' },
 		el('div', { class: 'page-head' }, el('h2', { id: 'code-title' }, `Code (${lines.length} line${lines.length === 1 ? '' : 's'})`), copy),
-		el('pre', { class: 'code numbered', id: 'submitted-code', tabindex: '0', 'aria-label': 'Submitted code' }, code));
+		code);
 }
 
 function render(sub) {
