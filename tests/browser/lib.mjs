@@ -168,3 +168,13 @@ export function unlabelled() {
 	}
 	return bad;
 }
+
+// A new student account made by a staff session (apiSession), for tests that must not depend on
+// the demo data's history: {username, password}.
+export async function newStudentBy(staff, name, tag) {
+	const username = `${name}-${tag}`;
+	const password = `pass-${tag}-${name}`;
+	const made = await staff.call('POST', 'admin/users', { username, password });
+	if (made.status !== 201) throw new Error(`creating ${username}: ${made.status} ${JSON.stringify(made.body)}`);
+	return { username, password };
+}

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import {
-	openBrowser, login, base, screenshot, taskId, typeInEditor, chooseLanguage, apiSession, apiFromPage, unlabelled,
+	openBrowser, login, base, screenshot, taskId, typeInEditor, chooseLanguage, apiSession, apiFromPage, unlabelled, newStudentBy,
 } from './lib.mjs';
 
 const tag = randomBytes(3).toString('hex');
@@ -26,13 +26,8 @@ after(async () => {
 	await teacherBrowser.close();
 });
 
-async function newStudent(name) {
-	const username = `${name}-${tag}`;
-	const password = `pass-${tag}-${name}`;
-	const made = await teacher.call('POST', 'admin/users', { username, password });
-	assert.equal(made.status, 201, JSON.stringify(made.body));
-	return { username, password };
-}
+// Every test its own student (lib.mjs).
+const newStudent = (name) => newStudentBy(teacher, name, tag);
 
 function sql(query) {
 	let db = process.env.SOLVEIT_DB;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { openBrowser, login, base, screenshot, taskId, typeInEditor, chooseLanguage, apiSession } from './lib.mjs';
+import { openBrowser, login, base, screenshot, taskId, typeInEditor, chooseLanguage, apiSession, newStudentBy } from './lib.mjs';
 
 const tag = randomBytes(3).toString('hex');
 let teacherBrowser;
@@ -24,14 +24,8 @@ after(async () => {
 	await teacherBrowser.close();
 });
 
-// A new student account (every test its own, so that nothing depends on the demo data's history).
-async function newStudent(name) {
-	const username = `${name}-${tag}`;
-	const password = `pass-${tag}-${name}`;
-	const made = await teacher.call('POST', 'admin/users', { username, password });
-	assert.equal(made.status, 201, JSON.stringify(made.body));
-	return { username, password };
-}
+// Every test its own student (lib.mjs).
+const newStudent = (name) => newStudentBy(teacher, name, tag);
 
 function stackDatabase() {
 	if (process.env.SOLVEIT_DB) return process.env.SOLVEIT_DB;
