@@ -4,6 +4,7 @@
 
 #include "sv_kafka.h"
 #include "sv_language.h"
+#include "sv_mac.h"
 #include "sv_message.h"
 #include "sv_parse.h"
 #include "sv_time.h"
@@ -313,6 +314,70 @@ START_TEST(json_numbers_are_checked)
 }
 END_TEST
 
+#define RING_KEY "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+/* The vector was computed with Python's hmac module over the documented input layout. */
+START_TEST(mac_sign_and_verify)
+{
+	char err[256], hex[SV_MAC_HEX_LEN + 1];
+	sv_keyring *ring =
+	    sv_keyring_parse("# current first\nk2 " RING_KEY "ff\n\nk1 " RING_KEY "\n", "ring", err, sizeof(err));
+	sv_keyring *old = sv_keyring_parse("k1 " RING_KEY "\n", "old", err, sizeof(err));
+	const char *body = "{\"a\":1}";
+
+	ck_assert_ptr_nonnull(ring);
+	ck_assert_ptr_nonnull(old);
+	ck_assert_str_eq(sv_keyring_signing_id(ring), "k2");
+	ck_assert_uint_eq(sv_keyring_count(ring), 2);
+	sv_mac_sign(old, "kafka", "submission", body, strlen(body), hex);
+	ck_assert_str_eq(hex, "f5e18e8dbfa6f5a6720957c140e2bf621eb3059fa8cba8a88c9f34a7b2edd5b5");
+	/* The second (older) key of a ring still verifies during a rotation. */
+	ck_assert_int_eq(sv_mac_verify(ring, "k1", 2, "kafka", "submission", body, strlen(body), hex, strlen(hex)),
+			 SV_MAC_OK);
+	/* Another label, purpose, body or key does not. */
+	ck_assert_int_eq(sv_mac_verify(ring, "k1", 2, "kafka", "result", body, strlen(body), hex, strlen(hex)),
+			 SV_MAC_MISMATCH);
+	ck_assert_int_eq(sv_mac_verify(ring, "k1", 2, "redis", "submission", body, strlen(body), hex, strlen(hex)),
+			 SV_MAC_MISMATCH);
+	ck_assert_int_eq(sv_mac_verify(ring, "k1", 2, "kafka", "submission", body, strlen(body) - 1, hex, strlen(hex)),
+			 SV_MAC_MISMATCH);
+	ck_assert_int_eq(sv_mac_verify(ring, "k2", 2, "kafka", "submission", body, strlen(body), hex, strlen(hex)),
+			 SV_MAC_MISMATCH);
+	ck_assert_int_eq(sv_mac_verify(ring, "k9", 2, "kafka", "submission", body, strlen(body), hex, strlen(hex)),
+			 SV_MAC_UNKNOWN_KEY);
+	ck_assert_int_eq(sv_mac_verify(ring, "k1", 2, "kafka", "submission", body, strlen(body), hex, 63),
+			 SV_MAC_MALFORMED);
+	hex[5] = 'x';
+	ck_assert_int_eq(sv_mac_verify(ring, "k1", 2, "kafka", "submission", body, strlen(body), hex, strlen(hex)),
+			 SV_MAC_MALFORMED);
+	sv_mac_sign(ring, "kafka", "submission", body, strlen(body), hex);
+	ck_assert_int_eq(sv_mac_verify(ring, "k2", 2, "kafka", "submission", body, strlen(body), hex, strlen(hex)),
+			 SV_MAC_OK);
+	ck_assert_int_eq(sv_mac_verify(old, "k2", 2, "kafka", "submission", body, strlen(body), hex, strlen(hex)),
+			 SV_MAC_UNKNOWN_KEY);
+	sv_keyring_free(ring);
+	sv_keyring_free(old);
+}
+END_TEST
+
+START_TEST(keyring_refuses_bad_files)
+{
+	char err[256];
+
+	ck_assert_ptr_null(sv_keyring_parse("# nothing\n", "empty", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "no key"));
+	ck_assert_ptr_null(sv_keyring_parse("k1 abcd\n", "short", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "short line 1: the secret must be 32 to"));
+	ck_assert_ptr_null(sv_keyring_parse("k1 " RING_KEY "\nk1 " RING_KEY "\n", "twice", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "appears twice"));
+	ck_assert_ptr_null(sv_keyring_parse(RING_KEY "\n", "noid", err, sizeof(err)));
+	ck_assert_ptr_null(sv_keyring_parse("k/1 " RING_KEY "\n", "slash", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "key id"));
+	ck_assert_ptr_null(sv_keyring_load("/nonexistent/keys", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/keys"));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("common");
@@ -333,6 +398,8 @@ int main(void)
 	tcase_add_test(tc, iso8601);
 	tcase_add_test(tc, parse_numbers_take_the_whole_text);
 	tcase_add_test(tc, json_numbers_are_checked);
+	tcase_add_test(tc, mac_sign_and_verify);
+	tcase_add_test(tc, keyring_refuses_bad_files);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
