@@ -325,6 +325,24 @@ class KafkaMock(Process):
         wait_until(lambda: port_open(self.port), 10, "the Kafka broker coming up", self.log)
 
 
+def key_file(directory):
+    """The keyring (common/sv_mac.h) of the stack kept in directory: one key, made once, readable
+    by root and the services' group only. The module, the daemons and the tests' own producers
+    all sign and check with it."""
+    path = Path(directory) / "solveit.keys"
+    if not path.exists():
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        with os.fdopen(fd, "w") as f:
+            f.write("# key id, then the secret as hex; the first key signs, every key verifies\n")
+            f.write("k%d %s\n" % (int(time.time()), os.urandom(32).hex()))
+        os.chown(str(tmp), 0, run_user_ids()[1])
+        os.chmod(str(tmp), 0o640)
+        os.replace(str(tmp), str(path))
+    return path
+
+
 def daemon_env(pg, kafka, redis, kafka_options=QUICK_REJOIN):
     """The environment that points judge-worker and result-sink at this stack's services."""
     env = {"SOLVEIT_KAFKA_BROKERS": kafka.bootstrap, "SOLVEIT_DB": pg.dsn, "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port,
@@ -332,7 +350,8 @@ def daemon_env(pg, kafka, redis, kafka_options=QUICK_REJOIN):
            "SOLVEIT_LANGUAGES": str(SANDBOX_DIR / "languages.json"),
            "SOLVEIT_SANDBOX_INIT": str(SANDBOX_DIR / "solveit-sandbox-init"),
            # The workers' test file cache lives with the stack's state, not in /var/cache.
-           "SOLVEIT_TEST_CACHE_DIR": str(pg.dir.parent / "test-cache")}
+           "SOLVEIT_TEST_CACHE_DIR": str(pg.dir.parent / "test-cache"),
+           "SOLVEIT_KEY_FILE": str(key_file(pg.dir.parent))}
     if kafka_options:
         env["SOLVEIT_KAFKA_OPTIONS"] = kafka_options
     return env
@@ -395,6 +414,7 @@ class Httpd:
             "HTDOCS": htdocs or (REPO / "htdocs"), "RUN_USER": RUN_USER, "RUN_GROUP": grp.getgrgid(gid).gr_name,
             "LOG_DIR": self.log_dir, "EXTRA": extra, "REDIS": redis or "none",
             "LANGUAGE_NAMES": REPO / "judge-worker" / "sandbox" / "languages.json",
+            "KEY_FILE": key_file(pg.dir.parent),
         }
         vals.update(values or {})
         self.text = replace_directives(render(TEMPLATE, vals), replace)

@@ -138,6 +138,11 @@ const int *sv_cfg_languages(const solveit_config *c, int *count)
 	return (const int *)c->languages->elts;
 }
 
+const sv_keyring *sv_cfg_keyring(const solveit_config *c)
+{
+	return c->keyring;
+}
+
 const sv_redis_address *sv_cfg_redis(const solveit_config *c)
 {
 	return c->redis && !c->redis->none ? c->redis : NULL;
@@ -485,6 +490,26 @@ static const char *set_language_names(cmd_parms *cmd, void *dummy, const char *a
 	return NULL;
 }
 
+static apr_status_t free_keyring(void *ring)
+{
+	sv_keyring_free(ring);
+	return APR_SUCCESS;
+}
+
+/* Read while the configuration is parsed, as root before httpd drops privileges, so that the key
+ * file can stay readable only by root and the services' group. */
+static const char *set_key_file(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	char err[512];
+	sv_keyring *ring = sv_keyring_load(ap_server_root_relative(cmd->temp_pool, arg), err, sizeof(err));
+
+	if (!ring)
+		return fail(cmd, "%s", err);
+	apr_pool_cleanup_register(cmd->pool, ring, free_keyring, apr_pool_cleanup_null);
+	cmd_config(cmd)->keyring = ring;
+	return NULL;
+}
+
 /* mod_dbd owns DBDParams: this copy only notes the value and declines, so that httpd hands the
  * directive on to mod_dbd as if this one were not there. */
 static const char *note_dbd_params(cmd_parms *cmd, void *dummy, const char *arg)
@@ -530,6 +555,8 @@ const command_rec solveit_cmds[] = {
 		  "the judge's languages.json, whose names /api/languages shows (default: Judge0 CE 1.13's names)"),
     AP_INIT_TAKE1(SV_DIR_CACHE_PREFIX, set_cache_prefix, NULL, RSRC_CONF,
 		  "first part of every Redis key, before the database's identity (default solveit)"),
+    AP_INIT_TAKE1(SV_DIR_KEY_FILE, set_key_file, NULL, RSRC_CONF,
+		  "file of the keys that sign Kafka messages and Redis values, readable only by the services"),
     AP_INIT_TAKE1(SV_DIR_DBD_PARAMS, note_dbd_params, NULL, RSRC_CONF,
 		  "mod_dbd's connection parameters (read by mod_solveit for its cache keys, then passed on)"),
     {NULL},

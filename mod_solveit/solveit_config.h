@@ -7,6 +7,7 @@
 #include "apr_tables.h"
 
 #include "sv_language.h"
+#include "sv_mac.h"
 
 /* Every directive name once, so a misspelling is a compile error (openidc cfg/directives.h). */
 #define SV_DIR_KAFKA_BROKERS    "SolveitKafkaBrokers"
@@ -28,6 +29,7 @@
 #define SV_DIR_CACHE_PREFIX     "SolveitCachePrefix"
 #define SV_DIR_LANGUAGE_NAMES   "SolveitLanguageNames"
 #define SV_DIR_RUNS_TOPIC       "SolveitRunsTopic"
+#define SV_DIR_KEY_FILE         "SolveitKeyFile"
 /* mod_dbd's directive: read on its way to mod_dbd, for the cache keys (sv_redis_key). */
 #define SV_DIR_DBD_PARAMS "DBDParams"
 
@@ -49,7 +51,7 @@ typedef struct {
 // clang-format off
 #define SV_CONFIG_POINTERS(X) \
 	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis) \
-	X(cache_prefix) X(dbd_params) X(language_names) X(runs_topic)
+	X(cache_prefix) X(dbd_params) X(language_names) X(runs_topic) X(keyring)
 #define SV_CONFIG_NUMBERS(X) \
 	X(kafka_wait_ms) X(max_source) X(max_package) X(submission_rate) X(login_attempts) \
 	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
@@ -79,6 +81,8 @@ typedef struct {
 	/* SolveitLanguageNames: the names of the judge's languages.json, or NULL for Judge0's */
 	const sv_language_names *language_names;
 	const char *runs_topic; /* SolveitRunsTopic: the sample runs' messages */
+	/* SolveitKeyFile: the keys that sign Kafka messages and Redis values (sv_mac.h) */
+	const sv_keyring *keyring;
 } solveit_config;
 
 extern const command_rec solveit_cmds[];
@@ -106,6 +110,8 @@ int sv_cfg_is_staff_name(const solveit_config *c, const char *username);
 /* The enabled languages in configuration order; *count receives their number. */
 const int *sv_cfg_languages(const solveit_config *c, int *count);
 int sv_cfg_language_enabled(const solveit_config *c, int id);
+/* The keyring of SolveitKeyFile, or NULL when it is not set. */
+const sv_keyring *sv_cfg_keyring(const solveit_config *c);
 /* The Redis of the leaderboard cache, or NULL for none. */
 const sv_redis_address *sv_cfg_redis(const solveit_config *c);
 
