@@ -32,6 +32,15 @@
 #define SV_MAC_HEADER_KEY_ID "solveit-key-id"
 #define SV_MAC_HEADER_MAC    "solveit-mac"
 
+/* Purposes, and the labels of Kafka messages by what they carry (not by topic: topics are
+ * configurable). A submission message verifies only as a submission, and so on. */
+#define SV_MAC_PURPOSE_KAFKA    "kafka"
+#define SV_MAC_PURPOSE_REDIS    "redis"
+#define SV_MAC_LABEL_SUBMISSION "submission" /* code-submissions */
+#define SV_MAC_LABEL_RESULT     "result"     /* code-results: progress events and final results */
+#define SV_MAC_LABEL_RUN        "run"        /* a run on the samples (kind sample_run, SolveitRunsTopic) */
+#define SV_MAC_LABEL_RUN_RESULT "run-result" /* its result on code-results */
+
 enum sv_mac_status {
 	SV_MAC_OK = 0,
 	SV_MAC_UNKNOWN_KEY = 1, /* no key of that id in the keyring */

@@ -343,6 +343,21 @@ def key_file(directory):
     return path
 
 
+def signed_headers(keys, label, value):
+    """The Kafka headers that sign value (bytes or str) as common/sv_mac.h does, with the first key
+    of the keyring file keys. label: "submission", "result", "run" or "run-result". A test that
+    produces a message the services should accept passes these as the message's headers."""
+    import hashlib
+    import hmac
+    if isinstance(value, str):
+        value = value.encode()
+    key_id, secret = next(line.split() for line in Path(keys).read_text().splitlines()
+                          if line.strip() and not line.startswith("#"))
+    mac = hmac.new(bytes.fromhex(secret), b"solveit-mac-v1\0kafka\0" + label.encode() + b"\0" + value,
+                   hashlib.sha256).hexdigest()
+    return [("solveit-key-id", key_id.encode()), ("solveit-mac", mac.encode())]
+
+
 def daemon_env(pg, kafka, redis, kafka_options=QUICK_REJOIN):
     """The environment that points judge-worker and result-sink at this stack's services."""
     env = {"SOLVEIT_KAFKA_BROKERS": kafka.bootstrap, "SOLVEIT_DB": pg.dsn, "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port,
