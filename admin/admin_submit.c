@@ -4,12 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sv_kafka_mac.h"
+
+/* Loaded with the first producer and kept for the process: a producer signs with it until it is
+ * destroyed. */
+static sv_keyring *keyring;
+
 rd_kafka_t *admin_producer(const admin_config *cfg, char *err, size_t errlen)
 {
 	static const char *const defaults[] = {"linger.ms=0", "message.timeout.ms=30000"};
 	sv_kafka_client k = {"solveit-admin", cfg->brokers, (const char *const *)cfg->kafka_options,
-			     cfg->kafka_option_count};
+			     cfg->kafka_option_count, NULL};
 
+	if (!keyring && !(keyring = sv_kafka_keyring_load(cfg->key_file, err, errlen)))
+		return NULL;
+	k.keyring = keyring;
 	return sv_kafka_producer_new(&k, defaults, 2, err, errlen);
 }
 
@@ -32,6 +41,7 @@ int admin_send_submission(const admin_config *cfg, rd_kafka_t *producer, const s
 	rec.key_len = strlen(key);
 	rec.value = payload;
 	rec.len = strlen(payload);
+	rec.label = SV_MAC_LABEL_SUBMISSION;
 	kerr = sv_produce(producer, &rec, d);
 	free(payload);
 	if (kerr) {

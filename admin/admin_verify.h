@@ -13,6 +13,7 @@ typedef struct {
 	char *brokers;
 	char *kafka_options[SV_MAX_KAFKA_OPTIONS];
 	size_t kafka_option_count;
+	char *key_file; /* --key-file, SOLVEIT_KEY_FILE: the keyring verify and rejudge sign with */
 	char *topic_submissions;
 	char *slug;
 	int json;

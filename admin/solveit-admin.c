@@ -22,6 +22,7 @@
 #include "admin_users.h"
 #include "admin_verify.h"
 #include "sv_language.h"
+#include "sv_kafka_mac.h"
 #include "sv_pg.h"
 #include "sv_version.h"
 
@@ -35,6 +36,7 @@ static const sv_option options[] = {
      "verify, rejudge: Kafka bootstrap servers (host:port,...)", SV_OPT_REQUIRED},
     {"kafka-option", 0, "SOLVEIT_KAFKA_OPTIONS", SV_OPT_KAFKA, OFF(kafka_options), OFF(kafka_option_count), 0, 0,
      "KEY=VALUE", "verify, rejudge: librdkafka options for the producer; repeatable", 0},
+    SV_KEY_FILE_OPTION(admin_config, key_file), /* verify, rejudge: signs the messages (issue 14) */
     {"topic-submissions", 0, "SOLVEIT_TOPIC_SUBMISSIONS", SV_OPT_STRING, OFF(topic_submissions), 0, 0, 0, "NAME",
      "verify, rejudge: the topic submissions are sent to", SV_OPT_REQUIRED},
     {"slug", 0, NULL, SV_OPT_STRING, OFF(slug), 0, 0, 0, "SLUG",
@@ -86,6 +88,7 @@ static void set_defaults(admin_config *c)
 	c->timeout = 600;
 	c->max_file_bytes = 256L << 20;
 	c->penalty = -1;
+	c->key_file = strdup(SV_KEY_FILE_DEFAULT);
 }
 
 /* Each subcommand: its words (the name and its arguments, "*" for any number of them) and the

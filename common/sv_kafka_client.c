@@ -6,6 +6,7 @@
 
 #include "sv_daemon.h"
 #include "sv_kafka.h"
+#include "sv_kafka_mac.h"
 #include "sv_log.h"
 #include "sv_time.h"
 
@@ -207,6 +208,7 @@ rd_kafka_t *sv_kafka_producer_new(const sv_kafka_client *c, const char *const *d
 	if (!conf)
 		return NULL;
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	rd_kafka_conf_set_opaque(conf, (void *)c->keyring); /* what produce() signs with */
 	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen);
 	if (!rk)
 		rd_kafka_conf_destroy(conf);
@@ -240,11 +242,14 @@ size_t sv_delivery_wait(rd_kafka_t *producer, sv_delivery *d, size_t n, const vo
 	return delivered;
 }
 
-/* The dead letter's headers, or NULL for an ordinary record (librdkafka owns them once queued). */
-static rd_kafka_headers_t *record_headers(const sv_record *rec, size_t original_len)
+/* The signature of a labelled record, or the dead letter's headers; NULL for neither (librdkafka
+ * owns them once queued). */
+static rd_kafka_headers_t *record_headers(const sv_keyring *ring, const sv_record *rec, size_t original_len)
 {
 	rd_kafka_headers_t *h;
 
+	if (rec->label)
+		return sv_kafka_mac_headers(ring, rec->label, rec->value, rec->len);
 	if (!rec->error)
 		return NULL;
 	h = rd_kafka_headers_new(3);
@@ -263,10 +268,16 @@ static rd_kafka_headers_t *record_headers(const sv_record *rec, size_t original_
 static rd_kafka_resp_err_t produce(rd_kafka_t *producer, const sv_record *rec, size_t original_len,
 				   sv_delivery *delivery)
 {
+	const sv_keyring *ring = rd_kafka_opaque(producer);
 	rd_kafka_resp_err_t err;
 
+	if (rec->label && !ring) {
+		sv_log(SV_LOG_ERR, "a %s message to %s cannot be signed: this producer has no keyring", rec->label,
+		       rec->topic);
+		return RD_KAFKA_RESP_ERR__INVALID_ARG;
+	}
 	for (;;) {
-		rd_kafka_headers_t *headers = record_headers(rec, original_len);
+		rd_kafka_headers_t *headers = record_headers(ring, rec, original_len);
 
 		if (headers)
 			err = rd_kafka_producev(
@@ -378,6 +389,7 @@ int sv_dead_letter(rd_kafka_t *producer, const char *topic, const rd_kafka_messa
 	rec.len = rkm->len;
 	rec.error = reason;
 	rec.source = source;
+	rec.label = NULL; /* a dead letter is not signed: no service consumes it */
 	rc = produce_delivered(producer, &rec, 0, cancel, purge, &why);
 	if (rc != SV_UNDELIVERABLE || why != RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
 		return rc;

@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "sv_contract.h"
+#include "sv_mac.h"
 
 /* The Kafka side of both daemons: consumer and producer set-up, the rebalance callback, producing
  * with a wait for the broker's confirmation, dead letters and offset storing. Fatal librdkafka
@@ -33,6 +34,9 @@ typedef struct {
 	const char *brokers; /* bootstrap.servers */
 	const char *const *options;
 	size_t option_count; /* the administrator's "key=value" options: they override our defaults */
+	/* A producer's keyring: records with a label are signed with it (sv_kafka_mac.h). Must
+	 * outlive the producer. */
+	const sv_keyring *keyring;
 } sv_kafka_client;
 
 /* A consumer of topic in group: stored offsets only (enable.auto.offset.store=false), earliest
@@ -68,10 +72,14 @@ typedef struct {
 	size_t len;
 	const char *error;  /* a dead letter's reason (SV_DEAD_LETTER_HEADER_ERROR); NULL: none */
 	const char *source; /* a dead letter's origin (SV_DEAD_LETTER_HEADER_SOURCE) */
+	/* What the record carries (SV_MAC_LABEL_*): signed with the producer's keyring under it.
+	 * NULL: not signed (dead letters, which no service consumes). */
+	const char *label;
 } sv_record;
 
 /* Queues one record (waiting while the queue is full); delivery (may be NULL) gets its report.
- * Returns librdkafka's refusal, or 0. */
+ * Returns librdkafka's refusal, or 0; RD_KAFKA_RESP_ERR__INVALID_ARG for a record with a label
+ * from a producer without a keyring. */
 rd_kafka_resp_err_t sv_produce(rd_kafka_t *producer, const sv_record *rec, sv_delivery *delivery);
 
 enum { SV_DELIVERED = 0, SV_UNDELIVERABLE = 1, SV_CANCELLED = -1 };

@@ -14,6 +14,7 @@
 
 #include "sv_daemon.h"
 #include "sv_kafka_client.h"
+#include "sv_kafka_mac.h"
 #include "sv_log.h"
 #include "sv_message.h"
 #include "sv_pg.h"
@@ -23,6 +24,7 @@
 #include "worker.h"
 #include "worker_offsets.h"
 #include "worker_stats.h"
+#include "worker_trust.h"
 
 static worker w;
 static rd_kafka_t *consumer;
@@ -177,6 +179,7 @@ static void *judge_thread(void *arg)
 	for (;;) {
 		job *j;
 		job_result jr;
+		int trusted = 0; /* signed and the stored submission's (worker_trust.h) */
 
 		j = next_job();
 		if (!j) {
@@ -192,7 +195,7 @@ static void *judge_thread(void *arg)
 			jr = JOB_GIVEN_BACK;
 		else if (j->is_run)
 			jr = worker_run(&w, tc, j);
-		else
+		else if ((trusted = worker_trust_submission(&w, j, &jr)))
 			jr = judged_before(&dc, j) ? JOB_DONE : worker_judge(&w, tc, j);
 		if (j->is_run) {
 			/* Its offset was stored when it was taken. */
@@ -204,7 +207,8 @@ static void *judge_thread(void *arg)
 			long long submission_id;
 			int attempt;
 			long judged;
-			if (identity(j->msg, &submission_id, &attempt))
+			/* Only what was judged: a refused message must not make the real one a "duplicate". */
+			if (trusted && identity(j->msg, &submission_id, &attempt))
 				stats_final_delivered(submission_id, attempt);
 			if (next >= 0)
 				store_offset(j->partition, next);
@@ -313,7 +317,7 @@ static int make_clients(char *err, size_t errlen)
 	static const char *const consumer_forced[] = {"enable.partition.eof=false"};
 	static const char *const producer_defaults[] = {"linger.ms=0"};
 	sv_kafka_client k = {"judge-worker", w.cfg->brokers, (const char *const *)w.cfg->kafka_options,
-			     w.cfg->kafka_option_count};
+			     w.cfg->kafka_option_count, w.cfg->keyring};
 
 	w.producer = sv_kafka_producer_new(&k, producer_defaults, 1, err, errlen);
 	if (!w.producer)
@@ -502,6 +506,8 @@ int main(int argc, char **argv)
 	worker_config_init(&cfg);
 	rc = worker_config_load(&cfg, argc, argv, (worker_getenv_fn *)getenv, stdout, err, sizeof(err));
 	if (rc == 0 && worker_config_check(&cfg, err, sizeof(err)) < 0)
+		rc = -1;
+	if (rc == 0 && !(cfg.keyring = sv_kafka_keyring_load(cfg.key_file, err, sizeof(err))))
 		rc = -1;
 	if (rc != 0) {
 		if (rc < 0)

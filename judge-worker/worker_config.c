@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sv_kafka_mac.h"
 #include "sv_log.h"
 #include "sv_options.h"
 #include "sv_parse.h"
@@ -74,6 +75,7 @@ static const sv_option options[] = {
      "err, warning, notice, info or debug", 0},
     {"foreground", 'f', "SOLVEIT_FOREGROUND", SV_OPT_FLAG, OFF(foreground), 0, 0, 0, NULL,
      "log to stderr instead of syslog", 0},
+    SV_KEY_FILE_OPTION(worker_config, key_file),
     {"help", 'h', NULL, SV_OPT_HELP, 0, 0, 0, 0, NULL, "show this help", 0},
     {"version", 'V', NULL, SV_OPT_VERSION, 0, 0, 0, 0, NULL, "show the version", 0},
 };
@@ -112,6 +114,7 @@ void worker_config_init(worker_config *cfg)
 	cfg->stats_every = 100;
 	cfg->log_level = SV_LOG_INFO;
 	cfg->foreground = 0;
+	cfg->key_file = strdup(SV_KEY_FILE_DEFAULT);
 }
 
 SV_OPTIONS_SPEC(spec, "judge-worker",
@@ -123,6 +126,8 @@ SV_OPTIONS_SPEC(spec, "judge-worker",
 
 void worker_config_free(worker_config *cfg)
 {
+	sv_keyring_free(cfg->keyring);
+	cfg->keyring = NULL;
 	sv_options_free(&spec, cfg);
 }
 

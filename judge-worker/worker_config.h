@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sv_mac.h"
 #include "sv_options.h"
 
 /* The judge-worker's settings: defaults, then SOLVEIT_* environment variables, then command-line
@@ -48,6 +49,9 @@ typedef struct {
 	int stats_every;    /* a stats log line every N judged submissions; 0: never */
 	int log_level;      /* sv_log_level */
 	int foreground;
+	/* Kafka message authentication (sv_kafka_mac.h) */
+	char *key_file;      /* --key-file, SOLVEIT_KEY_FILE */
+	sv_keyring *keyring; /* loaded from key_file by main; freed by worker_config_free */
 } worker_config;
 
 /* How the loader reads the environment: getenv in the daemon, a table in the unit tests. */

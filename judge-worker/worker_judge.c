@@ -80,7 +80,7 @@ static void progress(worker *w, const sv_submission_msg *msg, int done, int tota
 	text = sv_result_msg_build(&ev);
 	if (text) {
 		char key[24];
-		sv_record rec = {w->cfg->topic_results, key, 0, text, strlen(text), NULL, NULL};
+		sv_record rec = {w->cfg->topic_results, key, 0, text, strlen(text), NULL, NULL, SV_MAC_LABEL_RESULT};
 
 		key_of(msg->submission_id, key);
 		rec.key_len = strlen(key);
@@ -302,7 +302,7 @@ static void failed_result(sv_result_msg *res, long long submission_id, long long
 static int send_final(worker *w, job *j, sv_result_msg *res)
 {
 	char *text = sv_result_msg_build(res), key[24];
-	sv_record rec = {w->cfg->topic_results, key, 0, NULL, 0, NULL, NULL};
+	sv_record rec = {w->cfg->topic_results, key, 0, NULL, 0, NULL, NULL, SV_MAC_LABEL_RESULT};
 	rd_kafka_resp_err_t why = RD_KAFKA_RESP_ERR_NO_ERROR;
 	int rc;
 

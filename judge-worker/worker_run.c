@@ -12,11 +12,12 @@
 #include "sv_kafka_client.h"
 #include "sv_log.h"
 #include "sv_run.h"
+#include "worker_trust.h"
 
 int worker_run_send(worker *w, job *j, const sv_run_report *res)
 {
 	char key[32], *text = sv_run_report_build(res);
-	sv_record rec = {w->cfg->topic_results, key, 0, NULL, 0, NULL, NULL};
+	sv_record rec = {w->cfg->topic_results, key, 0, NULL, 0, NULL, NULL, SV_MAC_LABEL_RUN_RESULT};
 	rd_kafka_resp_err_t why = RD_KAFKA_RESP_ERR_NO_ERROR;
 	int rc;
 
@@ -89,12 +90,16 @@ job_result worker_run(worker *w, task_conn *tc, job *j)
 
 	memset(&task, 0, sizeof(task));
 	memset(&samples, 0, sizeof(samples));
+	if (!worker_trust_run_mac(w, j, &jr))
+		return jr;
 	if (sv_run_msg_parse(m->payload ? m->payload : "", m->len, &run, &tree, err, sizeof(err)) != SV_MSG_OK) {
 		/* Nobody waits on a message that names no run it can be told to: dropped, logged. */
 		sv_log(SV_LOG_WARNING, "runs topic partition %d offset %lld: not a run message (%s); dropped",
 		       (int)j->partition, (long long)j->offset, err);
 		return JOB_DONE;
 	}
+	if (!worker_trust_run(w, j, &run, &jr))
+		goto done;
 	if (run.code_len > (size_t)w->cfg->max_code_bytes) {
 		snprintf(err, sizeof(err), "the source code is %zu bytes, more than this judge's limit of %ld bytes",
 			 run.code_len, w->cfg->max_code_bytes);

@@ -574,5 +574,10 @@ const char *solveit_config_check(apr_pool_t *p, const solveit_config *c)
 	if (sv_cfg_registration(c) && sv_cfg_auth_mode(c) == SV_AUTH_EXTERNAL)
 		return SV_DIR_REGISTRATION ": On needs SolveitAuth builtin; with external authentication the web "
 					   "server owns the accounts";
+	/* Issue 14: the judge-workers take only signed submissions, so unsigned ones would never be
+	 * judged. */
+	if (!sv_cfg_keyring(c))
+		return SV_DIR_KEY_FILE ": not set; mod_solveit signs every Kafka message with the services' "
+				       "keyring (see doc/security.md), so it needs the key file";
 	return NULL;
 }

@@ -16,6 +16,7 @@
 #include "solveit_db.h"
 #include "sv_contract.h"
 #include "sv_kafka.h"
+#include "sv_kafka_mac.h"
 
 APLOG_USE_MODULE(solveit);
 
@@ -35,6 +36,7 @@ static struct {
 	rd_kafka_t *rk;
 	const char *topic;
 	const char *runs_topic;
+	const sv_keyring *keyring; /* SolveitKeyFile: signs every message (sv_kafka_mac.h) */
 	server_rec *s;
 	apr_pool_t *thread_pool;
 	apr_thread_t *thread;        /* serves delivery reports */
@@ -210,6 +212,7 @@ apr_status_t solveit_kafka_child_init(apr_pool_t *pchild, server_rec *s)
 	kafka.s = s;
 	kafka.topic = sv_cfg_kafka_topic(c);
 	kafka.runs_topic = sv_cfg_runs_topic(c);
+	kafka.keyring = sv_cfg_keyring(c);
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		APR_ARRAY_PUSH(opts, const char *) = defaults[i];
 	APR_ARRAY_PUSH(opts, const char *) = apr_psprintf(pchild, "client.id=mod_solveit-%ld", (long)getpid());
@@ -271,6 +274,22 @@ int solveit_kafka_reachable(int timeout_ms, char *err, apr_size_t errlen)
 	return sv_kafka_reachable(kafka.rk, timeout_ms, err, errlen);
 }
 
+/* Queues one message signed under label (the workers judge nothing unsigned). Never blocks:
+ * without RD_KAFKA_MSG_F_BLOCK a full queue is an immediate error. */
+static rd_kafka_resp_err_t produce_signed(const char *topic, const char *label, const char *key, const char *payload,
+					  apr_size_t len, delivery *d)
+{
+	rd_kafka_headers_t *headers = sv_kafka_mac_headers(kafka.keyring, label, payload, len);
+	rd_kafka_resp_err_t rc =
+	    rd_kafka_producev(kafka.rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_KEY(key, strlen(key)),
+			      RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			      RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
+
+	if (rc != RD_KAFKA_RESP_ERR_NO_ERROR)
+		rd_kafka_headers_destroy(headers); /* not queued, so still ours */
+	return rc;
+}
+
 int solveit_kafka_send_submission(request_rec *r, apr_int64_t submission_id, const char *payload, apr_size_t len,
 				  int wait_ms)
 {
@@ -292,10 +311,7 @@ int solveit_kafka_send_submission(request_rec *r, apr_int64_t submission_id, con
 	d->state = 0;
 	d->refs = wait_ms > 0 ? 2 : 1;
 	snprintf(key, sizeof(key), "%" APR_INT64_T_FMT, submission_id);
-	/* Never blocks: without RD_KAFKA_MSG_F_BLOCK a full queue is an immediate error. */
-	rc = rd_kafka_producev(kafka.rk, RD_KAFKA_V_TOPIC(kafka.topic), RD_KAFKA_V_KEY(key, strlen(key)),
-			       RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			       RD_KAFKA_V_OPAQUE(d), RD_KAFKA_V_END);
+	rc = produce_signed(kafka.topic, SV_MAC_LABEL_SUBMISSION, key, payload, len, d);
 	if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		free(d);
 		ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
@@ -330,9 +346,7 @@ int solveit_kafka_send_run(request_rec *r, apr_int64_t run_id, const char *paylo
 	if (!kafka.rk || kafka.destroyed)
 		return -1;
 	snprintf(key, sizeof(key), "%" APR_INT64_T_FMT, run_id);
-	rc = rd_kafka_producev(kafka.rk, RD_KAFKA_V_TOPIC(kafka.runs_topic), RD_KAFKA_V_KEY(key, strlen(key)),
-			       RD_KAFKA_V_VALUE((void *)payload, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			       RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END);
+	rc = produce_signed(kafka.runs_topic, SV_MAC_LABEL_RUN, key, payload, len, NULL);
 	if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
 			      "solveit: sample run %" APR_INT64_T_FMT " not queued (%s)", run_id, rd_kafka_err2str(rc));

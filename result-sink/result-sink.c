@@ -16,6 +16,7 @@
 #include "sink_runs.h"
 #include "sink_sweeper.h"
 #include "sv_daemon.h"
+#include "sv_kafka_mac.h"
 #include "sv_log.h"
 #include "sv_result.h"
 #include "sv_time.h"
@@ -32,6 +33,8 @@ typedef struct {
 
 /* Dead letters Kafka refused for good (see dead_letter), for the log. */
 static unsigned long dead_letters_lost;
+/* Events refused because their MAC did not verify (sv_kafka_mac.h), for the log. */
+static unsigned long unauthenticated;
 
 /* Sends the message to the dead-letter topic, the reason in a header, and waits for the broker to
  * confirm it (cut down to what fits when it is too large, see sv_dead_letter). Returns 0 once it is
@@ -115,6 +118,27 @@ static int handle_run(sink *s, const rd_kafka_message_t *rkm)
 	return done;
 }
 
+/* Which kind of result rkm is by its signature: 1 a run result, 0 a submission's result; -1 when
+ * it verifies as neither (dead-lettered with the reason, and counted, in *done). Only a worker
+ * holding the keyring decides a verdict: a forged or altered event changes nothing. */
+static int authenticated_kind(sink *s, const rd_kafka_message_t *rkm, int *done)
+{
+	int run = sink_run_candidate(rkm->payload, rkm->len);
+	enum sv_mac_status st = sv_kafka_mac_check(s->config->keyring, rkm, SV_MAC_LABEL_RESULT);
+	char reason[128];
+
+	if (st == SV_MAC_OK)
+		return 0;
+	if (run) {
+		st = sv_kafka_mac_check(s->config->keyring, rkm, SV_MAC_LABEL_RUN_RESULT);
+		if (st == SV_MAC_OK)
+			return 1;
+	}
+	unauthenticated++;
+	*done = dead_letter(s, rkm, 0, sv_kafka_mac_reason(st, "result", reason, sizeof(reason))) == 0;
+	return -1;
+}
+
 static int handle(sink *s, const rd_kafka_message_t *rkm)
 {
 	char source[300], err[1024];
@@ -123,13 +147,17 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 	char *test_results = NULL, *group_results = NULL;
 	double last_logged = 0;
 	unsigned retries = 0;
-	int done = 0;
+	int done = 0, kind;
 
 	sv_kafka_describe(rkm, source, sizeof(source));
 	if (!rkm->payload || rkm->len == 0)
 		return dead_letter(s, rkm, 0, "empty message") == 0;
-	if (sink_run_candidate(rkm->payload, rkm->len) && (done = handle_run(s, rkm)) >= 0)
+	if ((kind = authenticated_kind(s, rkm, &done)) < 0)
 		return done;
+	if (kind == 1) {
+		done = handle_run(s, rkm);
+		return done >= 0 ? done : dead_letter(s, rkm, 0, "a run result that is not a run result") == 0;
+	}
 	done = 0;
 	if (sv_result_msg_parse(rkm->payload, rkm->len, &msg, &tree, err, sizeof(err)) < 0)
 		return dead_letter(s, rkm, msg.submission_id, err) == 0;
@@ -240,6 +268,12 @@ int main(int argc, char **argv)
 	case SINK_CONFIG_RUN:
 		break;
 	}
+	config.keyring = sv_kafka_keyring_load(config.key_file, err, sizeof(err));
+	if (!config.keyring) {
+		fprintf(stderr, "result-sink: %s\n", err);
+		sink_config_free(&config);
+		return EXIT_CONFIG;
+	}
 	sv_log_use_stderr_or_syslog("result-sink", config.foreground, config.verbose ? SV_LOG_DEBUG : SV_LOG_INFO);
 	if (config.sweeper && sink_resend_after_check(&config, err, sizeof(err)) < 0)
 		sv_log(SV_LOG_WARNING, "%s", err);
@@ -275,10 +309,12 @@ int main(int argc, char **argv)
 	}
 	pthread_sigmask(SIG_SETMASK, &previous, NULL);
 
-	sv_log(SV_LOG_NOTICE, "result-sink %s: consuming %s as group %s from %s; sweeper %s", SV_VERSION,
-	       config.results_topic, config.group, config.brokers, config.sweeper ? "on" : "off");
+	sv_log(SV_LOG_NOTICE, "result-sink %s: consuming %s as group %s from %s; sweeper %s; %zu key(s) from %s",
+	       SV_VERSION, config.results_topic, config.group, config.brokers, config.sweeper ? "on" : "off",
+	       sv_keyring_count(config.keyring), config.key_file);
 	consume(&s);
-	sv_log(SV_LOG_NOTICE, "result-sink: stopping; %lu dead letter(s) lost", dead_letters_lost);
+	sv_log(SV_LOG_NOTICE, "result-sink: stopping; %lu unauthenticated event(s) refused, %lu dead letter(s) lost",
+	       unauthenticated, dead_letters_lost);
 	if (sv_kafka_fatal)
 		status = EXIT_FATAL;
 

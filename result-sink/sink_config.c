@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sv_kafka_mac.h"
 #include "sv_version.h"
 
 #define MAX_SECONDS (30.0 * 24 * 3600)
@@ -40,6 +41,7 @@ static const sv_option options[] = {
      "besides expired sessions, delete those unused this long; match SolveitSessionIdle (0: expired only)", 0},
     {"login-failure-keep", 0, "SOLVEIT_LOGIN_FAILURE_KEEP", SV_OPT_SECONDS, OFF(login_failure_keep), 0, 900,
      MAX_SECONDS, "SECONDS", "delete failed-login records older than this", 0},
+    SV_KEY_FILE_OPTION(sink_config, key_file),
     {"foreground", 'f', NULL, SV_OPT_FLAG, OFF(foreground), 0, 0, 0, NULL, "log to stderr (default: syslog)", 0},
     {"verbose", 'v', NULL, SV_OPT_FLAG, OFF(verbose), 0, 0, 0, NULL, "log every event applied or ignored", 0},
     {"help", 'h', NULL, SV_OPT_HELP, 0, 0, 0, 0, NULL, "this text", 0},
@@ -64,6 +66,7 @@ static void set_defaults(sink_config *c)
 	c->max_attempts = 3;
 	c->session_idle = 0;
 	c->login_failure_keep = 86400;
+	c->key_file = strdup(SV_KEY_FILE_DEFAULT);
 }
 
 SV_OPTIONS_SPEC(spec, "result-sink",
@@ -113,5 +116,7 @@ int sink_resend_after_check(const sink_config *c, char *warning, size_t len)
 
 void sink_config_free(sink_config *c)
 {
+	sv_keyring_free(c->keyring);
+	c->keyring = NULL;
 	sv_options_free(&spec, c);
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "sv_contract.h"
+#include "sv_mac.h"
 #include "sv_options.h"
 
 /* Everything result-sink can be told, from SOLVEIT_* variables and then flags (flags win); the
@@ -30,6 +31,8 @@ typedef struct {
 	double login_failure_keep;          /* login failures older than this are deleted */
 	int foreground;                     /* --foreground: log to stderr, else syslog */
 	int verbose;                        /* --verbose: debug log lines */
+	char *key_file;                     /* --key-file, SOLVEIT_KEY_FILE (sv_kafka_mac.h) */
+	sv_keyring *keyring;                /* loaded from key_file by main: checks results, signs re-sends */
 } sink_config;
 
 /* mod_solveit's message.timeout.ms (SV_SUBMISSION_DELIVERY_TIMEOUT_MS): its producer retries a

@@ -2,7 +2,8 @@
 
 static sv_kafka_client client(const sink_config *c)
 {
-	sv_kafka_client k = {"result-sink", c->brokers, (const char *const *)c->kafka_options, c->kafka_option_count};
+	sv_kafka_client k = {"result-sink", c->brokers, (const char *const *)c->kafka_options, c->kafka_option_count,
+			     c->keyring};
 
 	return k;
 }

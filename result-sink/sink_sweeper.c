@@ -98,7 +98,7 @@ static int send_batch(sink_sweeper *s, const char *delay)
 	sv_delivery *deliveries;
 	int rows, sent = 0, failed = 0;
 	rd_kafka_resp_err_t perr, last = RD_KAFKA_RESP_ERR_NO_ERROR;
-	sv_record rec = {s->config->submissions_topic, NULL, 0, NULL, 0, NULL, NULL};
+	sv_record rec = {s->config->submissions_topic, NULL, 0, NULL, 0, NULL, NULL, SV_MAC_LABEL_SUBMISSION};
 
 	if (!res) {
 		log_failure("reading unsent submissions", err);

@@ -10,6 +10,10 @@
 
 #include "httpd_stub.h"
 #include "solveit_redis.h"
+#include "sv_mac.h"
+
+/* A 32-byte secret as hex, for a keyring parsed from memory. */
+#define HEX64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 static apr_pool_t *pool;
 static server_rec *main_server, *vhost;
@@ -232,10 +236,15 @@ END_TEST
 START_TEST(cross_checks_at_start_up)
 {
 	solveit_config *c = config_of(main_server);
+	char err[256];
+	sv_keyring *ring = sv_keyring_parse("k1 " HEX64 "\n", "test", err, sizeof(err));
 
 	ck_assert_str_eq(solveit_config_check(pool, c), "SolveitKafkaBrokers: not set; mod_solveit needs the Kafka "
 							"brokers (host:port[,host:port])");
 	ck_assert_ptr_null(apply(main_server, SV_DIR_KAFKA_BROKERS, "k1:9092"));
+	/* Issue 14: no start without the keyring that signs the Kafka messages. */
+	ck_assert_ptr_nonnull(strstr(solveit_config_check(pool, c), "SolveitKeyFile: not set; mod_solveit signs"));
+	c->keyring = ring;
 	ck_assert_ptr_null(solveit_config_check(pool, c));
 	ck_assert_ptr_null(apply(main_server, SV_DIR_SESSION_IDLE, "3h"));
 	ck_assert_ptr_null(apply(main_server, SV_DIR_SESSION_LIFETIME, "2h"));
@@ -246,6 +255,8 @@ START_TEST(cross_checks_at_start_up)
 	ck_assert_ptr_null(apply(main_server, SV_DIR_REGISTRATION, "on"));
 	ck_assert_ptr_null(apply(main_server, SV_DIR_AUTH, "external"));
 	ck_assert_ptr_nonnull(strstr(solveit_config_check(pool, c), "SolveitRegistration: On needs SolveitAuth"));
+	c->keyring = NULL;
+	sv_keyring_free(ring);
 }
 END_TEST
 
