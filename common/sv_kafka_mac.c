@@ -52,21 +52,30 @@ static const void *single_header(rd_kafka_headers_t *headers, const char *name, 
 	return value;
 }
 
-enum sv_mac_status sv_kafka_mac_check(const sv_keyring *ring, const rd_kafka_message_t *m, const char *label)
+enum sv_mac_status sv_kafka_mac_check_headers(const sv_keyring *ring, rd_kafka_headers_t *headers, const void *value,
+					      size_t len, const char *label)
 {
-	rd_kafka_headers_t *headers = NULL;
 	const void *key_id, *mac;
 	size_t key_id_len = 0, mac_len = 0;
 
-	/* The headers stay the message's (rd_kafka_message_headers does not detach them). */
-	if (!ring || rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR || !headers)
+	if (!ring || !headers)
 		return SV_MAC_MALFORMED;
 	key_id = single_header(headers, SV_MAC_HEADER_KEY_ID, &key_id_len);
 	mac = single_header(headers, SV_MAC_HEADER_MAC, &mac_len);
 	if (!key_id || !mac)
 		return SV_MAC_MALFORMED;
-	return sv_mac_verify(ring, key_id, key_id_len, SV_MAC_PURPOSE_KAFKA, label, m->payload ? m->payload : "",
-			     m->payload ? m->len : 0, mac, mac_len);
+	return sv_mac_verify(ring, key_id, key_id_len, SV_MAC_PURPOSE_KAFKA, label, value ? value : "", value ? len : 0,
+			     mac, mac_len);
+}
+
+enum sv_mac_status sv_kafka_mac_check(const sv_keyring *ring, const rd_kafka_message_t *m, const char *label)
+{
+	rd_kafka_headers_t *headers = NULL;
+
+	/* The headers stay the message's (rd_kafka_message_headers does not detach them). */
+	if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		headers = NULL;
+	return sv_kafka_mac_check_headers(ring, headers, m->payload, m->len, label);
 }
 
 const char *sv_kafka_mac_reason(enum sv_mac_status status, const char *what, char *out, size_t outlen)

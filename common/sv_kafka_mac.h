@@ -43,6 +43,10 @@ rd_kafka_headers_t *sv_kafka_mac_headers(const sv_keyring *ring, const char *lab
  * header twice, or with an empty value checks as its payload bytes (empty) would. */
 enum sv_mac_status sv_kafka_mac_check(const sv_keyring *ring, const rd_kafka_message_t *m, const char *label);
 
+/* The same over headers and value bytes (NULL headers: none). */
+enum sv_mac_status sv_kafka_mac_check_headers(const sv_keyring *ring, rd_kafka_headers_t *headers, const void *value,
+					      size_t len, const char *label);
+
 /* The dead-letter reason of a message refused by sv_kafka_mac_check: "unauthenticated <what>
  * message: <sv_mac_status_name>", in out. */
 const char *sv_kafka_mac_reason(enum sv_mac_status status, const char *what, char *out, size_t outlen);
