@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import psycopg
-from confluent_kafka import Producer
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
@@ -82,7 +81,7 @@ def main():
         print("package benchmark: local executor, concurrency %d, %d CPUs" % (args.concurrency, os.cpu_count()))
         with psycopg.connect(stack.pg.dsn, autocommit=True) as db:
             user = db.execute("SELECT id FROM users WHERE username = 'student'").fetchone()[0]
-            producer = Producer({"bootstrap.servers": stack.kafka.bootstrap, "linger.ms": 5})
+            producer = stack.producer(**{"linger.ms": 5})
 
             def submit(task, lang, code, n):
                 ids = [db.execute("INSERT INTO submissions (user_id, task_id, code, language_id) VALUES "

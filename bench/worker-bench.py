@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
@@ -61,7 +61,7 @@ def main():
                 db.execute('INSERT INTO tests (task_id, "order", input, expected_output) VALUES (%s, %s, %s, %s)',
                            (task, i + 1, "%d %d\n" % (i, i * 7), "%d\n" % (i * 8)))
             user = db.execute("SELECT id FROM users WHERE username = 'student'").fetchone()[0]
-            producer = Producer({"bootstrap.servers": stack.kafka.bootstrap, "linger.ms": 5})
+            producer = stack.producer(**{"linger.ms": 5})
             consumer = Consumer({"bootstrap.servers": stack.kafka.bootstrap, "group.id": "bench-" + uuid.uuid4().hex,
                                  "auto.offset.reset": "earliest"})
             consumer.subscribe(["code-results"])

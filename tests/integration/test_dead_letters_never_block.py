@@ -7,7 +7,6 @@ import json
 import uuid
 
 import pytest
-from confluent_kafka import Producer
 
 from test_result_sink import connect, final, insert_submission, row, sinks  # noqa: F401 (fixture)
 from polling import wait_for
@@ -33,8 +32,7 @@ def produce_on_partition(services, events):
     # The Python client counts its framing against the limit a little more generously than the
     # daemons' librdkafka: a limit just above the default lets the event itself through as it did
     # in the finding, where only the dead-letter copy with its headers was too large.
-    producer = Producer({"bootstrap.servers": services.kafka.bootstrap, "enable.idempotence": True,
-                         "message.max.bytes": 1048576})
+    producer = services.producer(**{"enable.idempotence": True, "message.max.bytes": 1048576})
     for key, value in events:
         producer.produce("code-results", key=key, value=value, partition=PARTITION)
     assert producer.flush(30) == 0, "events not delivered to code-results"

@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import Consumer
 
 from harness import REPO, WORKER, services  # noqa: F401
 from polling import wait_for, wait_log
@@ -275,7 +275,7 @@ def workers(services, peer, tmp_path_factory):
 
 @pytest.fixture
 def producer(services):
-    p = Producer({"bootstrap.servers": services.kafka.bootstrap})
+    p = services.producer()
     yield p
     p.flush(10)
 
@@ -294,10 +294,10 @@ def make_task(db, tests, time_limit_ms=5000, memory_limit_kb=262144, checker="de
 
 def submit(db, producer, task_id, language_id, code, attempt=1, raw=None):
     """Inserts the submission row, then produces its message; returns the submission id."""
-    sid = db.execute("INSERT INTO submissions (user_id, task_id, code, language_id, attempt) VALUES "
-                     "((SELECT id FROM users WHERE username = 'student'), %s, %s, %s, %s) RETURNING id",
-                     (task_id, code, language_id, attempt)).fetchone()[0]
-    msg = {"submission_id": sid, "task_id": task_id, "user_id": 1, "team_id": None, "code": code,
+    sid, user_id = db.execute("INSERT INTO submissions (user_id, task_id, code, language_id, attempt) VALUES "
+                              "((SELECT id FROM users WHERE username = 'student'), %s, %s, %s, %s) "
+                              "RETURNING id, user_id", (task_id, code, language_id, attempt)).fetchone()
+    msg = {"submission_id": sid, "task_id": task_id, "user_id": user_id, "team_id": None, "code": code,
            "language_id": language_id, "timestamp": "2025-11-28T12:00:00Z", "attempt": attempt}
     if raw is not None:
         msg = raw(msg)
@@ -551,11 +551,16 @@ def test_judge_worker_bad_messages(workers, results, db, producer):
     assert "JSON" in dead["headers"].get("solveit-error", "")
     dead = results.wait_dead(lambda d: marker.encode() in d["value"] and d["value"].startswith(b"{"))
     assert "submission_id" in dead["headers"].get("solveit-error", "")
-    for sid, words in ((missing_code, 'missing field "code"'), (unknown_task, "task 987654321 does not exist"),
-                       (unknown_lang, "language 12"), (oversized, "more than this judge's limit of 2000 bytes")):
+    for sid, words in ((missing_code, 'missing field "code"'), (unknown_lang, "language 12"),
+                       (oversized, "more than this judge's limit of 2000 bytes")):
         r = results.wait_final(sid)
         assert r["status"] == "failed" and words in r["error_message"], r
+    # A task other than the stored submission's (issue 14): set aside, never judged, no result.
+    dead = results.wait_dead(lambda d: d["value"].startswith(b'{"submission_id": %d,' % unknown_task))
+    assert ("does not match the stored submission %d (task 987654321 (stored: %d))" % (unknown_task, good_task)
+            in dead["headers"]["solveit-error"]), dead
     assert results.wait_final(good)["verdict"] == "AC"  # nothing stalled behind the bad ones
+    assert not results.events(unknown_task)
     log = proc.log.read_text()
     assert "sent to code-submissions-dead" in log
     assert proc.alive()

@@ -106,7 +106,8 @@ def test_attempt_seen_again_after_its_final_is_counted_not_judged(workers, resul
     before = stats(proc)["duplicates"]
 
     # The same attempt again, as a sweeper re-send racing the module's late delivery would bring it.
-    message = {"submission_id": sid, "task_id": task, "user_id": 1, "team_id": None, "code": SLOW_SUM_PY,
+    user_id = db.execute("SELECT user_id FROM submissions WHERE id = %s", (sid,)).fetchone()[0]
+    message = {"submission_id": sid, "task_id": task, "user_id": user_id, "team_id": None, "code": SLOW_SUM_PY,
                "language_id": 71, "timestamp": "2025-11-28T12:00:00Z", "attempt": 1}
     after = time.time()
     producer.produce("code-submissions", key=str(sid), value=json.dumps(message))

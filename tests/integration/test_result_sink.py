@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 
 import psycopg
 import pytest
-from confluent_kafka import Producer
 
 from harness import SINK
 from polling import wait_for, wait_log
@@ -144,7 +143,7 @@ def final(sub, attempt=1, status="completed", verdict="AC", score=100, passed=3,
 
 def produce(services, events, topic="code-results"):
     """events: (key, value) pairs; a dict value is sent as JSON, bytes as they are, None as a tombstone."""
-    producer = Producer({"bootstrap.servers": services.kafka.bootstrap, "enable.idempotence": True})
+    producer = services.producer(**{"enable.idempotence": True})
     for key, value in events:
         if isinstance(value, dict):
             value = json.dumps(value).encode()

@@ -9,7 +9,6 @@ import re
 import uuid
 
 import pytest
-from confluent_kafka import Producer
 
 from pipeline_stack import Pipeline
 from polling import wait_final, wait_for, wait_log
@@ -210,7 +209,7 @@ def test_waiting_submissions_are_judged_before_a_run(stack, db):
 
 
 def produce(services, key, value):
-    producer = Producer({"bootstrap.servers": services.kafka.bootstrap})
+    producer = services.producer()
     producer.produce("code-results", key=key, value=json.dumps(value).encode())
     assert producer.flush(30) == 0
 

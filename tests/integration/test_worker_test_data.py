@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from confluent_kafka import Producer
 
 from harness import WORKER
 from polling import wait_final, wait_log
@@ -110,7 +109,7 @@ def test_judge0_gets_the_task_limits_and_binary_input_and_refuses_interactive_ta
     worker = Process("judge-worker-judge0", [WORKER, "--foreground"], tmp_path / "judge0-worker.log",
                      env=services.daemon_env(SOLVEIT_EXECUTOR="judge0", SOLVEIT_JUDGE0_URL=peer.url,
                                              SOLVEIT_JUDGE0_TOKEN=PEER_TOKEN)).start()
-    producer = Producer({"bootstrap.servers": services.kafka.bootstrap})
+    producer = services.producer()
     try:
         wait_log(worker.log.read_text, "assigned", timeout=60, alive=worker.alive, name="the judge0 worker")
         r = results.wait_final(submit_message(db, producer, limited, 71, DIGEST))
