@@ -84,7 +84,8 @@ def up(args):
         url = "http://127.0.0.1:%d/solveit/" % args.port
         (var / "url").write_text(url + "\n")
         # What solveit-admin needs to reach this stack (sourced by a shell: `. var/admin.env`).
-        admin_env = "SOLVEIT_DB='%s' SOLVEIT_KAFKA_BROKERS='%s'" % (pg.dsn, kafka.bootstrap)
+        admin_env = "SOLVEIT_DB='%s' SOLVEIT_KAFKA_BROKERS='%s' SOLVEIT_KEY_FILE='%s'" % (
+            pg.dsn, kafka.bootstrap, services.key_file(var))
         (var / "admin.env").write_text("export %s\n" % admin_env)
         print("""
 Solve-IT is up: %s

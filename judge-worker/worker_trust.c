@@ -122,14 +122,24 @@ static int stored_row(worker *w, job *j, const char *query, long long id, const 
 	}
 }
 
-/* Appends "field: stored S, message M" to why when they differ. */
-static void differ(char *why, size_t len, const char *field, const char *stored, const char *claimed)
+/* Appends phrase to the list of differences in why. */
+static void mismatch(char *why, size_t len, const char *phrase)
 {
 	size_t used = strlen(why);
 
-	if (strcmp(stored, claimed) == 0 || used >= len)
+	if (used < len)
+		snprintf(why + used, len - used, "%s%s", used ? ", " : "", phrase);
+}
+
+/* Appends "field CLAIMED (stored: STORED)" to why when they differ. */
+static void differ(char *why, size_t len, const char *field, const char *stored, const char *claimed)
+{
+	char phrase[128];
+
+	if (strcmp(stored, claimed) == 0)
 		return;
-	snprintf(why + used, len - used, "%s%s %s (stored: %s)", used ? ", " : "", field, claimed, stored);
+	snprintf(phrase, sizeof(phrase), "%s %s (stored: %s)", field, claimed, stored);
+	mismatch(why, len, phrase);
 }
 
 /* After the row lookup: 1 when why is empty (everything matched), else dead-lettered. */
@@ -178,7 +188,7 @@ int worker_trust_submission(worker *w, job *j, job_result *jr)
 		differ(why, sizeof(why), "language", PQgetvalue(res, 0, 2), text[2]);
 		differ(why, sizeof(why), "attempt", PQgetvalue(res, 0, 3), text[3]);
 		if (strcmp(PQgetvalue(res, 0, 4), hash) != 0)
-			differ(why, sizeof(why), "code", "the stored code", "other code");
+			mismatch(why, sizeof(why), "code other than the stored code");
 		PQclear(res);
 	}
 	cJSON_Delete(tree);
@@ -208,9 +218,9 @@ int worker_trust_run(worker *w, job *j, const sv_run_msg *run, job_result *jr)
 		differ(why, sizeof(why), "language", PQgetvalue(res, 0, 2), text[2]);
 		/* The token is the run's secret: never logged, only compared. */
 		if (strcmp(PQgetvalue(res, 0, 3), run->token ? run->token : "") != 0)
-			differ(why, sizeof(why), "token", "the stored token", "another token");
+			mismatch(why, sizeof(why), "a token other than the stored token");
 		if (strcmp(PQgetvalue(res, 0, 4), hash) != 0)
-			differ(why, sizeof(why), "code", "the stored code", "other code");
+			mismatch(why, sizeof(why), "code other than the stored code");
 		PQclear(res);
 	}
 	return judge_if_same(w, j, found, "sample run", run->run_id, why, jr);

@@ -44,8 +44,12 @@ static int dead_letter(sink *s, const rd_kafka_message_t *rkm, long long submiss
 	char source[300];
 
 	sv_kafka_describe(rkm, source, sizeof(source));
-	sv_log(SV_LOG_WARNING, "%s: rejected event for submission %lld: %s; sent to %s", source, submission_id, reason,
-	       s->config->dead_letter_topic);
+	if (submission_id > 0)
+		sv_log(SV_LOG_WARNING, "%s: rejected event for submission %lld: %s; sent to %s", source, submission_id,
+		       reason, s->config->dead_letter_topic);
+	else
+		sv_log(SV_LOG_WARNING, "%s: rejected event: %s; sent to %s", source, reason,
+		       s->config->dead_letter_topic);
 	switch (sv_dead_letter(s->producer, s->config->dead_letter_topic, rkm, reason, &sv_daemon_stop, 1)) {
 	case SV_DELIVERED:
 		return 0;

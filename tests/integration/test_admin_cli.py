@@ -363,7 +363,7 @@ def test_rejudge_wait_shows_before_and_after_and_grades_hold_the_score(services,
     # A teacher breaks one of the two tests, then rejudges the task from the shell.
     second = staff.get("/api/admin/tasks/%d/tests" % tid).json()["tests"][1]["id"]
     assert staff.put("/api/admin/tests/%d" % second, json={"answer": "13\n"}).status_code == 200
-    env = {"SOLVEIT_KAFKA_BROKERS": services.kafka.bootstrap}
+    env = {"SOLVEIT_KAFKA_BROKERS": services.kafka.bootstrap, "SOLVEIT_KEY_FILE": str(services.key_file)}
     r = admin(services.pg.dsn, "rejudge", "--task", task["slug"], "--wait", "--timeout", "300", **env)
     assert r.returncode == 0, r.stdout + r.stderr
     row = [x for x in r.stdout.splitlines() if x.startswith(str(sid) + " ")]

@@ -58,7 +58,8 @@ def zip_bytes(files, top=None):
 
 def admin(services, *args, **env):
     return subprocess.run([str(ADMIN)] + [str(a) for a in args], capture_output=True, text=True, timeout=300,
-                          env=dict(os.environ, SOLVEIT_DB=services.pg.dsn, **env))
+                          env=dict(os.environ, SOLVEIT_DB=services.pg.dsn, SOLVEIT_KEY_FILE=str(services.key_file),
+                                   **env))
 
 
 def import_json(services, path, *extra):
