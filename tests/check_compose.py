@@ -1,6 +1,6 @@
 """Checks docker-compose.yml without a Docker engine: valid YAML, every service has an image or a
-build, every dependency names a service, every named volume is declared, and the build context
-has a Dockerfile. Exits non-zero with a line per problem."""
+build, every dependency names a service, every named volume and secret is declared, and the build
+context has a Dockerfile. Exits non-zero with a line per problem."""
 
 import sys
 from pathlib import Path
@@ -15,6 +15,7 @@ def problems(path):
         return
     services = doc["services"]
     volumes = set((doc.get("volumes") or {}).keys())
+    secrets = set((doc.get("secrets") or {}).keys())
     for name, svc in services.items():
         if not isinstance(svc, dict):
             yield "%s: not a mapping" % name
@@ -35,6 +36,13 @@ def problems(path):
                 yield "%s: volume %s is not declared" % (name, source)
             if source.startswith("./") and not (Path(path).parent / source).exists():
                 yield "%s: bind source %s does not exist" % (name, source)
+        for secret in svc.get("secrets") or []:
+            source = secret if isinstance(secret, str) else secret.get("source", "")
+            if source not in secrets:
+                yield "%s: secret %s is not declared" % (name, source)
+        network = svc.get("network_mode", "")
+        if network.startswith("service:") and network[len("service:"):] not in services:
+            yield "%s: network_mode names unknown service %s" % (name, network[len("service:"):])
         for port in svc.get("ports") or []:
             if not str(port).replace(":", "").replace("/tcp", "").isdigit():
                 yield "%s: port %r is not HOST:CONTAINER" % (name, port)
