@@ -195,7 +195,7 @@ def test_key_rotation_two_live_keys_then_the_old_one_dropped(services, db, tmp_p
         try:
             send(producer, "code-results", second["submission_id"], result_event(second, "AC", 100))
             wait_log((tmp_path / "sink2.log").read_text,
-                     r"rejected event .*: unauthenticated result message: MAC under an unknown key id", timeout=120,
+                     r"rejected event: unauthenticated result message: MAC under an unknown key id", timeout=120,
                      alive=sink.alive, name="the sink without the new key")
             assert row(db, second["submission_id"])[0] == "pending"
             # The old key still signs what the sink accepts.
@@ -237,5 +237,9 @@ def test_solveit_admin_rejudge_needs_the_key_file(services, db, tmp_path):
                        timeout=120, env=dict(os.environ, SOLVEIT_DB=services.pg.dsn,
                                              SOLVEIT_KAFKA_BROKERS=services.kafka.bootstrap,
                                              SOLVEIT_KEY_FILE=str(tmp_path / "none.keys")))
-    assert r.returncode != 0
-    assert "cannot use the key file given by --key-file or SOLVEIT_KEY_FILE" in r.stderr, r.stdout + r.stderr
+    # Nothing unsigned is sent: the rejudge is queued in PostgreSQL and says why it did not reach
+    # Kafka (the sweeper, which holds the keyring, sends it).
+    out = r.stdout + r.stderr
+    assert "cannot use the key file given by --key-file or SOLVEIT_KEY_FILE: %s: No such file" % (
+        tmp_path / "none.keys") in out, out
+    assert not dead_letters(services, "code-submissions-dead", msg["submission_id"])
