@@ -17,6 +17,7 @@
 #include "sv_daemon.h"
 #include "validator.h"
 #include "worker_stats.h"
+#include "worker_trust.h"
 
 /* Serves the delivery reports nobody waits for (progress events). */
 void *worker_producer_poll_main(void *arg)
@@ -345,24 +346,6 @@ static job_result report_failed(worker *w, job *j, long long submission_id, long
 	return send_final(w, j, &res) == 0 ? JOB_DONE : JOB_GIVEN_BACK;
 }
 
-static job_result dead_letter(worker *w, job *j, const char *why)
-{
-	const rd_kafka_message_t *m = j->msg;
-	char source[300];
-
-	sv_kafka_describe(m, source, sizeof(source));
-	sv_log(SV_LOG_WARNING, "%s: %s; sent to %s", source, why, w->cfg->topic_dead);
-	switch (sv_dead_letter(w->producer, w->cfg->topic_dead, m, why, &j->cancel, 0)) {
-	case SV_CANCELLED:
-		return JOB_GIVEN_BACK;
-	case SV_DELIVERED:
-		stats_add(STAT_DEAD_LETTERED, 1);
-		return JOB_DONE;
-	default:
-		return JOB_DONE; /* logged: a message that cannot even be dead-lettered must not stall the partition */
-	}
-}
-
 /* Runs the executor, again after a failure of its own up to the retry budget. */
 static void execute(judging *jg, const exec_request *req, exec_outcome *out, double *exec_ms)
 {
@@ -657,7 +640,7 @@ job_result worker_judge(worker *w, task_conn *tc, job *j)
 			snprintf(why, sizeof(why), "bad submission message: %s", err);
 			return report_failed(w, j, msg.submission_id, msg.task_id, msg.attempt, why);
 		}
-		return dead_letter(w, j, err);
+		return worker_dead_letter(w, j, err);
 	}
 	if (msg.code_len > (size_t)w->cfg->max_code_bytes) {
 		snprintf(err, sizeof(err), "the source code is %zu bytes, more than this judge's limit of %ld bytes",
