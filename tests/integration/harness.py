@@ -64,7 +64,7 @@ class Stack:
             extra = "%s\nCoreDumpDirectory \"%s\"\n" % (extra, core_dir)
         root = self.tmp / ("httpd-%d-%s" % (self._httpd_count, mpm))
         return Httpd(root, self.pg, self.kafka.bootstrap, mpm=mpm, extra=extra, replace=replace, values=values,
-                     redis="127.0.0.1:%d" % self.redis.port)
+                     redis=self.redis.address)
 
     def daemon_env(self, kafka_options=services.QUICK_REJOIN, **extra):
         """The daemons' environment for this stack, plus extra SOLVEIT_* settings."""
