@@ -185,6 +185,13 @@ START_TEST(host_port)
 	ck_assert_int_eq(worker_parse_host_port(":6379", host, sizeof(host), &port), -1);
 	ck_assert_int_eq(worker_parse_host_port("h:0", host, sizeof(host), &port), -1);
 	ck_assert_int_eq(worker_parse_host_port("h:70000", host, sizeof(host), &port), -1);
+	/* A Unix socket (issue 14: the stacks' Redis has no TCP port); port 0 says so. */
+	ck_assert_int_eq(worker_parse_host_port("/run/redis/redis.sock", host, sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "/run/redis/redis.sock");
+	ck_assert_int_eq(port, 0);
+	ck_assert_int_eq(worker_parse_host_port("/a/path/that/is/longer/than/the/buffer/of/sixty/four/bytes/redis.sock",
+						host, sizeof(host), &port),
+			 -1);
 }
 END_TEST
 
