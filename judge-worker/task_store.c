@@ -8,30 +8,20 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <hiredis.h>
 #include <libpq-fe.h>
 
-#include "sv_cache_mac.h"
 #include "sv_log.h"
-#include "sv_mac.h"
 #include "sv_pg.h"
 #include "sv_time.h"
 #include "sv_daemon.h"
+#include "task_redis.h"
 #include "test_cache.h"
 #include "worker_stats.h"
 
-#define REDIS_RETRY_BASE_MS 500
-#define REDIS_RETRY_MAX_MS  30000
-
 struct task_store {
 	const worker_config *cfg;
-	int cache_enabled;
-	char redis_host[256]; /* or the socket path, with redis_port 0 */
-	int redis_port;
-	char redis_where[300]; /* for the log: the path, or host:port */
-	char *redis_password;  /* --redis-password-file's, or NULL */
-	sv_keyring *keys;      /* --key-file's: every cached value is signed and checked with them */
-	test_cache *tests;     /* the local files of test data */
+	task_redis *redis; /* NULL: no cache */
+	test_cache *tests; /* the local files of test data */
 	/* task id -> current revision, sorted by id */
 	pthread_mutex_t lock;
 	long long *ids;
@@ -46,9 +36,7 @@ struct task_store {
 struct task_conn {
 	task_store *store;
 	PGconn *pg;
-	redisContext *redis;
-	double redis_retry_at; /* monotonic ms */
-	unsigned redis_failures;
+	task_redis_conn redis;
 };
 
 /* Each test file is fetched in slices of this size (an uncompressed TOAST value reads only the slice). */
@@ -231,56 +219,6 @@ static void *watcher_main(void *arg)
 	return NULL;
 }
 
-/* The Redis settings: address, password, keys. 0, or -1 with err naming the option. */
-static int open_redis(task_store *store, const worker_config *cfg, char *err, size_t errlen)
-{
-	char password[SV_REDIS_PASSWORD_MAX], why[512];
-
-	if (!*cfg->redis || !strcmp(cfg->redis, "none"))
-		return 0;
-	if (worker_parse_host_port(cfg->redis, store->redis_host, sizeof(store->redis_host), &store->redis_port) < 0) {
-		snprintf(err, errlen, "bad Redis address \"%s\"", cfg->redis);
-		return -1;
-	}
-	snprintf(store->redis_where, sizeof(store->redis_where), store->redis_port ? "%s:%d" : "%s", store->redis_host,
-		 store->redis_port);
-	if (*cfg->redis_password_file) {
-		if (sv_redis_password_load(cfg->redis_password_file, password, sizeof(password), why, sizeof(why)) <
-		    0) {
-			snprintf(err, errlen, "--redis-password-file / SOLVEIT_REDIS_PASSWORD_FILE: %s", why);
-			return -1;
-		}
-		store->redis_password = strdup(password);
-		memset(password, 0, sizeof(password));
-		if (!store->redis_password) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-	}
-	if (!*cfg->key_file) {
-		sv_log(SV_LOG_WARNING,
-		       "Redis %s is not used: its values are signed with the keys of --key-file / "
-		       "SOLVEIT_KEY_FILE, which is not set; task data comes from PostgreSQL",
-		       store->redis_where);
-		return 0;
-	}
-	if (!(store->keys = sv_keyring_load(cfg->key_file, why, sizeof(why)))) {
-		snprintf(err, errlen, "--key-file / SOLVEIT_KEY_FILE: %s", why);
-		return -1;
-	}
-	store->cache_enabled = 1;
-	return 0;
-}
-
-static void free_redis(task_store *store)
-{
-	sv_keyring_free(store->keys);
-	if (store->redis_password) {
-		memset(store->redis_password, 0, strlen(store->redis_password));
-		free(store->redis_password);
-	}
-}
-
 int task_store_open(const worker_config *cfg, task_store **out, char *err, size_t errlen)
 {
 	task_store *store = calloc(1, sizeof(*store));
@@ -290,14 +228,13 @@ int task_store_open(const worker_config *cfg, task_store **out, char *err, size_
 		return -1;
 	}
 	store->cfg = cfg;
-	if (open_redis(store, cfg, err, errlen) < 0) {
-		free_redis(store);
+	if (task_redis_open(cfg, &store->redis, err, errlen) < 0) {
 		free(store);
 		return -1;
 	}
 	if (test_cache_open(cfg->test_cache_dir, (long long)cfg->test_cache_max_mb << 20, TEST_CACHE_GRACE_S,
 			    &store->tests, err, errlen) < 0) {
-		free_redis(store);
+		task_redis_close(store->redis);
 		free(store);
 		return -1;
 	}
@@ -306,7 +243,7 @@ int task_store_open(const worker_config *cfg, task_store **out, char *err, size_
 		snprintf(err, errlen, "cannot start the revision watcher: %s", strerror(errno));
 		pthread_mutex_destroy(&store->lock);
 		test_cache_close(store->tests);
-		free_redis(store);
+		task_redis_close(store->redis);
 		free(store);
 		return -1;
 	}
@@ -324,7 +261,7 @@ void task_store_close(task_store *store)
 		pthread_join(store->watcher, NULL);
 	pthread_mutex_destroy(&store->lock);
 	test_cache_close(store->tests);
-	free_redis(store);
+	task_redis_close(store->redis);
 	free(store->ids);
 	free(store->revisions);
 	free(store);
@@ -345,178 +282,8 @@ void task_conn_free(task_conn *conn)
 		return;
 	if (conn->pg)
 		PQfinish(conn->pg);
-	if (conn->redis)
-		redisFree(conn->redis);
+	task_redis_conn_close(&conn->redis);
 	free(conn);
-}
-
-/* ---- Redis ---- */
-
-static void redis_failed(task_conn *conn, const char *what)
-{
-	task_store *store = conn->store;
-	long delay = sv_backoff_delay_ms(REDIS_RETRY_BASE_MS, REDIS_RETRY_MAX_MS, conn->redis_failures);
-
-	if (conn->redis_failures == 0)
-		sv_log(SV_LOG_WARNING, "Redis %s: %s; task data comes from PostgreSQL, retrying Redis in %ld ms",
-		       store->redis_where, what, delay);
-	conn->redis_failures++;
-	conn->redis_retry_at = sv_time_mono_ms() + delay;
-	stats_add(STAT_CACHE_ERRORS, 1);
-	if (conn->redis) {
-		redisFree(conn->redis);
-		conn->redis = NULL;
-	}
-}
-
-/* AUTH with --redis-password-file's password: 0, or -1 after redis_failed (never logging it). */
-static int redis_auth(task_conn *conn)
-{
-	redisReply *reply;
-	char what[300];
-
-	if (!conn->store->redis_password)
-		return 0;
-	reply = redisCommand(conn->redis, "AUTH %s", conn->store->redis_password);
-	if (reply && reply->type == REDIS_REPLY_STATUS) {
-		freeReplyObject(reply);
-		return 0;
-	}
-	snprintf(what, sizeof(what), "the password of --redis-password-file %s is refused (%.120s)",
-		 conn->store->cfg->redis_password_file,
-		 !reply                             ? conn->redis->errstr
-		 : reply->type == REDIS_REPLY_ERROR ? reply->str
-						    : "no status");
-	if (reply)
-		freeReplyObject(reply);
-	redis_failed(conn, what);
-	return -1;
-}
-
-static int redis_ready(task_conn *conn)
-{
-	task_store *store = conn->store;
-	int ms = store->cfg->redis_timeout_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-
-	if (!store->cache_enabled)
-		return 0;
-	if (conn->redis)
-		return 1;
-	if (conn->redis_failures && sv_time_mono_ms() < conn->redis_retry_at)
-		return 0;
-	conn->redis = store->redis_port ? redisConnectWithTimeout(store->redis_host, store->redis_port, tv)
-					: redisConnectUnixWithTimeout(store->redis_host, tv);
-	if (!conn->redis || conn->redis->err) {
-		char what[160];
-		snprintf(what, sizeof(what), "cannot connect (%s)",
-			 conn->redis ? conn->redis->errstr : "out of memory");
-		redis_failed(conn, what);
-		return 0;
-	}
-	redisSetTimeout(conn->redis, tv);
-	if (redis_auth(conn) < 0)
-		return 0;
-	if (conn->redis_failures) {
-		sv_log(SV_LOG_NOTICE, "Redis %s is back; task data is cached again", store->redis_where);
-		conn->redis_failures = 0;
-	}
-	return 1;
-}
-
-/* Whether a cached value is this task, written by a worker with our keys, within the schema's
- * bounds: 0 with *task filled, or -1 with why (then nothing is left in *task). */
-static int cache_value_task(const task_store *store, const char *key, const char *value, size_t len, long long task_id,
-			    int revision, task_data *task, char *why, size_t whylen)
-{
-	const char *body;
-	size_t body_len;
-	enum sv_mac_status st = sv_cache_open(store->keys, key, value, len, &body, &body_len);
-
-	memset(task, 0, sizeof(*task));
-	if (st != SV_MAC_OK) {
-		snprintf(why, whylen, "a value not signed by this worker's keys (%s)", sv_mac_status_name(st));
-		return -1;
-	}
-	if (task_data_decode(body, body_len, task) < 0 || task->id != task_id || task->revision != revision) {
-		task_data_free(task);
-		snprintf(why, whylen, "no task %lld revision %d of this format", task_id, revision);
-		return -1;
-	}
-	if (task_check_bounds(task, why, whylen) < 0) {
-		task_data_free(task);
-		return -1;
-	}
-	return 0;
-}
-
-/* 1: *task filled from the cache; 0: not cached (or refused, logged); -1: Redis failed. */
-static int cache_get(task_conn *conn, long long task_id, int revision, task_data *task)
-{
-	char key[96], why[256];
-	redisReply *reply;
-	int rc = 0;
-
-	task_cache_key(task_id, revision, key, sizeof(key));
-	reply = redisCommand(conn->redis, "GET %s", key);
-	if (!reply) {
-		char what[160];
-		snprintf(what, sizeof(what), "GET failed (%s)", conn->redis->errstr);
-		redis_failed(conn, what);
-		return -1;
-	}
-	if (reply->type == REDIS_REPLY_STRING) {
-		if (cache_value_task(conn->store, key, reply->str, reply->len, task_id, revision, task, why,
-				     sizeof(why)) == 0)
-			rc = 1;
-		else
-			/* Not ours, damaged or forged: loaded from the database, which overwrites it. */
-			sv_log(SV_LOG_WARNING,
-			       "Redis key %s holds %s; task %lld is loaded from PostgreSQL and the entry replaced", key,
-			       why, task_id);
-	} else if (reply->type != REDIS_REPLY_NIL) {
-		char what[200];
-		int noauth = reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOAUTH", 6);
-		snprintf(what, sizeof(what),
-			 noauth ? "asks for a password (%s): set --redis-password-file" : "GET answered %s",
-			 reply->type == REDIS_REPLY_ERROR ? reply->str : "garbage");
-		freeReplyObject(reply);
-		redis_failed(conn, what);
-		return -1;
-	}
-	freeReplyObject(reply);
-	return rc;
-}
-
-static void cache_put(task_conn *conn, const task_data *task)
-{
-	char key[96], header[SV_CACHE_HEADER_MAX + 1];
-	size_t len, header_len;
-	char *text = task_data_encode(task, &len);
-	redisReply *reply;
-
-	if (!text)
-		return;
-	task_cache_key(task->id, task->revision, key, sizeof(key));
-	header_len = sv_cache_header(conn->store->keys, key, text, len, header);
-	/* One argument of both parts: hiredis joins what no space separates. */
-	reply = redisCommand(conn->redis, "SET %s %b%b EX %d", key, header, header_len, text, len,
-			     conn->store->cfg->cache_ttl);
-	free(text);
-	if (!reply) {
-		char what[160];
-		snprintf(what, sizeof(what), "SET failed (%s)", conn->redis->errstr);
-		redis_failed(conn, what);
-		return;
-	}
-	if (reply->type == REDIS_REPLY_ERROR) {
-		char what[160];
-		snprintf(what, sizeof(what), "SET answered %s", reply->str);
-		freeReplyObject(reply);
-		redis_failed(conn, what);
-		return;
-	}
-	freeReplyObject(reply);
 }
 
 /* ---- PostgreSQL ---- */
@@ -806,7 +573,7 @@ task_status task_store_get(task_conn *conn, long long task_id, int min_revision,
 	int revision = map_lookup(store, task_id);
 	task_status st;
 	char why[256];
-	int use_cache = redis_ready(conn);
+	int use_cache = task_redis_ready(store->redis, &conn->redis);
 
 	/* The submission says which revision it was made against: the watcher may not have seen
 	 * that change yet, but the tests judged must never be older than it. */
@@ -816,7 +583,7 @@ task_status task_store_get(task_conn *conn, long long task_id, int min_revision,
 	}
 
 	if (use_cache && revision >= 0) {
-		int rc = cache_get(conn, task_id, revision, task);
+		int rc = task_redis_get(store->redis, &conn->redis, task_id, revision, task);
 		if (rc == 1 && (rc = with_validator_source(conn, task, err, errlen)) == 1) {
 			stats_add(STAT_CACHE_HITS, 1);
 			return load_files(conn, task, err, errlen);
@@ -837,7 +604,7 @@ task_status task_store_get(task_conn *conn, long long task_id, int min_revision,
 	if (use_cache)
 		stats_add(STAT_CACHE_MISSES, 1);
 	map_update(store, task_id, task->revision);
-	if (use_cache && conn->redis)
-		cache_put(conn, task);
+	if (use_cache && conn->redis.redis)
+		task_redis_put(store->redis, &conn->redis, task);
 	return load_files(conn, task, err, errlen);
 }
