@@ -266,22 +266,84 @@ class Process:
             self.proc.wait()
 
 
+def secret_file(path, text):
+    """Writes text to path once (kept if present), readable by root and the services' group only
+    (0640 root:<run group>)."""
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(str(tmp), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chown(str(tmp), 0, run_user_ids()[1])
+        os.chmod(str(tmp), 0o640)
+        os.replace(str(tmp), str(path))
+    return path
+
+
+def redis_password_file(directory):
+    """The Redis password (requirepass) of the stack kept in directory: made once, readable by root
+    and the services' group only. The module (SolveitRedisPasswordFile), the worker
+    (SOLVEIT_REDIS_PASSWORD_FILE) and the tests' clients read it."""
+    return secret_file(Path(directory) / "redis.password", os.urandom(24).hex() + "\n")
+
+
 class Redis(Process):
-    def __init__(self, root, port=None):
+    """Redis on a Unix socket only (no TCP port): the socket mode 0770 in a directory of root and
+    the services' group (setgid, so the socket is the group's too), and a password
+    (redis_password_file of the stack's directory, the parent of root) in a configuration file only
+    root reads, never on the command line."""
+
+    def __init__(self, root):
         self.dir = Path(root)
-        self.port_file = self.dir / "port"
-        if port is None and self.port_file.exists():
-            port = int(self.port_file.read_text())
-        self.port = port or free_port()
-        super().__init__("redis", ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                   "--appendonly", "no", "--dir", str(self.dir), "--protected-mode", "yes"],
-                         self.dir / "redis.log")
+        self.sock_dir = self.dir / "sock"
+        self.socket = self.sock_dir / "redis.sock"
+        self.password_file = self.dir.parent / "redis.password"
+        self.conf = self.dir / "redis.conf"
+        super().__init__("redis", ["redis-server", str(self.conf)], self.dir / "redis.log")
+
+    @property
+    def address(self):
+        """What SolveitRedis and SOLVEIT_REDIS are given: the socket's path."""
+        return str(self.socket)
+
+    @property
+    def password(self):
+        return self.password_file.read_text().strip()
+
+    def client(self, password=True, **kwargs):
+        """A redis-py client on the socket, with the password unless password is False."""
+        import redis
+        return redis.Redis(unix_socket_path=self.address, password=self.password if password else None,
+                           socket_timeout=10, **kwargs)
+
+    def signed(self, key, body):
+        """body as the services would store it under key: signed with the stack's keyring (the
+        tests that play a service which holds the keys)."""
+        return cache_value(key_file(self.dir.parent), key.decode() if isinstance(key, bytes) else key, body)
+
+    def _answers(self):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            try:
+                s.settimeout(0.5)
+                s.connect(self.address)
+                return True
+            except OSError:
+                return False
 
     def start(self):
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.port_file.write_text(str(self.port))
+        self.sock_dir.mkdir(exist_ok=True)
+        os.chown(self.sock_dir, 0, run_user_ids()[1])
+        os.chmod(self.sock_dir, 0o2750)
+        redis_password_file(self.dir.parent)
+        fd = os.open(str(self.conf), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("port 0\nunixsocket %s\nunixsocketperm 770\nrequirepass %s\nsave \"\"\nappendonly no\n"
+                    "dir %s\n" % (self.socket, self.password, self.dir))
         super().start()
-        wait_until(lambda: port_open(self.port) or not self.alive(), 20, "Redis on port %d" % self.port, self.log)
+        wait_until(lambda: self._answers() or not self.alive(), 20, "Redis on %s" % self.socket, self.log)
         if not self.alive():
             raise ServiceError("Redis exited:\n" + log_tail(self.log))
         return self
@@ -343,6 +405,20 @@ def key_file(directory):
     return path
 
 
+def cache_value(keys, key, body):
+    """A Redis value as the services store it (common/sv_cache_mac.h): "sv1 <key id> <mac>\\n" and
+    body, signed with the first key of the keyring file keys for the Redis key key."""
+    import hashlib
+    import hmac
+    if isinstance(body, str):
+        body = body.encode()
+    key_id, secret = next(line.split() for line in Path(keys).read_text().splitlines()
+                          if line.strip() and not line.startswith("#"))
+    mac = hmac.new(bytes.fromhex(secret), b"solveit-mac-v1\0redis\0" + key.encode() + b"\0" + body,
+                   hashlib.sha256).hexdigest()
+    return b"sv1 %s %s\n" % (key_id.encode(), mac.encode()) + body
+
+
 def signed_headers(keys, label, value):
     """The Kafka headers that sign value (bytes or str) as common/sv_mac.h does, with the first key
     of the keyring file keys. label: "submission", "result", "run" or "run-result". A test that
@@ -360,7 +436,8 @@ def signed_headers(keys, label, value):
 
 def daemon_env(pg, kafka, redis, kafka_options=QUICK_REJOIN):
     """The environment that points judge-worker and result-sink at this stack's services."""
-    env = {"SOLVEIT_KAFKA_BROKERS": kafka.bootstrap, "SOLVEIT_DB": pg.dsn, "SOLVEIT_REDIS": "127.0.0.1:%d" % redis.port,
+    env = {"SOLVEIT_KAFKA_BROKERS": kafka.bootstrap, "SOLVEIT_DB": pg.dsn, "SOLVEIT_REDIS": redis.address,
+           "SOLVEIT_REDIS_PASSWORD_FILE": str(redis.password_file),
            # This tree's sandbox files, named: whatever an installed copy holds is not what is under test.
            "SOLVEIT_LANGUAGES": str(SANDBOX_DIR / "languages.json"),
            "SOLVEIT_SANDBOX_INIT": str(SANDBOX_DIR / "solveit-sandbox-init"),
@@ -430,6 +507,7 @@ class Httpd:
             "LOG_DIR": self.log_dir, "EXTRA": extra, "REDIS": redis or "none",
             "LANGUAGE_NAMES": REPO / "judge-worker" / "sandbox" / "languages.json",
             "KEY_FILE": key_file(pg.dir.parent),
+            "REDIS_PASSWORD_FILE": redis_password_file(pg.dir.parent),
         }
         vals.update(values or {})
         self.text = replace_directives(render(TEMPLATE, vals), replace)

@@ -67,7 +67,7 @@ def up(args):
         pg.start()
         started.append(pg)
         print(pg.migrate(demo=True), end="", flush=True)
-        print("stack: starting Redis on 127.0.0.1:%d" % redis.port, flush=True)
+        print("stack: starting Redis on %s (password in %s)" % (redis.address, redis.password_file), flush=True)
         started.append(redis.start())
         pid_path(var, "redis").write_text(str(redis.pid))
         print("stack: starting the embedded Kafka broker", flush=True)
@@ -78,7 +78,7 @@ def up(args):
             started.append(proc.start())
             pid_path(var, proc.name).write_text(str(proc.pid))
         httpd = Httpd(var / "httpd", pg, kafka.bootstrap, port=args.port, mpm=args.mpm,
-                      redis="127.0.0.1:%d" % redis.port)
+                      redis=redis.address)
         print("stack: starting httpd (%s MPM) on port %d" % (args.mpm, args.port), flush=True)
         started.append(httpd.start())
         url = "http://127.0.0.1:%d/solveit/" % args.port

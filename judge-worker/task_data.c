@@ -46,30 +46,69 @@ int task_aggregation_parse(const char *name)
 	return task_name_index(aggregation_names, name);
 }
 
-/* The task's whole-number settings, encoded and decoded by one table. */
+/* The task's whole-number settings, encoded, decoded and checked by one table: min and max bound
+ * what decoding accepts; lo and hi are the schema's CHECK constraints (sql/001_init.sql,
+ * sql/022_problem_model.sql), zero meaning "the judge's default" where zero_ok. */
 typedef struct {
 	const char *name;
 	size_t offset;
 	long long min, max;
+	long long lo, hi;
+	int zero_ok;
 } int_field;
 
-#define TASK_INT(field, min, max)                                                                                      \
+#define TASK_INT(field, min, max, lo, hi, zero_ok)                                                                     \
 	{                                                                                                              \
-#field, offsetof(task_data, field), min, max                                                           \
+#field, offsetof(task_data, field), min, max, lo, hi, zero_ok                                          \
 	}
 static const int_field task_ints[] = {
-    TASK_INT(revision, 0, 2147483647),
-    TASK_INT(judge_all, 0, 1),
-    TASK_INT(time_limit_ms, 1, 86400000),
-    TASK_INT(memory_limit_kb, 1, 2147483647),
-    TASK_INT(wall_limit_ms, 0, 86400000),
-    TASK_INT(output_limit_kb, 0, 2147483647),
-    TASK_INT(compile_time_limit_ms, 0, 86400000),
-    TASK_INT(compile_memory_limit_kb, 0, 2147483647),
-    TASK_INT(case_sensitive, 0, 1),
-    TASK_INT(space_change_sensitive, 0, 1),
-    TASK_INT(validator_language_id, 0, 2147483647),
+    TASK_INT(revision, 0, 2147483647, 0, 2147483647, 1),
+    TASK_INT(judge_all, 0, 1, 0, 1, 1),
+    TASK_INT(time_limit_ms, 1, 86400000, 50, 60000, 0),
+    TASK_INT(memory_limit_kb, 1, 2147483647, 4096, 4194304, 0),
+    TASK_INT(wall_limit_ms, 0, 86400000, 50, 300000, 1),
+    TASK_INT(output_limit_kb, 0, 2147483647, 1, 1048576, 1),
+    TASK_INT(compile_time_limit_ms, 0, 86400000, 1000, 300000, 1),
+    TASK_INT(compile_memory_limit_kb, 0, 2147483647, 65536, 8388608, 1),
+    TASK_INT(case_sensitive, 0, 1, 0, 1, 1),
+    TASK_INT(space_change_sensitive, 0, 1, 0, 1, 1),
+    TASK_INT(validator_language_id, 0, 2147483647, 0, 2147483647, 1),
 };
+
+#define WEIGHT_MAX 1e9 /* tests_weight_finite: weight >= 0 AND weight < 1e9 */
+
+int task_check_bounds(const task_data *task, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(task_ints) / sizeof(task_ints[0]); i++) {
+		const int_field *f = &task_ints[i];
+		int v = *(const int *)((const char *)task + f->offset);
+
+		if ((v == 0 && f->zero_ok) || (v >= f->lo && v <= f->hi))
+			continue;
+		snprintf(err, errlen, "%s %d is outside the schema's bounds %lld..%lld", f->name, v, f->lo, f->hi);
+		return -1;
+	}
+	if ((task->has_abs_tol && !(task->abs_tol >= 0)) || (task->has_rel_tol && !(task->rel_tol >= 0))) {
+		snprintf(err, errlen, "a float tolerance is negative");
+		return -1;
+	}
+	for (size_t i = 0; i < task->test_count; i++)
+		if (!(task->tests[i].weight >= 0 && task->tests[i].weight < WEIGHT_MAX)) {
+			snprintf(err, errlen, "test %lld: weight %g is outside the schema's bounds 0..1e9",
+				 task->tests[i].id, task->tests[i].weight);
+			return -1;
+		}
+	for (size_t i = 0; i < task->group_count; i++)
+		if (task->groups[i].has_points && !(task->groups[i].points >= 0)) {
+			snprintf(err, errlen, "group %lld: negative points", task->groups[i].id);
+			return -1;
+		}
+	if (task->validator >= VALIDATOR_CUSTOM && !task->validator_language_id) {
+		snprintf(err, errlen, "a %s validator without a language", validator_names[task->validator]);
+		return -1;
+	}
+	return 0;
+}
 
 /* ---- encoding ---- */
 
@@ -138,8 +177,8 @@ static int encode_validator(cJSON *root, const task_data *task)
 		cJSON_AddNumberToObject(root, "rel_tol", task->rel_tol);
 	if (add_string(root, "validator_flags", task->validator_flags) < 0)
 		return -1;
-	if (task->validator_source && add_string(root, "validator_source", task->validator_source) < 0)
-		return -1;
+	/* Not the validator's source: the judges' code stays in PostgreSQL (task_store reads it on a
+	 * hit), so Redis holds nothing secret. */
 	if (task->validator_file_name && add_string(root, "validator_file_name", task->validator_file_name) < 0)
 		return -1;
 	files = cJSON_AddArrayToObject(root, "validator_files");
@@ -266,14 +305,9 @@ static int decode_validator(const cJSON *root, task_data *task)
 	    get_tolerance(root, "abs_tol", &task->has_abs_tol, &task->abs_tol) < 0 ||
 	    get_tolerance(root, "rel_tol", &task->has_rel_tol, &task->rel_tol) < 0 ||
 	    get_string(root, "validator_flags", 0, &task->validator_flags) < 0 ||
-	    get_string(root, "validator_source", 1, &task->validator_source) < 0 ||
 	    get_string(root, "validator_file_name", 1, &task->validator_file_name) < 0 || !cJSON_IsObject(factors))
 		return -1;
 	task->validator = (validator_kind)kind;
-	if (task->validator_source)
-		task->validator_source_len = strlen(task->validator_source);
-	if (task->validator >= VALIDATOR_CUSTOM && !task->validator_source)
-		return -1;
 	if (parse_factors(factors, task) < 0)
 		return -1;
 	item = cJSON_GetObjectItemCaseSensitive(root, "validator_files");

@@ -6,10 +6,11 @@
 #include "checker.h"
 
 /* What judging a submission needs of its task (DESIGN.md §7): type, limits, validator, groups and
- * the tests in order. The metadata (everything but the test files' bytes) comes from PostgreSQL and
- * is cached in Redis as the JSON text of task_data_encode, under a key that holds the task's
- * revision (bumped by the schema's triggers whenever the task, a group or a test changes), so a
- * cached copy is never served for changed tests. The test files' bytes are never in Redis nor in
+ * the tests in order. The metadata (everything but the test files' bytes and the validator's
+ * source) comes from PostgreSQL and is cached in Redis as the JSON text of task_data_encode,
+ * signed (sv_cache_mac.h), under a key that holds the task's revision (bumped by the schema's
+ * triggers whenever the task, a group or a test changes), so a cached copy is never served for
+ * changed tests. The test files' bytes are never in Redis nor in
  * Kafka: task_store fetches them by SHA-256 from the blobs table into the worker's local file cache
  * (test_cache.h) and maps them read-only into input/expected. */
 
@@ -110,21 +111,27 @@ typedef struct {
 	void *mappings;
 } task_data;
 
-/* Format version of the cached text; part of the key, so a worker with another format never reads it. */
-#define TASK_CACHE_FORMAT 2
+/* Format version of the cached text; part of the key, so a worker with another format never reads
+ * it. 3: stored signed (sv_cache_mac.h), without the validator's source. */
+#define TASK_CACHE_FORMAT 3
 
-/* "solveit:task:v2:<id>:r<revision>". Returns the length, or -1 when buf is too small. */
+/* "solveit:task:v3:<id>:r<revision>". Returns the length, or -1 when buf is too small. */
 int task_cache_key(long long task_id, int revision, char *buf, size_t buflen);
 
-/* The JSON text of a task's metadata (no test bytes; malloc'd, *len set), NULL when out of memory. */
+/* The JSON text of a task's metadata (no test bytes, no validator source: nothing secret; malloc'd,
+ * *len set), NULL when out of memory. */
 char *task_data_encode(const task_data *task, size_t *len);
 
-/* Parses task_data_encode's text into *task (free with task_data_free); the test bytes are not
- * loaded. Returns 0, or -1 when the text is not a task of this format (a cache entry from
+/* Parses task_data_encode's text into *task (free with task_data_free); the test bytes and the
+ * validator's source are not loaded. Returns 0, or -1 when the text is not a task of this format (a cache entry from
  * elsewhere: the caller loads from the database instead). */
 int task_data_decode(const char *text, size_t len, task_data *task);
 
 void task_data_free(task_data *task);
+
+/* Checks the limits, weights, points and tolerances against the schema's CHECK constraints, for a
+ * task read from PostgreSQL and one decoded from Redis alike. 0, or -1 with err naming the value. */
+int task_check_bounds(const task_data *task, char *err, size_t errlen);
 
 /* The schema's names ("pass-fail", "custom", "all-or-nothing") as the enums; -1 for another name. */
 int task_type_parse(const char *name);

@@ -8,24 +8,19 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <hiredis.h>
 #include <libpq-fe.h>
 
 #include "sv_log.h"
 #include "sv_pg.h"
 #include "sv_time.h"
 #include "sv_daemon.h"
+#include "task_redis.h"
 #include "test_cache.h"
 #include "worker_stats.h"
 
-#define REDIS_RETRY_BASE_MS 500
-#define REDIS_RETRY_MAX_MS  30000
-
 struct task_store {
 	const worker_config *cfg;
-	int cache_enabled;
-	char redis_host[256];
-	int redis_port;
+	task_redis *redis; /* NULL: no cache */
 	test_cache *tests; /* the local files of test data */
 	/* task id -> current revision, sorted by id */
 	pthread_mutex_t lock;
@@ -41,9 +36,7 @@ struct task_store {
 struct task_conn {
 	task_store *store;
 	PGconn *pg;
-	redisContext *redis;
-	double redis_retry_at; /* monotonic ms */
-	unsigned redis_failures;
+	task_redis_conn redis;
 };
 
 /* Each test file is fetched in slices of this size (an uncompressed TOAST value reads only the slice). */
@@ -235,26 +228,22 @@ int task_store_open(const worker_config *cfg, task_store **out, char *err, size_
 		return -1;
 	}
 	store->cfg = cfg;
+	if (task_redis_open(cfg, &store->redis, err, errlen) < 0) {
+		free(store);
+		return -1;
+	}
 	if (test_cache_open(cfg->test_cache_dir, (long long)cfg->test_cache_max_mb << 20, TEST_CACHE_GRACE_S,
 			    &store->tests, err, errlen) < 0) {
+		task_redis_close(store->redis);
 		free(store);
 		return -1;
 	}
 	pthread_mutex_init(&store->lock, NULL);
-	if (*cfg->redis && strcmp(cfg->redis, "none") != 0) {
-		if (worker_parse_host_port(cfg->redis, store->redis_host, sizeof(store->redis_host),
-					   &store->redis_port) < 0) {
-			snprintf(err, errlen, "bad Redis address \"%s\"", cfg->redis);
-			test_cache_close(store->tests);
-			free(store);
-			return -1;
-		}
-		store->cache_enabled = 1;
-	}
 	if (pthread_create(&store->watcher, NULL, watcher_main, store) != 0) {
 		snprintf(err, errlen, "cannot start the revision watcher: %s", strerror(errno));
 		pthread_mutex_destroy(&store->lock);
 		test_cache_close(store->tests);
+		task_redis_close(store->redis);
 		free(store);
 		return -1;
 	}
@@ -272,6 +261,7 @@ void task_store_close(task_store *store)
 		pthread_join(store->watcher, NULL);
 	pthread_mutex_destroy(&store->lock);
 	test_cache_close(store->tests);
+	task_redis_close(store->redis);
 	free(store->ids);
 	free(store->revisions);
 	free(store);
@@ -292,122 +282,8 @@ void task_conn_free(task_conn *conn)
 		return;
 	if (conn->pg)
 		PQfinish(conn->pg);
-	if (conn->redis)
-		redisFree(conn->redis);
+	task_redis_conn_close(&conn->redis);
 	free(conn);
-}
-
-/* ---- Redis ---- */
-
-static void redis_failed(task_conn *conn, const char *what)
-{
-	task_store *store = conn->store;
-	long delay = sv_backoff_delay_ms(REDIS_RETRY_BASE_MS, REDIS_RETRY_MAX_MS, conn->redis_failures);
-
-	if (conn->redis_failures == 0)
-		sv_log(SV_LOG_WARNING, "Redis %s:%d: %s; task data comes from PostgreSQL, retrying Redis in %ld ms",
-		       store->redis_host, store->redis_port, what, delay);
-	conn->redis_failures++;
-	conn->redis_retry_at = sv_time_mono_ms() + delay;
-	stats_add(STAT_CACHE_ERRORS, 1);
-	if (conn->redis) {
-		redisFree(conn->redis);
-		conn->redis = NULL;
-	}
-}
-
-static int redis_ready(task_conn *conn)
-{
-	task_store *store = conn->store;
-	int ms = store->cfg->redis_timeout_ms;
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-
-	if (!store->cache_enabled)
-		return 0;
-	if (conn->redis)
-		return 1;
-	if (conn->redis_failures && sv_time_mono_ms() < conn->redis_retry_at)
-		return 0;
-	conn->redis = redisConnectWithTimeout(store->redis_host, store->redis_port, tv);
-	if (!conn->redis || conn->redis->err) {
-		char what[160];
-		snprintf(what, sizeof(what), "cannot connect (%s)",
-			 conn->redis ? conn->redis->errstr : "out of memory");
-		redis_failed(conn, what);
-		return 0;
-	}
-	redisSetTimeout(conn->redis, tv);
-	if (conn->redis_failures) {
-		sv_log(SV_LOG_NOTICE, "Redis %s:%d is back; task data is cached again", store->redis_host,
-		       store->redis_port);
-		conn->redis_failures = 0;
-	}
-	return 1;
-}
-
-/* 1: *task filled from the cache; 0: not cached; -1: Redis failed. */
-static int cache_get(task_conn *conn, long long task_id, int revision, task_data *task)
-{
-	char key[96];
-	redisReply *reply;
-	int rc = 0;
-
-	task_cache_key(task_id, revision, key, sizeof(key));
-	reply = redisCommand(conn->redis, "GET %s", key);
-	if (!reply) {
-		char what[160];
-		snprintf(what, sizeof(what), "GET failed (%s)", conn->redis->errstr);
-		redis_failed(conn, what);
-		return -1;
-	}
-	if (reply->type == REDIS_REPLY_STRING) {
-		if (task_data_decode(reply->str, reply->len, task) == 0 && task->id == task_id &&
-		    task->revision == revision)
-			rc = 1;
-		else {
-			/* Not ours or damaged: load from the database, which overwrites it. */
-			task_data_free(task);
-			sv_log(SV_LOG_WARNING, "Redis key %s does not hold task %lld revision %d; reloading", key,
-			       task_id, revision);
-		}
-	} else if (reply->type != REDIS_REPLY_NIL) {
-		char what[160];
-		snprintf(what, sizeof(what), "GET answered %s",
-			 reply->type == REDIS_REPLY_ERROR ? reply->str : "garbage");
-		freeReplyObject(reply);
-		redis_failed(conn, what);
-		return -1;
-	}
-	freeReplyObject(reply);
-	return rc;
-}
-
-static void cache_put(task_conn *conn, const task_data *task)
-{
-	char key[96];
-	size_t len;
-	char *text = task_data_encode(task, &len);
-	redisReply *reply;
-
-	if (!text)
-		return;
-	task_cache_key(task->id, task->revision, key, sizeof(key));
-	reply = redisCommand(conn->redis, "SET %s %b EX %d", key, text, len, conn->store->cfg->cache_ttl);
-	free(text);
-	if (!reply) {
-		char what[160];
-		snprintf(what, sizeof(what), "SET failed (%s)", conn->redis->errstr);
-		redis_failed(conn, what);
-		return;
-	}
-	if (reply->type == REDIS_REPLY_ERROR) {
-		char what[160];
-		snprintf(what, sizeof(what), "SET answered %s", reply->str);
-		freeReplyObject(reply);
-		redis_failed(conn, what);
-		return;
-	}
-	freeReplyObject(reply);
 }
 
 /* ---- PostgreSQL ---- */
@@ -651,13 +527,53 @@ static task_status load_files(task_conn *conn, task_data *task, char *err, size_
 	return st == TEST_CACHE_BAD_DATA ? TASK_NOT_FOUND : TASK_DB_DOWN;
 }
 
+/* A task from the cache with a custom or interactive validator gets its source from PostgreSQL
+ * (it is never in Redis). 1: done (or not needed); 0: the task moved to another revision meanwhile
+ * (freed: load it afresh); -2: PostgreSQL unavailable (freed, err set). */
+static int with_validator_source(task_conn *conn, task_data *task, char *err, size_t errlen)
+{
+	char id_text[24], rev_text[16];
+	const char *params[2] = {id_text, rev_text};
+	PGresult *res;
+	int rc;
+
+	if (task->validator < VALIDATOR_CUSTOM)
+		return 1;
+	if (!pg_ready(conn, err, errlen)) {
+		task_data_free(task);
+		return -2;
+	}
+	snprintf(id_text, sizeof(id_text), "%lld", task->id);
+	snprintf(rev_text, sizeof(rev_text), "%d", task->revision);
+	res = PQexecParams(conn->pg, "SELECT validator_source FROM tasks WHERE id = $1 AND revision = $2", 2, NULL,
+			   params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		snprintf(err, errlen, "loading task %lld's validator: %s", task->id, PQerrorMessage(conn->pg));
+		stats_add(STAT_DB_ERRORS, 1);
+		rc = -2;
+	} else if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0)) {
+		rc = 0;
+	} else if (!(task->validator_source = strdup(PQgetvalue(res, 0, 0)))) {
+		snprintf(err, errlen, "out of memory");
+		rc = -2;
+	} else {
+		task->validator_source_len = strlen(task->validator_source);
+		rc = 1;
+	}
+	PQclear(res);
+	if (rc != 1)
+		task_data_free(task);
+	return rc;
+}
+
 task_status task_store_get(task_conn *conn, long long task_id, int min_revision, task_data *task, char *err,
 			   size_t errlen)
 {
 	task_store *store = conn->store;
 	int revision = map_lookup(store, task_id);
 	task_status st;
-	int use_cache = redis_ready(conn);
+	char why[256];
+	int use_cache = task_redis_ready(store->redis, &conn->redis);
 
 	/* The submission says which revision it was made against: the watcher may not have seen
 	 * that change yet, but the tests judged must never be older than it. */
@@ -667,20 +583,28 @@ task_status task_store_get(task_conn *conn, long long task_id, int min_revision,
 	}
 
 	if (use_cache && revision >= 0) {
-		int rc = cache_get(conn, task_id, revision, task);
-		if (rc == 1) {
+		int rc = task_redis_get(store->redis, &conn->redis, task_id, revision, task);
+		if (rc == 1 && (rc = with_validator_source(conn, task, err, errlen)) == 1) {
 			stats_add(STAT_CACHE_HITS, 1);
 			return load_files(conn, task, err, errlen);
 		}
+		if (rc == -2)
+			return TASK_DB_DOWN;
 		use_cache = rc == 0;
 	}
 	st = db_load(conn, task_id, task, err, errlen);
 	if (st != TASK_OK)
 		return st;
+	/* The schema's CHECKs hold these; the same check as the cache's, should they ever part. */
+	if (task_check_bounds(task, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "task %lld in PostgreSQL: %s", task_id, why);
+		task_data_free(task);
+		return TASK_NOT_FOUND;
+	}
 	if (use_cache)
 		stats_add(STAT_CACHE_MISSES, 1);
 	map_update(store, task_id, task->revision);
-	if (use_cache && conn->redis)
-		cache_put(conn, task);
+	if (use_cache && conn->redis.redis)
+		task_redis_put(store->redis, &conn->redis, task);
 	return load_files(conn, task, err, errlen);
 }

@@ -15,8 +15,14 @@
  * solveit_task_revision, if the schema sends one), so a warm cache costs no PostgreSQL query per
  * submission. A task the watcher has not seen yet is read from PostgreSQL directly.
  *
- * Redis is only a cache: when it is down, slow (--redis-timeout-ms) or answers garbage, the data
- * comes from PostgreSQL, the failure is logged once, and Redis is retried after a back-off. */
+ * Redis (task_redis.h) is only a cache, and not trusted: over a Unix socket or TCP (--redis), with
+ * AUTH (--redis-password-file), every value signed with the keys of --key-file (sv_cache_mac.h) and
+ * used only when its MAC verifies and its limits are within the schema's bounds (task_check_bounds);
+ * anything else is a logged miss that PostgreSQL answers and overwrites. It holds no test bytes
+ * and no validator source (read from PostgreSQL on a hit). When Redis is down, slow
+ * (--redis-timeout-ms), refuses the password or answers garbage, the data comes from PostgreSQL,
+ * the failure is logged once, and Redis is retried after a back-off. Without --key-file the cache
+ * is off. */
 
 typedef struct task_store task_store;
 typedef struct task_conn task_conn;

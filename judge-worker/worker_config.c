@@ -27,8 +27,10 @@ static const sv_option options[] = {
     {"topic-dead", 0, "SOLVEIT_TOPIC_DEAD", SV_OPT_STRING, OFF(topic_dead), 0, 0, 0, "TOPIC",
      "dead-letter topic for messages without a submission id", 0},
     {"db", 'd', "SOLVEIT_DB", SV_OPT_STRING, OFF(db), 0, 0, 0, "CONNINFO", "PostgreSQL connection (libpq conninfo)", 0},
-    {"redis", 'r', "SOLVEIT_REDIS", SV_OPT_STRING, OFF(redis), 0, 0, 0, "HOST:PORT",
-     "Redis test-data cache; \"none\" turns the cache off", 0},
+    {"redis", 'r', "SOLVEIT_REDIS", SV_OPT_STRING, OFF(redis), 0, 0, 0, "HOST:PORT|PATH",
+     "Redis task-metadata cache: host:port or a Unix socket path; \"none\" turns the cache off", 0},
+    {"redis-password-file", 0, "SOLVEIT_REDIS_PASSWORD_FILE", SV_OPT_STRING, OFF(redis_password_file), 0, 0, 0, "FILE",
+     "file whose first line is Redis's password (requirepass); readable only by the services", 0},
     {"redis-timeout-ms", 0, "SOLVEIT_REDIS_TIMEOUT_MS", SV_OPT_INT, OFF(redis_timeout_ms), 0, 1, 60000, "MS",
      "Redis connect and command timeout; a slower Redis is bypassed", 0},
     {"cache-ttl", 0, "SOLVEIT_CACHE_TTL", SV_OPT_INT, OFF(cache_ttl), 0, 1, 30 * 86400, "SECONDS",
@@ -65,6 +67,9 @@ static const sv_option options[] = {
      "longest delay between result polls", 0},
     {"judge0-max-wait", 0, "SOLVEIT_JUDGE0_MAX_WAIT", SV_OPT_INT, OFF(judge0_max_wait), 0, 1, 86400, "SECONDS",
      "how long a submission may stay queued or running on Judge0", 0},
+    /* Issue 14, finding 2 (the Redis cache); the Kafka MACs add the same option: merge into one. */
+    {"key-file", 0, "SOLVEIT_KEY_FILE", SV_OPT_STRING, OFF(key_file), 0, 0, 0, "FILE",
+     "keyring (sv_mac.h) that signs and checks Redis values; readable only by the services", 0},
     {"shutdown-grace", 0, "SOLVEIT_SHUTDOWN_GRACE", SV_OPT_INT, OFF(shutdown_grace), 0, 0, 3600, "SECONDS",
      "on SIGTERM, time given to in-flight judgements before they are given back to Kafka", 0},
     {"stats-file", 0, "SOLVEIT_STATS_FILE", SV_OPT_STRING, OFF(stats_file), 0, 0, 0, "PATH",
@@ -91,6 +96,8 @@ void worker_config_init(worker_config *cfg)
 	cfg->topic_runs = strdup(SV_TOPIC_RUNS);
 	cfg->db = strdup("");
 	cfg->redis = strdup("127.0.0.1:6379");
+	cfg->redis_password_file = strdup("");
+	cfg->key_file = strdup("");
 	cfg->redis_timeout_ms = 200;
 	cfg->cache_ttl = 3600;
 	cfg->revision_poll_ms = 1000;
@@ -159,7 +166,8 @@ int worker_config_check(const worker_config *cfg, char *err, size_t errlen)
 	}
 	if (*cfg->redis && strcmp(cfg->redis, "none") != 0 &&
 	    worker_parse_host_port(cfg->redis, host, sizeof(host), &port) < 0) {
-		snprintf(err, errlen, "--redis / SOLVEIT_REDIS: \"%s\" is not host:port", cfg->redis);
+		snprintf(err, errlen, "--redis / SOLVEIT_REDIS: \"%s\" is not host:port or an absolute socket path",
+			 cfg->redis);
 		return -1;
 	}
 	if (cfg->test_cache_dir[0] != '/') {
@@ -182,6 +190,13 @@ int worker_parse_host_port(const char *text, char *host, size_t hostlen, int *po
 	size_t n = colon ? (size_t)(colon - text) : strlen(text);
 	long long p = 6379;
 
+	if (text[0] == '/') {
+		if (strlen(text) >= hostlen)
+			return -1;
+		strcpy(host, text);
+		*port = 0;
+		return 0;
+	}
 	if (n == 0 || n >= hostlen)
 		return -1;
 	if (colon && sv_parse_ll(colon + 1, 1, 65535, &p) < 0)

@@ -23,12 +23,14 @@ typedef struct {
 	size_t kafka_option_count;
 	/* Task data */
 	char *db;             /* libpq conninfo */
-	char *redis;          /* host:port; "" or "none": no cache */
+	char *redis;          /* host:port or a Unix socket path; "" or "none": no cache */
 	int redis_timeout_ms; /* connect and command timeout */
 	int cache_ttl;        /* seconds */
 	int revision_poll_ms; /* how often task revisions are re-read from PostgreSQL */
 	char *test_cache_dir; /* the local file cache of test data (test_cache.h) */
 	int test_cache_max_mb;
+	/* Redis's requirepass, the first line of this file; "": no AUTH */
+	char *redis_password_file;
 	/* Execution */
 	char *executor;  /* "local" or "judge0" */
 	int concurrency; /* submissions judged at once */
@@ -43,6 +45,9 @@ typedef struct {
 	int judge0_poll_min_ms;
 	int judge0_poll_max_ms;
 	int judge0_max_wait; /* seconds a submission may stay unfinished on Judge0 */
+	/* The keyring (sv_mac.h) that signs the Redis cache's values (issue 14, finding 2). Shared with
+	 * the Kafka MACs (finding 1), which add the same option: merge into one. */
+	char *key_file;
 	/* Process */
 	int shutdown_grace; /* seconds to finish in-flight work on SIGTERM */
 	char *stats_file;   /* written every second when set */
@@ -74,7 +79,8 @@ void worker_config_free(worker_config *cfg);
 /* The --help text. */
 void worker_config_usage(FILE *out);
 
-/* Splits "host:port" (port defaults to 6379). Returns 0, or -1 when malformed. host must hold
+/* Splits "host:port" (port defaults to 6379); a text starting with '/' is a Unix socket path
+ * (host set to it, port 0). Returns 0, or -1 when malformed. host must hold
  * hostlen bytes. */
 int worker_parse_host_port(const char *text, char *host, size_t hostlen, int *port);
 

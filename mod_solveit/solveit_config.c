@@ -8,6 +8,7 @@
 #include "http_log.h"
 
 #include "solveit_text.h"
+#include "sv_cache_mac.h"
 #include "sv_csv.h"
 #include "sv_kafka.h"
 #include "sv_parse.h"
@@ -141,6 +142,11 @@ const int *sv_cfg_languages(const solveit_config *c, int *count)
 const sv_keyring *sv_cfg_keyring(const solveit_config *c)
 {
 	return c->keyring;
+}
+
+const char *sv_cfg_redis_password(const solveit_config *c)
+{
+	return c->redis_password;
 }
 
 const sv_redis_address *sv_cfg_redis(const solveit_config *c)
@@ -510,6 +516,20 @@ static const char *set_key_file(cmd_parms *cmd, void *dummy, const char *arg)
 	return NULL;
 }
 
+/* Read while the configuration is parsed, as root, like SolveitKeyFile: the file stays readable
+ * only by root and the services' group. */
+static const char *set_redis_password_file(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	char err[512], password[SV_REDIS_PASSWORD_MAX];
+
+	if (sv_redis_password_load(ap_server_root_relative(cmd->temp_pool, arg), password, sizeof(password), err,
+				   sizeof(err)) < 0)
+		return fail(cmd, "%s", err);
+	cmd_config(cmd)->redis_password = apr_pstrdup(cmd->pool, password);
+	memset(password, 0, sizeof(password));
+	return NULL;
+}
+
 /* mod_dbd owns DBDParams: this copy only notes the value and declines, so that httpd hands the
  * directive on to mod_dbd as if this one were not there. */
 static const char *note_dbd_params(cmd_parms *cmd, void *dummy, const char *arg)
@@ -557,6 +577,8 @@ const command_rec solveit_cmds[] = {
 		  "first part of every Redis key, before the database's identity (default solveit)"),
     AP_INIT_TAKE1(SV_DIR_KEY_FILE, set_key_file, NULL, RSRC_CONF,
 		  "file of the keys that sign Kafka messages and Redis values, readable only by the services"),
+    AP_INIT_TAKE1(SV_DIR_REDIS_PASSWORD_FILE, set_redis_password_file, NULL, RSRC_CONF,
+		  "file holding the password of SolveitRedis (its requirepass), readable only by the services"),
     AP_INIT_TAKE1(SV_DIR_DBD_PARAMS, note_dbd_params, NULL, RSRC_CONF,
 		  "mod_dbd's connection parameters (read by mod_solveit for its cache keys, then passed on)"),
     {NULL},
@@ -571,6 +593,10 @@ const char *solveit_config_check(apr_pool_t *p, const solveit_config *c)
 				    SV_DIR_SESSION_IDLE ": %d s is longer than " SV_DIR_SESSION_LIFETIME
 							" (%d s); the idle limit would never apply",
 				    sv_cfg_session_idle(c), sv_cfg_session_lifetime(c));
+	/* Redis values count only when signed (sv_cache_mac.h): without keys there is no cache. */
+	if (sv_cfg_redis(c) && !c->keyring)
+		return SV_DIR_REDIS ": the cache's values are signed with the keys of " SV_DIR_KEY_FILE
+				    ", which is not set; set it, or SolveitRedis none";
 	if (sv_cfg_registration(c) && sv_cfg_auth_mode(c) == SV_AUTH_EXTERNAL)
 		return SV_DIR_REGISTRATION ": On needs SolveitAuth builtin; with external authentication the web "
 					   "server owns the accounts";

@@ -30,6 +30,8 @@
 #define SV_DIR_LANGUAGE_NAMES   "SolveitLanguageNames"
 #define SV_DIR_RUNS_TOPIC       "SolveitRunsTopic"
 #define SV_DIR_KEY_FILE         "SolveitKeyFile"
+/* Issue 14, finding 2: the password of SolveitRedis. */
+#define SV_DIR_REDIS_PASSWORD_FILE "SolveitRedisPasswordFile"
 /* mod_dbd's directive: read on its way to mod_dbd, for the cache keys (sv_redis_key). */
 #define SV_DIR_DBD_PARAMS "DBDParams"
 
@@ -51,7 +53,8 @@ typedef struct {
 // clang-format off
 #define SV_CONFIG_POINTERS(X) \
 	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis) \
-	X(cache_prefix) X(dbd_params) X(language_names) X(runs_topic) X(keyring)
+	X(cache_prefix) X(dbd_params) X(language_names) X(runs_topic) X(keyring) \
+	X(redis_password)
 #define SV_CONFIG_NUMBERS(X) \
 	X(kafka_wait_ms) X(max_source) X(max_package) X(submission_rate) X(login_attempts) \
 	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
@@ -83,6 +86,8 @@ typedef struct {
 	const char *runs_topic; /* SolveitRunsTopic: the sample runs' messages */
 	/* SolveitKeyFile: the keys that sign Kafka messages and Redis values (sv_mac.h) */
 	const sv_keyring *keyring;
+	/* SolveitRedisPasswordFile: the password (requirepass) of SolveitRedis, read at config time */
+	const char *redis_password;
 } solveit_config;
 
 extern const command_rec solveit_cmds[];
@@ -114,6 +119,8 @@ int sv_cfg_language_enabled(const solveit_config *c, int id);
 const sv_keyring *sv_cfg_keyring(const solveit_config *c);
 /* The Redis of the leaderboard cache, or NULL for none. */
 const sv_redis_address *sv_cfg_redis(const solveit_config *c);
+/* The password of SolveitRedisPasswordFile, or NULL when Redis is asked for none. */
+const char *sv_cfg_redis_password(const solveit_config *c);
 
 /* SolveitCachePrefix, default "solveit". */
 const char *sv_cfg_cache_prefix(const solveit_config *c);

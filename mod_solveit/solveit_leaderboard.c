@@ -23,18 +23,11 @@ APLOG_USE_MODULE(solveit);
 #define WAIT_STEP_MS 25   /* a request that lost the lock looks again this often... */
 #define WAIT_STEPS   20   /* ...this many times, then computes for itself */
 
-/* The cached "etag\njson" under key, copied to the pool; NULL when absent or when Redis failed. */
-char *sv_cache_get(request_rec *r, sv_redis *c, const char *key)
+/* The cached "etag\njson" under key, copied to the pool; NULL when absent, when Redis failed, or
+ * when the value is not signed by this site (sv_redis_get_signed). */
+const char *sv_cache_get(request_rec *r, sv_redis *c, const char *key)
 {
-	redisReply *reply = sv_redis_command(c, "GET %s", sv_redis_key(r, key));
-	char *value = NULL;
-
-	if (!reply)
-		return NULL;
-	if (reply->type == REDIS_REPLY_STRING)
-		value = apr_pstrmemdup(r->pool, reply->str, (apr_size_t)reply->len);
-	freeReplyObject(reply);
-	return value;
+	return sv_redis_get_signed(r, c, key);
 }
 
 /* 1 when this request now holds the computing lock of a key (lock_key). */
@@ -50,11 +43,9 @@ static int cache_lock(request_rec *r, sv_redis *c, const char *lock_key)
 	return got;
 }
 
-static void command_only(request_rec *r, sv_redis *c, const char *fmt, const char *name, const char *value)
+static void command_only(request_rec *r, sv_redis *c, const char *fmt, const char *name)
 {
-	const char *key = sv_redis_key(r, name);
-	redisReply *reply =
-	    value ? sv_redis_command(c, fmt, key, value, SV_LEADERBOARD_TTL_MS) : sv_redis_command(c, fmt, key);
+	redisReply *reply = sv_redis_command(c, fmt, sv_redis_key(r, name));
 
 	if (reply)
 		freeReplyObject(reply);
@@ -239,7 +230,7 @@ void sv_leaderboard_setting_changed(request_rec *r)
 	sv_redis *c = sv_redis_acquire(r);
 
 	if (c)
-		command_only(r, c, "INCR %s", VERSION_KEY, NULL);
+		command_only(r, c, "INCR %s", VERSION_KEY);
 }
 
 /* The cached ranking and the settings version in one round trip: *cached NULL when absent (or
@@ -255,7 +246,8 @@ static void cache_peek(request_rec *r, sv_redis *c, const char **cached, long lo
 		return;
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2) {
 		if (reply->element[0]->type == REDIS_REPLY_STRING)
-			*cached = apr_pstrmemdup(r->pool, reply->element[0]->str, (apr_size_t)reply->element[0]->len);
+			*cached = sv_redis_open_value(r, CACHE_KEY, reply->element[0]->str,
+						      (apr_size_t)reply->element[0]->len);
 		*version = version_of(reply->element[1]);
 	}
 	freeReplyObject(reply);
@@ -265,7 +257,7 @@ int sv_cached_json(sv_ctx *ctx, sv_redis *c, const char *key, const char *cached
 		   const char **etag, const char **json)
 {
 	request_rec *r = ctx->r;
-	const char *lock_key = apr_pstrcat(r->pool, key, ":lock", NULL);
+	const char *lock_key = apr_pstrcat(r->pool, key, ":lock", NULL), *value;
 	int locked = 0;
 
 	if (!cached && c) {
@@ -281,13 +273,14 @@ int sv_cached_json(sv_ctx *ctx, sv_redis *c, const char *key, const char *cached
 		return 0;
 	if (!(*json = fn(ctx, arg))) {
 		if (locked)
-			command_only(r, c, "DEL %s", lock_key, NULL);
+			command_only(r, c, "DEL %s", lock_key);
 		return -1;
 	}
 	*etag = sv_json_etag(r->pool, *json, strlen(*json));
-	command_only(r, c, "SET %s %s PX %d", key, apr_pstrcat(r->pool, *etag, "\n", *json, NULL));
+	value = apr_pstrcat(r->pool, *etag, "\n", *json, NULL);
+	sv_redis_set_signed(r, c, key, value, strlen(value), SV_LEADERBOARD_TTL_MS);
 	if (locked)
-		command_only(r, c, "DEL %s", lock_key, NULL);
+		command_only(r, c, "DEL %s", lock_key);
 	return 0;
 }
 

@@ -58,14 +58,15 @@ int sv_leaderboard_cached_split(apr_pool_t *p, const char *value, apr_size_t len
 /* Computes a body every caller shares: its JSON, or NULL after logging. */
 typedef const char *(*sv_json_compute)(sv_ctx *ctx, void *arg);
 
-/* The value stored under Redis key (a name for sv_redis_key) copied to the pool; NULL when absent
- * or when Redis failed. */
-char *sv_cache_get(request_rec *r, sv_redis *c, const char *key);
+/* The value stored under Redis key (a name for sv_redis_key) copied to the pool; NULL when absent,
+ * when Redis failed, or when its MAC does not verify (sv_redis_get_signed, logged). */
+const char *sv_cache_get(request_rec *r, sv_redis *c, const char *key);
 
 /* The shared body stored under Redis key: cached (the value read with sv_cache_get, NULL when
  * absent) when well-formed, else computed by compute(ctx, arg) by one request at a time
- * (the lock key + ":lock", the others waiting for its answer) and stored for
- * SV_LEADERBOARD_TTL_MS. 0 with its ETag and JSON, or -1 when compute failed. c NULL: no cache. */
+ * (the lock key + ":lock", the others waiting for its answer) and stored, signed, for
+ * SV_LEADERBOARD_TTL_MS (never without a TTL). 0 with its ETag and JSON, or -1 when compute failed. c NULL: no cache.
+ */
 int sv_cached_json(sv_ctx *ctx, sv_redis *c, const char *key, const char *cached, sv_json_compute compute, void *arg,
 		   const char **etag, const char **json);
 

@@ -12,6 +12,7 @@
 #include "http_log.h"
 
 #include "solveit_config.h"
+#include "sv_cache_mac.h"
 
 APLOG_USE_MODULE(solveit);
 
@@ -21,7 +22,8 @@ struct sv_redis {
 	redisContext *context;
 	const sv_redis_address *address;
 	server_rec *s;
-	int pooled; /* waited in the pool since its last use: may have been closed by Redis */
+	const char *password; /* SolveitRedisPasswordFile's, or NULL */
+	int pooled;           /* waited in the pool since its last use: may have been closed by Redis */
 	int broken;
 	apr_reslist_t *pool;
 	request_rec *r; /* the request holding it */
@@ -53,6 +55,35 @@ static void failed(sv_redis *c, const char *what)
 	quiet_until = apr_time_now() + apr_time_from_sec(SV_REDIS_QUIET_SEC);
 }
 
+/* AUTH with SolveitRedisPasswordFile's password; a refusal is logged (never the password). */
+static int authenticate(sv_redis *c)
+{
+	redisReply *reply;
+	char where[300];
+	int ok;
+
+	if (!c->password)
+		return 0;
+	if (!(reply = redisCommand(c->context, "AUTH %s", c->password))) {
+		failed(c, "AUTH");
+		return -1;
+	}
+	if (!(ok = reply->type == REDIS_REPLY_STATUS)) {
+		ap_log_error(
+		    APLOG_MARK, APLOG_ERR, 0, c->s,
+		    "solveit: Redis %s refused the password of " SV_DIR_REDIS_PASSWORD_FILE
+		    " (%.200s); the cache is not used for %d s, pages are computed from the database",
+		    c->address->path
+			? c->address->path
+			: (apr_snprintf(where, sizeof(where), "%s:%d", c->address->host, c->address->port), where),
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "no status", SV_REDIS_QUIET_SEC);
+		c->broken = 1;
+		quiet_until = apr_time_now() + apr_time_from_sec(SV_REDIS_QUIET_SEC);
+	}
+	freeReplyObject(reply);
+	return ok ? 0 : -1;
+}
+
 static int connect_context(sv_redis *c)
 {
 	struct timeval tv = {0, SV_REDIS_TIMEOUT_MS * 1000};
@@ -67,12 +98,13 @@ static int connect_context(sv_redis *c)
 		failed(c, "set timeout");
 		return -1;
 	}
-	return 0;
+	return authenticate(c);
 }
 
 typedef struct {
 	const sv_redis_address *address;
 	server_rec *s;
+	const char *password;
 } pool_params;
 
 static apr_status_t construct(void **resource, void *params_, apr_pool_t *pool)
@@ -85,6 +117,7 @@ static apr_status_t construct(void **resource, void *params_, apr_pool_t *pool)
 		return APR_ENOMEM;
 	c->address = params->address;
 	c->s = params->s;
+	c->password = params->password;
 	if (connect_context(c) < 0) {
 		if (c->context)
 			redisFree(c->context);
@@ -120,6 +153,7 @@ void solveit_redis_child_init(apr_pool_t *pchild, server_rec *s, int threads)
 		params = apr_pcalloc(pchild, sizeof(*params));
 		params->address = a;
 		params->s = sp;
+		params->password = sv_cfg_redis_password(solveit_config_get(sp));
 		rv = apr_reslist_create(&list, 0, threads > 0 ? threads : 1, threads > 0 ? threads : 1,
 					apr_time_from_sec(IDLE_TTL_SEC), construct, destruct, params, pchild);
 		if (rv != APR_SUCCESS) {
@@ -175,7 +209,8 @@ redisReply *sv_redis_command(sv_redis *c, const char *fmt, ...)
 	va_end(ap);
 	if (!reply && c->pooled) {
 		c->pooled = 0;
-		if (redisReconnect(c->context) == REDIS_OK && redisSetTimeout(c->context, tv) == REDIS_OK) {
+		if (redisReconnect(c->context) == REDIS_OK && redisSetTimeout(c->context, tv) == REDIS_OK &&
+		    authenticate(c) == 0) {
 			va_start(ap, fmt);
 			reply = redisvCommand(c->context, fmt, ap);
 			va_end(ap);
@@ -184,7 +219,62 @@ redisReply *sv_redis_command(sv_redis *c, const char *fmt, ...)
 	c->pooled = 0;
 	if (!reply)
 		failed(c, apr_pstrndup(c->r->pool, fmt, strcspn(fmt, " ")));
+	else if (reply->type == REDIS_REPLY_ERROR && !strncmp(reply->str, "NOAUTH", 6)) {
+		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, c->r,
+			      "solveit: Redis %s asks for a password: set " SV_DIR_REDIS_PASSWORD_FILE
+			      " to the file of its requirepass; the cache is not used for %d s",
+			      address_text(c->r->pool, c->address), SV_REDIS_QUIET_SEC);
+		c->broken = 1;
+		quiet_until = apr_time_now() + apr_time_from_sec(SV_REDIS_QUIET_SEC);
+		freeReplyObject(reply);
+		reply = NULL;
+	}
 	return reply;
+}
+
+const char *sv_redis_open_value(request_rec *r, const char *name, const char *value, apr_size_t value_len)
+{
+	const char *key = sv_redis_key(r, name), *body;
+	const sv_keyring *ring = sv_cfg_keyring(solveit_config_get(r->server));
+	enum sv_mac_status st =
+	    ring ? sv_cache_open(ring, key, value, value_len, &body, &value_len) : SV_MAC_UNKNOWN_KEY;
+
+	if (st == SV_MAC_OK)
+		return apr_pstrmemdup(r->pool, body, value_len);
+	ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+		      "solveit: Redis key %s holds a value not signed by this site's keys (%s): ignored, computed "
+		      "again from the database and replaced",
+		      key, sv_mac_status_name(st));
+	return NULL;
+}
+
+const char *sv_redis_get_signed(request_rec *r, sv_redis *c, const char *name)
+{
+	redisReply *reply = sv_redis_command(c, "GET %s", sv_redis_key(r, name));
+	const char *value = NULL;
+
+	if (!reply)
+		return NULL;
+	if (reply->type == REDIS_REPLY_STRING)
+		value = sv_redis_open_value(r, name, reply->str, (apr_size_t)reply->len);
+	freeReplyObject(reply);
+	return value;
+}
+
+void sv_redis_set_signed(request_rec *r, sv_redis *c, const char *name, const char *body, apr_size_t len, int ttl_ms)
+{
+	const char *key = sv_redis_key(r, name);
+	const sv_keyring *ring = sv_cfg_keyring(solveit_config_get(r->server));
+	char header[SV_CACHE_HEADER_MAX + 1];
+	size_t header_len;
+	redisReply *reply;
+
+	if (!ring || !c)
+		return;
+	header_len = sv_cache_header(ring, key, body, len, header);
+	/* One argument of both parts (hiredis joins what is not separated by a space). */
+	if ((reply = sv_redis_command(c, "SET %s %b%b PX %d", key, header, header_len, body, (size_t)len, ttl_ms)))
+		freeReplyObject(reply);
 }
 
 int sv_redis_usable(const sv_redis *c)

@@ -5,10 +5,12 @@
 
 #include <hiredis/hiredis.h>
 
-/* Redis for the module (the leaderboard cache): per child, one pool of connections per
- * SolveitRedis address (apr_reslist, at most one connection per request thread). A request checks
- * one out and gives it back through a cleanup of its pool (openidc's cache/redis.c); a connection
- * that failed is dropped then, and the next request connects afresh. After a failure that a
+/* Redis for the module (the leaderboard and scoreboard caches), over a Unix socket or TCP, with
+ * AUTH when SolveitRedisPasswordFile is set; every value signed (sv_redis_get_signed / _set_signed).
+ * Per child, one pool of connections per SolveitRedis address (apr_reslist, at most one connection
+ * per request thread). A request checks one out and gives it back through a cleanup of its pool
+ * (openidc's cache/redis.c); a connection that failed is dropped then, and the next request
+ * connects afresh. After a failure that a
  * reconnect did not cure, Redis is left alone for SV_REDIS_QUIET_SEC: its callers compute
  * without it. */
 
@@ -38,6 +40,18 @@ const char *sv_redis_key(request_rec *r, const char *name);
 /* The database identity of DBDParams text (a libpq keyword=value list or a postgresql:// URI):
  * "db=<dbname>@<host>:<port>", or "db=<URI without user, password and options>"; never a password. */
 const char *sv_redis_db_identity(apr_pool_t *p, const char *dbd_params);
+
+/* The body of the value of name (sv_redis_key) when its MAC verifies under SolveitKeyFile's keys
+ * (sv_cache_mac.h), copied to r's pool and NUL-terminated; NULL when absent, when Redis failed, or
+ * when the value is not signed by this site (logged: the caller computes it and overwrites it). */
+const char *sv_redis_get_signed(request_rec *r, sv_redis *c, const char *name);
+
+/* The same check of a value the caller read itself (MGET): its body, or NULL after logging. */
+const char *sv_redis_open_value(request_rec *r, const char *name, const char *value, apr_size_t value_len);
+
+/* Stores body under name, signed, with a TTL of ttl_ms (every value expires). Failures are logged
+ * by sv_redis_command. */
+void sv_redis_set_signed(request_rec *r, sv_redis *c, const char *name, const char *body, apr_size_t len, int ttl_ms);
 
 /* Whether c may still be used: not NULL, and no command on it failed. */
 int sv_redis_usable(const sv_redis *c);

@@ -97,7 +97,7 @@ class Stack:
             extra = "%s\nCoreDumpDirectory \"%s\"\n" % (extra, core_dir)
         root = self.tmp / ("httpd-%d-%s" % (self._httpd_count, mpm))
         return Httpd(root, self.pg, self.kafka.bootstrap, mpm=mpm, extra=extra, replace=replace, values=values,
-                     redis="127.0.0.1:%d" % self.redis.port)
+                     redis=self.redis.address)
 
     @property
     def key_file(self):

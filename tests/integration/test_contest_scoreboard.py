@@ -17,7 +17,6 @@ import subprocess
 import uuid
 
 import pytest
-import redis
 
 from harness import REPO
 from polling import wait_final, wait_for
@@ -303,7 +302,7 @@ def test_404_for_upcoming_invisible_and_non_contests(contest):
 
 
 def _redis(services):
-    return redis.Redis(host="127.0.0.1", port=services.redis.port, socket_timeout=10)
+    return services.redis.client()
 
 
 def test_a_forged_cache_value_is_not_served_as_it_is(contest, services):
@@ -318,9 +317,10 @@ def test_a_forged_cache_value_is_not_served_as_it_is(contest, services):
                          "frozen_for_students": False, "tasks": [], "visible_to_all": True, "team_ids": [],
                          "rows": [{"rank": 1, "user_id": 424242, "username": "forged-name", "you": True,
                                    "cells": []}]})
-    # A value whose tag is not its body's MD5 is computed again and replaced.
+    # A value whose tag is not its body's MD5 is computed again and replaced (even signed, as a
+    # service holding the keys would write it; unsigned ones: test_redis_trust.py).
     for k in keys:
-        r.set(k, '"lb-%s"\n%s' % ("0" * 32, forged), px=10000)
+        r.set(k, services.redis.signed(k, '"lb-%s"\n%s' % ("0" * 32, forged)), px=10000)
     body = board(ann, aid)
     assert body.status_code == 200 and "forged" not in body.text.lower()
     assert as_table(body.json(), contest["names"]) == (FROZEN if body.json()["frozen"] else LIVE)
@@ -330,13 +330,14 @@ def test_a_forged_cache_value_is_not_served_as_it_is(contest, services):
     forged_hidden["visible_to_all"] = False
     text = json.dumps(forged_hidden)
     for k in keys:
-        r.set(k, '"lb-%s"\n%s' % (hashlib.md5(text.encode()).hexdigest(), text), px=10000)
+        r.set(k, services.redis.signed(k, '"lb-%s"\n%s' % (hashlib.md5(text.encode()).hexdigest(), text)), px=10000)
     try:
         hidden = board(ann, aid)
         assert hidden.status_code == 404, hidden.text
         text = json.dumps(dict(json.loads(forged), rows=[dict(json.loads(forged)["rows"][0], you=True)]))
         for k in keys:
-            r.set(k, '"lb-%s"\n%s' % (hashlib.md5(text.encode()).hexdigest(), text), px=10000)
+            r.set(k, services.redis.signed(k, '"lb-%s"\n%s' % (hashlib.md5(text.encode()).hexdigest(), text)),
+                  px=10000)
         shown = board(ann, aid).json()
         assert [row["you"] for row in shown["rows"]] == [False] and "team_ids" not in shown
     finally:

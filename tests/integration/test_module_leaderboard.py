@@ -6,7 +6,6 @@ import json
 import uuid
 
 import pytest
-import redis
 
 from test_module_helpers import Client, login, new_user, wait_for
 
@@ -223,8 +222,10 @@ def test_a_forged_cache_value_never_unmasks_the_anonymised_board(ranked, board_m
     forged = json.dumps({"tasks": [], "users": [{"rank": 1, "user_id": 999999, "username": "forged-name",
                                                  "team": "forged-team", "score": 1}],
                          "teams": [], "visibility": "public"}, separators=(",", ":"))
+    # Signed, as a service holding the keys would write it (unsigned ones: test_redis_trust.py).
     for key in keys:
-        _redis(services).set(key, '"lb-%s"\n%s' % (hashlib.md5(forged.encode()).hexdigest(), forged), px=10000)
+        _redis(services).set(key, services.redis.signed(key, '"lb-%s"\n%s' % (hashlib.md5(forged.encode()).hexdigest(),
+                                                                              forged)), px=10000)
     try:
         r = ranked["alice"].get("/api/leaderboard")
         assert r.status_code == 200, r.text
@@ -232,7 +233,7 @@ def test_a_forged_cache_value_never_unmasks_the_anonymised_board(ranked, board_m
         assert r.json()["visibility"] == "anonymised"
         # A value whose tag is not its body's is refused and the real ranking computed again.
         for key in keys:
-            _redis(services).set(key, '"lb-%s"\n%s' % ("0" * 32, forged), px=10000)
+            _redis(services).set(key, services.redis.signed(key, '"lb-%s"\n%s' % ("0" * 32, forged)), px=10000)
         r = ranked["alice"].get("/api/leaderboard")
         assert r.status_code == 200 and "forged" not in r.text and r.json()["visibility"] == "anonymised"
         assert any(u.get("you") for u in r.json()["users"])
@@ -241,7 +242,7 @@ def test_a_forged_cache_value_never_unmasks_the_anonymised_board(ranked, board_m
 
 
 def _redis(services):
-    return redis.Redis(host="127.0.0.1", port=services.redis.port, socket_timeout=10)
+    return services.redis.client()
 
 
 def _pin_cached_ranking(client, services):

@@ -1,13 +1,11 @@
 """mod_solveit's Redis connections (solveit_redis.c): a per-child pool, not a connection per
 request, and a connection that Redis dropped is replaced without the module giving up on Redis."""
 
-import redis
-
 from test_module_helpers import login
 
 
 def _redis(services):
-    return redis.Redis(host="127.0.0.1", port=services.redis.port, socket_timeout=10)
+    return services.redis.client()
 
 
 def _connections_received(services):

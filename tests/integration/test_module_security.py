@@ -9,7 +9,6 @@ import hashlib
 import json
 
 import pytest
-import redis
 import requests
 
 import services as svc
@@ -19,7 +18,7 @@ NUL_ERROR = "request body holds a NUL character (\\u0000) in a JSON string; no f
 
 
 def _redis(services):
-    return redis.Redis(host="127.0.0.1", port=services.redis.port, socket_timeout=10)
+    return services.redis.client()
 
 
 def _board_keys(services):
@@ -47,8 +46,10 @@ def test_malformed_cache_value_is_a_miss(httpd, db, services):
     key = _board_key(client, services)
     real = client.get("/api/leaderboard").json()
     log_before = httpd.error_log_path.read_text(errors="replace")
+    # Signed as the module signs (a value it would accept but for its shape; unsigned ones are
+    # refused before: test_redis_trust.py).
     for bad in ('"\n', '"lb-0123"\n{"users":"forged"}', "\n", _cached_value('{"a":1}')[:-1]):
-        _redis(services).set(key, bad, px=10000)  # replaced by the request below when all goes well
+        _redis(services).set(key, services.redis.signed(key, bad), px=10000)  # replaced by the request below
         r = client.get("/api/leaderboard")
         assert r.status_code == 200, r.text
         # The real board, computed again (its counts may have moved since: other tests add users).
@@ -86,7 +87,7 @@ def test_virtual_hosts_on_other_databases_have_their_own_board(second_vhost, db,
     key_a = _board_key(a, services)
     forged = '{"tasks":[],"users":[{"username":"course-a-only"}],"teams":[]}'
     # A's key is also the one of every other server of this session: the board goes again after.
-    _redis(services).set(key_a, _cached_value(forged), px=10000)
+    _redis(services).set(key_a, services.redis.signed(key_a, _cached_value(forged)), px=10000)
     try:
         assert "course-a-only" in a.get("/api/leaderboard").text  # A's key is A's board...
         r = b.get("/api/leaderboard")

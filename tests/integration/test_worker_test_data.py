@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from confluent_kafka import Producer
 
 from harness import WORKER
 from polling import wait_final, wait_log
@@ -166,13 +167,13 @@ def test_identical_tests_are_stored_and_cached_once(services, db, pipeline, bina
 def test_redis_holds_the_metadata_but_no_test_bytes(services, db, pipeline, binary_task):
     judge(pipeline, db, binary_task, REVERSE)
     revision = db.execute("SELECT revision FROM tasks WHERE id = %s", (binary_task,)).fetchone()[0]
-    value = redis.Redis(port=services.redis.port).get("solveit:task:v2:%d:r%d" % (binary_task, revision))
-    assert value is not None
+    value = services.redis.client().get("solveit:task:v3:%d:r%d" % (binary_task, revision))
+    assert value is not None and value.startswith(b"sv1 ")  # signed (tests/integration/test_redis_trust.py)
     for data in BINARY:
         assert data not in value and data[::-1] not in value and b"binary" not in value
         assert sha(data).encode() in value and sha(data[::-1]).encode() in value
-    cached = json.loads(value)
-    assert cached["format"] == 2 and cached["validator"] == "exact" and len(cached["tests"]) == 3
+    cached = json.loads(value.split(b"\n", 1)[1])
+    assert cached["format"] == 3 and cached["validator"] == "exact" and len(cached["tests"]) == 3
     assert set(cached["tests"][0]) == {"id", "order", "weight", "sample", "group", "name", "input", "answer"}
 
 

@@ -4,6 +4,8 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "apr_general.h"
 #include "apr_strings.h"
@@ -260,6 +262,41 @@ START_TEST(cross_checks_at_start_up)
 }
 END_TEST
 
+/* Issue 14, finding 2: Redis's password from a file only the services read; no Redis without keys. */
+START_TEST(redis_password_file_and_keys)
+{
+	solveit_config *c = config_of(main_server);
+	char path[] = "/tmp/check_module_config.XXXXXX", keys[] = "/tmp/check_module_keys.XXXXXX";
+	int fd = mkstemp(path), kfd = mkstemp(keys);
+	const char *err;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(kfd, 0);
+	ck_assert_int_eq(write(fd, "pw-1234\n", 8), 8);
+	close(fd);
+	ck_assert_int_eq(write(kfd, "k1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", 68), 68);
+	close(kfd);
+	ck_assert_ptr_null(sv_cfg_redis_password(c));
+	ck_assert_ptr_null(apply(main_server, SV_DIR_REDIS_PASSWORD_FILE, path)); /* mkstemp: 0600 */
+	ck_assert_str_eq(sv_cfg_redis_password(c), "pw-1234");
+	chmod(path, 0644);
+	err = apply(main_server, SV_DIR_REDIS_PASSWORD_FILE, path);
+	ck_assert_ptr_nonnull(err);
+	ck_assert_ptr_nonnull(strstr(err, "SolveitRedisPasswordFile: /tmp/check_module_config."));
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file that only the services may read (mode 0644"));
+	ck_assert_ptr_null(strstr(err, "pw-1234"));
+	unlink(path);
+	ck_assert_ptr_null(apply(main_server, SV_DIR_KAFKA_BROKERS, "k1:9092"));
+	ck_assert_ptr_null(apply(main_server, SV_DIR_REDIS, "/run/redis.sock"));
+	ck_assert_str_eq(solveit_config_check(pool, c),
+			 "SolveitRedis: the cache's values are signed with the keys of "
+			 "SolveitKeyFile, which is not set; set it, or SolveitRedis none");
+	ck_assert_ptr_null(apply(main_server, SV_DIR_KEY_FILE, keys));
+	ck_assert_ptr_null(solveit_config_check(pool, c));
+	unlink(keys);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("module_config");
@@ -276,6 +313,7 @@ int main(void)
 	tcase_add_test(tc, a_virtual_host_inherits_what_it_does_not_set);
 	tcase_add_test(tc, cache_keys_belong_to_the_database);
 	tcase_add_test(tc, cross_checks_at_start_up);
+	tcase_add_test(tc, redis_password_file_and_keys);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

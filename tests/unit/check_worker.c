@@ -185,6 +185,13 @@ START_TEST(host_port)
 	ck_assert_int_eq(worker_parse_host_port(":6379", host, sizeof(host), &port), -1);
 	ck_assert_int_eq(worker_parse_host_port("h:0", host, sizeof(host), &port), -1);
 	ck_assert_int_eq(worker_parse_host_port("h:70000", host, sizeof(host), &port), -1);
+	/* A Unix socket (issue 14: the stacks' Redis has no TCP port); port 0 says so. */
+	ck_assert_int_eq(worker_parse_host_port("/run/redis/redis.sock", host, sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "/run/redis/redis.sock");
+	ck_assert_int_eq(port, 0);
+	ck_assert_int_eq(worker_parse_host_port("/a/path/that/is/longer/than/the/buffer/of/sixty/four/bytes/redis.sock",
+						host, sizeof(host), &port),
+			 -1);
 }
 END_TEST
 
@@ -230,8 +237,8 @@ START_TEST(cache_key_holds_id_and_revision)
 {
 	char key[64], next[64], tiny[8];
 
-	ck_assert_int_eq(task_cache_key(45, 7, key, sizeof(key)), (int)strlen("solveit:task:v2:45:r7"));
-	ck_assert_str_eq(key, "solveit:task:v2:45:r7");
+	ck_assert_int_eq(task_cache_key(45, 7, key, sizeof(key)), (int)strlen("solveit:task:v3:45:r7"));
+	ck_assert_str_eq(key, "solveit:task:v3:45:r7");
 	/* a new revision is another key, so tests changed since are never read from the old entry */
 	task_cache_key(45, 8, next, sizeof(next));
 	ck_assert_str_ne(key, next);
@@ -326,6 +333,8 @@ START_TEST(task_roundtrip)
 	/* Redis holds the metadata only: hashes, never the test bytes */
 	ck_assert_ptr_null(strstr(text, "5 6"));
 	ck_assert_ptr_nonnull(strstr(text, HASH_A));
+	/* nor the judges' validator source (task_store reads it from PostgreSQL on a hit) */
+	ck_assert_ptr_null(strstr(text, "return 42"));
 	ck_assert_int_eq(task_data_decode(text, len, &back), 0);
 	ck_assert_int_eq(back.id, 45);
 	ck_assert_int_eq(back.revision, 9);
@@ -350,8 +359,8 @@ START_TEST(task_roundtrip)
 	ck_assert_double_eq_tol(back.rel_tol, 1e-6, 1e-12);
 	ck_assert_str_eq(back.validator_flags, "sensitive");
 	ck_assert_int_eq(back.validator_language_id, 54);
-	ck_assert_str_eq(back.validator_source, t.validator_source);
-	ck_assert_uint_eq(back.validator_source_len, strlen(t.validator_source));
+	ck_assert_ptr_null(back.validator_source);
+	ck_assert_uint_eq(back.validator_source_len, 0);
 	ck_assert_str_eq(back.validator_file_name, "validator.cpp");
 	ck_assert_uint_eq(back.validator_file_count, 1);
 	ck_assert_str_eq(back.validator_files[0].name, "validate.h");
@@ -423,7 +432,7 @@ START_TEST(task_decode_refuses_foreign_text)
 	};
 	/* the sample task, damaged one way each */
 	const char *damage[][2] = {
-	    {"\"format\":2", "\"format\":3"},
+	    {"\"format\":3", "\"format\":4"},
 	    {"\"type\":\"pass-fail\"", "\"type\":\"fail\""},
 	    {"\"validator\":\"custom\"", "\"validator\":\"magic\""},
 	    {HASH_A "\",\"answer\"", "abc\",\"answer\""},
@@ -433,7 +442,6 @@ START_TEST(task_decode_refuses_foreign_text)
 	    {"\"aggregation\":\"all-or-nothing\"", "\"aggregation\":\"median\""},
 	    {"\"62\":2", "\"x\":2"},
 	    {"\"weight\":2.5", "\"weight\":-1"},
-	    {"\"validator_source\"", "\"validator_text\""}, /* a custom validator without its source */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -447,6 +455,39 @@ START_TEST(task_decode_refuses_foreign_text)
 		ck_assert_ptr_null(t.groups);
 		free(text);
 	}
+}
+END_TEST
+
+/* The schema's CHECK bounds, for a task from PostgreSQL and one decoded from Redis alike. */
+START_TEST(task_bounds_are_the_schemas)
+{
+	task_data t = sample_task();
+	task_test tests[2];
+	char err[160];
+
+	ck_assert_int_eq(task_check_bounds(&t, err, sizeof(err)), 0);
+	t.memory_limit_kb = 8388608; /* 8 GB: above tasks.memory_limit_kb's 4194304 */
+	ck_assert_int_eq(task_check_bounds(&t, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "memory_limit_kb 8388608 is outside the schema's bounds 4096..4194304");
+	t = sample_task();
+	t.time_limit_ms = 600000;
+	ck_assert_int_eq(task_check_bounds(&t, err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "time_limit_ms 600000"));
+	t = sample_task();
+	t.wall_limit_ms = 0; /* the judge's default */
+	t.output_limit_kb = 0;
+	ck_assert_int_eq(task_check_bounds(&t, err, sizeof(err)), 0);
+	t.wall_limit_ms = 10;
+	ck_assert_int_eq(task_check_bounds(&t, err, sizeof(err)), -1);
+	t = sample_task();
+	memcpy(tests, sample_tests, sizeof(tests));
+	tests[1].weight = 2e9;
+	t.tests = tests;
+	ck_assert_int_eq(task_check_bounds(&t, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "test 11: weight 2e+09 is outside the schema's bounds 0..1e9");
+	t = sample_task();
+	t.validator_language_id = 0;
+	ck_assert_int_eq(task_check_bounds(&t, err, sizeof(err)), -1);
 }
 END_TEST
 
@@ -596,6 +637,7 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, task_roundtrip);
 	tcase_add_test(tc, task_decode_refuses_foreign_text);
 	tcase_add_test(tc, task_time_factors);
+	tcase_add_test(tc, task_bounds_are_the_schemas);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("offsets");
 	tcase_add_test(tc, offsets_in_order);
