@@ -67,9 +67,6 @@ static const sv_option options[] = {
      "longest delay between result polls", 0},
     {"judge0-max-wait", 0, "SOLVEIT_JUDGE0_MAX_WAIT", SV_OPT_INT, OFF(judge0_max_wait), 0, 1, 86400, "SECONDS",
      "how long a submission may stay queued or running on Judge0", 0},
-    /* Issue 14, finding 2 (the Redis cache); the Kafka MACs add the same option: merge into one. */
-    {"key-file", 0, "SOLVEIT_KEY_FILE", SV_OPT_STRING, OFF(key_file), 0, 0, 0, "FILE",
-     "keyring (sv_mac.h) that signs and checks Redis values; readable only by the services", 0},
     {"shutdown-grace", 0, "SOLVEIT_SHUTDOWN_GRACE", SV_OPT_INT, OFF(shutdown_grace), 0, 0, 3600, "SECONDS",
      "on SIGTERM, time given to in-flight judgements before they are given back to Kafka", 0},
     {"stats-file", 0, "SOLVEIT_STATS_FILE", SV_OPT_STRING, OFF(stats_file), 0, 0, 0, "PATH",
@@ -97,7 +94,6 @@ void worker_config_init(worker_config *cfg)
 	cfg->db = strdup("");
 	cfg->redis = strdup("127.0.0.1:6379");
 	cfg->redis_password_file = strdup("");
-	cfg->key_file = strdup("");
 	cfg->redis_timeout_ms = 200;
 	cfg->cache_ttl = 3600;
 	cfg->revision_poll_ms = 1000;

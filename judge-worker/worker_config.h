@@ -45,16 +45,13 @@ typedef struct {
 	int judge0_poll_min_ms;
 	int judge0_poll_max_ms;
 	int judge0_max_wait; /* seconds a submission may stay unfinished on Judge0 */
-	/* The keyring (sv_mac.h) that signs the Redis cache's values (issue 14, finding 2). Shared with
-	 * the Kafka MACs (finding 1), which add the same option: merge into one. */
-	char *key_file;
 	/* Process */
 	int shutdown_grace; /* seconds to finish in-flight work on SIGTERM */
 	char *stats_file;   /* written every second when set */
 	int stats_every;    /* a stats log line every N judged submissions; 0: never */
 	int log_level;      /* sv_log_level */
 	int foreground;
-	/* Kafka message authentication (sv_kafka_mac.h) */
+	/* Kafka message and Redis value authentication (sv_kafka_mac.h, sv_cache_mac.h) */
 	char *key_file;      /* --key-file, SOLVEIT_KEY_FILE */
 	sv_keyring *keyring; /* loaded from key_file by main; freed by worker_config_free */
 } worker_config;
