@@ -57,7 +57,7 @@ typedef enum {
 	/* The executor failed (sandbox error, Judge0 down beyond the budget, a compiler or a test starved of
 	 * CPU by the host): retry later, then report the submission failed, never CE or TLE. */
 	EXEC_FAILED,
-	EXEC_REJECTED,      /* the executor refuses this submission for good (Judge0 422): report failed */
+	EXEC_REJECTED, /* the executor refuses this submission for good (Judge0 422): report failed */
 	EXEC_CANCELLED,
 } exec_status;
 

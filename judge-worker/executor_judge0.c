@@ -329,7 +329,8 @@ static int report_ready(judge0_job *run, int ask)
 				run->reruns[at]++;
 				stats_add(STAT_STARVED_RERUNS, 1);
 				sv_log(SV_LOG_NOTICE,
-				       "Judge0 test %zu: wall clock ran out after %.3f s of CPU (limit %.3f s); running it "
+				       "Judge0 test %zu: wall clock ran out after %.3f s of CPU (limit %.3f s); "
+				       "running it "
 				       "again (%d of %d)",
 				       at + 1, r->time, run->limits.cpu_time_limit, run->reruns[at],
 				       run->st->cfg->starved_reruns);

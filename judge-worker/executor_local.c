@@ -34,8 +34,7 @@ static int local_open(const worker_config *cfg, void **state, char *err, size_t 
 		return -1;
 	}
 	st->starved_reruns = cfg ? cfg->starved_reruns : 2;
-	sv_log(SV_LOG_INFO, "local executor: sandbox limit mode %s",
-	       sv_sandbox_mode_name(sv_sandbox_mode_get(st->sb)));
+	sv_log(SV_LOG_INFO, "local executor: sandbox limit mode %s", sv_sandbox_mode_name(sv_sandbox_mode_get(st->sb)));
 	*state = st;
 	return 0;
 }
@@ -197,15 +196,17 @@ static int judge_test(const exec_request *req, sv_sandbox_box *box, const sv_san
 			if (kind == WALL_KILL_SUSPECT)
 				return 0; /* nothing says the host was at fault: the program's TLE */
 			stats_add(STAT_STARVED_FAILURES, 1);
-			snprintf(out->error, sizeof(out->error),
-				 "test %d was starved of CPU in %d run(s) (wall clock %.2f s ran out after %.2f s of CPU, "
-				 "%.2f s waiting for a CPU): the judge host is overloaded",
-				 t->order, n + 1, run->wall_time, run->time, run->run_delay);
+			snprintf(
+			    out->error, sizeof(out->error),
+			    "test %d was starved of CPU in %d run(s) (wall clock %.2f s ran out after %.2f s of CPU, "
+			    "%.2f s waiting for a CPU): the judge host is overloaded",
+			    t->order, n + 1, run->wall_time, run->time, run->run_delay);
 			return -1;
 		}
 		stats_add(STAT_STARVED_RERUNS, 1);
 		sv_log(SV_LOG_NOTICE,
-		       "test %d: wall clock %.2f s ran out after %.2f s of CPU (limit %.2f s)%s; running it again (%d of %d)",
+		       "test %d: wall clock %.2f s ran out after %.2f s of CPU (limit %.2f s)%s; running it again (%d "
+		       "of %d)",
 		       t->order, run->wall_time, run->time, limits->cpu_time,
 		       kind == WALL_KILL_STARVED ? ", starved of CPU" : "", n + 1, reruns);
 		sv_run_result_free(run);

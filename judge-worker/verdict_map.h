@@ -91,8 +91,8 @@ sv_verdict verdict_map_sandbox(sandbox_outcome outcome, sv_verdict checked);
  * killed by the wall clock after less than VERDICT_MAP_SUSPECT_CPU of its CPU limit either slept (or
  * blocked) or was starved of CPU by the host; it was starved when its threads waited, runnable, for a
  * CPU at least VERDICT_MAP_STARVED_DELAY of its wall time (the kernel's run_delay). */
-#define VERDICT_MAP_SUSPECT_CPU     0.5
-#define VERDICT_MAP_STARVED_DELAY   0.1
+#define VERDICT_MAP_SUSPECT_CPU   0.5
+#define VERDICT_MAP_STARVED_DELAY 0.1
 
 typedef enum {
 	WALL_KILL_OWN,     /* the program's doing (it used its CPU, or slept): TLE (wall clock) */

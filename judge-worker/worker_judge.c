@@ -585,8 +585,9 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 	req.validators = w->validators;
 	execute(&jg, &req, &out, exec_ms);
 	if (out.cpu_limit > 0)
-		sv_log(SV_LOG_INFO, "%s %lld: limits per test: CPU %.3f s, wall clock %.3f s", msg ? "submission" : "sample run",
-		       msg ? msg->submission_id : run->run_id, out.cpu_limit, out.wall_limit);
+		sv_log(SV_LOG_INFO, "%s %lld: limits per test: CPU %.3f s, wall clock %.3f s",
+		       msg ? "submission" : "sample run", msg ? msg->submission_id : run->run_id, out.cpu_limit,
+		       out.wall_limit);
 	if (j->cancel)
 		goto out;
 	if (jg.failure[0]) {

@@ -424,9 +424,8 @@ long long sv_cgroup_run_delay_ns(const struct sv_cgroup *cg)
 	for (int i = 0; i < SV_CG_N && !dir; i++)
 		if (cg->root->have[i] && cg->dir[i][0])
 			dir = cg->dir[i];
-	if (!dir ||
-	    read_file(dir, cg->root->mode == SV_SANDBOX_MODE_CGROUP_V2 ? "cgroup.threads" : "tasks", list, sizeof(list)) <
-		0)
+	if (!dir || read_file(dir, cg->root->mode == SV_SANDBOX_MODE_CGROUP_V2 ? "cgroup.threads" : "tasks", list,
+			      sizeof(list)) < 0)
 		return -1;
 	/* Every thread of the box, as the kernel lists them (pids of our own namespace). */
 	for (char *p = list; *p;) {
@@ -438,7 +437,8 @@ long long sv_cgroup_run_delay_ns(const struct sv_cgroup *cg)
 		if (tid <= 0)
 			break;
 		snprintf(path, sizeof(path), "/proc/%ld", tid);
-		if (read_file(path, "schedstat", stat, sizeof(stat)) > 0 && sscanf(stat, "%lld %lld", &cpu_ns, &delay_ns) == 2) {
+		if (read_file(path, "schedstat", stat, sizeof(stat)) > 0 &&
+		    sscanf(stat, "%lld %lld", &cpu_ns, &delay_ns) == 2) {
 			total += delay_ns;
 			counted++;
 		}

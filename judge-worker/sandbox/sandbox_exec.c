@@ -447,8 +447,7 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 				why = facts.wall_exceeded = 1;
 				/* Before the kill, while the box's threads still exist: did they wait for a CPU? */
 				run_delay_ns = sv_cgroup_run_delay_ns(&cg);
-			}
-			else if (now >= next_cpu) {
+			} else if (now >= next_cpu) {
 				next_cpu = now + CPU_POLL_MS / 1000.0;
 				cpu_ns = sv_cgroup_cpu_ns(&cg);
 				if (cpu_ns > 0 && (double)cpu_ns / 1e9 > lim->cpu_time)
