@@ -173,6 +173,10 @@ static int add_test(cJSON *array, const sv_test_result *test)
 	cJSON_AddNumberToObject(obj, "time", milliseconds(test->time));
 	cJSON_AddNumberToObject(obj, "memory", (double)(test->memory > 0 ? test->memory : 0));
 	cJSON_AddBoolToObject(obj, "is_sample", test->is_sample != 0);
+	/* Which limit a TLE ran out of: the verdict's detail, no test data. */
+	if (test->verdict == SV_VERDICT_TLE && test->limit &&
+	    (!strcmp(test->limit, "cpu") || !strcmp(test->limit, "wall")))
+		cJSON_AddStringToObject(obj, "limit", test->limit);
 	/* A wrong-answer reason quotes the expected output, which hidden tests must not reveal. */
 	if (test->message && *test->message && (test->is_sample || test->verdict != SV_VERDICT_WA) &&
 	    add_text(obj, "message", test->message, strlen(test->message), SV_RESULT_MESSAGE_MAX, 0, NULL) < 0)
@@ -407,6 +411,12 @@ static int parse_test(const cJSON *obj, size_t index, void *entry, char *err, si
 	    sv_msg_int(obj, "exit_code", -2147483647LL - 1, 2147483647LL, 0, 0, &number, inner, sizeof(inner)) < 0)
 		goto bad;
 	test->exit_code = (int)number;
+	if (get_text(obj, "limit", &test->limit, NULL, inner, sizeof(inner)) < 0)
+		goto bad;
+	if (test->limit && strcmp(test->limit, "cpu") && strcmp(test->limit, "wall")) {
+		snprintf(inner, sizeof(inner), "limit is \"%.40s\", not \"cpu\" or \"wall\"", test->limit);
+		goto bad;
+	}
 	test->has_score = present(obj, "score");
 	test->has_exit_code = present(obj, "exit_code");
 	test->stderr_truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(obj, "stderr_truncated"));

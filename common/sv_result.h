@@ -20,7 +20,7 @@
  *   (verdict null: none of its tests ran). Each test result is
  *   {"test_id","order","verdict","time","memory","is_sample"[,"group"][,"score"][,"message"]
  *    [,"judge_message"][,"team_message"][,"stderr"][,"exit_code"][,"input","expected","actual"]
- *    [,"input_truncated":true,...]}
+ *    [,"input_truncated":true,...][,"limit":"cpu"|"wall" (TLE: which limit ran out)]}
  *   Tests that were not run (skipped after a failure) have no entry. judge_message (the validator's
  *   judgemessage.txt, or the checker's reason, which may quote hidden data) and stderr are for
  *   staff; team_message may be shown to the student.
@@ -52,6 +52,7 @@ typedef struct {
 	double time;      /* seconds */
 	long long memory; /* KB */
 	int is_sample;
+	const char *limit; /* TLE: "cpu" or "wall", the limit that ran out; NULL: not said */
 	/* Why the test failed ("line 3: expected \"7\", got \"8\"", "killed by signal 11 (SIGSEGV)").
 	 * Written for sample tests; for hidden tests only when the verdict is not WA, because a
 	 * wrong-answer reason quotes the hidden expected output. NULL: none. */

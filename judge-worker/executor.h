@@ -15,6 +15,7 @@ typedef struct {
 	/* SV_VERDICT_NONE: the program ran cleanly, check its output. Else TLE, MLE, RE or OLE. */
 	sv_verdict verdict;
 	double time;        /* CPU seconds */
+	const char *limit;  /* TLE: VERDICT_MAP_LIMIT_CPU or _WALL (verdict_map.h); NULL otherwise */
 	long long memory;   /* KB */
 	const char *output; /* stdout, valid during the callback only */
 	size_t output_len;
@@ -53,8 +54,10 @@ typedef struct {
 typedef enum {
 	EXEC_DONE = 0,      /* every test was reported */
 	EXEC_COMPILE_ERROR, /* compiler_output says why; no test was run */
-	EXEC_FAILED,        /* the executor failed (sandbox error, Judge0 down beyond the budget): retry later */
-	EXEC_REJECTED,      /* the executor refuses this submission for good (Judge0 422): report failed */
+	/* The executor failed (sandbox error, Judge0 down beyond the budget, a compiler or a test starved of
+	 * CPU by the host): retry later, then report the submission failed, never CE or TLE. */
+	EXEC_FAILED,
+	EXEC_REJECTED, /* the executor refuses this submission for good (Judge0 422): report failed */
 	EXEC_CANCELLED,
 } exec_status;
 
@@ -62,6 +65,8 @@ typedef struct {
 	exec_status status;
 	char *compiler_output; /* malloc'd or NULL; set for CE, may be set for DONE (warnings) */
 	char error[512];       /* for FAILED and REJECTED */
+	double cpu_limit;      /* seconds per test as applied (0: not said), for the log */
+	double wall_limit;
 } exec_outcome;
 
 typedef struct {

@@ -170,6 +170,7 @@ typedef struct {
 	size_t created;  /* tests [0, created) have a token or were skipped */
 	size_t reported; /* tests [0, reported) were reported or skipped */
 	char **tokens;   /* NULL for a skipped test */
+	int *reruns;     /* per test: runs again after a wall-clock kill with little CPU */
 	judge0_result *done;
 	double deadline; /* for creating: the retry budget */
 } judge0_job;
@@ -317,6 +318,31 @@ static int report_ready(judge0_job *run, int ask)
 				 run->reported + 1, res.message[0] ? res.message : "internal error");
 			return -1;
 		}
+		if (oc == VERDICT_MAP_FINAL && verdict == SV_VERDICT_TLE) {
+			size_t at = run->reported;
+
+			res.limit = verdict_map_judge0_limit(&r->run, r->time, run->limits.cpu_time_limit);
+			/* Judge0 says nothing of waiting for a CPU: a wall-clock kill with little CPU runs again. */
+			if (!strcmp(res.limit, VERDICT_MAP_LIMIT_WALL) &&
+			    verdict_map_wall_kill(r->time, run->limits.cpu_time_limit, 0, -1) != WALL_KILL_OWN &&
+			    run->reruns[at] < run->st->cfg->starved_reruns) {
+				run->reruns[at]++;
+				stats_add(STAT_STARVED_RERUNS, 1);
+				sv_log(SV_LOG_NOTICE,
+				       "Judge0 test %zu: wall clock ran out after %.3f s of CPU (limit %.3f s); "
+				       "running it "
+				       "again (%d of %d)",
+				       at + 1, r->time, run->limits.cpu_time_limit, run->reruns[at],
+				       run->st->cfg->starved_reruns);
+				judge0_result_free(r);
+				memset(r, 0, sizeof(*r));
+				free(run->tokens[at]);
+				run->tokens[at] = NULL;
+				if (create_batch(run, at, 1) < 0)
+					return -1;
+				return run->reported > before;
+			}
+		}
 		res.verdict = oc == VERDICT_MAP_CHECK ? SV_VERDICT_NONE : verdict;
 		if (oc == VERDICT_MAP_CHECK)
 			res.message[0] = '\0';
@@ -387,14 +413,17 @@ static void judge0_judge(void *state, const exec_request *req, exec_outcome *out
 	}
 	run.tokens = calloc(run.n ? run.n : 1, sizeof(char *));
 	run.done = calloc(run.n ? run.n : 1, sizeof(judge0_result));
+	run.reruns = calloc(run.n ? run.n : 1, sizeof(int));
 	run.curl = curl_easy_init();
-	if (!run.tokens || !run.done || !run.curl) {
+	if (!run.tokens || !run.done || !run.reruns || !run.curl) {
 		out->status = EXEC_FAILED;
 		snprintf(out->error, sizeof(out->error), "out of memory");
 		goto cleanup;
 	}
 	judge0_limits_from_task(task_cpu_limit_ms(task, req->language_id), task_wall_limit_ms(task, req->language_id),
 				task->memory_limit_kb, task->output_limit_kb, &run.limits);
+	out->cpu_limit = run.limits.cpu_time_limit;
+	out->wall_limit = run.limits.wall_time_limit;
 	run.deadline = sv_time_mono_ms() + st->cfg->judge0_retry_budget * 1000.0;
 	waiting_since = sv_time_mono_ms();
 
@@ -437,6 +466,7 @@ cleanup:
 		judge0_result_free(&run.done[i]);
 	free(run.tokens);
 	free(run.done);
+	free(run.reruns);
 	free(run.body.data);
 	if (run.curl)
 		curl_easy_cleanup(run.curl);

@@ -1,5 +1,7 @@
 #include "judge0_codec.h"
 
+#include "sandbox/sandbox.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,7 +87,7 @@ void judge0_limits_from_task(int cpu_ms, int wall_ms, int memory_limit_kb, int o
 		cpu = 15;
 	if (cpu < 0.001)
 		cpu = 0.001;
-	wall = wall_ms > 0 ? wall_ms / 1000.0 : 2 * cpu + 1;
+	wall = wall_ms > 0 ? wall_ms / 1000.0 : sv_sandbox_wall_default(cpu); /* the local sandbox's margin */
 	if (wall > 20)
 		wall = 20;
 	if (wall < 1)

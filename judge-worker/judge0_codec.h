@@ -26,7 +26,8 @@ typedef struct {
 } judge0_limits;
 
 /* cpu_ms: the CPU limit (the language's time factor applied); wall_ms: 0 for the judge's default
- * (2 x CPU + 1 s); output_kb: 0 for Judge0's default. */
+ * (the CPU limit plus a margin, sv_sandbox_wall_default; Judge0 takes no less than 1 s); output_kb: 0 for Judge0's
+ * default. */
 void judge0_limits_from_task(int cpu_ms, int wall_ms, int memory_limit_kb, int output_kb, judge0_limits *out);
 
 /* Judge0 CE 1.13 active language ids: 43..89. */

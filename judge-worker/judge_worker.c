@@ -32,13 +32,8 @@ static rd_kafka_t *runs_consumer;        /* the sample runs (--topic-runs); NULL
 static rd_kafka_queue_t *consumer_queue; /* to wake the poll loop when a judgement ends */
 static offset_tracker *tracker;
 
-/* Jobs taken from Kafka and not finished: queued (!running) and running, in arrival order. */
-static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t jobs_work = PTHREAD_COND_INITIALIZER;
-static pthread_cond_t jobs_done = PTHREAD_COND_INITIALIZER;
-static job *jobs_head, *jobs_tail;
-static size_t jobs_pending;
-static int threads_stop;
+/* Jobs taken from Kafka and not finished, and who judges which next (fair scheduling). */
+static worker_queue *queue;
 
 static void log_stats(const char *why)
 {
@@ -129,67 +124,25 @@ static int judged_before(duplicate_check *dc, const job *j)
 
 /* ---- judging threads ---- */
 
-static void job_remove(job *j)
-{
-	job **pp = &jobs_head, *prev = NULL;
-
-	while (*pp && *pp != j) {
-		prev = *pp;
-		pp = &(*pp)->next;
-	}
-	if (*pp) {
-		*pp = j->next;
-		if (jobs_tail == j)
-			jobs_tail = prev;
-	}
-	jobs_pending--;
-}
-
-/* The next job to start: the first waiting submission, else the first waiting run. */
-static job *next_job(void)
-{
-	job *run = NULL;
-
-	for (job *j = jobs_head; j; j = j->next)
-		if (!j->running && !j->is_run)
-			return j;
-		else if (!j->running && !run)
-			run = j;
-	return run;
-}
-
 /* Whether a thread is free with nothing waiting for it: only then is a run taken, so a run never
  * waits in the queue where a submission fetched a moment later would have to queue behind it. */
 static int thread_free(void)
 {
-	int free_now;
-
-	pthread_mutex_lock(&jobs_lock);
-	free_now = jobs_pending < (size_t)w.cfg->concurrency;
-	pthread_mutex_unlock(&jobs_lock);
-	return free_now;
+	return wq_thread_free(queue, w.cfg->concurrency);
 }
 
 static void *judge_thread(void *arg)
 {
 	task_conn *tc = task_conn_new(w.tasks);
 	duplicate_check dc = {NULL, 0};
+	wq_thread sched;
+	wq_pg sched_pg;
+	job *j;
 
-	pthread_mutex_lock(&jobs_lock);
-	for (;;) {
-		job *j;
+	wq_pg_hooks(&sched, &sched_pg, w.cfg->db);
+	while ((j = wq_take(queue, &sched)) != NULL) {
 		job_result jr;
 		int trusted = 0; /* signed and the stored submission's (worker_trust.h) */
-
-		j = next_job();
-		if (!j) {
-			if (threads_stop)
-				break;
-			pthread_cond_wait(&jobs_work, &jobs_lock);
-			continue;
-		}
-		j->running = 1;
-		pthread_mutex_unlock(&jobs_lock);
 
 		if (j->cancel || !tc)
 			jr = JOB_GIVEN_BACK;
@@ -221,21 +174,20 @@ static void *judge_thread(void *arg)
 			       (int)j->partition, (long long)j->offset);
 		}
 		rd_kafka_message_destroy(j->msg);
-
-		pthread_mutex_lock(&jobs_lock);
-		job_remove(j);
+		wq_done(queue, j, &sched);
 		free(j);
-		pthread_cond_broadcast(&jobs_done);
 		rd_kafka_queue_yield(consumer_queue); /* the poll loop may resume fetching now */
 	}
-	pthread_mutex_unlock(&jobs_lock);
 	task_conn_free(tc);
 	PQfinish(dc.pg);
+	wq_pg_close(&sched_pg);
 	return NULL;
 }
 
-static int in_partitions(const job *j, const rd_kafka_topic_partition_list_t *parts)
+static int in_partitions(const job *j, void *arg)
 {
+	const rd_kafka_topic_partition_list_t *parts = arg;
+
 	if (!parts)
 		return 1;
 	if (j->is_run)
@@ -247,52 +199,20 @@ static int in_partitions(const job *j, const rd_kafka_topic_partition_list_t *pa
 	return 0;
 }
 
-static size_t count_jobs(const rd_kafka_topic_partition_list_t *parts)
-{
-	size_t n = 0;
-
-	for (job *j = jobs_head; j; j = j->next)
-		n += in_partitions(j, parts);
-	return n;
-}
-
 /* Finish (within grace_ms) or give back every job of parts (NULL: all). Queued jobs are given back
  * at once. Returns the number still unfinished after the hard bound. */
 static size_t drain_jobs(const rd_kafka_topic_partition_list_t *parts, double grace_ms)
 {
-	double deadline = sv_time_mono_ms() + grace_ms;
 	size_t left;
 
-	pthread_mutex_lock(&jobs_lock);
-	for (job *j = jobs_head; j; j = j->next)
-		if (!j->running && in_partitions(j, parts))
-			j->cancel = 1;
-	pthread_cond_broadcast(&jobs_work);
-	for (int phase = 0; phase < 2; phase++) {
-		while ((left = count_jobs(parts)) > 0) {
-			double now = sv_time_mono_ms();
-			struct timespec ts;
-			if (now >= deadline)
-				break;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 100 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&jobs_done, &jobs_lock, &ts);
-		}
-		if (left == 0 || phase == 1)
-			break;
-		sv_log(SV_LOG_NOTICE, "giving back %zu unfinished judgement(s)", left);
-		for (job *j = jobs_head; j; j = j->next)
-			if (in_partitions(j, parts))
-				j->cancel = 1;
-		/* A cancelled judgement stops after its current test run or request. */
-		deadline = sv_time_mono_ms() + 60000;
-	}
-	pthread_mutex_unlock(&jobs_lock);
-	return left;
+	wq_cancel(queue, in_partitions, (void *)parts, 0);
+	left = wq_wait_gone(queue, in_partitions, (void *)parts, sv_time_mono_ms() + grace_ms);
+	if (left == 0)
+		return 0;
+	sv_log(SV_LOG_NOTICE, "giving back %zu unfinished judgement(s)", left);
+	wq_cancel(queue, in_partitions, (void *)parts, 1);
+	/* A cancelled judgement stops after its current test run or request. */
+	return wq_wait_gone(queue, in_partitions, (void *)parts, sv_time_mono_ms() + 60000);
 }
 
 /* ---- Kafka ---- */
@@ -351,22 +271,8 @@ static int make_clients(char *err, size_t errlen)
 #define FULL_POLL_MS 30000
 static int wait_for_room(size_t limit, double *full_since)
 {
-	struct timespec until;
-	int room;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += 100 * 1000 * 1000;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&jobs_lock);
-	while (jobs_pending > limit && !sv_daemon_stop)
-		if (pthread_cond_timedwait(&jobs_done, &jobs_lock, &until) != 0)
-			break;
-	room = jobs_pending <= limit;
-	pthread_mutex_unlock(&jobs_lock);
-	if (room) {
+	/* Deferred jobs (their users have one in flight) leave room for other users' messages. */
+	if (wq_wait_room(queue, limit, 100)) {
 		*full_since = 0;
 		return 1;
 	}
@@ -431,15 +337,7 @@ static void take(rd_kafka_message_t *m, int is_run)
 	j->is_run = is_run;
 	if (!is_run)
 		offsets_begin(tracker, m->partition, m->offset);
-	pthread_mutex_lock(&jobs_lock);
-	if (jobs_tail)
-		jobs_tail->next = j;
-	else
-		jobs_head = j;
-	jobs_tail = j;
-	jobs_pending++;
-	pthread_cond_signal(&jobs_work);
-	pthread_mutex_unlock(&jobs_lock);
+	wq_push(queue, j);
 }
 
 static void run(void)
@@ -542,6 +440,15 @@ int main(int argc, char **argv)
 		goto out_exec;
 	}
 	tracker = offsets_new();
+	queue = wq_new(&(wq_config){{cfg.share_students, cfg.share_staff, cfg.share_reruns}, cfg.per_user});
+	if (!queue) {
+		sv_log(SV_LOG_ERR, "out of memory");
+		exit_code = 1;
+		goto out_kafka;
+	}
+	sv_log(SV_LOG_INFO,
+	       "fair scheduling: %d submission(s) per user at once%s, shares students %d staff %d reruns %d",
+	       cfg.per_user, cfg.per_user ? "" : " (no bound)", cfg.share_students, cfg.share_staff, cfg.share_reruns);
 	if (make_clients(err, sizeof(err)) < 0) {
 		sv_log(SV_LOG_ERR, "Kafka: %s", err);
 		exit_code = 1;
@@ -566,10 +473,7 @@ int main(int argc, char **argv)
 		sv_log(SV_LOG_ERR, "judgements did not stop; exiting without a clean Kafka close");
 		_exit(2);
 	}
-	pthread_mutex_lock(&jobs_lock);
-	threads_stop = 1;
-	pthread_cond_broadcast(&jobs_work);
-	pthread_mutex_unlock(&jobs_lock);
+	wq_stop(queue);
 	for (int i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	free(threads);
@@ -600,6 +504,7 @@ out_kafka:
 	if (w.producer)
 		rd_kafka_destroy(w.producer);
 	offsets_free(tracker);
+	wq_free(queue);
 	task_store_close(w.tasks);
 out_exec:
 	if (w.validators)

@@ -190,3 +190,21 @@ sv_verdict verdict_map_sandbox(sandbox_outcome outcome, sv_verdict checked)
 		return SV_VERDICT_NONE;
 	}
 }
+
+wall_kill verdict_map_wall_kill(double cpu, double cpu_limit, double wall, double run_delay)
+{
+	if (!(cpu < VERDICT_MAP_SUSPECT_CPU * cpu_limit))
+		return WALL_KILL_OWN;
+	if (run_delay < 0 || !(wall > 0))
+		return WALL_KILL_SUSPECT;
+	return run_delay >= VERDICT_MAP_STARVED_DELAY * wall ? WALL_KILL_STARVED : WALL_KILL_OWN;
+}
+
+const char *verdict_map_judge0_limit(const judge0_run *run, double time, double cpu_limit)
+{
+	if (run->message && strstr(run->message, "wall clock"))
+		return VERDICT_MAP_LIMIT_WALL;
+	if (run->status_id != JUDGE0_TIME_LIMIT_EXCEEDED || (run->message && *run->message))
+		return VERDICT_MAP_LIMIT_CPU;
+	return time < cpu_limit ? VERDICT_MAP_LIMIT_WALL : VERDICT_MAP_LIMIT_CPU;
+}

@@ -87,6 +87,31 @@ int verdict_map_sandbox_outcome_parse(const char *name, sandbox_outcome *out);
  * submission as failed, like a Judge0 Internal Error. */
 sv_verdict verdict_map_sandbox(sandbox_outcome outcome, sv_verdict checked);
 
+/* Load never becomes a verdict (issue 14, finding 7; doc/security.md "Judging under load"). A test
+ * killed by the wall clock after less than VERDICT_MAP_SUSPECT_CPU of its CPU limit either slept (or
+ * blocked) or was starved of CPU by the host; it was starved when its threads waited, runnable, for a
+ * CPU at least VERDICT_MAP_STARVED_DELAY of its wall time (the kernel's run_delay). */
+#define VERDICT_MAP_SUSPECT_CPU   0.5
+#define VERDICT_MAP_STARVED_DELAY 0.1
+
+typedef enum {
+	WALL_KILL_OWN,     /* the program's doing (it used its CPU, or slept): TLE (wall clock) */
+	WALL_KILL_STARVED, /* measured: the host kept it off the CPU; run it again */
+	WALL_KILL_SUSPECT, /* little CPU and no measure of waiting (Judge0, rlimit mode): run it again, TLE after */
+} wall_kill;
+
+/* Classifies a wall-clock kill: cpu and cpu_limit in seconds, wall the run's wall time, run_delay its
+ * waiting for a CPU (< 0: unknown). */
+wall_kill verdict_map_wall_kill(double cpu, double cpu_limit, double wall, double run_delay);
+
+/* The per-test "limit" of a TLE: "wall" when the wall clock ran out, "cpu" when the CPU time did. */
+#define VERDICT_MAP_LIMIT_CPU  "cpu"
+#define VERDICT_MAP_LIMIT_WALL "wall"
+
+/* Judge0's TLE (status 5, or SIGXCPU): which limit ran out, from isolate's message ("Time limit
+ * exceeded (wall clock)") or else from the CPU time against the limit. */
+const char *verdict_map_judge0_limit(const judge0_run *run, double time, double cpu_limit);
+
 /* "exited with code 3", "killed by signal 11 (SIGSEGV)": for a test's message. signal <= 0 means
  * the program exited. */
 void verdict_map_describe_exit(int exit_code, int signal, char *out, size_t outlen);

@@ -10,6 +10,7 @@
 #include "sv_run.h"
 #include "task_store.h"
 #include "worker_config.h"
+#include "worker_queue.h"
 
 /* The judge-worker's shared state and one unit of work. */
 
@@ -27,7 +28,7 @@ typedef struct {
 	volatile int producer_stop; /* set last, after the final flush */
 } worker;
 
-typedef struct job {
+struct job {
 	struct job *next;
 	rd_kafka_message_t *msg;
 	int32_t partition;
@@ -38,7 +39,8 @@ typedef struct job {
 	/* A sample run (the runs topic, sv_run.h): judged only when no submission waits, its offset
 	 * stored when taken (a run lost in a crash is run again by its owner). */
 	int is_run;
-} job;
+	wq_sched sched; /* fair scheduling: the queue's (worker_queue.h) */
+};
 
 typedef enum {
 	JOB_DONE,       /* a final result (or a dead letter) is delivered: store the offset */

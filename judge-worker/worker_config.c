@@ -51,6 +51,20 @@ static const sv_option options[] = {
      "larger source code is reported as failed", 0},
     {"max-tries", 0, "SOLVEIT_MAX_TRIES", SV_OPT_INT, OFF(max_tries), 0, 1, 100, "N",
      "judgements tried after executor failures before the submission is reported failed", 0},
+    {"starved-reruns", 0, "SOLVEIT_STARVED_RERUNS", SV_OPT_INT, OFF(starved_reruns), 0, 0, 10, "N",
+     "runs again of a test stopped by the wall clock with less than half its CPU limit used; a test the host "
+     "starved of CPU in every run fails the judgement (retried, then failed), never TLE",
+     0},
+    {"per-user", 0, "SOLVEIT_PER_USER", SV_OPT_INT, OFF(per_user), 0, 0, 16, "N",
+     "submissions of one user judged at once by all workers of the database together (PostgreSQL advisory "
+     "locks); the others wait while other users' are judged (0: no bound)",
+     0},
+    {"share-students", 0, "SOLVEIT_SHARE_STUDENTS", SV_OPT_INT, OFF(share_students), 0, 1, 1000, "N",
+     "share of the judging threads for students' submissions when other classes wait too", 0},
+    {"share-staff", 0, "SOLVEIT_SHARE_STAFF", SV_OPT_INT, OFF(share_staff), 0, 1, 1000, "N",
+     "share for staff accounts' own submissions (first attempts)", 0},
+    {"share-reruns", 0, "SOLVEIT_SHARE_RERUNS", SV_OPT_INT, OFF(share_reruns), 0, 1, 1000, "N",
+     "share for rejudges (attempt 2 and later) and package verification runs", 0},
     {"judge0-url", 0, "SOLVEIT_JUDGE0_URL", SV_OPT_STRING, OFF(judge0_url), 0, 0, 0, "URL", "Judge0 CE 1.13 base URL",
      0},
     {"judge0-token", 0, "SOLVEIT_JUDGE0_TOKEN", SV_OPT_STRING, OFF(judge0_token), 0, 0, 0, "TOKEN",
@@ -104,6 +118,11 @@ void worker_config_init(worker_config *cfg)
 	cfg->prefetch = 4;
 	cfg->max_code_bytes = 256 * 1024;
 	cfg->max_tries = 3;
+	cfg->starved_reruns = 2;
+	cfg->per_user = 1;
+	cfg->share_students = 4;
+	cfg->share_staff = 4;
+	cfg->share_reruns = 1;
 	cfg->judge0_url = strdup("http://127.0.0.1:2358");
 	cfg->judge0_token = strdup("");
 	cfg->judge0_auth_header = strdup("X-Auth-Token");

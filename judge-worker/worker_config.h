@@ -37,6 +37,12 @@ typedef struct {
 	int prefetch;    /* messages taken ahead, waiting for a free thread */
 	long max_code_bytes;
 	int max_tries; /* judgements attempted before a submission is reported failed */
+	/* Judging under load (doc/security.md) */
+	int starved_reruns; /* runs again of a test the wall clock stopped with little CPU used */
+	int per_user;       /* submissions of one user judged at once by every worker together; 0: no bound */
+	int share_students; /* the classes' shares of the judging threads when all three wait */
+	int share_staff;
+	int share_reruns;
 	char *judge0_url;
 	char *judge0_token; /* sent in judge0_auth_header when set */
 	char *judge0_auth_header;

@@ -181,6 +181,7 @@ static void fill_result(judging *jg, size_t index, const exec_test_result *r)
 	sv_test_result *res = &jg->results[index];
 
 	res->verdict = o->verdict;
+	res->limit = o->verdict == SV_VERDICT_TLE ? r->limit : NULL;
 	res->time = r->time;
 	res->memory = r->memory;
 	res->has_score = o->has_score;
@@ -566,6 +567,10 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 	req.cancel = &j->cancel;
 	req.validators = w->validators;
 	execute(&jg, &req, &out, exec_ms);
+	if (out.cpu_limit > 0)
+		sv_log(SV_LOG_INFO, "%s %lld: limits per test: CPU %.3f s, wall clock %.3f s",
+		       msg ? "submission" : "sample run", msg ? msg->submission_id : run->run_id, out.cpu_limit,
+		       out.wall_limit);
 	if (j->cancel)
 		goto out;
 	if (jg.failure[0]) {

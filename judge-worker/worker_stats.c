@@ -18,9 +18,9 @@ static struct {
 } finals = {PTHREAD_MUTEX_INITIALIZER, {{0, 0}}, 0, 0};
 
 static const char *const names[STAT_COUNT] = {
-    "received",   "completed",        "failed",         "dead_lettered", "given_back",
-    "cache_hits", "cache_misses",     "cache_errors",   "db_task_loads", "db_revision_scans",
-    "db_errors",  "executor_retries", "judge0_retries", "duplicates",
+    "received",       "completed",    "failed",        "dead_lettered",     "given_back",       "cache_hits",
+    "cache_misses",   "cache_errors", "db_task_loads", "db_revision_scans", "db_errors",        "executor_retries",
+    "judge0_retries", "duplicates",   "deferred",      "starved_reruns",    "starved_failures",
 };
 
 void stats_add(worker_stat which, long n)

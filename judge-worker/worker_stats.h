@@ -19,6 +19,9 @@ typedef enum {
 	STAT_EXECUTOR_RETRIES, /* judgements retried after an executor failure */
 	STAT_JUDGE0_RETRIES,   /* Judge0 requests retried (503, network) */
 	STAT_DUPLICATES,       /* a submission's attempt received again after its final result was delivered */
+	STAT_DEFERRED,         /* submissions put back in the queue: their user had one in flight (fair scheduling) */
+	STAT_STARVED_RERUNS,   /* tests run again after a wall-clock kill with little CPU (load, not the program) */
+	STAT_STARVED_FAILURES, /* judgements given up because the host starved a test in every run */
 	STAT_COUNT
 } worker_stat;
 

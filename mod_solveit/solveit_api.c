@@ -374,8 +374,9 @@ int sv_api_submissions(sv_ctx *ctx)
  * "order". */
 static int hidden_field_shown(const char *name)
 {
-	static const char *const shown[] = {"test_id",   "test",  "order", "verdict",      "time",
-					    "is_sample", "group", "score", "team_message", NULL};
+	/* "limit": which limit a TLE ran out of (cpu or wall), the verdict's detail, no data. */
+	static const char *const shown[] = {"test_id", "test",  "order",        "verdict", "time", "is_sample",
+					    "group",   "score", "team_message", "limit",   NULL};
 
 	return sv_word_in(name, shown);
 }

@@ -52,11 +52,17 @@ function ioPart(title, node, truncated) {
 	return el('div', { class: 'sample-part' }, el('h4', {}, title, truncated ? el('span', { class: 'muted' }, ' (cut short)') : null), node);
 }
 
+// Which limit a TLE ran out of ("limit" of the per-test result): the CPU time, or the wall clock.
+function limitNote(t) {
+	if (t.verdict !== 'TLE' || (t.limit !== 'cpu' && t.limit !== 'wall')) return null;
+	return el('span', { class: 'tle-limit muted' }, t.limit === 'wall' ? ' Time limit exceeded (wall clock)' : ' Time limit exceeded (CPU)');
+}
+
 function testRows(t, index) {
 	const number = t.order ?? index + 1;
 	const row = el('tr', { id: 'test-' + number, class: 'test-row' + (t.is_sample ? ' sample-test' : '') },
 		el('td', { class: 'num' }, String(number)),
-		el('td', {}, verdictBadge(t.verdict)),
+		el('td', {}, verdictBadge(t.verdict), limitNote(t)),
 		el('td', { class: 'num' }, formatSeconds(t.time)),
 		el('td', { class: 'num hide-narrow' }, formatMemoryKb(t.memory)),
 		el('td', { class: 'num test-points' }, testPoints(t)),

@@ -121,7 +121,7 @@ void sv_sandbox_limits_compile_defaults(sv_sandbox_limits *l)
 	l->work_kb = 256 * 1024;
 }
 
-/* Zero fields take the defaults; the wall clock defaults to twice the CPU time plus a second. */
+/* Zero fields take the defaults; the wall clock defaults to the CPU time plus a margin. */
 void sv_fill_limits(sv_sandbox_limits *out, const sv_sandbox_limits *in, int compile)
 {
 	sv_sandbox_limits d;
@@ -145,7 +145,7 @@ void sv_fill_limits(sv_sandbox_limits *out, const sv_sandbox_limits *in, int com
 	DEF(work_kb)
 #undef DEF
 	if (out->wall_time <= 0)
-		out->wall_time = compile && !in ? d.wall_time : 2 * out->cpu_time + 1;
+		out->wall_time = compile && !in ? d.wall_time : sv_sandbox_wall_default(out->cpu_time);
 }
 
 /* ---- mounts ---- */

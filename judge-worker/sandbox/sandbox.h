@@ -47,7 +47,7 @@ typedef enum {
 /* Limits of one execution. Zero in any field means "the default" of sv_sandbox_limits_run_defaults(). */
 typedef struct {
 	double cpu_time;   /* seconds of CPU, all processes together */
-	double wall_time;  /* seconds; 0 = 2 * cpu_time + 1 */
+	double wall_time;  /* seconds; 0 = sv_sandbox_wall_default(cpu_time) */
 	long memory_kb;    /* peak memory of the whole run (cgroup), RLIMIT_DATA in rlimit mode */
 	long stack_kb;     /* RLIMIT_STACK */
 	int processes;     /* processes and threads together */
@@ -107,11 +107,28 @@ typedef struct {
 	char message[256]; /* human text: "Time limit exceeded (wall clock)", "Killed by signal 11 (SIGSEGV)" */
 	int aborted;       /* stopped because the other side of an interactive run ended (sv_sandbox_interact) */
 	double end_time;   /* monotonic seconds when the program ended, for ordering the two sides of a run */
+	/* TLE: 1 when the wall clock ran out (the CPU time did not), 0 when the CPU time did. */
+	int wall_exceeded;
+	/* At a wall-clock kill: seconds the box's tasks spent runnable but waiting for a CPU (the kernel's
+	 * schedstat run_delay), which tells a starved program from one that slept; < 0 when unknown. */
+	double run_delay;
 	/* sv_sandbox_run_ex: the files of sv_sandbox_run_opts.feedback_names read back after the run, in that
 	 * order (NULL when the program did not write it as a regular file), NUL-terminated, cut to feedback_max */
 	char *feedback[SV_SANDBOX_MAX_FEEDBACK];
 	size_t feedback_len[SV_SANDBOX_MAX_FEEDBACK];
 } sv_run_result;
+
+/* The wall clock a run gets when its limits do not say: the CPU limit plus a margin, not a multiple of it
+ * (issue 14, finding 6), so that a program that sleeps holds its slot for barely longer than one that
+ * computes. The margin, max(0.5 s, 25 % of the CPU limit) capped at 5 s, covers start-up (a JVM, an
+ * interpreter) and input reading; a run the host starved of CPU is told apart by run_delay and re-run by the
+ * judge, never reported as TLE. */
+static inline double sv_sandbox_wall_default(double cpu_time)
+{
+	double margin = cpu_time * 0.25;
+
+	return cpu_time + (margin < 0.5 ? 0.5 : margin > 5.0 ? 5.0 : margin);
+}
 
 /* Fills defaults for a test run: 2 s CPU, 256 MB memory, 64 MB stack, 64 processes, 16 MB files, 64 open
  * files, 8 MB stdout, 1 MB stderr, 64 MB work directory. */

@@ -412,6 +412,40 @@ long long sv_cgroup_cpu_ns(const struct sv_cgroup *cg)
 	return atoll(buf);
 }
 
+long long sv_cgroup_run_delay_ns(const struct sv_cgroup *cg)
+{
+	const char *dir = NULL;
+	char list[16384], path[64], stat[128];
+	long long total = 0;
+	int counted = 0;
+
+	if (!cg->root || cg->root->mode == SV_SANDBOX_MODE_RLIMIT)
+		return -1;
+	for (int i = 0; i < SV_CG_N && !dir; i++)
+		if (cg->root->have[i] && cg->dir[i][0])
+			dir = cg->dir[i];
+	if (!dir || read_file(dir, cg->root->mode == SV_SANDBOX_MODE_CGROUP_V2 ? "cgroup.threads" : "tasks", list,
+			      sizeof(list)) < 0)
+		return -1;
+	/* Every thread of the box, as the kernel lists them (pids of our own namespace). */
+	for (char *p = list; *p;) {
+		long tid = strtol(p, &p, 10);
+		long long cpu_ns, delay_ns;
+
+		while (*p == '\n')
+			p++;
+		if (tid <= 0)
+			break;
+		snprintf(path, sizeof(path), "/proc/%ld", tid);
+		if (read_file(path, "schedstat", stat, sizeof(stat)) > 0 &&
+		    sscanf(stat, "%lld %lld", &cpu_ns, &delay_ns) == 2) {
+			total += delay_ns;
+			counted++;
+		}
+	}
+	return counted ? total : -1;
+}
+
 int sv_cgroup_oom_killed(const struct sv_cgroup *cg)
 {
 	char buf[1024];

@@ -47,6 +47,10 @@ void sv_cgroup_close_procs(struct sv_cgroup *cg);
 /* CPU nanoseconds used so far by the cgroup; -1 if not measured through a cgroup. */
 long long sv_cgroup_cpu_ns(const struct sv_cgroup *cg);
 
+/* Nanoseconds the cgroup's live threads spent runnable but waiting for a CPU (/proc/TID/schedstat,
+ * run_delay), summed; -1 when not known (rlimit mode, no schedstat). Read while they still run. */
+long long sv_cgroup_run_delay_ns(const struct sv_cgroup *cg);
+
 /* 1 when the kernel OOM-killed something in the cgroup, 0 if not, -1 if unknown. */
 int sv_cgroup_oom_killed(const struct sv_cgroup *cg);
 

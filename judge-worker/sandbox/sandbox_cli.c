@@ -35,12 +35,13 @@ static const char usage[] =
     "\n"
     "run compiles the source if the language needs it (inside the sandbox), runs it once per --stdin (once with\n"
     "empty input if none) and prints one JSON object: status (OK TLE MLE RE OLE CE IE), time, wall_time,\n"
-    "memory (KB), exit_code, signal, stdout, stderr, compile_output, message; with several --stdin, \"runs\"\n"
+    "memory (KB), exit_code, signal, stdout, stderr, compile_output, message (and for TLE limit, \"cpu\" or\n"
+    "\"wall\", and run_delay, the seconds it waited for a CPU, when known); with several --stdin, \"runs\"\n"
     "holds one such object per input as well.\n"
     "\n"
     "options:\n"
     "  --time-limit S        CPU seconds (default 2)\n"
-    "  --wall-time-limit S   wall seconds (default 2 * CPU + 1)\n"
+    "  --wall-time-limit S   wall seconds (default CPU + max(0.5, 25% of CPU), the margin at most 5)\n"
     "  --memory-limit KB     memory (default 262144)\n"
     "  --stack-limit KB      stack (default 65536)\n"
     "  --processes N         processes and threads (default 64)\n"
@@ -105,6 +106,10 @@ static cJSON *result_json(const sv_run_result *r)
 	cJSON_AddNumberToObject(o, "time", r->time);
 	cJSON_AddNumberToObject(o, "wall_time", r->wall_time);
 	cJSON_AddNumberToObject(o, "memory", (double)r->memory_kb);
+	if (r->status == SV_RUN_TLE)
+		cJSON_AddStringToObject(o, "limit", r->wall_exceeded ? "wall" : "cpu");
+	if (r->status == SV_RUN_TLE && r->wall_exceeded && r->run_delay >= 0)
+		cJSON_AddNumberToObject(o, "run_delay", r->run_delay);
 	if (r->exit_code >= 0)
 		cJSON_AddNumberToObject(o, "exit_code", r->exit_code);
 	else

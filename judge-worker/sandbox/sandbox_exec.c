@@ -210,7 +210,7 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 	double drain_deadline = 0;
 	int src[SV_CGROUP_FD0 + SV_CG_N], nsrc;
 	double t0, deadline, next_cpu, kill_deadline = 0;
-	long long cpu_ns = -1;
+	long long cpu_ns = -1, run_delay_ns = -1;
 	char msg[512];
 	unsigned long long flags;
 	pid_t pid;
@@ -443,9 +443,11 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 				why = 1;
 			else if (io_abort >= 0 && pfd[io_abort].revents)
 				why = aborted = 1;
-			else if (now >= deadline)
+			else if (now >= deadline) {
 				why = facts.wall_exceeded = 1;
-			else if (now >= next_cpu) {
+				/* Before the kill, while the box's threads still exist: did they wait for a CPU? */
+				run_delay_ns = sv_cgroup_run_delay_ns(&cg);
+			} else if (now >= next_cpu) {
 				next_cpu = now + CPU_POLL_MS / 1000.0;
 				cpu_ns = sv_cgroup_cpu_ns(&cg);
 				if (cpu_ns > 0 && (double)cpu_ns / 1e9 > lim->cpu_time)
@@ -501,6 +503,9 @@ int sv_box_exec(sv_sandbox_box *box, const struct exec_req *req, sv_run_result *
 		snprintf(res->message, sizeof(res->message), "Stopped: the other side of the interaction ended");
 	}
 	res->time = facts.cpu_time;
+	res->wall_exceeded = res->status == SV_RUN_TLE && facts.wall_exceeded && !facts.cpu_exceeded &&
+			     facts.cpu_time <= facts.cpu_limit;
+	res->run_delay = res->wall_exceeded && run_delay_ns >= 0 ? (double)run_delay_ns / 1e9 : -1;
 	if (have_report && rep.wall_us > 0 && !facts.wall_exceeded)
 		res->wall_time = (double)rep.wall_us / 1e6;
 	res->memory_kb =

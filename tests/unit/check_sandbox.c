@@ -311,6 +311,17 @@ START_TEST(limit_defaults)
 }
 END_TEST
 
+/* Issue 14, finding 6: the wall clock is the CPU limit plus a margin, not 2 x CPU + 1 s. */
+START_TEST(wall_default_is_a_margin)
+{
+	ck_assert_double_eq_tol(sv_sandbox_wall_default(1.0), 1.5, 1e-9); /* at least 0.5 s */
+	ck_assert_double_eq_tol(sv_sandbox_wall_default(0.1), 0.6, 1e-9);
+	ck_assert_double_eq_tol(sv_sandbox_wall_default(4.0), 5.0, 1e-9);   /* 25 % */
+	ck_assert_double_eq_tol(sv_sandbox_wall_default(40.0), 45.0, 1e-9); /* at most 5 s */
+	ck_assert(sv_sandbox_wall_default(2.0) < 2 * 2.0 + 1);
+}
+END_TEST
+
 /* One side of an interactive run as the sandbox reports it. */
 static sv_run_result side(sv_run_status status, int exit_code)
 {
@@ -426,6 +437,7 @@ int main(void)
 	tcase_add_test(tc, verdict_memory_without_cgroup);
 	tcase_add_test(tc, status_names);
 	tcase_add_test(tc, limit_defaults);
+	tcase_add_test(tc, wall_default_is_a_margin);
 	tcase_add_test(tc, interactive_verdict_rules);
 	tcase_add_test(tc, interactive_validator_failures_are_judge_errors);
 	tcase_add_test(tc, interactive_feedback_files);

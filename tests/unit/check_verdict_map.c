@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sv_result.h"
 #include "verdict_map.h"
 
 static char reason[256];
@@ -331,6 +332,80 @@ START_TEST(describe_exit)
 }
 END_TEST
 
+/* Issue 14, finding 7: a wall-clock kill with little CPU is the host's doing when the program waited
+ * for a CPU, the program's when it slept; with no measure it is run again. */
+START_TEST(wall_kills_told_apart)
+{
+	/* Used its CPU: its own TLE, whatever the host did. */
+	ck_assert_int_eq(verdict_map_wall_kill(0.8, 1.0, 1.5, 0.7), WALL_KILL_OWN);
+	/* sleep(100): no CPU, no waiting for one. */
+	ck_assert_int_eq(verdict_map_wall_kill(0.0, 1.0, 1.5, 0.001), WALL_KILL_OWN);
+	/* 32 of 33 TLEs of the finding: killed at 42 % of the CPU limit, runnable the rest of the time. */
+	ck_assert_int_eq(verdict_map_wall_kill(0.42, 1.0, 1.5, 1.0), WALL_KILL_STARVED);
+	ck_assert_int_eq(verdict_map_wall_kill(0.1, 1.0, 1.5, 0.2), WALL_KILL_STARVED);
+	/* Judge0 and rlimit mode cannot say. */
+	ck_assert_int_eq(verdict_map_wall_kill(0.1, 1.0, 1.5, -1), WALL_KILL_SUSPECT);
+	ck_assert_int_eq(verdict_map_wall_kill(0.6, 1.0, 1.5, -1), WALL_KILL_OWN);
+}
+END_TEST
+
+START_TEST(judge0_says_which_limit)
+{
+	judge0_run run;
+
+	memset(&run, 0, sizeof(run));
+	run.status_id = JUDGE0_TIME_LIMIT_EXCEEDED;
+	run.message = "Time limit exceeded (wall clock)";
+	ck_assert_str_eq(verdict_map_judge0_limit(&run, 0.9, 1.0), "wall");
+	run.message = "Time limit exceeded";
+	ck_assert_str_eq(verdict_map_judge0_limit(&run, 0.2, 1.0), "cpu");
+	run.message = NULL;
+	ck_assert_str_eq(verdict_map_judge0_limit(&run, 0.2, 1.0), "wall");
+	ck_assert_str_eq(verdict_map_judge0_limit(&run, 1.0, 1.0), "cpu");
+	run.status_id = JUDGE0_RE_OTHER; /* SIGXCPU */
+	ck_assert_str_eq(verdict_map_judge0_limit(&run, 0.2, 1.0), "cpu");
+}
+END_TEST
+
+/* The TLE's limit travels in the per-test results (common/sv_result.c), and only "cpu" or "wall". */
+START_TEST(result_limit_round_trip)
+{
+	sv_test_result t = {.test_id = 3, .order = 1, .verdict = SV_VERDICT_TLE, .time = 0.01, .limit = "wall"};
+	sv_result_msg msg = {.submission_id = 5,
+			     .task_id = 2,
+			     .status = SV_STATUS_COMPLETED,
+			     .attempt = 1,
+			     .verdict = SV_VERDICT_TLE,
+			     .total_tests = 1,
+			     .tests = &t,
+			     .test_count = 1};
+	sv_result_msg back;
+	cJSON *tree = NULL;
+	char err[256], *text = sv_result_msg_build(&msg), *bad;
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "\"limit\":\"wall\""));
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), SV_MSG_OK);
+	ck_assert_str_eq(back.tests[0].limit, "wall");
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	tree = NULL;
+	bad = strstr(text, "\"wall\"");
+	memcpy(bad, "\"both\"", 6);
+	ck_assert_int_ne(sv_result_msg_parse(text, strlen(text), &back, &tree, err, sizeof(err)), SV_MSG_OK);
+	ck_assert_ptr_nonnull(strstr(err, "limit"));
+	sv_result_msg_clear(&back);
+	cJSON_Delete(tree);
+	free(text);
+	/* Not a TLE: no limit written. */
+	t.verdict = SV_VERDICT_WA;
+	msg.verdict = SV_VERDICT_WA;
+	text = sv_result_msg_build(&msg);
+	ck_assert_ptr_null(strstr(text, "\"limit\""));
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("verdict_map");
@@ -356,6 +431,11 @@ int main(void)
 	tcase_add_test(tc, sandbox_outcomes);
 	tcase_add_test(tc, sandbox_verdicts_given_the_checker);
 	tcase_add_test(tc, describe_exit);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("load");
+	tcase_add_test(tc, wall_kills_told_apart);
+	tcase_add_test(tc, judge0_says_which_limit);
+	tcase_add_test(tc, result_limit_round_trip);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

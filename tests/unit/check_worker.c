@@ -15,6 +15,7 @@
 
 Suite *judge0_suite(void);
 Suite *test_cache_suite(void);
+Suite *queue_suite(void);
 
 /* ---- configuration ---- */
 
@@ -659,6 +660,7 @@ int main(void)
 
 	srunner_add_suite(sr, judge0_suite());
 	srunner_add_suite(sr, test_cache_suite());
+	srunner_add_suite(sr, queue_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -60,11 +60,15 @@ START_TEST(limits_are_clamped_to_a_stock_server)
 
 	judge0_limits_from_task(1000, 0, 65536, 0, &l);
 	ck_assert_double_eq_tol(l.cpu_time_limit, 1.0, 1e-9);
-	ck_assert_double_eq_tol(l.wall_time_limit, 3.0, 1e-9);
+	ck_assert_double_eq_tol(l.wall_time_limit, 1.5, 1e-9); /* CPU + a margin, not 2 x CPU + 1 s */
+	judge0_limits_from_task(8000, 0, 65536, 0, &l);
+	ck_assert_double_eq_tol(l.wall_time_limit, 10.0, 1e-9); /* 25 % of the CPU limit */
+	judge0_limits_from_task(8000, 9000, 65536, 0, &l);
+	ck_assert_double_eq_tol(l.wall_time_limit, 9.0, 1e-9); /* the task's own wall limit wins */
 	ck_assert_int_eq(l.memory_limit, 65536);
 	judge0_limits_from_task(60000, 0, 4194304, 0, &l);
 	ck_assert_double_eq_tol(l.cpu_time_limit, 15.0, 1e-9);
-	ck_assert_double_eq_tol(l.wall_time_limit, 20.0, 1e-9);
+	ck_assert_double_eq_tol(l.wall_time_limit, 18.75, 1e-9);
 	ck_assert_int_eq(l.memory_limit, 512000);
 	judge0_limits_from_task(50, 0, 1024, 0, &l);
 	ck_assert_double_eq_tol(l.cpu_time_limit, 0.05, 1e-9);

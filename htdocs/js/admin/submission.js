@@ -98,6 +98,12 @@ function testsSection(sub) {
 			el('thead', {}, head), el('tbody', {}, rows))));
 }
 
+// Which limit a TLE ran out of ("limit" of the per-test result): the CPU time, or the wall clock.
+function limitNote(t) {
+	if (t.verdict !== 'TLE' || (t.limit !== 'cpu' && t.limit !== 'wall')) return null;
+	return el('span', { class: 'tle-limit muted' }, t.limit === 'wall' ? ' Time limit exceeded (wall clock)' : ' Time limit exceeded (CPU)');
+}
+
 function testRows(test, r, index) {
 	const order = (r && r.order) ?? (test && test.order) ?? index + 1;
 	const sample = test ? test.is_sample : r && r.is_sample;
@@ -106,7 +112,7 @@ function testRows(test, r, index) {
 	const row = el('tr', { class: 'test-row', id: 'test-' + order },
 		el('td', { class: 'num' }, String(order)),
 		el('td', { class: 'test-name' }, name),
-		el('td', {}, r ? verdictBadge(r.verdict) : el('span', { class: 'muted' }, 'not run')),
+		el('td', {}, r ? verdictBadge(r.verdict) : el('span', { class: 'muted' }, 'not run'), r ? limitNote(r) : null),
 		el('td', { class: 'num' }, r ? formatSeconds(r.time) : '—'),
 		el('td', { class: 'num' }, r ? formatMemoryKb(r.memory) : '—'),
 		el('td', { class: 'num' }, exit),
