@@ -389,7 +389,9 @@ static int load_zip_entries(sv_package *pkg, zip_t *za, const sv_package_options
 
 static void sort_files(sv_package *pkg)
 {
-	qsort(pkg->files, pkg->files_count, sizeof(pkg_file), file_cmp);
+	/* An empty archive has no array at all: qsort's pointer must not be NULL, even for 0. */
+	if (pkg->files_count > 1)
+		qsort(pkg->files, pkg->files_count, sizeof(pkg_file), file_cmp);
 	for (size_t i = 1; i < pkg->files_count; i++)
 		if (!strcmp(pkg->files[i - 1].path, pkg->files[i].path))
 			pkg_warn(pkg, "%s is in the package twice: the first copy is used", pkg->files[i].path);

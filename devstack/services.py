@@ -485,6 +485,20 @@ def httpd_log_dir(root):
     return Path(keep) / str(Path(root).resolve()).strip("/").replace("/", "_")
 
 
+def sanitizer_env():
+    """apache2's environment. Under tests/run-all.sh --sanitize the module is built with ASan, which
+    must be loaded first into an apache2 that is not: SOLVEIT_SANITIZE_PRELOAD names the ASan
+    runtime to preload. Leak detection is off there (apache2 leaves its pools to the exit); every
+    other ASAN_OPTIONS setting is the run's. None (the inherited environment) otherwise."""
+    preload = os.environ.get("SOLVEIT_SANITIZE_PRELOAD")
+    if not preload:
+        return None
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = preload
+    env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+    return env
+
+
 class Httpd:
     """Debian's apache2 on a config rendered from httpd-conf/solveit-stack.conf.in."""
 
@@ -520,7 +534,7 @@ class Httpd:
 
     def _apache(self, *args):
         return subprocess.run([APACHE_BIN, "-d", str(self.root), "-f", str(self.conf)] + list(args),
-                              capture_output=True, text=True, timeout=60)
+                              capture_output=True, text=True, timeout=60, env=sanitizer_env())
 
     def check_config(self):
         """(returncode, output) of apache2 -t: what the directive setters say."""
