@@ -226,7 +226,8 @@ def test_daemons_refuse_to_start_without_a_usable_key_file(services, tmp_path):
 
 
 def test_httpd_refuses_to_start_without_solveit_key_file(httpd_factory):
-    started, text = httpd_factory.try_start(replace={"SolveitKeyFile": None})
+    # Without Redis, so that the cache's own refusal (test_redis_trust) does not come first.
+    started, text = httpd_factory.try_start(replace={"SolveitKeyFile": None, "SolveitRedis": "none"})
     assert not started
     assert "SolveitKeyFile: not set; mod_solveit signs every Kafka message" in text, text
 
