@@ -384,6 +384,9 @@ int admin_rejudge(const admin_config *cfg, const sv_sql *db, char *const *ids, i
 		return ADMIN_MISMATCH;
 	if (cfg->task && *cfg->task && (found = task_id(db, cfg->task, task, sizeof(task), err, errlen)) != 0)
 		return found < 0 ? ADMIN_ERROR : ADMIN_MISMATCH;
+	/* Without the keys nothing could be sent: refuse before the attempts are bumped. */
+	if (admin_signing_ready(cfg, err, errlen) < 0)
+		goto out;
 	if (call_rejudge(db, list, *task ? task : NULL, &q, err, errlen) < 0)
 		goto out;
 	if (q.refused) {

@@ -10,13 +10,20 @@
  * destroyed. */
 static sv_keyring *keyring;
 
+int admin_signing_ready(const admin_config *cfg, char *err, size_t errlen)
+{
+	if (!keyring && !(keyring = sv_kafka_keyring_load(cfg->key_file, err, errlen)))
+		return -1;
+	return 0;
+}
+
 rd_kafka_t *admin_producer(const admin_config *cfg, char *err, size_t errlen)
 {
 	static const char *const defaults[] = {"linger.ms=0", "message.timeout.ms=30000"};
 	sv_kafka_client k = {"solveit-admin", cfg->brokers, (const char *const *)cfg->kafka_options,
 			     cfg->kafka_option_count, NULL};
 
-	if (!keyring && !(keyring = sv_kafka_keyring_load(cfg->key_file, err, errlen)))
+	if (admin_signing_ready(cfg, err, errlen) < 0)
 		return NULL;
 	k.keyring = keyring;
 	return sv_kafka_producer_new(&k, defaults, 2, err, errlen);

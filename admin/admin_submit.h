@@ -12,6 +12,10 @@
 /* solveit-admin's side of code-submissions, shared by verify (new submissions) and rejudge (the
  * next attempt of stored ones): the producer and the module's message, keyed by the submission id. */
 
+/* Loads the keyring of --key-file once, so that a command can refuse before it changes anything;
+ * -1 with err naming the option. */
+int admin_signing_ready(const admin_config *cfg, char *err, size_t errlen);
+
 /* A producer for cfg's brokers and options; NULL with err. */
 rd_kafka_t *admin_producer(const admin_config *cfg, char *err, size_t errlen);
 

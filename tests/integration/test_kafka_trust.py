@@ -238,9 +238,10 @@ def test_solveit_admin_rejudge_needs_the_key_file(services, db, tmp_path):
                        timeout=120, env=dict(os.environ, SOLVEIT_DB=services.pg.dsn,
                                              SOLVEIT_KAFKA_BROKERS=services.kafka.bootstrap,
                                              SOLVEIT_KEY_FILE=str(tmp_path / "none.keys")))
-    # Nothing unsigned is sent: the rejudge is queued in PostgreSQL and says why it did not reach
-    # Kafka (the sweeper, which holds the keyring, sends it).
+    # Refused before anything changes: nothing unsigned is sent and the attempt is not bumped.
     out = r.stdout + r.stderr
+    assert r.returncode != 0, out
     assert "cannot use the key file given by --key-file or SOLVEIT_KEY_FILE: %s: No such file" % (
         tmp_path / "none.keys") in out, out
     assert not dead_letters(services, "code-submissions-dead", msg["submission_id"])
+    assert row(db, msg["submission_id"])[2] == 1
