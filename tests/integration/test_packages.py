@@ -166,7 +166,8 @@ def test_package_imports_and_self_checks(services, db, pipeline, tmp_path, name)
     assert {p[len("submissions/"):] if p.startswith("submissions/") else p for p in stored} == set(expected)
 
     r = admin(["verify", str(task["id"]), "--json", "--timeout", str(VERIFY_TIMEOUT), "--db", services.pg.dsn,
-               "--kafka-brokers", services.kafka.bootstrap], timeout=VERIFY_TIMEOUT + 120)
+               "--kafka-brokers", services.kafka.bootstrap,
+               "--key-file", services.key_file], timeout=VERIFY_TIMEOUT + 120)
     rows = verify_rows(r)
     got = {row_path(row): row for row in rows}
     assert set(got) == set(expected), (sorted(got), sorted(expected))
@@ -289,7 +290,8 @@ def test_validator_that_does_not_compile(services, db, pipeline):
         return
     task = json.loads(r.stdout)["task_id"]
     v = admin(["verify", str(task), "--json", "--timeout", "300", "--db", services.pg.dsn,
-               "--kafka-brokers", services.kafka.bootstrap], timeout=420)
+               "--kafka-brokers", services.kafka.bootstrap,
+               "--key-file", services.key_file], timeout=420)
     errors = [e for (e,) in db.execute("SELECT error_message FROM submissions WHERE task_id = %s", (task,))]
     assert v.returncode != 0, v.stdout + v.stderr
     text = (v.stdout + v.stderr).lower()
