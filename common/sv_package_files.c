@@ -144,6 +144,9 @@ const pkg_file *pkg_find(const sv_package *pkg, const char *path)
 {
 	pkg_file key = {.path = (char *)path};
 
+	/* An empty archive has no array: bsearch's pointer must not be NULL, even for 0 (UBSan). */
+	if (pkg->files_count == 0)
+		return NULL;
 	return bsearch(&key, pkg->files, pkg->files_count, sizeof(pkg_file), file_cmp);
 }
 

@@ -81,7 +81,7 @@ static void *make_zip(const entry *e, size_t *len)
 		ck_assert_int_ge(idx, 0);
 		if (link)
 			zip_file_set_external_attributes(za, (zip_uint64_t)idx, 0, ZIP_OPSYS_UNIX,
-							 (S_IFLNK | 0777) << 16);
+							 (zip_uint32_t)(S_IFLNK | 0777) << 16);
 	}
 	ck_assert_int_eq(zip_close(za), 0);
 	ck_assert_int_eq(zip_source_open(src), 0);
