@@ -1,4 +1,5 @@
 #include "sv_mac.h"
+#include "sv_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,17 +29,6 @@ struct sv_keyring {
 	size_t count;
 };
 
-static int hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int id_char(int c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
@@ -64,7 +54,7 @@ static int parse_key_line(const char *line, size_t len, mac_key *key, char *err,
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
 		i++;
 	hex_start = i;
-	while (i < len && hex_value((unsigned char)line[i]) >= 0)
+	while (i < len && sv_hex_digit((unsigned char)line[i]) >= 0)
 		i++;
 	hex_len = i - hex_start;
 	while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
@@ -81,8 +71,8 @@ static int parse_key_line(const char *line, size_t len, mac_key *key, char *err,
 	memcpy(key->id, line, id_len);
 	key->id[id_len] = '\0';
 	for (size_t k = 0; k < hex_len / 2; k++)
-		key->secret[k] = (unsigned char)(hex_value((unsigned char)line[hex_start + 2 * k]) * 16 +
-						 hex_value((unsigned char)line[hex_start + 2 * k + 1]));
+		key->secret[k] = (unsigned char)(sv_hex_digit((unsigned char)line[hex_start + 2 * k]) * 16 +
+						 sv_hex_digit((unsigned char)line[hex_start + 2 * k + 1]));
 	key->secret_len = hex_len / 2;
 	return 0;
 }
@@ -248,7 +238,7 @@ enum sv_mac_status sv_mac_verify(const sv_keyring *ring, const char *key_id, siz
 	if (!key_id || key_id_len == 0 || !hex || hex_len != SV_MAC_HEX_LEN)
 		return SV_MAC_MALFORMED;
 	for (size_t i = 0; i < SV_MAC_HEX_LEN; i += 2) {
-		int hi = hex_value((unsigned char)hex[i]), lo = hex_value((unsigned char)hex[i + 1]);
+		int hi = sv_hex_digit((unsigned char)hex[i]), lo = sv_hex_digit((unsigned char)hex[i + 1]);
 		if (hi < 0 || lo < 0)
 			return SV_MAC_MALFORMED;
 		got[i / 2] = (unsigned char)(hi * 16 + lo);

@@ -65,3 +65,14 @@ int sv_json_double(const cJSON *item, double min, double max, double *out)
 	*out = item->valuedouble;
 	return 0;
 }
+
+int sv_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

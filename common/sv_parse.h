@@ -9,6 +9,9 @@
 
 /* A whole decimal number in [min, max] (an optional leading '-'). Returns 0, or -1 when text is
  * NULL, empty, not a whole number or out of range; *out is left alone then. */
+/* The value of one hex digit (either case), or -1 for any other character. */
+int sv_hex_digit(int c);
+
 int sv_parse_ll(const char *text, long long min, long long max, long long *out);
 
 /* A finite decimal number in [min, max] (strtod syntax, no hex, no inf/nan). Returns 0 or -1. */

@@ -10,6 +10,7 @@
 #include "http_protocol.h"
 
 #include "solveit_text.h"
+#include "sv_parse.h"
 
 /* What an archive may hold: its entries and their bytes, uncompressed (a zip bomb stops here). */
 #define ARCHIVE_MAX_ENTRIES 10000
@@ -75,11 +76,6 @@ int sv_admin_test_delete(sv_ctx *ctx)
 				  sv_admin_id_text(ctx, ctx->id));
 }
 
-static int hex_value(char c)
-{
-	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
 /* The bytes of a test's input or answer, as a download named after its order. */
 static int send_data(sv_ctx *ctx, const char *what, const char *ext)
 {
@@ -98,7 +94,7 @@ static int send_data(sv_ctx *ctx, const char *what, const char *ext)
 	n = strlen(hex) / 2;
 	bytes = apr_palloc(r->pool, n + 1);
 	for (apr_size_t i = 0; i < n; i++)
-		bytes[i] = (char)(hex_value(hex[2 * i]) << 4 | hex_value(hex[2 * i + 1]));
+		bytes[i] = (char)(sv_hex_digit(hex[2 * i]) << 4 | sv_hex_digit(hex[2 * i + 1]));
 	return sv_admin_send_file(ctx, "application/octet-stream",
 				  apr_psprintf(r->pool, "%s.%s", sv_db_get(&ctx->db, row, 1), ext), bytes, n);
 }

@@ -6,6 +6,8 @@
 #include "apr_lib.h"
 #include "apr_strings.h"
 
+#include "sv_parse.h"
+
 /* The entity that stands for c in HTML, or NULL when c stands for itself. */
 static const char *html_entity(char c)
 {
@@ -94,17 +96,6 @@ char *sv_hex(apr_pool_t *p, const unsigned char *bytes, apr_size_t len)
 	return out;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 char *sv_hex_decode(apr_pool_t *p, const char *hex, apr_size_t *len)
 {
 	apr_size_t n = hex ? strlen(hex) : 0;
@@ -114,7 +105,7 @@ char *sv_hex_decode(apr_pool_t *p, const char *hex, apr_size_t *len)
 		return NULL;
 	out = apr_palloc(p, n / 2 + 1);
 	for (apr_size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		int hi = sv_hex_digit(hex[2 * i]), lo = sv_hex_digit(hex[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return NULL;
@@ -155,8 +146,8 @@ static int url_decode(apr_pool_t *p, const char *s, apr_size_t len, char **out, 
 
 			if (i + 2 >= len)
 				return -1;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
+			hi = sv_hex_digit(s[i + 1]);
+			lo = sv_hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			*o++ = (char)(hi * 16 + lo);
