@@ -1,5 +1,6 @@
 #include "task_redis.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,14 @@ struct task_redis {
 	char where[300];  /* for the log: the path, or host:port */
 	char *password;   /* --redis-password-file's, or NULL */
 	sv_keyring *keys; /* --key-file's: every cached value is signed and checked with them */
+	atomic_int down;  /* since a connection failed, until one connects: logged once each way */
 };
+
+/* The flag is the cache's one mutable field; every thread's connection reports into it. */
+static atomic_int *down_flag(const task_redis *cache)
+{
+	return (atomic_int *)&cache->down;
+}
 
 int task_redis_open(const worker_config *cfg, task_redis **out, char *err, size_t errlen)
 {
@@ -91,7 +99,7 @@ static void redis_failed(const task_redis *cache, task_redis_conn *conn, const c
 {
 	long delay = sv_backoff_delay_ms(REDIS_RETRY_BASE_MS, REDIS_RETRY_MAX_MS, conn->failures);
 
-	if (conn->failures == 0)
+	if (conn->failures == 0 && !atomic_exchange(down_flag(cache), 1))
 		sv_log(SV_LOG_WARNING, "Redis %s: %s; task data comes from PostgreSQL, retrying Redis in %ld ms",
 		       cache->where, what, delay);
 	conn->failures++;
@@ -150,10 +158,9 @@ int task_redis_ready(const task_redis *cache, task_redis_conn *conn)
 	redisSetTimeout(conn->redis, tv);
 	if (redis_auth(cache, conn) < 0)
 		return 0;
-	if (conn->failures) {
+	conn->failures = 0;
+	if (atomic_exchange(down_flag(cache), 0))
 		sv_log(SV_LOG_NOTICE, "Redis %s is back; task data is cached again", cache->where);
-		conn->failures = 0;
-	}
 	return 1;
 }
 

@@ -9,7 +9,7 @@
 # libFuzzer harness of tests/fuzz for a short fixed time over its kept corpus. Prints the wall time
 # of each stage, then one closing count, and exits non-zero if anything failed.
 #
-#   tests/run-all.sh              every layer but the sanitized ones (what CI runs)
+#   tests/run-all.sh              every layer (what CI runs)
 #   tests/run-all.sh --sanitize   setup, then only the sanitized unit and integration layers
 #   tests/run-all.sh --fuzz       setup, then only the fuzzers
 set -uo pipefail
@@ -218,32 +218,46 @@ SAN_PYTEST_DEFAULT="tests/integration/test_module_submissions.py tests/integrati
 
 san_env() {
 	env ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:log_path=$SAN_LOGS/asan:strict_string_checks=1:detect_stack_use_after_return=1" \
-		UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$SAN_LOGS/ubsan" \
+		UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$SAN_LOGS/ubsan" \
 		LSAN_OPTIONS="suppressions=$ROOT/tests/fuzz/lsan.supp:print_suppressions=0" "$@"
 }
-# san_reports NAME: one check; fails when any sanitizer wrote a report, and shows each.
-san_reports() {
-	local reports
-	mapfile -t reports < <(find "$SAN_LOGS" -type f -size +0 2>/dev/null | sort)
-	if [ ${#reports[@]} -eq 0 ]; then
-		echo "no sanitizer reports"
+# san_check NAME WHAT SHOW [FILE...]: one check that fails when any FILE is given (each a report of
+# WHAT), showing each with the command SHOW FILE.
+san_check() {
+	local name=$1 what=$2 show=$3 f
+	shift 3
+	if [ $# -eq 0 ]; then
+		echo "no $what"
 		count 1 0
 		return
 	fi
-	echo "${#reports[@]} sanitizer report(s):"
-	local f
-	for f in "${reports[@]}"; do
+	echo "$# $what:"
+	for f in "$@"; do
 		echo "--- $f"
-		head -60 "$f"
+		"$show" "$f"
 	done
 	count 0 1
-	fail_stage "$1"
+	fail_stage "$name"
+}
+report_head() { head -60 "$1"; }
+runtime_error_lines() { grep -A12 "runtime error:" "$1" | head -40; }
+# san_reports NAME: the reports the sanitizers wrote to their log_path.
+san_reports() {
+	local reports
+	mapfile -t reports < <(find "$SAN_LOGS" -type f -size +0 2>/dev/null | sort)
+	san_check "$1" "sanitizer report(s)" report_head "${reports[@]}"
+}
+# san_runtime_errors NAME PATH...: gcc's UBSan prints its reports on stderr whatever log_path says,
+# so they are looked for in the logs stderr went to (abort_on_error also makes the process die of
+# SIGABRT, which httpd logs as a crashed child and a test sees as a dead daemon).
+san_runtime_errors() {
+	local name=$1 files
+	shift
+	mapfile -t files < <(grep -rIl --include='*.log' --include='error_log*' "runtime error:" "$@" 2>/dev/null | sort)
+	san_check "$name" "log(s) with UBSan runtime errors" runtime_error_lines "${files[@]}"
 }
 
-# Only with --sanitize for now: its unit layer still fails 6 checks (check_module_handlers,
-# check_package exit early under UBSan) and one integration test assumes a clean task table; it
-# joins the default run once they pass (issue 14 stays open until then).
-if [ "$ONLY" = sanitize ]; then
+if [ -z "$ONLY" ] || [ "$ONLY" = sanitize ]; then
 stage "sanitized build (ASan+UBSan, in ${SAN_TREE#"$ROOT"/})"
 rm -rf "$SAN_TREE" "$SAN_LOGS"
 mkdir -p "$SAN_TREE" "$SAN_LOGS"
@@ -281,17 +295,29 @@ if [ "$san_built" = 1 ]; then
 	count "$((t - f))" "$f"
 	echo "sanitized unit: $((t - f)) passed, $f failed"
 	san_reports sanitize-unit-reports
+	san_runtime_errors sanitize-unit-runtime-errors "$SAN_TREE/tests/unit"
 
 	stage "sanitized integration tests (pytest, event MPM)"
 	san_args=()
 	eval "san_args=(${SOLVEIT_SANITIZE_PYTEST_ARGS:-$SAN_PYTEST_DEFAULT})"
+	# The stacks' directories (SOLVEIT_STACK_TMP) and pytest's are kept under $SAN_TMP
+	# (SOLVEIT_KEEP_TMP) until their daemons' logs are searched.
+	SAN_HTTPD_LOGS="$ART/sanitize-httpd-logs"
+	SAN_TMP=$(mktemp -d /tmp/solveit-sanitize-XXXXXX)
+	chmod 755 "$SAN_TMP"
+	rm -rf "$SAN_HTTPD_LOGS"
 	(cd "$SAN_TREE" && san_env SOLVEIT_MPMS=event SOLVEIT_SANITIZE_PRELOAD="$(gcc -print-file-name=libasan.so)" \
-		/usr/bin/python3 -m pytest -p no:cacheprovider --junitxml="$ART/sanitize-pytest.xml" "${san_args[@]}")
+		SOLVEIT_HTTPD_LOG_DIR="$SAN_HTTPD_LOGS" SOLVEIT_KEEP_TMP=1 SOLVEIT_STACK_TMP="$SAN_TMP" \
+		/usr/bin/python3 -m pytest -p no:cacheprovider --basetemp="$SAN_TMP/pytest" \
+		--junitxml="$ART/sanitize-pytest.xml" "${san_args[@]}")
 	rc=$?
 	read -r p f s <<<"$(pytest_counts "$ART/sanitize-pytest.xml")"
 	if [ "$rc" != 0 ] && [ "$rc" != 5 ]; then fail_stage sanitize-pytest; [ "$f" = 0 ] && f=1; fi
 	count "$p" "$f" "$s"
 	san_reports sanitize-integration-reports
+	san_runtime_errors sanitize-integration-runtime-errors "$SAN_TMP" "$SAN_HTTPD_LOGS"
+	scan_httpd_logs sanitize-httpd-logs "$SAN_HTTPD_LOGS" ${SOLVEIT_SANITIZE_PYTEST_ARGS:+--allow-none}
+	rm -rf "$SAN_TMP"
 fi
 fi
 

@@ -62,8 +62,9 @@ class Stack:
 
     def __init__(self, durable=False):
         """durable: PostgreSQL with the dev stack's fsync settings (benchmarks); the tests' clusters
-        are thrown away and skip them."""
-        self.tmp = Path(tempfile.mkdtemp(prefix="solveit-test-"))
+        are thrown away and skip them. SOLVEIT_STACK_TMP: the directory the stack's own directory
+        is made in (the temporary directory by default)."""
+        self.tmp = Path(tempfile.mkdtemp(prefix="solveit-test-", dir=os.environ.get("SOLVEIT_STACK_TMP") or None))
         os.chmod(self.tmp, 0o755)
         self.pg = Postgres(self.tmp / "pg", durable=durable)
         self.redis = Redis(self.tmp / "redis")

@@ -43,6 +43,7 @@ class Fresh:
         self.pg.migrate(demo=False)
         self.httpd = Httpd(services.tmp / "fresh-httpd", self.pg, services.kafka.bootstrap).start()
         self.db = psycopg.connect(self.pg.dsn, autocommit=True)
+        self.key_file = services.key_file
 
     def stop(self):
         self.db.close()
@@ -50,7 +51,7 @@ class Fresh:
         self.pg.stop()
 
     def run(self, *args, input=None):
-        return admin(self.pg.dsn, *args, input=input)
+        return admin(self.pg.dsn, *args, input=input, SOLVEIT_KEY_FILE=str(self.key_file))
 
     def users(self):
         return self.db.execute("SELECT count(*) FROM users").fetchone()[0]
