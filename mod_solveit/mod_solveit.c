@@ -35,24 +35,83 @@ static void log_sink(void *baton, sv_log_level level, const char *message)
 	ap_log_error(APLOG_MARK, (int)level, 0, log_server, "solveit: %s", message);
 }
 
-static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+/* Loaded without any Solveit directive (a2enmod without its configuration), the module stays
+ * inert: it answers no request and starts nothing in the children. Decided again each time httpd
+ * reads its configuration; the children inherit it. */
+static int inert;
+
+#define INERT_NOTICE                                                                                                   \
+	"solveit: mod_solveit is loaded but no Solveit directive is set: it stays inert and answers no request "       \
+	"(enable its configuration: a2enconf solveit)"
+
+/* Notices are logged once: by apachectl configtest (apache2 -t, which stops after check_config),
+ * else in post_config of the pass that really runs. check_config runs on both of httpd's passes
+ * at start, and on the second one its messages reach neither the terminal nor the error log. */
+static int configtest(void)
+{
+	return ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_TEST;
+}
+
+/* The PostgreSQL connections the MPM's children may hold (solveit_config_check_pool). */
+static const char *check_connections(apr_pool_t *p, server_rec *s, int *fatal)
+{
+	int children = 1;
+
+	/* Only after the MPM's own check_config has worked it out from MaxRequestWorkers. */
+	if (ap_mpm_query(AP_MPMQ_MAX_DAEMONS, &children) != APR_SUCCESS || children < 1)
+		children = 1;
+	return solveit_config_check_pool(p, s, children, fatal);
+}
+
+static int refuse(server_rec *s, const char *err)
+{
+	ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s", err);
+	return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* Every check of the configuration as a whole runs here, not in post_config: httpd runs
+ * check_config before apachectl configtest says "Syntax OK", so a configuration that passes
+ * configtest (as apachectl graceful asks first) is one this module starts with. The statements are
+ * registered here too, once per mod_dbd configuration, before mod_dbd's post_config groups them.
+ * Hooked last: the MPM's check_config first works out its number of children. */
+static int solveit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
 	const char *err;
+	int fatal;
 
-	/* The statements are registered on both passes: each pass re-reads the configuration, and
-	 * mod_dbd (which runs after us) builds its connection groups from what is registered. */
-	if ((err = solveit_db_register(s)) != NULL) {
-		ap_log_error(APLOG_MARK, APLOG_CRIT, 0, s, "%s", err);
-		return HTTP_INTERNAL_SERVER_ERROR;
+	inert = !solveit_config_in_use(s);
+	if (inert) {
+		if (configtest())
+			ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, INERT_NOTICE);
+		return OK;
 	}
-	for (server_rec *sp = s; sp; sp = sp->next) {
-		if ((err = solveit_config_check(ptemp, solveit_config_get(sp))) != NULL) {
-			ap_log_error(APLOG_MARK, APLOG_CRIT, 0, sp, "%s", err);
-			return HTTP_INTERNAL_SERVER_ERROR;
-		}
-	}
+	if ((err = solveit_db_register(s)) != NULL)
+		return refuse(s, err);
+	for (server_rec *sp = s; sp; sp = sp->next)
+		if ((err = solveit_config_check(ptemp, solveit_config_get(sp))) != NULL)
+			return refuse(sp, err);
+	err = check_connections(ptemp, s, &fatal);
+	if (err && fatal)
+		return refuse(s, err);
+	if (err && configtest())
+		ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "%s", err);
+	return OK;
+}
+
+/* What needs the server that really runs; nothing here refuses a configuration. */
+static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+	const char *notice;
+	int fatal;
+
 	if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG)
 		return OK; /* the dry run: nothing more to do */
+	if (inert) {
+		ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, INERT_NOTICE);
+		return OK;
+	}
+	if ((notice = check_connections(ptemp, s, &fatal)) != NULL)
+		ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "%s", notice);
 	log_server = s;
 	sv_log_set_sink(log_sink, NULL, SV_LOG_INFO);
 	/* Made in the parent so that every child of this generation shares it. */
@@ -62,6 +121,18 @@ static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 			     RD_KAFKA_VERSION, rd_kafka_version_str());
 	ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, "solveit %s ready", SV_VERSION);
 	return OK;
+}
+
+/* An inert module leaves every request to the rest of httpd. */
+static int solveit_translate_hook(request_rec *r)
+{
+	return inert ? DECLINED : solveit_translate(r);
+}
+
+static void solveit_insert_error_filter_hook(request_rec *r)
+{
+	if (!inert)
+		solveit_insert_error_filter(r);
 }
 
 /* prefork's children die on SIGTERM (stop) and SIGHUP (restart) inside the signal handler: it
@@ -158,6 +229,8 @@ static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 	 * logged and the child serves on; submissions then wait for the sweeper. */
 	int threads = 1;
 
+	if (inert)
+		return;
 	solveit_kafka_child_init(pchild, s);
 	sv_session_cache_child_init(pchild, s);
 	/* At most one Redis connection per thread serving requests. */
@@ -170,25 +243,24 @@ static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 #if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)
 static void solveit_child_stopping(apr_pool_t *pchild, int graceful)
 {
-	solveit_kafka_child_stopping();
+	if (!inert)
+		solveit_kafka_child_stopping();
 }
 #endif
 
 static void solveit_register_hooks(apr_pool_t *p)
 {
-	/* Our statements must be registered before mod_dbd's post_config groups them. */
-	static const char *const before_dbd[] = {"mod_dbd.c", NULL};
-
-	ap_hook_post_config(solveit_post_config, NULL, before_dbd, APR_HOOK_MIDDLE);
+	ap_hook_check_config(solveit_check_config, NULL, NULL, APR_HOOK_LAST);
+	ap_hook_post_config(solveit_post_config, NULL, NULL, APR_HOOK_MIDDLE);
 	ap_hook_child_init(solveit_child_init, NULL, NULL, APR_HOOK_MIDDLE);
 	ap_hook_pre_connection(solveit_pre_connection, NULL, NULL, APR_HOOK_REALLY_FIRST);
 #if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)
 	ap_hook_child_stopping(solveit_child_stopping, NULL, NULL, APR_HOOK_MIDDLE);
 #endif
-	ap_hook_translate_name(solveit_translate, NULL, NULL, APR_HOOK_FIRST);
+	ap_hook_translate_name(solveit_translate_hook, NULL, NULL, APR_HOOK_FIRST);
 	ap_hook_map_to_storage(solveit_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
 	ap_hook_handler(solveit_handler, NULL, NULL, APR_HOOK_MIDDLE);
-	ap_hook_insert_error_filter(solveit_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
+	ap_hook_insert_error_filter(solveit_insert_error_filter_hook, NULL, NULL, APR_HOOK_MIDDLE);
 	ap_register_output_filter(SV_JSON_ERROR_FILTER, sv_json_error_filter, NULL, AP_FTYPE_CONTENT_SET);
 }
 

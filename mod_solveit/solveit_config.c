@@ -176,9 +176,14 @@ static int letters_digits_and(const char *s, const char *extra)
 	return 1;
 }
 
+/* The configuration a Solveit directive sets: the server now uses the module (loaded without any
+ * of its directives, it stays inert: solveit_config_in_use). */
 static solveit_config *cmd_config(cmd_parms *cmd)
 {
-	return ap_get_module_config(cmd->server->module_config, &solveit_module);
+	solveit_config *c = ap_get_module_config(cmd->server->module_config, &solveit_module);
+
+	c->configured = 1;
+	return c;
 }
 
 __attribute__((format(printf, 2, 3))) static const char *fail(cmd_parms *cmd, const char *fmt, ...)
@@ -259,6 +264,8 @@ static const char *set_number(cmd_parms *cmd, void *dummy, const char *arg)
 
 static number_rule kafka_wait_rule = {APR_OFFSETOF(solveit_config, kafka_wait_ms), 0, 10000, 1,
 				      "a number of milliseconds between 0 and 10000"};
+static number_rule db_max_connections_rule = {APR_OFFSETOF(solveit_config, db_max_connections), 1, 1000000, 1,
+					      "a positive number of PostgreSQL connections"};
 static number_rule login_attempts_rule = {APR_OFFSETOF(solveit_config, login_attempts), 1, 100000, 0,
 					  "a positive number of failed logins per 15 minutes"};
 
@@ -534,7 +541,20 @@ static const char *set_redis_password_file(cmd_parms *cmd, void *dummy, const ch
  * directive on to mod_dbd as if this one were not there. */
 static const char *note_dbd_params(cmd_parms *cmd, void *dummy, const char *arg)
 {
-	cmd_config(cmd)->dbd_params = arg;
+	solveit_config *c = ap_get_module_config(cmd->server->module_config, &solveit_module);
+
+	c->dbd_params = arg;
+	return DECLINE_CMD;
+}
+
+/* DBDMax, noted the same way for the pool's size check; mod_dbd judges the value. */
+static const char *note_dbd_max(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	solveit_config *c = ap_get_module_config(cmd->server->module_config, &solveit_module);
+	long long v;
+
+	if (sv_parse_ll(arg, 0, 1000000, &v) == 0)
+		c->dbd_max = (int)v;
 	return DECLINE_CMD;
 }
 
@@ -581,6 +601,11 @@ const command_rec solveit_cmds[] = {
 		  "file holding the password of SolveitRedis (its requirepass), readable only by the services"),
     AP_INIT_TAKE1(SV_DIR_DBD_PARAMS, note_dbd_params, NULL, RSRC_CONF,
 		  "mod_dbd's connection parameters (read by mod_solveit for its cache keys, then passed on)"),
+    AP_INIT_TAKE1(SV_DIR_DB_MAX_CONNECTIONS, set_number, &db_max_connections_rule, RSRC_CONF,
+		  "PostgreSQL connections httpd may hold (max_connections less the daemons' and the reserved ones); "
+		  "children x DBDMax above it refuses the configuration"),
+    AP_INIT_TAKE1(SV_DIR_DBD_MAX, note_dbd_max, NULL, RSRC_CONF,
+		  "mod_dbd's pool size per child (read by mod_solveit for its connection count, then passed on)"),
     {NULL},
 };
 
@@ -606,4 +631,69 @@ const char *solveit_config_check(apr_pool_t *p, const solveit_config *c)
 		return SV_DIR_KEY_FILE ": not set; mod_solveit signs every Kafka message with the services' "
 				       "keyring (see doc/security.md), so it needs the key file";
 	return NULL;
+}
+
+int solveit_config_in_use(const server_rec *s)
+{
+	for (; s; s = s->next)
+		if (solveit_config_get(s)->configured == 1)
+			return 1;
+	return 0;
+}
+
+/* One connection pool of mod_dbd's: a virtual host with DBDParams or DBDMax of its own has its own. */
+typedef struct {
+	const char *params;
+	int max;
+} dbd_pool;
+
+const char *solveit_config_check_pool(apr_pool_t *p, const server_rec *s, int children, int *fatal)
+{
+	const solveit_config *main_config = solveit_config_get(s);
+	apr_array_header_t *pools = apr_array_make(p, 4, sizeof(dbd_pool));
+	apr_int64_t per_child = 0, total;
+	int limit, i;
+	const char *terms = NULL, *what;
+
+	*fatal = 0;
+	for (; s; s = s->next) {
+		const solveit_config *c = solveit_config_get(s);
+		int max = c->dbd_max != SV_UNSET ? c->dbd_max : SV_DBD_MAX_DEFAULT;
+
+		if (!c->dbd_params)
+			continue; /* no database here: mod_dbd opens nothing */
+		for (i = 0; i < pools->nelts; i++) {
+			const dbd_pool *seen = &APR_ARRAY_IDX(pools, i, dbd_pool);
+
+			if (seen->max == max && strcmp(seen->params, c->dbd_params) == 0)
+				break;
+		}
+		if (i < pools->nelts)
+			continue;
+		APR_ARRAY_PUSH(pools, dbd_pool) = (dbd_pool){c->dbd_params, max};
+		per_child += max;
+		terms = terms ? apr_psprintf(p, "%s + %d", terms, max) : apr_psprintf(p, "%d", max);
+	}
+	total = per_child * (children > 0 ? children : 1);
+	limit = main_config->db_max_connections != SV_UNSET ? main_config->db_max_connections
+							    : SV_PG_MAX_CONNECTIONS_DEFAULT;
+	if (total <= limit)
+		return NULL;
+	what = pools->nelts > 1 ? apr_psprintf(p, "DBDMax (%s: a pool per DBDParams)", terms)
+				: apr_psprintf(p, "DBDMax %s", terms);
+	if (main_config->db_max_connections != SV_UNSET) {
+		*fatal = 1;
+		return apr_psprintf(p,
+				    SV_DIR_DB_MAX_CONNECTIONS
+				    ": httpd may hold %d children x %s = %" APR_INT64_T_FMT " PostgreSQL "
+				    "connections, more than the %d allowed; lower DBDMax or "
+				    "MaxRequestWorkers, or raise max_connections and this directive",
+				    children, what, total, limit);
+	}
+	return apr_psprintf(p,
+			    "solveit: httpd may hold %d children x %s = %" APR_INT64_T_FMT
+			    " PostgreSQL connections, more than "
+			    "PostgreSQL's default max_connections (%d); lower DBDMax or MaxRequestWorkers, or "
+			    "set " SV_DIR_DB_MAX_CONNECTIONS " to what your server allows httpd to have it checked",
+			    children, what, total, limit);
 }

@@ -34,6 +34,14 @@
 #define SV_DIR_REDIS_PASSWORD_FILE "SolveitRedisPasswordFile"
 /* mod_dbd's directive: read on its way to mod_dbd, for the cache keys (sv_redis_key). */
 #define SV_DIR_DBD_PARAMS "DBDParams"
+/* Issue 15: PostgreSQL's connections httpd may hold, checked against the MPM's children x DBDMax. */
+#define SV_DIR_DB_MAX_CONNECTIONS "SolveitDbMaxConnections"
+/* mod_dbd's pool size, read on its way to mod_dbd for that check. */
+#define SV_DIR_DBD_MAX "DBDMax"
+/* mod_dbd's DBDMax when it is not set (DEFAULT_NMAX in mod_dbd.c). */
+#define SV_DBD_MAX_DEFAULT 10
+/* PostgreSQL's max_connections when nobody changed it. */
+#define SV_PG_MAX_CONNECTIONS_DEFAULT 100
 
 #define SV_UNSET (-1)
 
@@ -57,7 +65,8 @@ typedef struct {
 	X(redis_password)
 #define SV_CONFIG_NUMBERS(X) \
 	X(kafka_wait_ms) X(max_source) X(max_package) X(submission_rate) X(login_attempts) \
-	X(auth_mode) X(registration) X(session_idle) X(session_lifetime)
+	X(auth_mode) X(registration) X(session_idle) X(session_lifetime) X(configured) X(dbd_max) \
+	X(db_max_connections)
 // clang-format on
 
 /* Server config. Members start unset (NULL / SV_UNSET); merge takes this level if set, else the
@@ -88,6 +97,9 @@ typedef struct {
 	const sv_keyring *keyring;
 	/* SolveitRedisPasswordFile: the password (requirepass) of SolveitRedis, read at config time */
 	const char *redis_password;
+	int configured;         /* 1 once a Solveit directive was read for this server */
+	int dbd_max;            /* DBDMax as mod_dbd got it */
+	int db_max_connections; /* SolveitDbMaxConnections */
 } solveit_config;
 
 extern const command_rec solveit_cmds[];
@@ -133,5 +145,15 @@ const char *sv_cfg_language_name(const solveit_config *c, int id);
 
 /* Cross-directive checks for one server; returns NULL or "SolveitX: what is wrong". */
 const char *solveit_config_check(apr_pool_t *p, const solveit_config *c);
+
+/* Whether any server of the list s has a Solveit directive: loaded without one (a2enmod without
+ * its configuration), the module stays inert. */
+int solveit_config_in_use(const server_rec *s);
+
+/* The database connections httpd may hold at once: children (the MPM's AP_MPMQ_MAX_DAEMONS) x the
+ * DBDMax of each distinct pool (DBDParams and DBDMax) of the servers s. Returns NULL when they fit,
+ * else the sentence that says so with the arithmetic; *fatal is set when SolveitDbMaxConnections
+ * was given and is exceeded (without it the limit is PostgreSQL's default and only a notice). */
+const char *solveit_config_check_pool(apr_pool_t *p, const server_rec *s, int children, int *fatal);
 
 #endif

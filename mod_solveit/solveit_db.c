@@ -9,6 +9,7 @@
 
 #include "apr_optional.h"
 #include "apr_strings.h"
+#include "http_config.h"
 #include "http_log.h"
 
 APLOG_USE_MODULE(solveit);
@@ -226,17 +227,36 @@ static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire_fn;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open_fn;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close_fn;
 
+/* Whether a server before sp in the list has sp's mod_dbd configuration. A virtual host without a
+ * DBD directive of its own shares the main server's (httpd merges no configuration a module never
+ * made for it): registering there again would only log mod_dbd's "conflicting SQL statements"
+ * once per statement. A virtual host with its own (DBDParams, say) has a merged copy, made before
+ * any statement was registered, and gets them all. */
+static int dbd_config_seen(module *dbd, const server_rec *s, const server_rec *sp)
+{
+	const void *config = ap_get_module_config(sp->module_config, dbd);
+
+	for (; s != sp; s = s->next)
+		if (ap_get_module_config(s->module_config, dbd) == config)
+			return 1;
+	return 0;
+}
+
 const char *solveit_db_register(server_rec *s)
 {
+	module *dbd;
+
 	dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
 	dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
 	dbd_open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
 	dbd_close_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-	if (!dbd_prepare_fn || !dbd_acquire_fn || !dbd_open_fn || !dbd_close_fn)
+	dbd = ap_find_linked_module("mod_dbd.c");
+	if (!dbd || !dbd_prepare_fn || !dbd_acquire_fn || !dbd_open_fn || !dbd_close_fn)
 		return "mod_solveit needs mod_dbd: add LoadModule dbd_module and DBDriver pgsql / DBDParams";
 	for (server_rec *sp = s; sp; sp = sp->next)
-		for (int i = 0; i < SV_SQL_COUNT; i++)
-			dbd_prepare_fn(sp, statements[i].sql, statements[i].label);
+		if (!dbd_config_seen(dbd, s, sp))
+			for (int i = 0; i < SV_SQL_COUNT; i++)
+				dbd_prepare_fn(sp, statements[i].sql, statements[i].label);
 	return NULL;
 }
 

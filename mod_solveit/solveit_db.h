@@ -55,8 +55,9 @@ typedef struct {
 	request_rec *r;
 } sv_db;
 
-/* Registers every statement with mod_dbd for s and its virtual hosts; returns NULL or an error
- * text (mod_dbd not loaded). Runs in post_config before mod_dbd's own post_config. */
+/* Registers every statement with mod_dbd, once per mod_dbd configuration among s and its virtual
+ * hosts; returns NULL or an error text (mod_dbd not loaded). Runs in check_config, so before
+ * mod_dbd's post_config groups the pools, and so that apachectl configtest sees the error. */
 const char *solveit_db_register(server_rec *s);
 
 /* The request's pooled connection (ap_dbd_acquire, released with the request). Returns 0, or -1
