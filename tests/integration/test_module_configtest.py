@@ -47,6 +47,18 @@ def test_configtest_refuses_a_key_file_others_may_read(httpd_factory, services, 
     code, output = httpd_factory.check_config(replace={"SolveitKeyFile": '"%s"' % keys})
     assert code != 0
     assert "SolveitKeyFile: %s: others may access it (mode 0644)" % keys in output
+    code, output = httpd_factory.check_config(replace={"SolveitKeyFile": '"%s"' % (tmp_path / "missing")})
+    assert code != 0
+    assert "SolveitKeyFile: %s: No such file or directory" % (tmp_path / "missing") in output
+
+
+def test_configtest_refuses_the_module_without_mod_dbd(services, httpd_factory):
+    server = services.httpd()
+    server.text = "\n".join(line for line in server.text.splitlines()
+                            if not line.strip().startswith(("LoadModule dbd_module", "DBD")))
+    code, output = server.check_config()
+    assert code != 0
+    assert "mod_solveit needs mod_dbd: add LoadModule dbd_module and DBDriver pgsql / DBDParams" in output
 
 
 def pool_figures(mpm):
