@@ -232,6 +232,43 @@ START_TEST(a_child_gives_its_slot_back)
 }
 END_TEST
 
+START_TEST(more_children_than_slots_are_left_out_with_a_notice)
+{
+	apr_pool_t *child;
+
+	fresh_segment();
+	apr_pool_create(&child, pool);
+	/* one process taking every slot: a slot is never taken from a live process */
+	for (int i = 0; i < SV_METRICS_CHILD_SLOTS; i++)
+		sv_metrics_child_init(child, server);
+	ck_assert_ptr_null(strstr(stub_last_log(), "more than"));
+	sv_metrics_child_init(child, server);
+	ck_assert_ptr_nonnull(strstr(stub_last_log(),
+				     "solveit: more than 1024 children: this one's Kafka queue is left "
+				     "out of solveit_kafka_queue_messages"));
+	apr_pool_destroy(child);
+}
+END_TEST
+
+START_TEST(restarts_carry_the_counters_over_unless_the_routes_changed)
+{
+	/* post_config keeps the segment in the process pool (stub_server's is the test's pool) */
+	sv_metrics_post_config(server, routes, NROUTES);
+	sv_metrics_request(0, M_GET, 200, 1000);
+	sv_metrics_detach(); /* the module unloaded at the restart */
+	sv_metrics_post_config(server, routes, NROUTES);
+	has_line(exposition(), "solveit_http_requests_total{route=\"/api/health\",method=\"GET\",status=\"200\"} 1");
+	ck_assert_ptr_null(strstr(stub_last_log(), "start from zero"));
+	/* an upgrade with another route table */
+	sv_metrics_post_config(server, routes, NROUTES - 1);
+	ck_assert_ptr_nonnull(strstr(stub_last_log(), "solveit: the metrics start from zero: this module's route table "
+						      "differs from the one that made them"));
+	ck_assert_ptr_null(strstr(exposition(), "solveit_http_requests_total{"));
+	sv_metrics_request(0, M_GET, 200, 1000);
+	has_line(exposition(), "solveit_http_requests_total{route=\"/api/health\",method=\"GET\",status=\"200\"} 1");
+}
+END_TEST
+
 /* ---- the exposition ---- */
 
 START_TEST(every_family_has_help_and_type)
@@ -383,6 +420,12 @@ START_TEST(the_handler_answers_allowed_addresses_and_refuses_others)
 	apr_table_setn(r->headers_in, "Cookie", "solveit_session=0123456789abcdef0123456789abcdef");
 	fakedb_down(1);
 	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	fakedb_down(0);
+	/* no segment (no shared memory at start-up): said so, not an empty answer */
+	sv_metrics_detach();
+	r = metrics_request("192.0.2.7");
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	ck_assert_ptr_nonnull(strstr(stub_output(r, NULL), "no metrics: this server has no shared memory for them"));
 }
 END_TEST
 
@@ -399,6 +442,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, another_route_table_does_not_read_the_segment);
 	tcase_add_test(tc, children_add_to_one_segment);
 	tcase_add_test(tc, a_child_gives_its_slot_back);
+	tcase_add_test(tc, more_children_than_slots_are_left_out_with_a_notice);
+	tcase_add_test(tc, restarts_carry_the_counters_over_unless_the_routes_changed);
 	tcase_add_test(tc, every_family_has_help_and_type);
 	tcase_add_test(tc, histograms_are_cumulative);
 	tcase_add_test(tc, unmatched_requests_by_method_and_odd_statuses);
