@@ -133,6 +133,32 @@ def test_a_submission_moves_the_counters(httpd, db):
     assert value(after, "solveit_kafka_queue_messages", "solveit_kafka_queue_messages") >= 0
 
 
+def test_kafka_down_fills_the_queue_then_counts_the_failure(httpd_factory, mpm, services, db):
+    """With the broker down a submission's message waits in its child's producer queue (the gauge,
+    summed over children: under prefork the scrape is served by another child), then fails after
+    message.timeout.ms (the failure counter)."""
+    server = httpd_factory(mpm=mpm, extra="SolveitMetricsAllow 127.0.0.1\nSolveitKafkaOption message.timeout.ms=3000")
+    get = fresh_get(server)
+    student = login(server, db)
+
+    def figures():
+        fams = scrape(get)[1]
+        return (value(fams, "solveit_kafka_queue_messages", "solveit_kafka_queue_messages"),
+                value(fams, "solveit_kafka_delivery_failures", "solveit_kafka_delivery_failures_total"))
+
+    _, failures_before = figures()
+    services.kafka.down()
+    try:
+        r = student.submit()
+        assert r.status_code == 202, r.text
+        wait_for(lambda: figures()[0] >= 1, "the unsent message in solveit_kafka_queue_messages")
+        wait_for(lambda: figures()[1] >= failures_before + 1,
+                 "the delivery failure in solveit_kafka_delivery_failures_total")
+        wait_for(lambda: figures()[0] == 0, "the failed message to leave the queue")
+    finally:
+        services.kafka.up()
+
+
 def test_students_and_visitors_are_refused(httpd, db):
     student = login(httpd, db)
     r = student.get("/api/metrics")
