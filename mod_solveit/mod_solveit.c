@@ -21,6 +21,7 @@
 #include "solveit_config.h"
 #include "solveit_db.h"
 #include "solveit_kafka.h"
+#include "solveit_metrics.h"
 #include "solveit_redis.h"
 #include "solveit_router.h"
 #include "solveit_session.h"
@@ -116,6 +117,7 @@ static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 	sv_log_set_sink(log_sink, NULL, SV_LOG_INFO);
 	/* Made in the parent so that every child of this generation shares it. */
 	sv_session_cache_post_config(pconf, s);
+	sv_metrics_post_config(s, solveit_routes, solveit_route_count); /* carried over restarts */
 	if (rd_kafka_version() != RD_KAFKA_VERSION)
 		ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "solveit: built against librdkafka %x, running with %s",
 			     RD_KAFKA_VERSION, rd_kafka_version_str());
@@ -231,6 +233,7 @@ static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 
 	if (inert)
 		return;
+	sv_metrics_child_init(pchild, s); /* before the producer, whose poll thread writes the slot */
 	solveit_kafka_child_init(pchild, s);
 	sv_session_cache_child_init(pchild, s);
 	/* At most one Redis connection per thread serving requests. */
@@ -261,6 +264,7 @@ static void solveit_register_hooks(apr_pool_t *p)
 	ap_hook_map_to_storage(solveit_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
 	ap_hook_handler(solveit_handler, NULL, NULL, APR_HOOK_MIDDLE);
 	ap_hook_insert_error_filter(solveit_insert_error_filter_hook, NULL, NULL, APR_HOOK_MIDDLE);
+	ap_hook_log_transaction(sv_metrics_log_transaction, NULL, NULL, APR_HOOK_MIDDLE);
 	ap_register_output_filter(SV_JSON_ERROR_FILTER, sv_json_error_filter, NULL, AP_FTYPE_CONTENT_SET);
 }
 

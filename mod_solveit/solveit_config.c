@@ -537,6 +537,33 @@ static const char *set_redis_password_file(cmd_parms *cmd, void *dummy, const ch
 	return NULL;
 }
 
+/* Issue 15: SolveitMetricsAllow, who may read <base>/api/metrics without a staff session
+ * (solveit_metrics_access.c). */
+static const char *set_metrics_allow(cmd_parms *cmd, void *dummy, const char *arg)
+{
+	solveit_config *c = cmd_config(cmd);
+	char *ip = apr_pstrdup(cmd->temp_pool, arg), *bits = strchr(ip, '/');
+	apr_ipsubnet_t *subnet;
+	int dots = 0;
+
+	if (bits)
+		*bits++ = '\0';
+	for (const char *d = ip; *d; d++)
+		dots += *d == '.';
+	/* Whole addresses and prefix lengths only: apr also takes "10.1" for 10.1.0.0/16 and netmasks
+	 * (Require ip's forms), which a list of CIDR blocks should not mean by accident. */
+	if ((bits && (!*bits || strspn(bits, "0123456789") != strlen(bits))) || (!strchr(ip, ':') && dots != 3) ||
+	    apr_ipsubnet_create(&subnet, ip, bits, cmd->pool) != APR_SUCCESS)
+		return fail(cmd,
+			    "\"%s\" is not an IPv4 or IPv6 address or CIDR block (e.g. 127.0.0.1, 10.0.0.0/8, ::1, "
+			    "fd00::/8)",
+			    arg);
+	if (!c->metrics_allow)
+		c->metrics_allow = apr_array_make(cmd->pool, 4, sizeof(apr_ipsubnet_t *));
+	APR_ARRAY_PUSH(c->metrics_allow, apr_ipsubnet_t *) = subnet;
+	return NULL;
+}
+
 /* mod_dbd owns DBDParams: this copy only notes the value and declines, so that httpd hands the
  * directive on to mod_dbd as if this one were not there. */
 static const char *note_dbd_params(cmd_parms *cmd, void *dummy, const char *arg)
@@ -599,6 +626,9 @@ const command_rec solveit_cmds[] = {
 		  "file of the keys that sign Kafka messages and Redis values, readable only by the services"),
     AP_INIT_TAKE1(SV_DIR_REDIS_PASSWORD_FILE, set_redis_password_file, NULL, RSRC_CONF,
 		  "file holding the password of SolveitRedis (its requirepass), readable only by the services"),
+    /* Issue 15: the metrics' address list. */
+    AP_INIT_ITERATE(SV_DIR_METRICS_ALLOW, set_metrics_allow, NULL, RSRC_CONF,
+		    "addresses and CIDR blocks that may read <base>/api/metrics without a session (default none)"),
     AP_INIT_TAKE1(SV_DIR_DBD_PARAMS, note_dbd_params, NULL, RSRC_CONF,
 		  "mod_dbd's connection parameters (read by mod_solveit for its cache keys, then passed on)"),
     AP_INIT_TAKE1(SV_DIR_DB_MAX_CONNECTIONS, set_number, &db_max_connections_rule, RSRC_CONF,

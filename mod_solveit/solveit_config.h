@@ -32,6 +32,8 @@
 #define SV_DIR_KEY_FILE         "SolveitKeyFile"
 /* Issue 14, finding 2: the password of SolveitRedis. */
 #define SV_DIR_REDIS_PASSWORD_FILE "SolveitRedisPasswordFile"
+/* Issue 15: who may read <base>/api/metrics without a staff session (solveit_metrics.c). */
+#define SV_DIR_METRICS_ALLOW "SolveitMetricsAllow"
 /* mod_dbd's directive: read on its way to mod_dbd, for the cache keys (sv_redis_key). */
 #define SV_DIR_DBD_PARAMS "DBDParams"
 /* Issue 15: PostgreSQL's connections httpd may hold, checked against the MPM's children x DBDMax. */
@@ -62,7 +64,8 @@ typedef struct {
 #define SV_CONFIG_POINTERS(X) \
 	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis) \
 	X(cache_prefix) X(dbd_params) X(language_names) X(runs_topic) X(keyring) \
-	X(redis_password)
+	X(redis_password) \
+	X(metrics_allow)
 #define SV_CONFIG_NUMBERS(X) \
 	X(kafka_wait_ms) X(max_source) X(max_package) X(submission_rate) X(login_attempts) \
 	X(auth_mode) X(registration) X(session_idle) X(session_lifetime) X(configured) X(dbd_max) \
@@ -100,6 +103,8 @@ typedef struct {
 	int configured;         /* 1 once a Solveit directive was read for this server */
 	int dbd_max;            /* DBDMax as mod_dbd got it */
 	int db_max_connections; /* SolveitDbMaxConnections */
+	/* SolveitMetricsAllow: apr_ipsubnet_t * that may read the metrics without a session */
+	apr_array_header_t *metrics_allow;
 } solveit_config;
 
 extern const command_rec solveit_cmds[];

@@ -12,6 +12,8 @@
 #include "http_config.h"
 #include "http_log.h"
 
+#include "solveit_metrics.h"
+
 APLOG_USE_MODULE(solveit);
 
 /* UTC timestamps as the message contract writes them. */
@@ -279,7 +281,7 @@ int sv_db_acquire(request_rec *r, sv_db *db)
 	db->r = r;
 	db->s = r->server;
 	db->pool = r->pool;
-	db->dbd = dbd_acquire_fn ? dbd_acquire_fn(r) : NULL;
+	db->dbd = dbd_acquire_fn ? sv_metrics_dbd_acquire(dbd_acquire_fn, r) : NULL;
 	if (!db->dbd) {
 		db_log(db, APLOG_ERR, 0, "solveit: no database connection (see mod_dbd's messages)");
 		return -1;

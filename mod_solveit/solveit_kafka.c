@@ -13,6 +13,7 @@
 #include "http_log.h"
 
 #include "solveit_config.h"
+#include "solveit_metrics.h"
 #include "solveit_db.h"
 #include "sv_contract.h"
 #include "sv_kafka.h"
@@ -61,6 +62,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
 	delivery *d = m->_private;
 
+	if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+		sv_metrics_kafka_delivery_failed();
 	/* A sample run's message (solveit_kafka_send_run): nobody waits, nothing to record. */
 	if (!d) {
 		if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -143,8 +146,10 @@ static void record_sent(apr_pool_t *pool)
 
 static void *APR_THREAD_FUNC poll_thread(apr_thread_t *thread, void *data)
 {
-	while (!apr_atomic_read32(&kafka.stop))
+	while (!apr_atomic_read32(&kafka.stop)) {
 		rd_kafka_poll(kafka.rk, POLL_MS);
+		sv_metrics_kafka_queue(rd_kafka_outq_len(kafka.rk));
+	}
 	apr_thread_exit(thread, APR_SUCCESS);
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include "http_log.h"
 
 #include "solveit_config.h"
+#include "solveit_metrics.h"
 #include "sv_cache_mac.h"
 
 APLOG_USE_MODULE(solveit);
@@ -53,6 +54,7 @@ static void failed(sv_redis *c, const char *what)
 			     what, why, SV_REDIS_QUIET_SEC);
 	c->broken = 1;
 	quiet_until = apr_time_now() + apr_time_from_sec(SV_REDIS_QUIET_SEC);
+	sv_metrics_redis_error();
 }
 
 /* AUTH with SolveitRedisPasswordFile's password; a refusal is logged (never the password). */
@@ -79,6 +81,7 @@ static int authenticate(sv_redis *c)
 		    reply->type == REDIS_REPLY_ERROR ? reply->str : "no status", SV_REDIS_QUIET_SEC);
 		c->broken = 1;
 		quiet_until = apr_time_now() + apr_time_from_sec(SV_REDIS_QUIET_SEC);
+		sv_metrics_redis_error();
 	}
 	freeReplyObject(reply);
 	return ok ? 0 : -1;
@@ -226,6 +229,7 @@ redisReply *sv_redis_command(sv_redis *c, const char *fmt, ...)
 			      address_text(c->r->pool, c->address), SV_REDIS_QUIET_SEC);
 		c->broken = 1;
 		quiet_until = apr_time_now() + apr_time_from_sec(SV_REDIS_QUIET_SEC);
+		sv_metrics_redis_error();
 		freeReplyObject(reply);
 		reply = NULL;
 	}

@@ -10,6 +10,7 @@
 #include "solveit_auth.h"
 #include "solveit_clarifications.h"
 #include "solveit_leaderboard.h"
+#include "solveit_metrics.h"
 #include "solveit_scoreboard.h"
 #include "solveit_runs.h"
 #include "solveit_submit.h"
@@ -95,6 +96,8 @@ const sv_route solveit_routes[] = {
     {M_GET,    "/api/admin/clarifications",           sv_admin_clarifications_list,    SV_ACCESS_STAFF, 0,             SV_BODY_NONE},
     {M_POST,   "/api/admin/clarifications",           sv_admin_clarification_announce, SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
     {M_PUT,    "/api/admin/clarifications/{id}",      sv_admin_clarification_answer,   SV_ACCESS_STAFF, SV_ROUTE_CSRF, SV_BODY_NONE},
+    /* Issue 15: Prometheus metrics (solveit_metrics.c); the handler admits staff or SolveitMetricsAllow. */
+    {M_GET,    "/api/metrics",                        sv_metrics_handler,        SV_ACCESS_PUBLIC, 0,            SV_BODY_NONE},
 };
 // clang-format on
 const apr_size_t solveit_route_count = sizeof(solveit_routes) / sizeof(solveit_routes[0]);
@@ -200,6 +203,7 @@ int sv_route_dispatch(sv_ctx *ctx, const sv_route *routes, apr_size_t n)
 			continue;
 		}
 		ctx->route = &routes[i];
+		sv_metrics_note_route(r, &routes[i]);
 		ctx->id = id;
 		if ((rc = admit(ctx, &routes[i])) != DECLINED)
 			return rc;

@@ -9,6 +9,7 @@
 #include "http_protocol.h"
 
 #include "solveit_kafka.h"
+#include "solveit_metrics.h"
 #include "solveit_text.h"
 #include "sv_message.h"
 
@@ -206,6 +207,7 @@ int sv_submit(sv_ctx *ctx)
 				     rate, wait);
 	}
 	id = sv_db_get_ll(&ctx->db, row, 1);
+	sv_metrics_submission_accepted(f.language_id);
 	memset(&msg, 0, sizeof(msg));
 	msg.submission_id = id;
 	msg.task_id = f.task_id;
