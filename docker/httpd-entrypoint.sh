@@ -198,6 +198,8 @@ write_config() {
 	export R_DBD_PARAMS="$SOLVEIT_DB" R_KAFKA_BROKERS="$SOLVEIT_KAFKA_BROKERS" R_KEY_FILE="$key_file"
 	export R_SERVER_NAME="${SOLVEIT_SERVER_NAME:-localhost}" R_PORT="$port" R_BASE_PATH="$base"
 	export R_CHILDREN="$children" R_MAX_REQUEST_WORKERS=$((children * 25))
+	# The event MPM wants at least MinSpareThreads + ThreadsPerChild here.
+	export R_MAX_SPARE_THREADS=$((children * 25 > 35 ? children * 25 : 35))
 	export R_RUN_DIR="${SOLVEIT_HTTPD_RUN_DIR:-/run/apache2}"
 	export R_SOLVEIT_MODULE="${SOLVEIT_HTTPD_MODULE:-/usr/lib/apache2/modules/mod_solveit.so}"
 	export R_HTDOCS="${SOLVEIT_HTDOCS:-/usr/share/solveit/htdocs}" R_SOLVEIT_DIRECTIVES="$extra"

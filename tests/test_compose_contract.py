@@ -5,19 +5,27 @@ a copy with one of issue 15's faults put back.
     /usr/bin/python3 -m pytest -p no:cacheprovider tests/test_compose_contract.py"""
 
 import copy
+import json
 import os
+import signal
 import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "devstack"))
 import check_compose as cc  # noqa: E402
+from polling import wait_for  # noqa: E402
 
 COMPOSE = cc.REPO / "docker-compose.yml"
 TEXT = COMPOSE.read_text()
@@ -321,6 +329,64 @@ def test_a_value_the_module_refuses_names_the_directive_and_the_variables(tmp_pa
     assert "the SOLVEIT_* variable that --help names" in output
 
 
+def answer(url):
+    """(status, body) of a GET without following redirects, or None while nothing listens."""
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args):
+            return None
+    try:
+        with urllib.request.build_opener(NoRedirect).open(url, timeout=10) as r:
+            return r.status, r.read().decode(), r.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), e.headers
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+def test_httpd_runs_from_the_generated_configuration(tmp_path):
+    """The entrypoint's whole run, as the container does it: write, check, exec apache2. With no
+    database or broker behind it, health says degraded (503, the container is unhealthy), and the
+    pages are served; the compose stop signal (SIGWINCH) stops it."""
+    needs_module()
+    run = Path(tempfile.mkdtemp(prefix="compose-httpd-"))
+    run.chmod(0o755)  # httpd's children (www-data when run as root) use its mutex files here
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"SOLVEIT_DB": "host=127.0.0.1 port=1 dbname=solveit user=solveit connect_timeout=1",
+           "SOLVEIT_KAFKA_BROKERS": "127.0.0.1:1", "SOLVEIT_HTTPD_PORT": str(port),
+           "SOLVEIT_HTTPD_RUN_DIR": str(run / "run"), "SOLVEIT_HTTPD_CHILDREN": "1"}
+    keys = run / "solveit.keys"
+    keys.write_text("k1 %s\n" % ("cd" * 32))
+    keys.chmod(0o640)
+    env.update({"SOLVEIT_KEY_FILE": str(keys), "SOLVEIT_HTTPD_CONF": str(run / "httpd.conf"),
+                "SOLVEIT_HTTPD_MODULE": str(MODULE), "SOLVEIT_HTDOCS": str(cc.REPO / "htdocs"),
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin"})
+    log = open(run / "output", "wb")
+    proc = subprocess.Popen(["sh", str(ENTRYPOINT)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = "http://127.0.0.1:%d" % port
+    try:
+        status, body, _ = wait_for(lambda: answer(base + "/solveit/api/health"), "httpd's health answer", timeout=90)
+        health = json.loads(body)
+        assert (status, health["status"], health["database"], health["kafka"]) == (503, "degraded", "down", "down")
+        status, body, headers = answer(base + "/solveit/")
+        assert status == 200 and "<html" in body.lower()
+        assert headers["Cache-Control"] == "no-cache"
+        status, _, headers = answer(base + "/")
+        assert status == 302 and headers["Location"].endswith("/solveit/")
+        proc.send_signal(signal.SIGWINCH)
+        proc.wait(timeout=60)
+        output = (run / "output").read_text()
+        assert "Syntax OK" in output and "caught SIGWINCH, shutting down gracefully" in output
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        log.close()
+        shutil.rmtree(run, ignore_errors=True)
+
+
 def test_an_unknown_argument_is_refused():
     r = subprocess.run(["sh", str(ENTRYPOINT), "--start"], capture_output=True, text=True)
     assert r.returncode != 0
@@ -357,7 +423,8 @@ def test_connected_sees_an_established_connection_and_its_absence():
 
 def test_check_compose_passes_and_fails_with_the_problem_named(tmp_path):
     script = str(cc.REPO / "tests" / "check_compose.py")
-    r = subprocess.run([sys.executable, script, str(COMPOSE)], capture_output=True, text=True, timeout=300)
+    only = dict(os.environ, SOLVEIT_COMPOSE_CHECK_ONLY="1")  # not this file again
+    r = subprocess.run([sys.executable, script, str(COMPOSE)], capture_output=True, text=True, timeout=300, env=only)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "is valid" in r.stdout
     d = doc()
@@ -369,7 +436,7 @@ def test_check_compose_passes_and_fails_with_the_problem_named(tmp_path):
     shutil.copy(cc.REPO / "Dockerfile", tmp_path)
     os.makedirs(tmp_path / "secrets")
     (tmp_path / "secrets" / "redis.password").write_text("x\n")
-    r = subprocess.run([sys.executable, script, str(bad)], capture_output=True, text=True, timeout=300)
+    r = subprocess.run([sys.executable, script, str(bad)], capture_output=True, text=True, timeout=300, env=only)
     assert r.returncode == 1
     assert "compose: httpd: runs for good but has no healthcheck" in r.stdout
     if "judge-worker" in READERS:
