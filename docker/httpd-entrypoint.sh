@@ -72,6 +72,7 @@ die() {
 # A value goes into httpd.conf inside double quotes or as words: it must not end the quotes, escape
 # a character, start a new line or ask httpd to expand a variable.
 check_value() {
+	# shellcheck disable=SC1003,SC2016 # the quotes are the literal characters looked for
 	case "$2" in
 	*'"'* | *'\'* | *'${'*)
 		die "$1 holds a double quote, a backslash or \${, which httpd.conf cannot carry; choose a value without them"

@@ -270,6 +270,26 @@ def image_problems(template=None, dockerfile=None):
             yield "Dockerfile: does not install docker/%s into %s" % (script, IMAGE_DOCKER_DIR)
     if IMAGE_DOCKER_DIR not in dockerfile:
         yield "Dockerfile: installs nothing into %s" % IMAGE_DOCKER_DIR
+    yield from layout_problems()
+
+
+def layout_problems():
+    """The entrypoint's defaults are where `make install` (--prefix=/usr) puts the module and the pages."""
+    script = read(PROGRAMS["httpd-entrypoint.sh"])
+    defaults = dict(re.findall(r"\$\{(SOLVEIT_[A-Z_]+):-(/[^}]+)\}", script))
+    installs = {"SOLVEIT_HTDOCS": ("Makefile.am", "htdocsdir = $(datadir)/solveit/htdocs", "/usr/share/solveit/htdocs"),
+                "SOLVEIT_HTTPD_MODULE": ("mod_solveit/Makefile.am", "$(DESTDIR)$(APACHE_MODULEDIR)/mod_solveit.so",
+                                         "/usr/lib/apache2/modules/mod_solveit.so")}
+    for var, (makefile, rule, path) in installs.items():
+        if defaults.get(var) != path:
+            yield "docker/httpd-entrypoint.sh: %s defaults to %s, not %s" % (var, defaults.get(var), path)
+        if rule not in read(REPO / makefile):
+            yield "%s: no longer installs to %s (%s), the entrypoint's default for %s" % (makefile, path, rule, var)
+    apxs = shutil.which("apxs") or shutil.which("apxs2")
+    if apxs:
+        moduledir = subprocess.run([apxs, "-q", "LIBEXECDIR"], capture_output=True, text=True).stdout.strip()
+        if moduledir and moduledir + "/mod_solveit.so" != installs["SOLVEIT_HTTPD_MODULE"][2]:
+            yield "apxs puts modules in %s, not where the entrypoint looks" % moduledir
 
 
 def runtime_packages(dockerfile):
