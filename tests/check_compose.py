@@ -44,6 +44,15 @@ ONE_SHOTS_BEFORE_SOLVEIT = ("migrate", "kafka-init")
 RESTART_POLICIES = ("always", "unless-stopped", "on-failure")
 MODULES_NEEDED = ("solveit_module", "dbd_module", "headers_module")
 CGROUP_NOTE = "systemd.unified_cgroup_hierarchy=0"
+# The compose specification's service keys this file may use: a misspelt one (healthchek) would be
+# refused by docker compose, or worse, ignored.
+SERVICE_KEYS = {"build", "image", "command", "entrypoint", "environment", "env_file", "depends_on", "healthcheck",
+                "restart", "volumes", "secrets", "ports", "expose", "network_mode", "networks", "privileged",
+                "profiles", "stop_signal", "stop_grace_period", "user", "working_dir", "cap_add", "cap_drop",
+                "security_opt", "tmpfs", "ulimits", "labels", "logging", "hostname", "container_name", "init",
+                "read_only", "shm_size", "sysctls", "deploy", "extra_hosts", "cgroup_parent", "devices"}
+HEALTHCHECK_KEYS = {"test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"}
+TOP_KEYS = {"services", "volumes", "secrets", "networks", "configs", "name", "version"}
 
 
 def load(path):
@@ -86,12 +95,19 @@ def structure_problems(doc, base):
         yield "no services: mapping"
         return
     services = doc["services"]
+    for key in doc:
+        if key not in TOP_KEYS and not key.startswith("x-"):
+            yield "top level: %s is not a compose key" % key
     volumes = set((doc.get("volumes") or {}).keys())
     secrets = set((doc.get("secrets") or {}).keys())
     for name, svc in services.items():
         if not isinstance(svc, dict):
             yield "%s: not a mapping" % name
             continue
+        for key in sorted(set(svc) - SERVICE_KEYS):
+            yield "%s: %s is not a service key of the compose specification" % (name, key)
+        for key in sorted(set(svc.get("healthcheck") or {}) - HEALTHCHECK_KEYS):
+            yield "%s: healthcheck: %s is not a healthcheck key" % (name, key)
         if "image" not in svc and "build" not in svc:
             yield "%s: neither image nor build" % name
         if "build" in svc:

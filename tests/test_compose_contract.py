@@ -60,6 +60,17 @@ def test_structure_sees_an_undeclared_secret_and_an_unknown_dependency():
     assert "httpd: depends on unknown service ghost" in found
 
 
+def test_a_misspelt_key_is_seen():
+    d = doc()
+    d["services"]["httpd"]["healthchek"] = d["services"]["httpd"].pop("healthcheck")
+    d["services"]["kafka"]["healthcheck"]["start-period"] = "30s"
+    d["service"] = {}
+    found = list(cc.structure_problems(d, COMPOSE.parent))
+    assert "httpd: healthchek is not a service key of the compose specification" in found
+    assert "kafka: healthcheck: start-period is not a healthcheck key" in found
+    assert "top level: service is not a compose key" in found
+
+
 def test_top_level_extension_fields_are_not_services():
     assert all(not name.startswith("x-") for name in cc.services_of(DOC))
 
