@@ -155,6 +155,7 @@ typedef struct {
 	user_row u;
 	int found, builtin, provisioned, staff_changed;
 	const solveit_config *cfg;
+	apr_pool_t *pool; /* the strings kept: cols live only as long as libpq's result */
 } external_row;
 
 static int text_bool(const char *v)
@@ -171,10 +172,10 @@ static void take_external_row(void *baton, int ncols, const char *const *cols)
 		return;
 	e->found = 1;
 	e->u.id = v;
-	e->u.username = cols[1];
+	e->u.username = apr_pstrdup(e->pool, cols[1]);
 	e->u.staff = text_bool(cols[2]) || sv_cfg_is_staff_name(e->cfg, cols[1]);
 	e->u.team_id = cols[3] && sv_parse_ll(cols[3], 1, LLONG_MAX, &v) == 0 ? v : 0;
-	e->u.team = cols[4];
+	e->u.team = cols[4] ? apr_pstrdup(e->pool, cols[4]) : NULL;
 	e->u.active = text_bool(cols[5]);
 	e->builtin = !cols[6] || strcmp(cols[6], "external") != 0;
 	e->provisioned = text_bool(cols[7]);
@@ -195,6 +196,7 @@ static int external_user(sv_ctx *ctx, const char *username, int staff, int sync,
 
 	memset(e, 0, sizeof(*e));
 	e->cfg = ctx->cfg;
+	e->pool = ctx->r->pool;
 	if (sv_db_package_sql(&ctx->db, &db) < 0)
 		return -1;
 	if (db.exec(db.baton, sql, 3, values, NULL, NULL, take_external_row, e, err, sizeof(err)) < 0 || !e->found) {
@@ -202,9 +204,6 @@ static int external_user(sv_ctx *ctx, const char *username, int staff, int sync,
 			      e->found ? err : "no row (is sql/034_external_accounts.sql applied?)");
 		return -1;
 	}
-	/* The strings live in libpq's result, which is gone: copy what the session keeps. */
-	e->u.username = apr_pstrdup(ctx->r->pool, e->u.username);
-	e->u.team = e->u.team ? apr_pstrdup(ctx->r->pool, e->u.team) : NULL;
 	return 0;
 }
 
