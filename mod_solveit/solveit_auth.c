@@ -1,5 +1,6 @@
 #include "solveit_auth.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include "apr_general.h"
@@ -89,45 +90,188 @@ static int user_by_name(sv_ctx *ctx, const char *username, user_row *u)
 	return 1;
 }
 
+/* ---- SolveitAuth external ---- */
+
+/* Whether one of value's ;-separated values (mod_authnz_ldap joins an attribute's values with
+ * "; ", Shibboleth with ";", escaping a ; in a value with a backslash) is want: as a DN in
+ * sv_cfg_dn_normalize's spelling when dn, else exactly. */
+static int values_hold(apr_pool_t *p, const char *value, const char *want, int dn)
+{
+	const char *start = value;
+
+	for (const char *s = value;; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			continue;
+		}
+		if (*s == ';' || !*s) {
+			const char *a = start, *b = s;
+
+			while (a < b && *a == ' ')
+				a++;
+			while (b > a && b[-1] == ' ')
+				b--;
+			if (b > a) {
+				const char *item = apr_pstrmemdup(p, a, (apr_size_t)(b - a));
+
+				if (dn)
+					item = sv_cfg_dn_normalize(p, item);
+				if (item && strcmp(item, want) == 0)
+					return 1;
+			}
+			if (!*s)
+				return 0;
+			start = s + 1;
+		}
+	}
+}
+
+/* What the SolveitStaffFrom rules say of this request's user: 1 staff, 0 not, -1 there are no
+ * rules. *unset names the variable of a group rule that no module set (mod_authnz_ldap sets it,
+ * empty for a user in no group, when the attribute is listed in AuthLDAPURL), or is NULL. */
+static int staff_from_rules(request_rec *r, const solveit_config *cfg, const char **unset)
+{
+	const apr_array_header_t *rules = sv_cfg_staff_from(cfg);
+
+	*unset = NULL;
+	if (!rules)
+		return -1;
+	for (int i = 0; i < rules->nelts; i++) {
+		const sv_staff_rule *rule = &APR_ARRAY_IDX(rules, i, sv_staff_rule);
+		const char *value = apr_table_get(r->subprocess_env, rule->variable);
+
+		if (!value) {
+			if (rule->kind == SV_STAFF_FROM_GROUP)
+				*unset = rule->variable;
+			continue;
+		}
+		if (values_hold(r->pool, value, rule->value, rule->kind == SV_STAFF_FROM_GROUP))
+			return 1;
+	}
+	return 0;
+}
+
+typedef struct {
+	user_row u;
+	int found, builtin, provisioned, staff_changed;
+	const solveit_config *cfg;
+	apr_pool_t *pool; /* the strings kept: cols live only as long as libpq's result */
+} external_row;
+
+static int text_bool(const char *v)
+{
+	return v && v[0] == 't';
+}
+
+static void take_external_row(void *baton, int ncols, const char *const *cols)
+{
+	external_row *e = baton;
+	long long v;
+
+	if (ncols < 9 || !cols[0] || !cols[1] || sv_parse_ll(cols[0], 1, LLONG_MAX, &v) < 0)
+		return;
+	e->found = 1;
+	e->u.id = v;
+	e->u.username = apr_pstrdup(e->pool, cols[1]);
+	e->u.staff = text_bool(cols[2]) || sv_cfg_is_staff_name(e->cfg, cols[1]);
+	e->u.team_id = cols[3] && sv_parse_ll(cols[3], 1, LLONG_MAX, &v) == 0 ? v : 0;
+	e->u.team = cols[4] ? apr_pstrdup(e->pool, cols[4]) : NULL;
+	e->u.active = text_bool(cols[5]);
+	e->builtin = !cols[6] || strcmp(cols[6], "external") != 0;
+	e->provisioned = text_bool(cols[7]);
+	e->staff_changed = text_bool(cols[8]);
+}
+
+/* The web server's user as an account (sql/034 solveit_external_user): provisioned on first sight,
+ * its staff flag set to staff when sync. The function's row comes through the request connection's
+ * libpq session (sv_db_package_sql: server-side parameters, nothing built from input). Returns 0
+ * with *e filled, or -1 after logging. */
+static int external_user(sv_ctx *ctx, const char *username, int staff, int sync, external_row *e)
+{
+	static const char sql[] = "SELECT id, username, is_staff, team_id, team, is_active, auth_source, provisioned,"
+				  " staff_changed FROM solveit_external_user($1, $2::boolean, $3::boolean)";
+	const char *values[3] = {username, staff ? "true" : "false", sync ? "true" : "false"};
+	sv_sql db;
+	char err[512];
+
+	memset(e, 0, sizeof(*e));
+	e->cfg = ctx->cfg;
+	e->pool = ctx->r->pool;
+	if (sv_db_package_sql(&ctx->db, &db) < 0)
+		return -1;
+	if (db.exec(db.baton, sql, 3, values, NULL, NULL, take_external_row, e, err, sizeof(err)) < 0 || !e->found) {
+		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, "solveit: the external account of %s: %s", username,
+			      e->found ? err : "no row (is sql/034_external_accounts.sql applied?)");
+		return -1;
+	}
+	return 0;
+}
+
 sv_session *sv_auth_external(sv_ctx *ctx)
 {
 	request_rec *r = ctx->r;
 	sv_db *db;
 	sv_session *sess;
-	user_row u;
-	int found;
+	external_row e;
+	const char *unset;
+	int want;
 
 	if (!r->user || !*r->user)
 		return sv_ctx_failed(ctx, HTTP_UNAUTHORIZED,
 				     "not authenticated by the web server (SolveitAuth external)");
-	if (sv_session_cached(r, &sess) && strcmp(sess->username, r->user) == 0)
+	/* SolveitStaffFrom is asked on every request (the auth module's variables are fresh on each):
+	 * a session whose staff flag the directory no longer confirms goes to the database below. */
+	want = staff_from_rules(r, ctx->cfg, &unset);
+	if (want >= 0)
+		want = want || sv_cfg_is_staff_name(ctx->cfg, r->user);
+	if (sv_session_cached(r, &sess) && strcmp(sess->username, r->user) == 0 && (want < 0 || sess->staff == want))
 		return sess;
 	if (!(db = sv_ctx_db(ctx)))
 		return NULL;
 	if (sv_session_load(r, db, &sess) < 0)
 		goto db_fail;
-	if (sess && strcmp(sess->username, r->user) == 0)
+	if (sess && strcmp(sess->username, r->user) == 0 && (want < 0 || sess->staff == want))
 		return sess;
 	if (!sv_account_name_valid(r->user) || !sv_utf8_valid(r->user, strlen(r->user)))
 		return sv_ctx_failed(ctx, HTTP_FORBIDDEN,
 				     "the web server's user name is not usable here (1-64 letters, digits, . _ - @)");
-	/* Provisioning on first sight; a concurrent first request may win the INSERT, hence the
-	 * ON CONFLICT and the lookup after it. */
-	found = user_by_name(ctx, r->user, &u);
-	if (found == 0) {
-		if (sv_db_query(db, SV_SQL_USER_PROVISION, NULL, r->user,
-				sv_cfg_is_staff_name(ctx->cfg, r->user) ? "true" : "false") < 0)
-			goto db_fail;
-		ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "solveit: provisioned external user %s", r->user);
-		found = user_by_name(ctx, r->user, &u);
-	}
-	if (found <= 0)
+	if (unset)
+		ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+			      "solveit: " SV_DIR_STAFF_FROM " group: no module set %s for %s, who counts as no staff; "
+			      "list memberOf among AuthLDAPURL's attributes (...?uid,memberOf)",
+			      unset, r->user);
+	if (external_user(ctx, r->user, want < 0 ? sv_cfg_is_staff_name(ctx->cfg, r->user) : want, want >= 0, &e) < 0)
 		goto db_fail;
-	if (!u.active)
+	if (e.builtin) {
+		/* The directory's alice is not necessarily the judge's alice. */
+		ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+			      "solveit: refused the web server's user %s: a built-in (password) account has that name; "
+			      "rename one of them (doc/module.md, External authentication and LDAP)",
+			      r->user);
+		return sv_ctx_failed(
+		    ctx, HTTP_FORBIDDEN,
+		    apr_psprintf(r->pool,
+				 "the web server's user %s has the name of a built-in account of this "
+				 "judge and may not use it; ask an administrator to rename one of them",
+				 r->user));
+	}
+	if (e.provisioned)
+		ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "solveit: provisioned external user %s", r->user);
+	else if (e.staff_changed) {
+		ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, r, "solveit: external user %s %s by " SV_DIR_STAFF_FROM,
+			      r->user, e.u.staff ? "promoted to staff" : "no longer staff");
+		/* Every child's cached sessions of the user hold the old flag. */
+		sv_session_forget_all();
+	}
+	if (!e.u.active)
 		return sv_ctx_failed(ctx, HTTP_FORBIDDEN, "this account is disabled");
+	if (sess && strcmp(sess->username, r->user) == 0) {
+		sess->staff = e.u.staff;
+		return sess;
+	}
 	if (sess)
 		sv_session_destroy(r, db, sess);
-	sess = sv_session_create(r, db, u.id, u.username, u.staff, u.team_id, u.team);
+	sess = sv_session_create(r, db, e.u.id, e.u.username, e.u.staff, e.u.team_id, e.u.team);
 	if (sess)
 		return sess;
 db_fail:

@@ -129,6 +129,11 @@ int sv_cfg_is_staff_name(const solveit_config *c, const char *username)
 	return 0;
 }
 
+const apr_array_header_t *sv_cfg_staff_from(const solveit_config *c)
+{
+	return c->staff_from;
+}
+
 const int *sv_cfg_languages(const solveit_config *c, int *count)
 {
 	if (!c->languages) {
@@ -426,6 +431,85 @@ static const char *set_staff(cmd_parms *cmd, void *dummy, const char *arg)
 	return NULL;
 }
 
+/* ---- SolveitStaffFrom (issue 15) ---- */
+
+const char *sv_cfg_dn_normalize(apr_pool_t *p, const char *dn)
+{
+	char *out = apr_palloc(p, strlen(dn) + 1), *o = out;
+	int after_separator = 1, has_equals = 0;
+
+	for (const char *s = dn; *s;) {
+		if (*s == '\\') {
+			if (!s[1])
+				return NULL;
+			*o++ = *s++;
+			*o++ = (char)tolower((unsigned char)*s++);
+			after_separator = 0;
+		} else if (*s == ' ') {
+			const char *next = s + strspn(s, " ");
+
+			/* Spaces around , = + and at either end are no part of the name. */
+			if (!after_separator && *next && !strchr(",=+", *next))
+				*o++ = ' ';
+			s = next;
+		} else {
+			after_separator = strchr(",=+", *s) != NULL;
+			has_equals |= *s == '=';
+			*o++ = (char)tolower((unsigned char)*s++);
+		}
+	}
+	*o = '\0';
+	return has_equals && out[0] != '=' && out[0] != ',' ? out : NULL;
+}
+
+/* The name of an environment variable as auth modules set them (AUTHENTICATE_MEMBEROF,
+ * unscoped-affiliation, Shib-...): letters, digits, _ - . */
+static int env_name_valid(const char *name)
+{
+	return *name && strlen(name) <= 128 && letters_digits_and(name, "_-.");
+}
+
+/* SolveitStaffFrom group "DN" [VARIABLE] | env VARIABLE VALUE, repeatable (staff when any says so). */
+static const char *set_staff_from(cmd_parms *cmd, void *dummy, const char *kind, const char *arg1, const char *arg2)
+{
+	solveit_config *c = cmd_config(cmd);
+	sv_staff_rule *rule = apr_pcalloc(cmd->pool, sizeof(*rule));
+
+	if (!strcasecmp(kind, "group")) {
+		rule->kind = SV_STAFF_FROM_GROUP;
+		if (!(rule->value = sv_cfg_dn_normalize(cmd->pool, arg1)))
+			return fail(cmd,
+				    "group \"%s\" is not a distinguished name (e.g. "
+				    "\"cn=judge-staff,ou=groups,dc=example,dc=org\")",
+				    arg1);
+		rule->variable = arg2 ? arg2 : "AUTHENTICATE_MEMBEROF";
+	} else if (!strcasecmp(kind, "env")) {
+		rule->kind = SV_STAFF_FROM_ENV;
+		if (!arg2 || !*arg2)
+			return fail(cmd, "env needs a variable and the value that makes staff (e.g. env "
+					 "unscoped-affiliation staff)");
+		rule->variable = arg1;
+		rule->value = arg2;
+	} else {
+		return fail(cmd, "\"%s\" is neither group nor env", kind);
+	}
+	if (!env_name_valid(rule->variable))
+		return fail(cmd, "\"%s\" is not an environment variable name (letters, digits, _ - .)", rule->variable);
+	if (!c->staff_from)
+		c->staff_from = apr_array_make(cmd->pool, 2, sizeof(sv_staff_rule));
+	APR_ARRAY_PUSH(c->staff_from, sv_staff_rule) = *rule;
+	return NULL;
+}
+
+const char *solveit_config_check_staff_from(apr_pool_t *p, const solveit_config *c)
+{
+	if (c->staff_from && sv_cfg_auth_mode(c) != SV_AUTH_EXTERNAL)
+		return SV_DIR_STAFF_FROM
+		    ": needs SolveitAuth external; built-in accounts take their staff flag from the "
+		    "staff pages and " SV_DIR_STAFF;
+	return NULL;
+}
+
 /* Seconds, or a number with s, m, h or d, at most 366 days; cmd->info is the member's offset. */
 static const char *set_duration(cmd_parms *cmd, void *dummy, const char *arg)
 {
@@ -611,6 +695,10 @@ const command_rec solveit_cmds[] = {
     AP_INIT_FLAG(SV_DIR_REGISTRATION, set_registration, NULL, RSRC_CONF,
 		 "On to let visitors create accounts (builtin auth only; default Off)"),
     AP_INIT_ITERATE(SV_DIR_STAFF, set_staff, NULL, RSRC_CONF, "user names that are staff, repeatable"),
+    AP_INIT_TAKE23(
+	SV_DIR_STAFF_FROM, set_staff_from, NULL, RSRC_CONF,
+	"where external users' staff status comes from: group \"DN\" [VARIABLE] (default AUTHENTICATE_MEMBEROF) "
+	"or env VARIABLE VALUE; repeatable"),
     AP_INIT_TAKE1(SV_DIR_SESSION_IDLE, set_duration, (void *)APR_OFFSETOF(solveit_config, session_idle), RSRC_CONF,
 		  "a session ends after this much inactivity (default 2h)"),
     AP_INIT_TAKE1(SV_DIR_SESSION_LIFETIME, set_duration, (void *)APR_OFFSETOF(solveit_config, session_lifetime),
@@ -641,6 +729,8 @@ const command_rec solveit_cmds[] = {
 
 const char *solveit_config_check(apr_pool_t *p, const solveit_config *c)
 {
+	const char *err;
+
 	if (!c->kafka_brokers)
 		return SV_DIR_KAFKA_BROKERS ": not set; mod_solveit needs the Kafka brokers (host:port[,host:port])";
 	if (sv_cfg_session_idle(c) > sv_cfg_session_lifetime(c))
@@ -655,6 +745,8 @@ const char *solveit_config_check(apr_pool_t *p, const solveit_config *c)
 	if (sv_cfg_registration(c) && sv_cfg_auth_mode(c) == SV_AUTH_EXTERNAL)
 		return SV_DIR_REGISTRATION ": On needs SolveitAuth builtin; with external authentication the web "
 					   "server owns the accounts";
+	if ((err = solveit_config_check_staff_from(p, c)) != NULL)
+		return err;
 	/* Issue 14: the judge-workers take only signed submissions, so unsigned ones would never be
 	 * judged. */
 	if (!sv_cfg_keyring(c))

@@ -34,6 +34,8 @@
 #define SV_DIR_REDIS_PASSWORD_FILE "SolveitRedisPasswordFile"
 /* Issue 15: who may read <base>/api/metrics without a staff session (solveit_metrics.c). */
 #define SV_DIR_METRICS_ALLOW "SolveitMetricsAllow"
+/* Issue 15: where an external user's staff status comes from. */
+#define SV_DIR_STAFF_FROM "SolveitStaffFrom"
 /* mod_dbd's directive: read on its way to mod_dbd, for the cache keys (sv_redis_key). */
 #define SV_DIR_DBD_PARAMS "DBDParams"
 /* Issue 15: PostgreSQL's connections httpd may hold, checked against the MPM's children x DBDMax. */
@@ -58,6 +60,16 @@ typedef struct {
 	int none;
 } sv_redis_address;
 
+/* One SolveitStaffFrom rule: the user is staff when the environment variable (set by the auth
+ * module for this request) holds the value among its ;-separated values. A group's value is a DN,
+ * kept normalized (sv_cfg_dn_normalize) and compared so. */
+typedef enum { SV_STAFF_FROM_GROUP, SV_STAFF_FROM_ENV } sv_staff_from_kind;
+typedef struct {
+	sv_staff_from_kind kind;
+	const char *variable;
+	const char *value;
+} sv_staff_rule;
+
 /* The members by kind, once: create and merge are generated from these lists, so no member can
  * be left out of either (openidc cfg/dir.c). */
 // clang-format off
@@ -65,7 +77,7 @@ typedef struct {
 	X(kafka_brokers) X(kafka_topic) X(kafka_options) X(languages) X(staff) X(base_path) X(redis) \
 	X(cache_prefix) X(dbd_params) X(language_names) X(runs_topic) X(keyring) \
 	X(redis_password) \
-	X(metrics_allow)
+	X(metrics_allow) X(staff_from)
 #define SV_CONFIG_NUMBERS(X) \
 	X(kafka_wait_ms) X(max_source) X(max_package) X(submission_rate) X(login_attempts) \
 	X(auth_mode) X(registration) X(session_idle) X(session_lifetime) X(configured) X(dbd_max) \
@@ -105,6 +117,8 @@ typedef struct {
 	int db_max_connections; /* SolveitDbMaxConnections */
 	/* SolveitMetricsAllow: apr_ipsubnet_t * that may read the metrics without a session */
 	apr_array_header_t *metrics_allow;
+	/* SolveitStaffFrom: sv_staff_rule, in configuration order; NULL: the database's flag stands */
+	apr_array_header_t *staff_from;
 } solveit_config;
 
 extern const command_rec solveit_cmds[];
@@ -147,6 +161,14 @@ const char *sv_cfg_dbd_params(const solveit_config *c);
 /* What /api/languages calls a language: its name in SolveitLanguageNames' file (the toolchain that
  * really runs), else Judge0 CE 1.13's name; NULL when Judge0 has no such active language. */
 const char *sv_cfg_language_name(const solveit_config *c, int id);
+
+/* The SolveitStaffFrom rules (sv_staff_rule), or NULL when there are none. */
+const apr_array_header_t *sv_cfg_staff_from(const solveit_config *c);
+/* dn in one spelling, for SolveitStaffFrom group: lower case, without the spaces around , = + and
+ * at the ends (escapes kept); NULL when dn is no distinguished name (no attribute=value). */
+const char *sv_cfg_dn_normalize(apr_pool_t *p, const char *dn);
+/* SolveitStaffFrom's cross-directive checks (part of solveit_config_check); NULL or the error. */
+const char *solveit_config_check_staff_from(apr_pool_t *p, const solveit_config *c);
 
 /* Cross-directive checks for one server; returns NULL or "SolveitX: what is wrong". */
 const char *solveit_config_check(apr_pool_t *p, const solveit_config *c);
