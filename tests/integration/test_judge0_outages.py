@@ -18,7 +18,7 @@ import pytest
 from harness import WORKER
 from polling import wait_for, wait_log
 from test_judge_worker import (  # noqa: F401 (fixtures)
-    PEER, PEER_TOKEN, PY, WAIT, Judge0Peer, Workers, make_task, producer, results, stats, submit)
+    PEER, PEER_TOKEN, PY, Judge0Peer, Workers, make_task, producer, results, stats, submit)
 
 pytestmark = pytest.mark.usefixtures("built_programs")
 
@@ -90,7 +90,7 @@ def test_not_judge0_stops_the_worker_at_start(services, peer):
     assert "check --judge0-url / SOLVEIT_JUDGE0_URL" in out, out
 
 
-def test_unreachable_at_start_waits_then_judges(services, workers, results, db, producer, tmp_path):
+def test_unreachable_at_start_waits_then_judges(services, workers, results, db, producer):
     port = free_port()
     proc = workers.ensure("judge0", SOLVEIT_JUDGE0_URL="http://127.0.0.1:%d" % port, **QUICK)
     log = proc.log.read_text()
