@@ -54,8 +54,9 @@ typedef struct {
 typedef enum {
 	EXEC_DONE = 0,      /* every test was reported */
 	EXEC_COMPILE_ERROR, /* compiler_output says why; no test was run */
-	/* The executor failed (sandbox error, Judge0 down beyond the budget, a compiler or a test starved of
-	 * CPU by the host): retry later, then report the submission failed, never CE or TLE. */
+	/* The executor failed (sandbox error, Judge0 failing this submission while it answers otherwise, a
+	 * compiler or a test starved of CPU by the host): retry later, then report the submission failed,
+	 * never CE or TLE. A Judge0 outage is not a failure: the judgement waits for Judge0. */
 	EXEC_FAILED,
 	EXEC_REJECTED, /* the executor refuses this submission for good (Judge0 422): report failed */
 	EXEC_CANCELLED,
@@ -77,6 +78,10 @@ typedef struct {
 	int (*language_ok)(void *state, int language_id, char *err, size_t errlen);
 	/* Thread-safe: several submissions are judged at once. */
 	void (*judge)(void *state, const exec_request *req, exec_outcome *out);
+	/* Waits while the service the executor runs programs on is down (a Judge0 outage): the job is
+	 * then neither started nor failed, and its offset not committed. 0 when ready, -1 when cancel was
+	 * set first. NULL: always ready (the local sandbox). */
+	int (*wait_ready)(void *state, const volatile int *cancel);
 } executor_ops;
 
 /* "local" or "judge0"; NULL for an unknown name. */

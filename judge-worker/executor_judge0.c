@@ -1,8 +1,14 @@
 /* The judge0 executor: a Judge0 CE 1.13 server over HTTP (reference/judge0-api.md). Every test is a
  * Judge0 submission (Judge0 cannot compile once for several inputs), created with POST
  * /submissions/batch (at most 20 per call) and polled with GET /submissions/batch with back-off.
- * Always base64_encoded=true. 503 and network errors are retried within --judge0-retry-budget;
- * 422 and other refusals are reported as they are. Judge0's own comparison is not used. */
+ * Always base64_encoded=true. Judge0's own comparison is not used.
+ *
+ * Judge0 being down is never the submission's fault: network errors and 5xx answers are retried
+ * within --judge0-retry-budget, then Judge0 counts as down (an outage, logged once at its start and
+ * once at its end) and the judging thread waits, its submission neither failed nor committed, until
+ * the checker thread finds Judge0 answering again. 503 (queue full, maintenance) is retried for as
+ * long as it lasts. Only what Judge0 refuses for this submission (422) is reported as such. Tokens
+ * Judge0 forgot (a restart with a fresh database) or lost from its queue are sent again. */
 #include "executor.h"
 
 #include <stdio.h>
@@ -12,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "judge0_codec.h"
+#include "judge0_http.h"
 #include "sv_log.h"
 #include "sv_time.h"
 #include "verdict_map.h"
@@ -21,54 +28,19 @@
 /* How much of a program's stderr is passed on (for staff). */
 #define STDERR_HEAD 4096
 
-typedef struct {
-	const worker_config *cfg;
-	char auth[512]; /* "Header: token", or "" */
-} judge0_state;
-
-typedef struct {
-	char *data;
-	size_t len, cap;
-} buffer;
-
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	buffer *b = userdata;
-	size_t n = size * nmemb;
-
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *grown = realloc(b->data, cap);
-		if (!grown)
-			return 0;
-		b->data = grown;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
 static int judge0_open(const worker_config *cfg, void **state, char *err, size_t errlen)
 {
-	judge0_state *st = calloc(1, sizeof(*st));
-
-	if (!st) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	st->cfg = cfg;
-	if (*cfg->judge0_token)
-		snprintf(st->auth, sizeof(st->auth), "%s: %s", cfg->judge0_auth_header, cfg->judge0_token);
-	sv_log(SV_LOG_INFO, "judge0 executor: %s%s", cfg->judge0_url, *st->auth ? " (with token)" : "");
-	*state = st;
-	return 0;
+	return judge0_state_open(cfg, (judge0_state **)state, err, errlen);
 }
 
 static void judge0_close(void *state)
 {
-	free(state);
+	judge0_state_close(state);
+}
+
+static int judge0_wait_ready(void *state, const volatile int *cancel)
+{
+	return judge0_wait_up(state, cancel);
 }
 
 static int judge0_language_ok(void *state, int language_id, char *err, size_t errlen)
@@ -80,63 +52,71 @@ static int judge0_language_ok(void *state, int language_id, char *err, size_t er
 }
 
 typedef enum {
-	HTTP_OK,        /* 2xx, body in the buffer */
-	HTTP_RETRY,     /* 503, 5xx, network: retry within the budget */
+	HTTP_OK,        /* 2xx, body in the judge0_buffer */
+	HTTP_RETRY,     /* 5xx beyond the budget while Judge0 itself answers: this request's failure */
 	HTTP_REFUSED,   /* 4xx: give up with the reason */
-	HTTP_CANCELLED, /* the judgement was cancelled while retrying */
+	HTTP_CANCELLED, /* the judgement was cancelled while retrying or waiting */
 } http_result;
 
-/* One request with retries: POST when body is set, else GET. */
-static http_result request(judge0_state *st, CURL *curl, const char *url, const char *body, double deadline,
-			   const volatile int *cancel, buffer *out, long *http_status, char *err, size_t errlen)
+/* One request with retries: POST when body is set, else GET. Outages are waited out (see the top). */
+static http_result request(judge0_state *st, CURL *curl, const char *url, const char *body, const volatile int *cancel,
+			   judge0_buffer *out, long *http_status, char *err, size_t errlen)
 {
-	struct curl_slist *headers = NULL;
+	struct curl_slist *headers = judge0_headers(st);
+	double deadline = sv_time_mono_ms() + st->cfg->judge0_retry_budget * 1000.0;
 	unsigned attempt = 0;
 	http_result result;
 
-	headers = curl_slist_append(headers, "Content-Type: application/json");
-	headers = curl_slist_append(headers, "Accept: application/json");
-	if (*st->auth)
-		headers = curl_slist_append(headers, st->auth);
 	for (;;) {
 		long status = 0;
-		CURLcode rc;
+		CURLcode rc = judge0_perform(st, curl, url, body, headers, out, &status);
+		int outage = 0;
 
-		out->len = 0;
-		if (out->data)
-			out->data[0] = '\0';
-		curl_easy_reset(curl);
-		curl_easy_setopt(curl, CURLOPT_URL, url);
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)st->cfg->judge0_timeout_ms);
-		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		if (body) {
-			curl_easy_setopt(curl, CURLOPT_POST, 1L);
-			curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		}
-		rc = curl_easy_perform(curl);
-		if (rc == CURLE_OK)
-			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 		*http_status = status;
 		if (rc == CURLE_OK && status >= 200 && status < 300) {
+			judge0_set_up(st);
 			result = HTTP_OK;
 			break;
 		}
-		if (rc != CURLE_OK)
-			snprintf(err, errlen, "Judge0 unreachable: %s", curl_easy_strerror(rc));
-		else
-			snprintf(err, errlen, "Judge0 answered HTTP %ld: %.300s", status,
-				 out->len ? out->data : (status == 401 || status == 403 ? "(token refused)" : ""));
-		if (rc == CURLE_OK && status < 500) {
+		judge0_describe(rc, status, out, err, errlen);
+		if (rc == CURLE_OK && (status == 401 || status == 403)) {
+			/* The token was good at start: Judge0's AUTHN_TOKEN changed, no fault of the submission. */
+			outage = 1;
+		} else if (rc == CURLE_OK && status < 500) {
 			result = HTTP_REFUSED;
 			break;
+		} else if (status != 503 && sv_time_mono_ms() >= deadline) {
+			char version[64], why[700];
+
+			/* Judge0 answers its checks but not this: the request's own failure. */
+			if (rc == CURLE_OK && judge0_check(st, curl, 0, out, version, sizeof(version), why,
+							   sizeof(why)) == JUDGE0_CHECK_OK) {
+				result = HTTP_RETRY;
+				break;
+			}
+			outage = 1;
 		}
-		if (sv_time_mono_ms() >= deadline) {
-			result = HTTP_RETRY;
-			break;
+		if (outage) {
+			char why[700];
+
+			if (status == 401 || status == 403)
+				snprintf(
+				    why, sizeof(why),
+				    "Judge0 at %s refused the token it took before (HTTP %ld): check --judge0-token / "
+				    "SOLVEIT_JUDGE0_TOKEN against its AUTHN_TOKEN",
+				    st->cfg->judge0_url, status);
+			else
+				snprintf(why, sizeof(why),
+					 "%s, still after --judge0-retry-budget %d s (--judge0-url %s)", err,
+					 st->cfg->judge0_retry_budget, st->cfg->judge0_url);
+			judge0_set_down(st, why);
+			if (judge0_wait_up(st, cancel) < 0) {
+				result = HTTP_CANCELLED;
+				break;
+			}
+			deadline = sv_time_mono_ms() + st->cfg->judge0_retry_budget * 1000.0;
+			attempt = 0;
+			continue;
 		}
 		if (attempt == 0)
 			sv_log(SV_LOG_WARNING, "%s; retrying with back-off", err);
@@ -164,7 +144,7 @@ typedef struct {
 	const exec_request *req;
 	exec_outcome *out;
 	CURL *curl;
-	buffer body;
+	judge0_buffer body;
 	judge0_limits limits;
 	size_t n;
 	size_t created;  /* tests [0, created) have a token or were skipped */
@@ -172,7 +152,8 @@ typedef struct {
 	char **tokens;   /* NULL for a skipped test */
 	int *reruns;     /* per test: runs again after a wall-clock kill with little CPU */
 	judge0_result *done;
-	double deadline; /* for creating: the retry budget */
+	double *sent_at; /* per test: when its token was created (monotonic ms), for the stuck check */
+	int resubmits;   /* lost or stuck tokens sent again so far */
 } judge0_job;
 
 /* 1 when a test's failure can make the worker skip later ones (pass-fail tasks, 'break' groups):
@@ -210,8 +191,7 @@ static int create_batch(judge0_job *run, size_t first, size_t count)
 	json = judge0_batch_body(run->req->language_id, run->req->code, run->req->code_len, inputs, lens, count,
 				 &run->limits);
 	snprintf(url, sizeof(url), "%s/submissions/batch?base64_encoded=true", run->st->cfg->judge0_url);
-	hr = json ? request(run->st, run->curl, url, json, run->deadline, run->req->cancel, &run->body, &http_status,
-			    err, sizeof(err))
+	hr = json ? request(run->st, run->curl, url, json, run->req->cancel, &run->body, &http_status, err, sizeof(err))
 		  : HTTP_RETRY;
 	free(json);
 	if (hr == HTTP_REFUSED && http_status == 422 &&
@@ -227,6 +207,8 @@ static int create_batch(judge0_job *run, size_t first, size_t count)
 		return -1;
 	}
 	rc = judge0_parse_tokens(run->body.data, run->body.len, count, run->tokens + first, err, sizeof(err));
+	for (size_t i = 0; i < count; i++)
+		run->sent_at[first + i] = sv_time_mono_ms();
 	if (rc < 0) {
 		/* Garbage from a broken server is worth another try; a refusal is not. */
 		run->out->status = rc == -1 ? EXEC_REJECTED : EXEC_FAILED;
@@ -237,29 +219,76 @@ static int create_batch(judge0_job *run, size_t first, size_t count)
 	return 0;
 }
 
-/* Polls the unreported tests that have tokens, 20 per request. 0, or -1 with run->out set. */
+/* Sends test at to Judge0 again: it forgot the token or lost it from its queue (what says which).
+ * 0, or -1 with run->out set (beyond --judge0-resubmits the judgement fails). */
+static int resend(judge0_job *run, size_t at, const char *what)
+{
+	const worker_config *cfg = run->st->cfg;
+
+	if (run->resubmits >= cfg->judge0_resubmits) {
+		run->out->status = EXEC_FAILED;
+		snprintf(
+		    run->out->error, sizeof(run->out->error),
+		    "Judge0 lost test %zu's submission again after %d re-submission(s) (--judge0-resubmits): it %s",
+		    at + 1, run->resubmits, what);
+		return -1;
+	}
+	run->resubmits++;
+	stats_add(STAT_JUDGE0_RESUBMITS, 1);
+	sv_log(SV_LOG_WARNING, "Judge0 lost test %zu's submission (token %s): it %s; sending it again (%d of %d)",
+	       at + 1, run->tokens[at], what, run->resubmits, cfg->judge0_resubmits);
+	free(run->tokens[at]);
+	run->tokens[at] = NULL;
+	return create_batch(run, at, 1);
+}
+
+/* Whether Judge0's queue can explain a test waiting In Queue: 1 when GET /workers reports submissions
+ * waiting, 0 when its queue is empty or it cannot say (then the token was lost from the queue). */
+static int queue_explains(judge0_job *run, long *queued)
+{
+	struct curl_slist *headers = judge0_headers(run->st);
+	char url[2048];
+	long status;
+	CURLcode rc;
+
+	*queued = 0;
+	snprintf(url, sizeof(url), "%s/workers", run->st->cfg->judge0_url);
+	rc = judge0_perform(run->st, run->curl, url, NULL, headers, &run->body, &status);
+	curl_slist_free_all(headers);
+	if (rc != CURLE_OK || status != 200 || judge0_parse_workers(run->body.data, run->body.len, queued) < 0)
+		return 0;
+	return *queued > 0;
+}
+
+/* Polls the unreported tests that have tokens, 20 per request. Tokens Judge0 no longer knows, and
+ * tests In Queue beyond --judge0-stuck-seconds with Judge0's queue empty, are sent again. 0, or -1 with
+ * run->out set. */
 static int poll_results(judge0_job *run)
 {
+	const worker_config *cfg = run->st->cfg;
 	char url[2048], err[400];
 	long http_status = 0;
+	int queue_known = 0, queue_busy = 0;
+	long queued = 0;
 
 	for (size_t first = run->reported; first < run->created; first += JUDGE0_BATCH_MAX) {
 		size_t count = run->created - first < JUDGE0_BATCH_MAX ? run->created - first : JUDGE0_BATCH_MAX, used;
 		judge0_result fresh[JUDGE0_BATCH_MAX];
+		int again[JUDGE0_BATCH_MAX] = {0}; /* 1: forgotten, 2: stuck in the queue */
 		http_result hr;
 
 		used = (size_t)snprintf(url, sizeof(url),
 					"%s/submissions/batch?base64_encoded=true&fields=token,stdout,stderr,"
 					"status_id,time,memory,compile_output,message,exit_code,exit_signal&tokens=",
-					run->st->cfg->judge0_url);
+					cfg->judge0_url);
 		for (size_t i = 0; i < count && used < sizeof(url); i++)
 			if (run->tokens[first + i])
 				used += (size_t)snprintf(url + used, sizeof(url) - used, "%s%s",
 							 url[used - 1] == '=' ? "" : ",", run->tokens[first + i]);
-		/* A poll that fails is retried within the same budget as the creation. */
-		hr = request(run->st, run->curl, url, NULL,
-			     sv_time_mono_ms() + run->st->cfg->judge0_retry_budget * 1000.0, run->req->cancel,
-			     &run->body, &http_status, err, sizeof(err));
+		if (url[used - 1] == '=')
+			continue; /* every test of this slice was skipped */
+		hr = request(run->st, run->curl, url, NULL, run->req->cancel, &run->body, &http_status, err,
+			     sizeof(err));
 		if (hr != HTTP_OK) {
 			fail_from_http(hr, err, run->out);
 			return -1;
@@ -278,12 +307,38 @@ static int poll_results(judge0_job *run)
 			if (!run->tokens[at])
 				continue;
 			r = &fresh[k++];
+			if (r->unknown && !run->done[at].present) {
+				stats_add(STAT_JUDGE0_LOST_TOKENS, 1);
+				again[i] = 1;
+			} else if (r->present && r->run.status_id == JUDGE0_IN_QUEUE &&
+				   sv_time_mono_ms() - run->sent_at[at] >= cfg->judge0_stuck_seconds * 1000.0) {
+				if (!queue_known) {
+					queue_busy = queue_explains(run, &queued);
+					queue_known = 1;
+				}
+				if (queue_busy) {
+					sv_log(SV_LOG_INFO,
+					       "Judge0 test %zu In Queue for %d s behind %ld queued; waiting", at + 1,
+					       cfg->judge0_stuck_seconds, queued);
+					run->sent_at[at] = sv_time_mono_ms(); /* looked at again one period later */
+				} else {
+					stats_add(STAT_JUDGE0_STUCK, 1);
+					again[i] = 2;
+				}
+			}
 			if (r->present && r->run.status_id > JUDGE0_PROCESSING && !run->done[at].present &&
 			    (!r->token || !strcmp(r->token, run->tokens[at])))
 				run->done[at] = *r;
 			else
 				judge0_result_free(r);
 		}
+		for (size_t i = 0; i < count; i++)
+			if (again[i] &&
+			    resend(run, first + i,
+				   again[i] == 1
+				       ? "no longer knows the token (restarted with a fresh database?)"
+				       : "stayed In Queue for --judge0-stuck-seconds while its queue was empty") < 0)
+				return -1;
 	}
 	return 0;
 }
@@ -414,8 +469,9 @@ static void judge0_judge(void *state, const exec_request *req, exec_outcome *out
 	run.tokens = calloc(run.n ? run.n : 1, sizeof(char *));
 	run.done = calloc(run.n ? run.n : 1, sizeof(judge0_result));
 	run.reruns = calloc(run.n ? run.n : 1, sizeof(int));
+	run.sent_at = calloc(run.n ? run.n : 1, sizeof(double));
 	run.curl = curl_easy_init();
-	if (!run.tokens || !run.done || !run.reruns || !run.curl) {
+	if (!run.tokens || !run.done || !run.reruns || !run.sent_at || !run.curl) {
 		out->status = EXEC_FAILED;
 		snprintf(out->error, sizeof(out->error), "out of memory");
 		goto cleanup;
@@ -424,7 +480,6 @@ static void judge0_judge(void *state, const exec_request *req, exec_outcome *out
 				task->memory_limit_kb, task->output_limit_kb, &run.limits);
 	out->cpu_limit = run.limits.cpu_time_limit;
 	out->wall_limit = run.limits.wall_time_limit;
-	run.deadline = sv_time_mono_ms() + st->cfg->judge0_retry_budget * 1000.0;
 	waiting_since = sv_time_mono_ms();
 
 	/* Poll with back-off; report tests in order as they finish. */
@@ -467,6 +522,7 @@ cleanup:
 	free(run.tokens);
 	free(run.done);
 	free(run.reruns);
+	free(run.sent_at);
 	free(run.body.data);
 	if (run.curl)
 		curl_easy_cleanup(run.curl);
@@ -478,4 +534,5 @@ const executor_ops executor_judge0 = {
     .close = judge0_close,
     .language_ok = judge0_language_ok,
     .judge = judge0_judge,
+    .wait_ready = judge0_wait_ready,
 };

@@ -244,6 +244,10 @@ int judge0_parse_results(const char *body, size_t len, size_t count, long memory
 		if (i >= count)
 			break;
 		r = &results[i++];
+		if (cJSON_IsNull(item)) {
+			r->unknown = 1;
+			continue;
+		}
 		if (!cJSON_IsObject(item))
 			continue;
 		f = cJSON_GetObjectItemCaseSensitive(item, "status");
@@ -286,4 +290,39 @@ void judge0_result_free(judge0_result *r)
 	free(r->compile_output);
 	free(r->message);
 	memset(r, 0, sizeof(*r));
+}
+
+int judge0_parse_about(const char *body, size_t len, char *version, size_t versionlen)
+{
+	cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
+	int rc = -1;
+
+	if (cJSON_IsObject(root) && cJSON_IsString(v) && *v->valuestring) {
+		snprintf(version, versionlen, "%s", v->valuestring);
+		rc = 0;
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
+int judge0_parse_workers(const char *body, size_t len, long *queued)
+{
+	cJSON *root = body ? cJSON_ParseWithLength(body, len) : NULL;
+	const cJSON *item;
+	int rc = cJSON_IsArray(root) ? 0 : -1;
+
+	*queued = 0;
+	cJSON_ArrayForEach(item, root)
+	{
+		const cJSON *size = cJSON_GetObjectItemCaseSensitive(item, "size");
+
+		if (!cJSON_IsNumber(size)) {
+			rc = -1;
+			break;
+		}
+		*queued += (long)size->valuedouble;
+	}
+	cJSON_Delete(root);
+	return rc;
 }

@@ -46,6 +46,7 @@ int judge0_parse_tokens(const char *body, size_t len, size_t expected, char **to
 /* One decoded result of GET /submissions/batch. */
 typedef struct {
 	int present; /* the token was known (null elements are not) */
+	int unknown; /* the element was null: Judge0 does not know the token (it lost its database) */
 	char *token;
 	judge0_run run; /* message and stderr_text point into the fields below */
 	char *stdout_buf;
@@ -63,5 +64,12 @@ int judge0_parse_results(const char *body, size_t len, size_t count, long memory
 			 char *err, size_t errlen);
 
 void judge0_result_free(judge0_result *result);
+
+/* GET /about's {"version":"1.13.1",...}: 0 with the version copied, -1 for any other answer. */
+int judge0_parse_about(const char *body, size_t len, char *version, size_t versionlen);
+
+/* GET /workers' [{"queue":"1.13.1","size":N,...},...]: 0 with the submissions waiting in every queue
+ * summed in *queued, -1 for any other answer. */
+int judge0_parse_workers(const char *body, size_t len, long *queued);
 
 #endif

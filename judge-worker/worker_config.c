@@ -74,13 +74,28 @@ static const sv_option options[] = {
     {"judge0-timeout-ms", 0, "SOLVEIT_JUDGE0_TIMEOUT_MS", SV_OPT_INT, OFF(judge0_timeout_ms), 0, 100, 600000, "MS",
      "timeout of one Judge0 HTTP request", 0},
     {"judge0-retry-budget", 0, "SOLVEIT_JUDGE0_RETRY_BUDGET", SV_OPT_INT, OFF(judge0_retry_budget), 0, 0, 86400,
-     "SECONDS", "how long 503 answers and network errors are retried, with back-off, per submission", 0},
+     "SECONDS",
+     "how long network errors and 5xx answers are retried, with back-off, before Judge0 counts as down: the "
+     "submission then waits, unjudged and uncommitted, until Judge0 answers again (503 is retried for as long as "
+     "it lasts)",
+     0},
     {"judge0-poll-min-ms", 0, "SOLVEIT_JUDGE0_POLL_MIN_MS", SV_OPT_INT, OFF(judge0_poll_min_ms), 0, 1, 60000, "MS",
      "first delay between result polls", 0},
     {"judge0-poll-max-ms", 0, "SOLVEIT_JUDGE0_POLL_MAX_MS", SV_OPT_INT, OFF(judge0_poll_max_ms), 0, 1, 600000, "MS",
      "longest delay between result polls", 0},
     {"judge0-max-wait", 0, "SOLVEIT_JUDGE0_MAX_WAIT", SV_OPT_INT, OFF(judge0_max_wait), 0, 1, 86400, "SECONDS",
      "how long a submission may stay queued or running on Judge0", 0},
+    {"judge0-check-interval", 0, "SOLVEIT_JUDGE0_CHECK_INTERVAL", SV_OPT_INT, OFF(judge0_check_interval), 0, 1, 3600,
+     "SECONDS",
+     "how often Judge0 is checked (GET /about, with the token) while it answers; while it does not, it is "
+     "probed with back-off up to this",
+     0},
+    {"judge0-stuck-seconds", 0, "SOLVEIT_JUDGE0_STUCK_SECONDS", SV_OPT_INT, OFF(judge0_stuck_seconds), 0, 1, 86400,
+     "SECONDS", "a test In Queue this long while Judge0's queue (GET /workers) is empty is sent again", 0},
+    {"judge0-resubmits", 0, "SOLVEIT_JUDGE0_RESUBMITS", SV_OPT_INT, OFF(judge0_resubmits), 0, 0, 100, "N",
+     "tests sent again per judgement after Judge0 forgot their tokens or lost them from its queue; beyond this "
+     "the judgement fails (and is retried, --max-tries)",
+     0},
     {"shutdown-grace", 0, "SOLVEIT_SHUTDOWN_GRACE", SV_OPT_INT, OFF(shutdown_grace), 0, 0, 3600, "SECONDS",
      "on SIGTERM, time given to in-flight judgements before they are given back to Kafka", 0},
     {"stats-file", 0, "SOLVEIT_STATS_FILE", SV_OPT_STRING, OFF(stats_file), 0, 0, 0, "PATH",
@@ -131,6 +146,9 @@ void worker_config_init(worker_config *cfg)
 	cfg->judge0_poll_min_ms = 100;
 	cfg->judge0_poll_max_ms = 2000;
 	cfg->judge0_max_wait = 600;
+	cfg->judge0_check_interval = 30;
+	cfg->judge0_stuck_seconds = 60;
+	cfg->judge0_resubmits = 3;
 	cfg->shutdown_grace = 20;
 	cfg->stats_file = strdup("");
 	cfg->stats_every = 100;

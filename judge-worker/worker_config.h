@@ -51,6 +51,10 @@ typedef struct {
 	int judge0_poll_min_ms;
 	int judge0_poll_max_ms;
 	int judge0_max_wait; /* seconds a submission may stay unfinished on Judge0 */
+	/* Judge0 outages and lost queues (executor_judge0.c) */
+	int judge0_check_interval; /* seconds between checks of GET /about; the longest probe back-off while down */
+	int judge0_stuck_seconds;  /* In Queue this long with Judge0's queue empty: the token is lost */
+	int judge0_resubmits;      /* lost or stuck tokens sent again per judgement before it fails */
 	/* Process */
 	int shutdown_grace; /* seconds to finish in-flight work on SIGTERM */
 	char *stats_file;   /* written every second when set */

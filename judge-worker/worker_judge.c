@@ -555,6 +555,10 @@ static job_result judge_task(worker *w, job *j, const sv_submission_msg *msg, co
 		goto out;
 	}
 
+	/* While the executor's service is down the submission stays pending: no "processing" event, so
+	 * result-sink's sweeper never counts the outage as attempts that did not finish. */
+	if (w->exec->wait_ready && w->exec->wait_ready(w->exec_state, &j->cancel) < 0)
+		goto out;
 	progress(w, msg, 0, (int)n);
 	memset(&req, 0, sizeof(req));
 	req.language_id = msg ? msg->language_id : run->language_id;

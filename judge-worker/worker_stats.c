@@ -18,14 +18,26 @@ static struct {
 } finals = {PTHREAD_MUTEX_INITIALIZER, {{0, 0}}, 0, 0};
 
 static const char *const names[STAT_COUNT] = {
-    "received",       "completed",    "failed",        "dead_lettered",     "given_back",       "cache_hits",
-    "cache_misses",   "cache_errors", "db_task_loads", "db_revision_scans", "db_errors",        "executor_retries",
-    "judge0_retries", "duplicates",   "deferred",      "starved_reruns",    "starved_failures",
+    "received",           "completed",        "failed",           "dead_lettered",        "given_back",
+    "cache_hits",         "cache_misses",     "cache_errors",     "db_task_loads",        "db_revision_scans",
+    "db_errors",          "executor_retries", "judge0_retries",   "duplicates",           "deferred",
+    "starved_reruns",     "starved_failures", "judge0_up",        "judge0_checks_failed", "judge0_outages",
+    "judge0_lost_tokens", "judge0_stuck",     "judge0_resubmits",
 };
 
 void stats_add(worker_stat which, long n)
 {
 	__atomic_add_fetch(&counters[which], n, __ATOMIC_RELAXED);
+}
+
+void stats_set(worker_stat which, long value)
+{
+	__atomic_store_n(&counters[which], value, __ATOMIC_RELAXED);
+}
+
+int stats_is_gauge(worker_stat which)
+{
+	return which == STAT_JUDGE0_UP;
 }
 
 long stats_get(worker_stat which)

@@ -22,11 +22,22 @@ typedef enum {
 	STAT_DEFERRED,         /* submissions put back in the queue: their user had one in flight (fair scheduling) */
 	STAT_STARVED_RERUNS,   /* tests run again after a wall-clock kill with little CPU (load, not the program) */
 	STAT_STARVED_FAILURES, /* judgements given up because the host starved a test in every run */
+	/* Judge0's health (executor_judge0.c). judge0_up is a gauge, the others are counters. */
+	STAT_JUDGE0_UP,            /* 1 while Judge0 answers its checks and requests, 0 during an outage */
+	STAT_JUDGE0_CHECKS_FAILED, /* checks of Judge0 (GET /about, at start POST /authenticate) that failed */
+	STAT_JUDGE0_OUTAGES,       /* outages begun: Judge0 down beyond --judge0-retry-budget, or refusing the token */
+	STAT_JUDGE0_LOST_TOKENS,   /* tokens Judge0 no longer knew (null in a batch GET: it lost its database) */
+	STAT_JUDGE0_STUCK,         /* tokens In Queue beyond --judge0-stuck-seconds with Judge0's queue empty */
+	STAT_JUDGE0_RESUBMITS,     /* tests sent to Judge0 again after a lost or stuck token */
 	STAT_COUNT
 } worker_stat;
 
 void stats_add(worker_stat which, long n);
+/* For a gauge: its value now. */
+void stats_set(worker_stat which, long value);
 long stats_get(worker_stat which);
+/* 1 for a gauge (a value now, may go down), 0 for a counter (only grows): for exporters. */
+int stats_is_gauge(worker_stat which);
 const char *stats_name(worker_stat which);
 
 /* The (submission, attempt) pairs whose final result this process delivered, the last

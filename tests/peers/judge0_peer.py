@@ -23,9 +23,14 @@ max_processes_and_or_threads, max_file_size and wall_time_limit are validated an
 the sandbox (its CLI takes only CPU time and memory); redirect_stderr_to_stdout appends stderr after
 stdout; /statistics and /system_info have Judge0's shape with this machine's numbers.
 
-Fault injection, for the worker's tests: POST /_peer/mode {"mode": "503"|"stall"|"garbage"|"normal",
-"count": N} makes the next N API requests (all of them when count is 0 or absent) answer
-503 {"error":"queue is full"}, hang without an answer, or answer 200 with a body that is not JSON.
+Fault injection, for the worker's tests: POST /_peer/mode {"mode": "503"|"stall"|"garbage"|"down"|"401"|
+"normal", "count": N} makes the next N API requests (all of them when count is 0 or absent) answer
+503 {"error":"queue is full"}, hang without an answer, answer 200 with a body that is not JSON, close the
+connection without an answer (a Judge0 that is down behind its address), or answer 401 with Judge0's empty
+body (its AUTHN_TOKEN changed). POST /_peer/forget drops every submission and the queue, as a Judge0
+restarted with a fresh database does (its tokens are then unknown: 404, null in a batch); POST
+/_peer/lose-queue drops only the queue, as a Judge0 whose Redis lost its jobs does (the submissions stay
+In Queue for ever, and /workers says the queue is empty).
 POST /_peer/workers {"state": "paused"|"hold"|"running"} stops taking submissions off the queue (they
 stay In Queue), takes them but holds them in Processing, or runs them. POST /_peer/config
 {"max_queue_size": N, "cache_duration": S}; GET /_peer/state; GET /_peer/requests (the last requests
@@ -70,7 +75,7 @@ UTF8_ERROR_MANY = ("some attributes for one or more submissions cannot be conver
 BATCH_TOO_BIG = "number of submissions in a batch should be less than or equal to %d" % MAX_BATCH
 BATCH_EMPTY = "there should be at least one submission in a batch"
 GARBAGE = b'{"submissions":[{"token":\x00\xff\xfe<html>garbage</html>'
-FAULT_MODES = ("normal", "503", "stall", "garbage")
+FAULT_MODES = ("normal", "503", "stall", "garbage", "down", "401")
 WORKER_STATES = ("running", "paused", "hold")
 
 # Limits: attribute -> (default, kind, minimum, minimum inclusive, maximum, printed maximum).
@@ -233,6 +238,18 @@ class Peer:
             self.mode_generation += 1
             self.worker_state = "running"
             self.cond.notify_all()
+
+    def forget(self):
+        """A restart with a fresh database: every token unknown, nothing queued."""
+        with self.cond:
+            self.submissions.clear()
+            self.queue.clear()
+            self.cache.clear()
+
+    def lose_queue(self):
+        """The queue's jobs lost (Redis flushed): the submissions stay In Queue, never taken."""
+        with self.cond:
+            self.queue.clear()
 
     # ---- submissions ----
 
@@ -629,9 +646,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, b"", "text/html")
             if self.route == "/docs" and self.command == "GET":
                 return self.send(200, "<html><body>Judge0 API peer</body></html>", "text/html")
-            if not self.authenticated():
-                return self.send(401)
             fault, generation = self.peer.take_fault()
+            if fault == "down":
+                self.close_connection = True
+                return None
+            if fault == "401" or not self.authenticated():
+                return self.send(401)
             if fault == "503":
                 return self.send(503, {"error": "queue is full"})
             if fault == "garbage":
@@ -957,6 +977,10 @@ class Handler(BaseHTTPRequestHandler):
                     peer.cache.clear()
         elif route == "/_peer/reset" and method == "POST":
             peer.reset()
+        elif route == "/_peer/forget" and method == "POST":
+            peer.forget()
+        elif route == "/_peer/lose-queue" and method == "POST":
+            peer.lose_queue()
         elif route == "/_peer/requests" and method == "GET":
             with peer.lock:
                 return self.send(200, list(peer.requests))

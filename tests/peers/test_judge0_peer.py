@@ -492,6 +492,46 @@ def test_mode_stall_until_released(peer):
     assert peer.call("GET", "/about")[0] == 200
 
 
+def test_mode_down_closes_without_an_answer(peer):
+    peer.control("mode", {"mode": "down", "count": 1})
+    with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+        peer.call("GET", "/about")
+    assert peer.call("GET", "/about")[0] == 200
+
+
+def test_mode_401_refuses_every_token():
+    p = Peer("--auth-token", "good")
+    try:
+        assert p.call("GET", "/about", headers={"X-Auth-Token": "good"})[0] == 200
+        p.control("mode", {"mode": "401"})
+        status, response, body = p.call("GET", "/about", headers={"X-Auth-Token": "good"})
+        assert (status, body, response.getheader("Content-Type")) == (401, b"", "text/html")
+        p.control("mode", {"mode": "normal"})
+        assert p.call("GET", "/about", headers={"X-Auth-Token": "good"})[0] == 200
+    finally:
+        p.close()
+
+
+def test_forget_makes_every_token_unknown(peer):
+    peer.control("workers", {"state": "paused"})
+    token = peer.submit("a")
+    peer.control("forget", {})
+    assert peer.call("GET", "/submissions/%s" % token)[0] == 404
+    status, _, body = peer.call("GET", "/submissions/batch?tokens=%s" % token)
+    assert (status, body) == (200, {"submissions": [None]})
+    assert peer.call("GET", "/_peer/state")[2]["queued"] == 0
+
+
+def test_lose_queue_leaves_tokens_in_queue_for_ever(peer):
+    peer.control("workers", {"state": "paused"})
+    token = peer.submit("a")
+    peer.control("lose-queue", {})
+    peer.control("workers", {"state": "running"})
+    status, _, body = peer.call("GET", "/submissions/%s?fields=status_id" % token)
+    assert (status, body) == (200, {"status_id": 1})
+    assert peer.call("GET", "/workers")[2][0]["size"] == 0
+
+
 def test_control_rejects_bad_modes(peer):
     assert peer.call("POST", "/_peer/mode", {"mode": "explode"})[0] == 400
     assert peer.call("POST", "/_peer/mode", {"mode": "503", "count": -1})[0] == 400

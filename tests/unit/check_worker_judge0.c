@@ -191,6 +191,8 @@ START_TEST(results_are_decoded)
 	ck_assert_int_eq(r[0].run.memory, 376);
 	ck_assert_ptr_null(r[0].stderr_buf);
 	ck_assert(!r[1].present);
+	ck_assert(r[1].unknown); /* null: Judge0 does not know the token */
+	ck_assert(!r[0].unknown && !r[3].unknown);
 	ck_assert_int_eq(r[2].run.status_id, 11);
 	ck_assert(r[2].run.has_exit_code);
 	ck_assert_int_eq(r[2].run.exit_code, 137);
@@ -203,6 +205,27 @@ START_TEST(results_are_decoded)
 		judge0_result_free(&r[i]);
 	ck_assert_int_eq(judge0_parse_results("garbage", 7, 1, 0, r, err, sizeof(err)), -1);
 	ck_assert_int_eq(judge0_parse_results("{\"error\":\"x\"}", 13, 1, 0, r, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(about_and_workers_are_read)
+{
+	const char *about = "{\"version\":\"1.13.1\",\"homepage\":\"https://judge0.com\"}";
+	const char *workers = "[{\"queue\":\"1.13.1\",\"size\":3,\"available\":2},{\"queue\":\"x\",\"size\":1}]";
+	char version[16];
+	long queued = -1;
+
+	ck_assert_int_eq(judge0_parse_about(about, strlen(about), version, sizeof(version)), 0);
+	ck_assert_str_eq(version, "1.13.1");
+	ck_assert_int_eq(judge0_parse_about("<html>", 6, version, sizeof(version)), -1);
+	ck_assert_int_eq(judge0_parse_about("{\"error\":\"x\"}", 13, version, sizeof(version)), -1);
+	ck_assert_int_eq(judge0_parse_about(NULL, 0, version, sizeof(version)), -1);
+	ck_assert_int_eq(judge0_parse_workers(workers, strlen(workers), &queued), 0);
+	ck_assert_int_eq(queued, 4);
+	ck_assert_int_eq(judge0_parse_workers("[]", 2, &queued), 0);
+	ck_assert_int_eq(queued, 0);
+	ck_assert_int_eq(judge0_parse_workers("[{\"queue\":\"q\"}]", 15, &queued), -1);
+	ck_assert_int_eq(judge0_parse_workers("{}", 2, &queued), -1);
 }
 END_TEST
 
@@ -219,6 +242,7 @@ Suite *judge0_suite(void)
 	tcase_add_test(tc, batch_body_carries_binary_input_and_limits);
 	tcase_add_test(tc, tokens_and_validation_errors);
 	tcase_add_test(tc, results_are_decoded);
+	tcase_add_test(tc, about_and_workers_are_read);
 	suite_add_tcase(s, tc);
 	return s;
 }
