@@ -14,6 +14,8 @@ from harness import SINK, WORKER
 from pipeline_stack import Pipeline
 from polling import wait_final, wait_for
 from services import free_port
+from test_judge_worker import PY
+from test_kafka_trust import result_event, send, store_submission
 from test_module_helpers import task_by_slug
 
 parser = pytest.importorskip("prometheus_client.parser", reason="python3-prometheus-client is not installed")
@@ -98,6 +100,26 @@ def test_a_judged_submission_moves_the_figures(metered, db):
                  "solveit_sink_db_errors"):
         assert sink[name].type == "counter", name
     assert sink["solveit_sink_consumer_lag"].type == "gauge"
+
+
+def test_refused_messages_are_counted_by_reason(metered, services, db):
+    """An unsigned submission and an unsigned result: the worker's dead letters and the sink's
+    refusals count them as "unsigned", and the sink's dead letters confirmed by the broker too."""
+    dead = ("solveit_worker_dead_letters", "solveit_worker_dead_letters_total")
+    refused = ("solveit_sink_results_refused", "solveit_sink_results_refused_total")
+    sink_dead = ("solveit_sink_dead_letters", "solveit_sink_dead_letters_total")
+    worker0, sink0 = scrape(metered.worker_port), scrape(metered.sink_port)
+    producer = services.producer()
+    msg = store_submission(db, PY["AC"])
+    send(producer, "code-submissions", msg["submission_id"], msg, sign=False)
+    send(producer, "code-results", msg["submission_id"], result_event(msg, "AC", 100), sign=False)
+    before = value(worker0, *dead, reason="unsigned")
+    wait_for(lambda: scrape(metered.worker_port), "the worker's unsigned dead letter counted", 120,
+             until=lambda f: value(f, *dead, reason="unsigned") >= before + 1)
+    before, dead_before = value(sink0, *refused, reason="unsigned"), value(sink0, *sink_dead)
+    wait_for(lambda: scrape(metered.sink_port), "the sink's unsigned refusal and its dead letter counted", 120,
+             until=lambda f: value(f, *refused, reason="unsigned") >= before + 1
+             and value(f, *sink_dead) >= dead_before + 1)
 
 
 def test_every_stats_file_counter_is_exported(metered):
