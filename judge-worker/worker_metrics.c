@@ -14,6 +14,16 @@ static struct {
 	sv_metric *stats[STAT_COUNT];
 } wm;
 
+/* worker_stats may say which of its figures are gauges (a value now, such as judge0_up): weak, so
+ * that without stats_is_gauge every figure is exported as a counter. */
+int stats_is_gauge(worker_stat which);
+#pragma weak stats_is_gauge
+
+static int is_gauge(worker_stat which)
+{
+	return stats_is_gauge != NULL && stats_is_gauge(which);
+}
+
 /* Retries by reason, from the counters worker_stats keeps anyway. */
 static const struct {
 	worker_stat stat;
@@ -24,8 +34,8 @@ static const struct {
     {STAT_STARVED_RERUNS, "starved"},
 };
 
-/* Every counter of worker_stats as solveit_worker_<name>_total, including the ones added after
- * this file was written: the loop runs to STAT_COUNT. */
+/* Every figure of worker_stats as solveit_worker_<name>_total (a gauge: solveit_worker_<name>),
+ * including the ones added after this file was written: the loop runs to STAT_COUNT. */
 static void copy_stats(sv_metrics *reg, void *arg)
 {
 	for (int i = 0; i < STAT_COUNT; i++)
@@ -60,9 +70,11 @@ static int register_series(sv_metrics *reg)
 		char name[128], help[192];
 
 		snprintf(name, sizeof(name), "solveit_worker_%s", stats_name((worker_stat)i));
-		snprintf(help, sizeof(help), "The judge-worker's counter %s (as in --stats-file)",
-			 stats_name((worker_stat)i));
-		if (!(wm.stats[i] = sv_metrics_counter(reg, name, help, NULL)))
+		snprintf(help, sizeof(help), "The judge-worker's %s %s (as in --stats-file)",
+			 is_gauge((worker_stat)i) ? "gauge" : "counter", stats_name((worker_stat)i));
+		wm.stats[i] = is_gauge((worker_stat)i) ? sv_metrics_gauge(reg, name, help, NULL)
+						       : sv_metrics_counter(reg, name, help, NULL);
+		if (!wm.stats[i])
 			sv_log(SV_LOG_WARNING, "metrics: counter %s not exported (an invalid or repeated name)", name);
 	}
 	return sv_metrics_on_scrape(reg, copy_stats, NULL);

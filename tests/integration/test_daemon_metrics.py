@@ -123,15 +123,15 @@ def test_refused_messages_are_counted_by_reason(metered, services, db):
 
 
 def test_every_stats_file_counter_is_exported(metered):
-    """Whatever worker_stats counts (the --stats-file lines) appears as solveit_worker_<name>_total,
-    with no code of its own."""
+    """Whatever worker_stats counts (the --stats-file lines) appears as solveit_worker_<name>_total
+    (a gauge of worker_stats, stats_is_gauge, as solveit_worker_<name>), with no code of its own."""
     lines = wait_for(lambda: metered.stats_file.exists() and metered.stats_file.read_text().split("\n"),
                      "the worker's stats file", 30)
     names = [line.split()[0] for line in lines if line.strip()]
     assert "cache_hits" in names and "received" in names
     families = scrape(metered.worker_port)
     missing = [n for n in names if "solveit_worker_" + n not in families
-               or families["solveit_worker_" + n].type != "counter"]
+               or families["solveit_worker_" + n].type not in ("counter", "gauge")]
     assert not missing, missing
 
 
