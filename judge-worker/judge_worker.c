@@ -22,6 +22,7 @@
 #include "sv_version.h"
 #include "validator.h"
 #include "worker.h"
+#include "worker_metrics.h"
 #include "worker_offsets.h"
 #include "worker_stats.h"
 #include "worker_trust.h"
@@ -144,6 +145,8 @@ static void *judge_thread(void *arg)
 		job_result jr;
 		int trusted = 0; /* signed and the stored submission's (worker_trust.h) */
 
+		j->started_ms = sv_time_mono_ms();
+		worker_metrics_in_flight(1);
 		if (j->cancel || !tc)
 			jr = JOB_GIVEN_BACK;
 		else if (j->is_run)
@@ -173,6 +176,7 @@ static void *judge_thread(void *arg)
 			sv_log(SV_LOG_NOTICE, "message at partition %d offset %lld given back unfinished",
 			       (int)j->partition, (long long)j->offset);
 		}
+		worker_metrics_in_flight(-1);
 		rd_kafka_message_destroy(j->msg);
 		wq_done(queue, j, &sched);
 		free(j);
@@ -342,7 +346,7 @@ static void take(rd_kafka_message_t *m, int is_run)
 
 static void run(void)
 {
-	double next_stats = 0, full_since = 0;
+	double next_stats = 0, next_lag = 0, full_since = 0;
 	size_t limit = (size_t)w.cfg->concurrency + (size_t)w.cfg->prefetch;
 	rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
@@ -354,6 +358,10 @@ static void run(void)
 			if (*w.cfg->stats_file && stats_write_file(w.cfg->stats_file) < 0)
 				sv_log(SV_LOG_WARNING, "cannot write %s: %s", w.cfg->stats_file, strerror(errno));
 			next_stats = now + 1000;
+		}
+		if (now >= next_lag) {
+			worker_metrics_lag(consumer);
+			next_lag = now + 5000;
 		}
 		if (sv_daemon_usr1) {
 			sv_daemon_usr1 = 0;
@@ -407,6 +415,9 @@ int main(int argc, char **argv)
 		rc = -1;
 	if (rc == 0 && !(cfg.keyring = sv_kafka_keyring_load(cfg.key_file, err, sizeof(err))))
 		rc = -1;
+	/* A bad or taken address is a configuration error, found before anything else starts. */
+	if (rc == 0 && worker_metrics_start(cfg.metrics_listen, cfg.executor, err, sizeof(err)) < 0)
+		rc = -1;
 	if (rc != 0) {
 		if (rc < 0)
 			fprintf(stderr, "judge-worker: %s\n", err);
@@ -415,6 +426,8 @@ int main(int argc, char **argv)
 	}
 	sv_log_use_stderr_or_syslog("judge-worker", cfg.foreground, (sv_log_level)cfg.log_level);
 	w.cfg = &cfg;
+	if (*cfg.metrics_listen)
+		sv_log(SV_LOG_INFO, "metrics at http://%s/metrics", cfg.metrics_listen);
 
 	sv_daemon_signals(1);
 
@@ -491,6 +504,7 @@ int main(int argc, char **argv)
 		sv_log(SV_LOG_WARNING, "%d message(s) not delivered at exit", rd_kafka_outq_len(w.producer));
 	w.producer_stop = 1;
 	pthread_join(producer_thread, NULL);
+	worker_metrics_stop();
 	log_stats("exit");
 	if (*cfg.stats_file)
 		stats_write_file(cfg.stats_file);
@@ -511,6 +525,7 @@ out_exec:
 		validator_cache_close(w.validators);
 	w.exec->close(w.exec_state);
 out_curl:
+	worker_metrics_stop();
 	curl_global_cleanup();
 	sv_log(SV_LOG_NOTICE, "judge-worker stopped");
 	worker_config_free(&cfg);

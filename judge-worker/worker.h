@@ -40,6 +40,10 @@ struct job {
 	 * stored when taken (a run lost in a crash is run again by its owner). */
 	int is_run;
 	wq_sched sched; /* fair scheduling: the queue's (worker_queue.h) */
+	/* For the metrics (worker_metrics.h): when a judging thread took it (monotonic ms), and the
+	 * submission's language once its message is parsed. */
+	double started_ms;
+	int language_id;
 };
 
 typedef enum {

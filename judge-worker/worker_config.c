@@ -102,6 +102,8 @@ static const sv_option options[] = {
      "write counters (cache hits and misses, ...) to PATH every second", 0},
     {"stats-every", 0, "SOLVEIT_STATS_EVERY", SV_OPT_INT, OFF(stats_every), 0, 0, INT_MAX, "N",
      "log the counters every N judged submissions (0: never)", 0},
+    {"metrics-listen", 0, "SOLVEIT_METRICS_LISTEN", SV_OPT_STRING, OFF(metrics_listen), 0, 0, 0, "ADDR:PORT",
+     "serve Prometheus metrics at http://ADDR:PORT/metrics (127.0.0.1:9464, [::1]:9464; empty: off)", 0},
     {"log-level", 'l', "SOLVEIT_LOG_LEVEL", SV_OPT_LOGLEVEL, OFF(log_level), 0, 0, 0, "LEVEL",
      "err, warning, notice, info or debug", 0},
     {"foreground", 'f', "SOLVEIT_FOREGROUND", SV_OPT_FLAG, OFF(foreground), 0, 0, 0, NULL,
@@ -152,6 +154,7 @@ void worker_config_init(worker_config *cfg)
 	cfg->shutdown_grace = 20;
 	cfg->stats_file = strdup("");
 	cfg->stats_every = 100;
+	cfg->metrics_listen = strdup("");
 	cfg->log_level = SV_LOG_INFO;
 	cfg->foreground = 0;
 	cfg->key_file = strdup(SV_KEY_FILE_DEFAULT);

@@ -61,6 +61,8 @@ typedef struct {
 	int stats_every;    /* a stats log line every N judged submissions; 0: never */
 	int log_level;      /* sv_log_level */
 	int foreground;
+	/* --metrics-listen ADDR:PORT of the /metrics listener; "": none */
+	char *metrics_listen;
 	/* Kafka message and Redis value authentication (sv_kafka_mac.h, sv_cache_mac.h) */
 	char *key_file;      /* --key-file, SOLVEIT_KEY_FILE */
 	sv_keyring *keyring; /* loaded from key_file by main; freed by worker_config_free */

@@ -16,6 +16,7 @@
 #include "sv_time.h"
 #include "sv_daemon.h"
 #include "validator.h"
+#include "worker_metrics.h"
 #include "worker_stats.h"
 #include "worker_trust.h"
 
@@ -334,6 +335,8 @@ static int send_final(worker *w, job *j, sv_result_msg *res)
 	free(text);
 	if (rc == SV_DELIVERED)
 		stats_add(res->status == SV_STATUS_COMPLETED ? STAT_COMPLETED : STAT_FAILED, 1);
+	if (rc == SV_DELIVERED)
+		worker_metrics_judged(res, j->language_id, (sv_time_mono_ms() - j->started_ms) / 1000.0);
 	return rc == SV_DELIVERED ? 0 : -1;
 }
 
@@ -649,8 +652,9 @@ job_result worker_judge(worker *w, task_conn *tc, job *j)
 			snprintf(why, sizeof(why), "bad submission message: %s", err);
 			return report_failed(w, j, msg.submission_id, msg.task_id, msg.attempt, why);
 		}
-		return worker_dead_letter(w, j, err);
+		return worker_dead_letter(w, j, "malformed", err);
 	}
+	j->language_id = msg.language_id;
 	if (msg.code_len > (size_t)w->cfg->max_code_bytes) {
 		snprintf(err, sizeof(err), "the source code is %zu bytes, more than this judge's limit of %ld bytes",
 			 msg.code_len, w->cfg->max_code_bytes);

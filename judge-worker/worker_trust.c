@@ -15,8 +15,10 @@
 #include "sv_kafka_mac.h"
 #include "sv_log.h"
 #include "sv_message.h"
+#include "sv_metrics.h"
 #include "sv_pg.h"
 #include "sv_time.h"
+#include "worker_metrics.h"
 #include "worker_stats.h"
 
 /* The stored row as the message must repeat it; the code compared by its SHA-256, computed by
@@ -41,7 +43,7 @@ static void pg_key_make(void)
 	pthread_key_create(&pg_key, pg_finish);
 }
 
-job_result worker_dead_letter(worker *w, job *j, const char *why)
+job_result worker_dead_letter(worker *w, job *j, const char *reason, const char *why)
 {
 	const rd_kafka_message_t *m = j->msg;
 	char source[300];
@@ -53,15 +55,16 @@ job_result worker_dead_letter(worker *w, job *j, const char *why)
 		return JOB_GIVEN_BACK;
 	case SV_DELIVERED:
 		stats_add(STAT_DEAD_LETTERED, 1);
+		worker_metrics_dead_letter(reason);
 		return JOB_DONE;
 	default:
 		return JOB_DONE; /* logged: a message that cannot even be dead-lettered must not stall the partition */
 	}
 }
 
-static int refuse(worker *w, job *j, const char *why, job_result *jr)
+static int refuse(worker *w, job *j, const char *reason, const char *why, job_result *jr)
 {
-	*jr = worker_dead_letter(w, j, why);
+	*jr = worker_dead_letter(w, j, reason, why);
 	return 0;
 }
 
@@ -72,7 +75,7 @@ static int mac_ok(worker *w, job *j, const char *label, const char *what, job_re
 
 	if (st == SV_MAC_OK)
 		return 1;
-	return refuse(w, j, sv_kafka_mac_reason(st, what, why, sizeof(why)), jr);
+	return refuse(w, j, sv_metrics_mac_reason(st), sv_kafka_mac_reason(st, what, why, sizeof(why)), jr);
 }
 
 static void sha256_hex(const char *data, size_t len, char hex[65])
@@ -153,13 +156,13 @@ static int judge_if_same(worker *w, job *j, int found, const char *kind, long lo
 	}
 	if (!found) {
 		snprintf(reason, sizeof(reason), "no %s %lld in the database; not judged", kind, id);
-		return refuse(w, j, reason, jr);
+		return refuse(w, j, "unknown_submission", reason, jr);
 	}
 	if (!*why)
 		return 1;
 	snprintf(reason, sizeof(reason), "the message does not match the stored %s %lld (%s); not judged", kind, id,
 		 why);
-	return refuse(w, j, reason, jr);
+	return refuse(w, j, "mismatch", reason, jr);
 }
 
 int worker_trust_submission(worker *w, job *j, job_result *jr)

@@ -31,7 +31,7 @@ int worker_trust_run_mac(worker *w, job *j, job_result *jr);
 
 /* Sends j's message to the dead-letter topic with why in its header; JOB_DONE once dealt with
  * (also when it cannot be dead-lettered at all: logged, never stalling the partition),
- * JOB_GIVEN_BACK when cancelled first. */
-job_result worker_dead_letter(worker *w, job *j, const char *why);
+ * JOB_GIVEN_BACK when cancelled first. reason, a word, labels the metric (worker_metrics.h). */
+job_result worker_dead_letter(worker *w, job *j, const char *reason, const char *why);
 
 #endif

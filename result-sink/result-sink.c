@@ -13,11 +13,13 @@
 #include "sink_config.h"
 #include "sink_db.h"
 #include "sink_kafka.h"
+#include "sink_metrics.h"
 #include "sink_runs.h"
 #include "sink_sweeper.h"
 #include "sv_daemon.h"
 #include "sv_kafka_mac.h"
 #include "sv_log.h"
+#include "sv_metrics.h"
 #include "sv_result.h"
 #include "sv_time.h"
 #include "sv_version.h"
@@ -37,12 +39,14 @@ static unsigned long dead_letters_lost;
 static unsigned long unauthenticated;
 
 /* Sends the message to the dead-letter topic, the reason in a header, and waits for the broker to
- * confirm it (cut down to what fits when it is too large, see sv_dead_letter). Returns 0 once it is
- * dealt with, -1 when shutting down first. */
-static int dead_letter(sink *s, const rd_kafka_message_t *rkm, long long submission_id, const char *reason)
+ * confirm it (cut down to what fits when it is too large, see sv_dead_letter). kind, a word, labels
+ * the refusal in the metrics. Returns 0 once it is dealt with, -1 when shutting down first. */
+static int dead_letter(sink *s, const rd_kafka_message_t *rkm, long long submission_id, const char *kind,
+		       const char *reason)
 {
 	char source[300];
 
+	sink_metrics_refused(kind);
 	sv_kafka_describe(rkm, source, sizeof(source));
 	if (submission_id > 0)
 		sv_log(SV_LOG_WARNING, "%s: rejected event for submission %lld: %s; sent to %s", source, submission_id,
@@ -52,6 +56,7 @@ static int dead_letter(sink *s, const rd_kafka_message_t *rkm, long long submiss
 		       s->config->dead_letter_topic);
 	switch (sv_dead_letter(s->producer, s->config->dead_letter_topic, rkm, reason, &sv_daemon_stop, 1)) {
 	case SV_DELIVERED:
+		sink_metrics_dead_letter();
 		return 0;
 	case SV_CANCELLED:
 		return -1;
@@ -93,7 +98,7 @@ static int handle_run(sink *s, const rd_kafka_message_t *rkm)
 		cJSON_Delete(root);
 		if (!is_run)
 			return -1;
-		return dead_letter(s, rkm, 0, err) == 0;
+		return dead_letter(s, rkm, 0, "malformed", err) == 0;
 	}
 	sv_kafka_describe(rkm, source, sizeof(source));
 	while (!sv_daemon_stop) {
@@ -112,7 +117,7 @@ static int handle_run(sink *s, const rd_kafka_message_t *rkm)
 			break;
 		}
 		if (rc == SINK_DB_REJECT) {
-			done = dead_letter(s, rkm, 0, err) == 0;
+			done = dead_letter(s, rkm, 0, "mismatch", err) == 0;
 			break;
 		}
 		sv_sleep_ms(sv_backoff_delay_ms(100, 2000, retries++), &sv_daemon_stop);
@@ -139,7 +144,8 @@ static int authenticated_kind(sink *s, const rd_kafka_message_t *rkm, int *done)
 			return 1;
 	}
 	unauthenticated++;
-	*done = dead_letter(s, rkm, 0, sv_kafka_mac_reason(st, "result", reason, sizeof(reason))) == 0;
+	*done = dead_letter(s, rkm, 0, sv_metrics_mac_reason(st),
+			    sv_kafka_mac_reason(st, "result", reason, sizeof(reason))) == 0;
 	return -1;
 }
 
@@ -155,16 +161,17 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 
 	sv_kafka_describe(rkm, source, sizeof(source));
 	if (!rkm->payload || rkm->len == 0)
-		return dead_letter(s, rkm, 0, "empty message") == 0;
+		return dead_letter(s, rkm, 0, "empty", "empty message") == 0;
 	if ((kind = authenticated_kind(s, rkm, &done)) < 0)
 		return done;
 	if (kind == 1) {
 		done = handle_run(s, rkm);
-		return done >= 0 ? done : dead_letter(s, rkm, 0, "a run result that is not a run result") == 0;
+		return done >= 0 ? done
+				 : dead_letter(s, rkm, 0, "not_a_run", "a run result that is not a run result") == 0;
 	}
 	done = 0;
 	if (sv_result_msg_parse(rkm->payload, rkm->len, &msg, &tree, err, sizeof(err)) < 0)
-		return dead_letter(s, rkm, msg.submission_id, err) == 0;
+		return dead_letter(s, rkm, msg.submission_id, "malformed", err) == 0;
 	while (!sv_daemon_stop) {
 		sink_decision decision;
 		sink_arrays arrays;
@@ -191,11 +198,13 @@ static int handle(sink *s, const rd_kafka_message_t *rkm)
 			sv_log(SV_LOG_DEBUG, "%s: submission %lld attempt %d %s (%s): %s", source, msg.submission_id,
 			       msg.attempt, sv_status_name(msg.status),
 			       msg.status == SV_STATUS_PROCESSING ? "progress" : "final", sink_decision_name(decision));
+			if (decision == SINK_APPLY)
+				sink_metrics_applied(&msg);
 			done = 1;
 			break;
 		}
 		if (rc == SINK_DB_REJECT) {
-			done = dead_letter(s, rkm, msg.submission_id, err) == 0;
+			done = dead_letter(s, rkm, msg.submission_id, "mismatch", err) == 0;
 			break;
 		}
 		/* Said once, then every 30 s: the outage itself is logged by sink_db. */
@@ -232,9 +241,15 @@ static void store_offset(sink *s, const rd_kafka_message_t *rkm)
 
 static void consume(sink *s)
 {
+	double next_lag = 0;
+
 	while (!sv_daemon_stop) {
 		rd_kafka_message_t *rkm = rd_kafka_consumer_poll(s->consumer, 200);
 
+		if (sv_time_mono_ms() >= next_lag) {
+			sink_metrics_lag(s->consumer);
+			next_lag = sv_time_mono_ms() + 5000;
+		}
 		if (!rkm)
 			continue;
 		if (rkm->err) {
@@ -274,6 +289,12 @@ int main(int argc, char **argv)
 	}
 	config.keyring = sv_kafka_keyring_load(config.key_file, err, sizeof(err));
 	if (!config.keyring) {
+		fprintf(stderr, "result-sink: %s\n", err);
+		sink_config_free(&config);
+		return EXIT_CONFIG;
+	}
+	/* A taken address is a configuration error, found before anything else starts. */
+	if (sink_metrics_start(config.metrics_listen, err, sizeof(err)) < 0) {
 		fprintf(stderr, "result-sink: %s\n", err);
 		sink_config_free(&config);
 		return EXIT_CONFIG;
@@ -336,6 +357,7 @@ out:
 		rd_kafka_destroy(s.producer);
 	}
 	sink_db_free(s.db);
+	sink_metrics_stop();
 	sink_config_free(&config);
 	return status;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sv_kafka_mac.h"
+#include "sv_metrics.h"
 #include "sv_version.h"
 
 #define MAX_SECONDS (30.0 * 24 * 3600)
@@ -41,6 +42,8 @@ static const sv_option options[] = {
      "besides expired sessions, delete those unused this long; match SolveitSessionIdle (0: expired only)", 0},
     {"login-failure-keep", 0, "SOLVEIT_LOGIN_FAILURE_KEEP", SV_OPT_SECONDS, OFF(login_failure_keep), 0, 900,
      MAX_SECONDS, "SECONDS", "delete failed-login records older than this", 0},
+    {"metrics-listen", 0, "SOLVEIT_METRICS_LISTEN", SV_OPT_STRING, OFF(metrics_listen), 0, 0, 0, "ADDR:PORT",
+     "serve Prometheus metrics at http://ADDR:PORT/metrics (127.0.0.1:9464, [::1]:9464; empty: off)", 0},
     SV_KEY_FILE_OPTION(sink_config, key_file),
     {"foreground", 'f', NULL, SV_OPT_FLAG, OFF(foreground), 0, 0, 0, NULL, "log to stderr (default: syslog)", 0},
     {"verbose", 'v', NULL, SV_OPT_FLAG, OFF(verbose), 0, 0, 0, NULL, "log every event applied or ignored", 0},
@@ -67,6 +70,7 @@ static void set_defaults(sink_config *c)
 	c->session_idle = 0;
 	c->login_failure_keep = 86400;
 	c->key_file = strdup(SV_KEY_FILE_DEFAULT);
+	c->metrics_listen = strdup("");
 }
 
 SV_OPTIONS_SPEC(spec, "result-sink",
@@ -99,6 +103,8 @@ sink_config_result sink_config_load(sink_config *c, int argc, char **argv, char 
 			 c->results_topic);
 		return SINK_CONFIG_ERROR;
 	}
+	if (*c->metrics_listen && sv_metrics_listen_check(c->metrics_listen, SV_METRICS_OPTION, err, errlen) < 0)
+		return SINK_CONFIG_ERROR;
 	return SINK_CONFIG_RUN;
 }
 

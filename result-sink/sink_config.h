@@ -32,6 +32,7 @@ typedef struct {
 	int foreground;                     /* --foreground: log to stderr, else syslog */
 	int verbose;                        /* --verbose: debug log lines */
 	char *key_file;                     /* --key-file, SOLVEIT_KEY_FILE (sv_kafka_mac.h) */
+	char *metrics_listen;               /* --metrics-listen ADDR:PORT of /metrics; "": none */
 	sv_keyring *keyring;                /* loaded from key_file by main: checks results, signs re-sends */
 } sink_config;
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sink_metrics.h"
 #include "sv_log.h"
 #include "sv_pg.h"
 
@@ -61,6 +62,7 @@ static void outage(sink_db *db, const char *message)
 	char text[512];
 
 	sv_pg_message(text, sizeof(text), message);
+	sink_metrics_db_error();
 	if (!db->outage_logged)
 		sv_log(SV_LOG_ERR, "%s: PostgreSQL unavailable, retrying until it is back: %s", db->role, text);
 	else
@@ -129,6 +131,7 @@ static sink_db_rc failure(sink_db *db, PGresult *res, char *err, size_t errlen)
 		sink_db_disconnect(db);
 		return SINK_DB_RETRY;
 	}
+	sink_metrics_db_error(); /* outage() counted the others */
 	return sink_sqlstate_action(state) == SINK_SQL_REJECT ? SINK_DB_REJECT : SINK_DB_RETRY;
 }
 

@@ -7,6 +7,7 @@
 
 #include "sink_db.h"
 #include "sink_kafka.h"
+#include "sink_metrics.h"
 #include "sv_daemon.h"
 #include "sv_log.h"
 #include "sv_message.h"
@@ -81,6 +82,7 @@ static int run_update(sink_sweeper *s, const char *name, const char *first, cons
 		log_failure(name, err);
 		return -1;
 	}
+	sink_metrics_sweeper(sink_metrics_sweep_action(name), PQntuples(res));
 	for (int i = 0; i < PQntuples(res); i++)
 		sv_log(level, "sweeper: submission %s, attempt %s: %s", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
 		       what);
@@ -168,6 +170,8 @@ static int send_batch(sink_sweeper *s, const char *delay)
 		sv_log(SV_LOG_DEBUG, "sweeper: submission %s (attempt %s) sent to %s", mark[0], mark[1],
 		       s->config->submissions_topic);
 	}
+	sink_metrics_sweeper("resent", sent);
+	sink_metrics_sweeper("resend_failed", failed);
 	if (sent)
 		sv_log(SV_LOG_INFO, "sweeper: sent %d unconfirmed submission(s) to %s", sent,
 		       s->config->submissions_topic);
@@ -196,6 +200,7 @@ static long clean(sink_sweeper *s, const char *name, double seconds, const char 
 	}
 	n = atol(PQcmdTuples(res));
 	PQclear(res);
+	sink_metrics_sweeper(sink_metrics_sweep_action(name), n);
 	if (n > 0)
 		sv_log(SV_LOG_INFO, "sweeper: deleted %ld %s", n, what);
 	return n;
