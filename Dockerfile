@@ -27,7 +27,7 @@ FROM debian:bookworm-slim
 # health check, and the local sandbox's toolchains (judge-worker --executor local).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends apache2 libaprutil1-dbd-pgsql librdkafka1 libhiredis0.14 \
-    libcjson1 libcurl4 libpq5 libseccomp2 libssl3 libcmark-gfm0.29.0.gfm.6 \
+    libcjson1 libcurl4 libmicrohttpd12 libpq5 libseccomp2 libssl3 libcmark-gfm0.29.0.gfm.6 \
     libcmark-gfm-extensions0.29.0.gfm.6 libzip4 libyaml-0-2 postgresql-client curl gcc g++ python3 \
     default-jdk-headless nodejs ca-certificates \
  && rm -rf /var/lib/apt/lists/*
