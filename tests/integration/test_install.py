@@ -29,7 +29,7 @@ from services import RUN_USER, Process, free_port, run_user_ids
 GUIDE = REPO / "doc" / "install.md"
 BLOCK = re.compile(r"^```sh ([a-z-]+)\n(.*?)^```$", re.M | re.S)
 # A path of the Debian layout in the guide's text (not one inside a longer path or a URL).
-SYSTEM_PATH = re.compile(r"(?<![\w$./:-])/(etc|usr|var|tmp)/")
+SYSTEM_PATH = re.compile(r"(?<![\w$./:-])/(etc|usr|var|tmp)(?=[/\s\"']|$)")
 
 
 def guide_blocks(tag):
@@ -45,7 +45,11 @@ def under_root(text, root):
     assert "systemctl reload apache2" in text or "systemctl" not in text, "an install-step runs systemctl: %s" % text
     text = text.replace("systemctl reload apache2", "apache2ctl start")
     text = text.replace('make -j"$(nproc)"', "nice make -j2")
-    text = SYSTEM_PATH.sub(lambda m: "%s/%s/" % (root, m.group(1)), text)
+    text = SYSTEM_PATH.sub(lambda m: "__ROOT__/%s" % m.group(1), text)
+    # Never this machine's own directories: a step the substitution missed would install into them.
+    left = SYSTEM_PATH.findall(text)
+    assert not left, "a Debian path of the guide was not put under the test's root: %s\n%s" % (left, text)
+    text = text.replace("__ROOT__", str(root))
     # The accounts go into root's own passwd and group files, never this machine's.
     return text.replace("systemd-sysusers ", "systemd-sysusers --root=%s " % root)
 
@@ -136,7 +140,9 @@ def test_install_guide_judges_a_submission(services, db, install_root):
     port = free_port()
     apache_conf = system_apache(root, port)
     src = root / "src"
-    r = subprocess.run(["make", "-s", "-C", str(REPO), "distdir", "distdir=%s" % src], capture_output=True,
+    # distdir relative to the tree: automake's subdirectories put ../ before it.
+    r = subprocess.run(["make", "-s", "-C", str(REPO), "distdir", "distdir=%s" % os.path.relpath(src, REPO)],
+                       capture_output=True,
                        text=True, timeout=600)
     assert r.returncode == 0, "make distdir failed:\n%s%s" % (r.stdout, r.stderr)
     assert (src / "htdocs" / "vendor" / "editor.js").exists(), "the tarball lacks the built htdocs/vendor"
@@ -219,6 +225,13 @@ def test_install_guide_judges_a_submission(services, db, install_root):
     shutil.rmtree(src / "htdocs" / "vendor")
     no_npm = subprocess.run(["make", "-s", "NPM="], cwd=src, capture_output=True, text=True, timeout=1800)
     assert no_npm.returncode != 0 and "npm was not found" in no_npm.stderr and "--disable-vendor" in no_npm.stderr
+    # Without the Check library: configure warns and goes on, make check says what to install.
+    configure = subprocess.run(["./configure", "--without-check", "--disable-vendor", "--prefix=%s/usr" % root,
+                                "--sysconfdir=%s/etc" % root, "--localstatedir=%s/var" % root], cwd=src,
+                               capture_output=True, text=True, timeout=600)
+    assert configure.returncode == 0, configure.stdout + configure.stderr
+    no_check = subprocess.run(["nice", "make", "-s", "check"], cwd=src, capture_output=True, text=True, timeout=1800)
+    assert no_check.returncode != 0 and "apt-get install check" in no_check.stderr, no_check.stdout + no_check.stderr
 
 
 def shell_quote(value):
