@@ -153,34 +153,23 @@ def test_install_guide_judges_a_submission(services, db, install_root):
                 "BASE": "http://127.0.0.1:%d/solveit" % port, "ADMIN": "inst-admin-" + tag,
                 "ADMIN_PASSWORD": "admin-pw-" + tag, "STUDENT": "inst-student-" + tag,
                 "STUDENT_PASSWORD": "student-pw-" + tag, "TASK": "install-" + tag}
-    script = ["set -euxo pipefail"] + ["%s=%s" % (k, shell_quote(v)) for k, v in settings.items()]
-    script += [under_root(step, root) for step in guide_blocks("install-step")]
+    head = ["set -euxo pipefail"] + ["%s=%s" % (k, shell_quote(v)) for k, v in settings.items()]
     (root / "tmp").mkdir()
-    (root / "install.sh").write_text("\n".join(script) + "\n")
     env = dict(os.environ, APACHE_CONFDIR=str(apache_conf), APACHE_STATE_DIRECTORY=str(root / "var/lib/apache2"),
                PATH="%s/usr/sbin:%s/usr/bin:%s" % (root, root, os.environ.get("PATH", "")))
-    log = root / "install.log"
-    with open(log, "w") as out:
-        r = subprocess.run(["bash", str(root / "install.sh")], cwd=src, env=env, stdout=out, stderr=subprocess.STDOUT,
-                           timeout=3600)
-    assert r.returncode == 0, "the guide's steps failed:\n" + log.read_text()[-6000:]
+    # The steps up to the guide's systemd block, the daemons as systemd would start them, the rest.
+    parts, current = [], []
+    for kind, text in BLOCK.findall(GUIDE.read_text()):
+        if kind == "install-step":
+            current.append(under_root(text, root))
+        elif kind == "install-systemd":
+            parts.append(current)
+            current = []
+    parts.append(current)
+    assert len(parts) == 2, "doc/install.md needs one ```sh install-systemd block between its steps"
+    run_steps(root, src, env, head + parts[0], "install-1")
 
-    # The layout: Debian's places under root, the daemons' settings private, no test program.
     usr = root / "usr"
-    for path in ("lib/apache2/modules/mod_solveit.so", "sbin/judge-worker", "sbin/result-sink", "bin/solveit-admin",
-                 "sbin/solveit-migrate", "share/solveit/htdocs/index.html", "share/solveit/sql/migrate.sh",
-                 "share/solveit/languages.json", "lib/systemd/system/judge-worker.service",
-                 "lib/sysusers.d/solveit.conf"):
-        assert (usr / path).exists(), path
-    assert not list(usr.glob("*bin/solveit-kafka-mock")), "the test Kafka broker was installed"
-    for name in ("judge-worker.conf", "result-sink.conf"):
-        assert (root / "etc/solveit" / name).stat().st_mode & 0o777 == 0o640, name
-    load = (apache_conf / "mods-enabled" / "solveit.load").read_text()
-    assert "# Depends: dbd headers" in load and "dbd_module" not in load
-    assert (apache_conf / "mods-enabled" / "dbd.load").exists() and (apache_conf / "mods-enabled" / "headers.load").exists()
-    assert 'Alias /solveit/ "%s/usr/share/solveit/htdocs/"' % root in (apache_conf / "conf-enabled" / "solveit.conf").read_text()
-
-    # The daemons, as their units would start them.
     units = usr / "lib" / "systemd" / "system"
     for name, as_user in (("judge-worker", None), ("result-sink", RUN_USER)):
         unit = unit_settings(units / (name + ".service"))
@@ -197,6 +186,21 @@ def test_install_guide_judges_a_submission(services, db, install_root):
             assert unit["User"] == ["solveit-sink"] and unit["SupplementaryGroups"] == ["solveit"]
             cmd = ["runuser", "-u", as_user, "--"] + cmd
         started.append(Process(name, cmd, root / (name + ".log"), env=daemon_env).start())
+    run_steps(root, src, env, head + parts[1], "install-2")
+
+    # The layout: Debian's places under root, the daemons' settings private, no test program.
+    for path in ("lib/apache2/modules/mod_solveit.so", "sbin/judge-worker", "sbin/result-sink", "bin/solveit-admin",
+                 "sbin/solveit-migrate", "share/solveit/htdocs/index.html", "share/solveit/sql/migrate.sh",
+                 "share/solveit/languages.json", "lib/systemd/system/judge-worker.service",
+                 "lib/sysusers.d/solveit.conf"):
+        assert (usr / path).exists(), path
+    assert not list(usr.glob("*bin/solveit-kafka-mock")), "the test Kafka broker was installed"
+    for name in ("judge-worker.conf", "result-sink.conf"):
+        assert (root / "etc/solveit" / name).stat().st_mode & 0o777 == 0o640, name
+    load = (apache_conf / "mods-enabled" / "solveit.load").read_text()
+    assert "# Depends: dbd headers" in load and "dbd_module" not in load
+    assert (apache_conf / "mods-enabled" / "dbd.load").exists() and (apache_conf / "mods-enabled" / "headers.load").exists()
+    assert 'Alias /solveit/ "%s/usr/share/solveit/htdocs/"' % root in (apache_conf / "conf-enabled" / "solveit.conf").read_text()
 
     submission = (root / "tmp" / "solveit-submission.json").read_text()
     sid = int(re.search(r'"submission_id"\s*:\s*(\d+)', submission).group(1))
@@ -232,6 +236,15 @@ def test_install_guide_judges_a_submission(services, db, install_root):
     assert configure.returncode == 0, configure.stdout + configure.stderr
     no_check = subprocess.run(["nice", "make", "-s", "check"], cwd=src, capture_output=True, text=True, timeout=1800)
     assert no_check.returncode != 0 and "apt-get install check" in no_check.stderr, no_check.stdout + no_check.stderr
+
+
+def run_steps(root, src, env, lines, name):
+    (root / (name + ".sh")).write_text("\n".join(lines) + "\n")
+    log = root / (name + ".log")
+    with open(log, "w") as out:
+        r = subprocess.run(["bash", str(root / (name + ".sh"))], cwd=src, env=env, stdout=out, stderr=subprocess.STDOUT,
+                           timeout=3600)
+    assert r.returncode == 0, "the guide's steps failed (%s):\n%s" % (name, log.read_text()[-6000:])
 
 
 def shell_quote(value):
