@@ -7,7 +7,7 @@ COPY devstack/packages.txt /tmp/packages.txt
 # test tools; npm stays: the pages' front-end bundle (htdocs/vendor) is built with it.
 RUN apt-get update \
  && grep -vE '^(#|$)' /tmp/packages.txt \
-    | grep -vE '^(chromium|wrk|postgresql|redis-server|kcat|clang|clang-format|libclang-rt-14-dev|llvm|python3-.*)$' \
+    | grep -vE '^(chromium|wrk|postgresql|redis-server|kcat|clang|clang-format|libclang-rt-14-dev|llvm|slapd|ldap-utils|systemd|python3-.*)$' \
     | xargs apt-get install -y --no-install-recommends \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src

@@ -267,8 +267,8 @@ def migration_problems(migrate, sql_dir=REPO / "sql"):
     for dup in sorted({n for n in numbers if numbers.count(n) > 1}):
         yield "sql/: two migrations numbered %s: their order depends on the rest of the name" % dup
     makefile = read(REPO / "Makefile.am")
-    if "sqldir = $(datadir)/solveit/sql" not in makefile or "sql/migrate.sh" not in makefile:
-        yield "Makefile.am: migrate.sh and sql/*.sql are not installed in $(datadir)/solveit/sql"
+    if "sqldir = $(pkgdatadir)/sql" not in makefile or "sql/migrate.sh" not in makefile:
+        yield "Makefile.am: migrate.sh and sql/*.sql are not installed in $(pkgdatadir)/sql"
     if "--prefix=/usr" not in read(REPO / "Dockerfile"):
         yield "Dockerfile: configure is not run with --prefix=/usr, so %s is not where the SQL is" % IMAGE_SQL_DIR
 
@@ -293,8 +293,8 @@ def layout_problems():
     """The entrypoint's defaults are where `make install` (--prefix=/usr) puts the module and the pages."""
     script = read(PROGRAMS["httpd-entrypoint.sh"])
     defaults = dict(re.findall(r"\$\{(SOLVEIT_[A-Z_]+):-(/[^}]+)\}", script))
-    installs = {"SOLVEIT_HTDOCS": ("Makefile.am", "htdocsdir = $(datadir)/solveit/htdocs", "/usr/share/solveit/htdocs"),
-                "SOLVEIT_HTTPD_MODULE": ("mod_solveit/Makefile.am", "$(DESTDIR)$(APACHE_MODULEDIR)/mod_solveit.so",
+    installs = {"SOLVEIT_HTDOCS": ("Makefile.am", "htdocsdir = $(pkgdatadir)/htdocs", "/usr/share/solveit/htdocs"),
+                "SOLVEIT_HTTPD_MODULE": ("mod_solveit/Makefile.am", "$(DESTDIR)$(apache_moddir)/mod_solveit.so",
                                          "/usr/lib/apache2/modules/mod_solveit.so")}
     for var, (makefile, rule, path) in installs.items():
         if defaults.get(var) != path:
