@@ -33,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # Debian starts the packaged servers on install; the stack runs its own private ones instead.
-for unit in apache2 postgresql redis-server; do
+for unit in apache2 postgresql redis-server slapd; do
 	if command -v systemctl >/dev/null && systemctl is-active --quiet "$unit" 2>/dev/null; then
 		systemctl stop "$unit" 2>/dev/null || true
 	fi
