@@ -458,16 +458,20 @@ static void put_requests(text *t, const segment *seg)
 				    route, method, st + SV_METRICS_STATUS_MIN, v);
 		}
 	}
+	/* One histogram per route row, and a pattern has a row per method: the method keeps each
+	 * label set once (a pattern's GET and PUT would otherwise be two series of one name). */
 	family(t, "solveit_http_request_duration_seconds", "histogram",
-	       "Time from the request line to the logged answer, by route pattern.");
+	       "Time from the request line to the logged answer, by route pattern and method (ANY: unmatched).");
 	for (apr_size_t row = 0; row <= active.nroutes; row++) {
 		const histogram *h = &active.latency[row];
+		int matched = row < active.nroutes;
 
 		if (histogram_count(h, &latency_bounds))
 			put_histogram(
 			    t, "solveit_http_request_duration_seconds",
-			    apr_psprintf(t->p, "route=\"%s\",",
-					 row < active.nroutes ? label(t->p, active.routes[row].pattern) : "unmatched"),
+			    apr_psprintf(t->p, "route=\"%s\",method=\"%s\",",
+					 matched ? label(t->p, active.routes[row].pattern) : "unmatched",
+					 matched ? method_names[unmatched_row(active.routes[row].method)] : "ANY"),
 			    h, &latency_bounds);
 	}
 }

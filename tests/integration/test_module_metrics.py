@@ -55,7 +55,12 @@ def fresh_get(server):
 
 def test_every_family_has_help_and_type_and_histograms_add_up(httpd, db):
     staff = login(httpd, db, staff=True)
+    # One pattern, two methods (two route rows): still one series per label set.
+    assert staff.get("/api/submissions").status_code == 200
+    assert staff.post("/api/submissions", json={}).status_code in (400, 422)
     text, fams = scrape(staff.get)
+    samples = [line.rsplit(" ", 1)[0] for line in text.splitlines() if line and not line.startswith("#")]
+    assert len(samples) == len(set(samples)), sorted(s for s in samples if samples.count(s) > 1)
     for name, kind in FAMILIES.items():
         assert name in fams, "no family %s in:\n%s" % (name, text)
         assert fams[name].type == kind, name

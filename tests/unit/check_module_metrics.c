@@ -314,13 +314,15 @@ START_TEST(histograms_are_cumulative)
 	sv_metrics_request(0, M_GET, 503, 20000000); /* 20 s: only +Inf */
 	sv_metrics_request(0, M_GET, 200, 5000);     /* on a bound: le is "less or equal" */
 	t = exposition();
-	has_line(t, "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",le=\"0.005\"} 2");
-	has_line(t, "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",le=\"0.025\"} 2");
-	has_line(t, "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",le=\"0.05\"} 3");
-	has_line(t, "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",le=\"10\"} 3");
-	has_line(t, "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",le=\"+Inf\"} 4");
-	has_line(t, "solveit_http_request_duration_seconds_sum{route=\"/api/health\"} 20.038000");
-	has_line(t, "solveit_http_request_duration_seconds_count{route=\"/api/health\"} 4");
+	has_line(t,
+		 "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",method=\"GET\",le=\"0.005\"} 2");
+	has_line(t,
+		 "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",method=\"GET\",le=\"0.025\"} 2");
+	has_line(t, "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",method=\"GET\",le=\"0.05\"} 3");
+	has_line(t, "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",method=\"GET\",le=\"10\"} 3");
+	has_line(t, "solveit_http_request_duration_seconds_bucket{route=\"/api/health\",method=\"GET\",le=\"+Inf\"} 4");
+	has_line(t, "solveit_http_request_duration_seconds_sum{route=\"/api/health\",method=\"GET\"} 20.038000");
+	has_line(t, "solveit_http_request_duration_seconds_count{route=\"/api/health\",method=\"GET\"} 4");
 	has_line(t, "solveit_http_requests_total{route=\"/api/health\",method=\"GET\",status=\"200\"} 3");
 	has_line(t, "solveit_http_requests_total{route=\"/api/health\",method=\"GET\",status=\"503\"} 1");
 	/* routes nobody called have no series */
@@ -360,7 +362,7 @@ START_TEST(unmatched_requests_by_method_and_odd_statuses)
 	has_line(t, "solveit_http_requests_total{route=\"/api/health\",method=\"GET\",status=\"500\"} 1");
 	/* label values are escaped */
 	has_line(t, "solveit_http_requests_total{route=\"/api/odd\\\"\\\\name\",method=\"GET\",status=\"200\"} 1");
-	has_line(t, "solveit_http_request_duration_seconds_count{route=\"unmatched\"} 3");
+	has_line(t, "solveit_http_request_duration_seconds_count{route=\"unmatched\",method=\"ANY\"} 3");
 	has_line(t, "solveit_kafka_delivery_failures_total 1");
 	has_line(t, "solveit_redis_errors_total 2");
 }
