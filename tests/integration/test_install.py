@@ -24,7 +24,7 @@ import requests
 
 from harness import REPO
 from polling import wait_final
-from services import RUN_USER, Process, free_port, run_user_ids
+from services import RUN_USER, Process, free_port, run_user_ids, stop_pid
 
 GUIDE = REPO / "doc" / "install.md"
 BLOCK = re.compile(r"^```sh ([a-z-]+)\n(.*?)^```$", re.M | re.S)
@@ -118,6 +118,13 @@ def install_root(services):
     env = dict(os.environ, APACHE_CONFDIR=str(root / "etc" / "apache2"))
     if (root / "etc" / "apache2" / "envvars").exists():
         subprocess.run(["apache2ctl", "stop"], env=env, capture_output=True, timeout=60)
+    # Whatever apache2ctl did, the copy's httpd must not outlive the test.
+    pid_file = root / "var/run/apache2/apache2.pid"
+    if pid_file.exists():
+        try:
+            stop_pid(int(pid_file.read_text().split()[0]))
+        except (ValueError, IndexError, ProcessLookupError):
+            pass
     for proc in started:
         proc.stop()
 
