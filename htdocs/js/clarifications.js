@@ -4,7 +4,7 @@
 // answers to all (on this task, its assignment or the whole site) and #clarifications with the
 // "Ask a question" form and the answers to the student's own questions. Without those places it
 // makes nothing. New answers are fetched now and then while the page is open.
-import { api, ApiError, clear, el, formatDate, poller, sentence } from './common.js?v=5';
+import { api, ApiError, clear, el, formatDate, poller, sentence } from './common.js?v=6';
 
 const QUESTION_MAX = 2000;
 let started = null;

@@ -77,11 +77,14 @@ export async function loadMe() {
 		rememberRegistration(data);
 		return data && data.user ? data : null;
 	} catch (e) {
+		// 401: a visitor. 403: the server knows who this is and refuses them (an external user
+		// with a built-in account's name, a disabled account): the caller shows the server's sentence
+		// rather than a login form that cannot help.
 		if (e.status === 401 || e.status === 403) {
 			rememberSignedIn(false);
 			rememberRegistration(e.data);
-			return null;
 		}
+		if (e.status === 401) return null;
 		throw e;
 	}
 }

@@ -3,7 +3,7 @@
 // database's clock (the answer's "now"), not on this computer's, so a wrong clock here cannot
 // show "open" for an assignment the server already closed. Used by the task list and the staff
 // assignments page; any page showing a deadline may import it.
-import { el } from './common.js?v=5';
+import { el } from './common.js?v=6';
 
 const LOCAL = {
 	year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',

@@ -1,5 +1,5 @@
 // Shared by the login and registration forms: the start of the page and field-level errors.
-import { clear, loadMe, maybeSignedIn, renderHeader, showMessage, sentence } from './common.js?v=5';
+import { clear, loadMe, maybeSignedIn, renderHeader, showMessage, sentence } from './common.js?v=6';
 
 // Someone signed in already (also every user of an external-authentication site, who arrives
 // authenticated) has no use for the form and goes on to `target`. Resolves to false when the page is
@@ -13,7 +13,8 @@ export async function startAuthForm(target, stayHint = '') {
 			return false;
 		}
 	} catch (e) {
-		showMessage(`The server is not answering properly. ${sentence(e.message)}${stayHint}`);
+		if (e.status === 403) showMessage(sentence(e.message));
+		else showMessage(`The server is not answering properly. ${sentence(e.message)}${stayHint}`);
 	}
 	return true;
 }

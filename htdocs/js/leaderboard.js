@@ -2,7 +2,7 @@
 // that total was reached. Refreshed live (polling with ETag) while the page is visible. Who sees
 // it is a site setting: anonymised rows carry a label instead of names (the caller's own row keeps
 // them), and a leaderboard that is off or for staff only answers with the reason, shown as it is.
-import { api, startPage, teamName, el, clear, showLoadError, listOf, poller, formatDate, showMessage, clearMessages, sentence } from './common.js?v=5';
+import { api, startPage, teamName, el, clear, showLoadError, listOf, poller, formatDate, showMessage, clearMessages, sentence } from './common.js?v=6';
 
 const panels = { users: document.getElementById('panel-users'), teams: document.getElementById('panel-teams') };
 const tabs = { users: document.getElementById('tab-users'), teams: document.getElementById('tab-teams') };

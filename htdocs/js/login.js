@@ -1,7 +1,7 @@
 // The login page: built-in accounts only. Someone already signed in (also every user of an
 // external-authentication site, who arrives authenticated) goes straight on.
-import { api, param, safeNext, setCsrfToken, showMessage, rememberSignedIn, rememberRegistration, registrationOpen, sentence } from './common.js?v=5';
-import { startAuthForm, onCredentialsSubmit, fieldError, placeServerError } from './forms.js?v=5';
+import { api, param, safeNext, setCsrfToken, showMessage, rememberSignedIn, rememberRegistration, registrationOpen, sentence } from './common.js?v=6';
+import { startAuthForm, onCredentialsSubmit, fieldError, placeServerError } from './forms.js?v=6';
 
 const form = document.getElementById('login-form');
 const button = document.getElementById('login-button');

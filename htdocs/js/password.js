@@ -1,7 +1,7 @@
 // Changing the signed-in account's password (POST /api/password): the current one, the new one
 // twice. The server's refusals read as sentences next to the field they are about.
-import { api, startPage, showMessage, el, clear, sentence } from './common.js?v=5';
-import { fieldError, clearErrors, focusFirstInvalid, placeServerError } from './forms.js?v=5';
+import { api, startPage, showMessage, el, clear, sentence } from './common.js?v=6';
+import { fieldError, clearErrors, focusFirstInvalid, placeServerError } from './forms.js?v=6';
 
 const form = document.getElementById('password-form');
 const button = document.getElementById('password-button');

@@ -1,7 +1,7 @@
 // Account creation, when the site allows it (SolveitRegistration On); otherwise the API's
 // refusal is shown.
-import { api, BASE, rememberSignedIn, sentence } from './common.js?v=5';
-import { startAuthForm, onCredentialsSubmit, fieldError, placeServerError } from './forms.js?v=5';
+import { api, BASE, rememberSignedIn, sentence } from './common.js?v=6';
+import { startAuthForm, onCredentialsSubmit, fieldError, placeServerError } from './forms.js?v=6';
 
 const form = document.getElementById('register-form');
 const button = document.getElementById('register-button');

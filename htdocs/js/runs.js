@@ -4,7 +4,7 @@
 // memory, the output against the expected one with the first differing line marked, stderr and
 // compile errors. A run is no submission. js/task.js announces its places with the solveit:task
 // event (or window.solveitTask when it came first).
-import { api, el, clear, verdictBadge, verdictName, formatSeconds, formatMemoryKb, poller, herePath, sentence } from './common.js?v=5';
+import { api, el, clear, verdictBadge, verdictName, formatSeconds, formatMemoryKb, poller, herePath, sentence } from './common.js?v=6';
 
 const NOTE = 'This does not count as a submission.';
 

@@ -2,8 +2,8 @@
 // task. Students get the frozen board while the contest is frozen (a banner says since when);
 // staff get the live one, a note that students see it frozen, and the Unfreeze button. Refreshed
 // by polling with ETag while the page is visible; a countdown runs on the server's clock.
-import { api, ApiError, startPage, el, clear, showLoadError, listOf, poller, param, positiveInt, showMessage, BASE, sentence } from './common.js?v=5';
-import { adminApi, confirmAction } from './admin/common.js?v=5';
+import { api, ApiError, startPage, el, clear, showLoadError, listOf, poller, param, positiveInt, showMessage, BASE, sentence } from './common.js?v=6';
+import { adminApi, confirmAction } from './admin/common.js?v=6';
 
 const content = document.getElementById('content');
 const title = document.getElementById('board-title');

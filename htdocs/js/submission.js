@@ -6,7 +6,7 @@
 import {
 	api, startPageOf, el, clear, showLoadError, verdictBadge, verdictName, formatSeconds, formatMemoryKb,
 	timeElement, poller, showMessage, clearMessages, sentence, numberedCode,
-} from './common.js?v=5';
+} from './common.js?v=6';
 
 const content = document.getElementById('content');
 

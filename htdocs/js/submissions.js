@@ -4,7 +4,7 @@
 // the penalty ("80 → 64, late −20%").
 import {
 	api, startPage, el, clear, showLoadError, param, positiveInt, verdictBadge, timeElement, listOf,
-} from './common.js?v=5';
+} from './common.js?v=6';
 
 const content = document.getElementById('content');
 const form = document.getElementById('filters');

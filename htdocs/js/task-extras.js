@@ -3,7 +3,7 @@
 // submissions of the task, any of which can be loaded back into the editor.
 import {
 	api, el, clear, formatLocalTime, formatDuration, localZoneName, listOf, formatDate, verdictName, sentence, BASE,
-} from './common.js?v=5';
+} from './common.js?v=6';
 
 // The state of an assignment at a moment, as solveit_assignment_state() of sql/029 says it.
 export function assignmentState(a, now) {

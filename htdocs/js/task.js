@@ -8,9 +8,9 @@
 import {
 	api, startPageOf, currentMe, el, clear, showLoadError, formatTimeLimit, formatMemoryKb, listOf, verdictBadge,
 	VENDOR_VERSION, BASE, herePath, draftKey, sentence, formatLocalTime, serverClock,
-} from './common.js?v=5';
-import { sanitizeHtml } from './sanitize.js?v=5';
-import { deadlineWatch, refusalText, earlierSubmissions, closingTime } from './task-extras.js?v=5';
+} from './common.js?v=6';
+import { sanitizeHtml } from './sanitize.js?v=6';
+import { deadlineWatch, refusalText, earlierSubmissions, closingTime } from './task-extras.js?v=6';
 
 const content = document.getElementById('content');
 const LANGUAGE_KEY = 'solveit.language';

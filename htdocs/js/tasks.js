@@ -4,10 +4,10 @@
 // assignment shows its times only; a contest links to its scoreboard.
 import {
 	api, startPage, el, clear, showLoadError, verdictBadge, formatTimeLimit, formatMemoryKb, listOf,
-} from './common.js?v=5';
+} from './common.js?v=6';
 import {
 	countdown, latePolicyText, localTime, runCountdowns, serverClock, stateTag, zoneName,
-} from './deadlines.js?v=5';
+} from './deadlines.js?v=6';
 
 const content = document.getElementById('content');
 let stopCountdowns = null;

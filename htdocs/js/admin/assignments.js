@@ -3,12 +3,12 @@
 // mark; an editor to create, change and delete one: the title, an ordered task picker, opens / due /
 // closes as datetime-local inputs (local time, sent as UTC ISO), the late penalty, who sees it and
 // contest mode with a freeze given in minutes before the end. assignments.html?id=N opens N.
-import { clear, clearMessages, el, param, positiveInt, showMessage } from '../common.js?v=5';
-import { adminApi, confirmAction, dataTable, field, showApiError, startStaffPage } from './common.js?v=5';
-import { plural, whileBusy } from './people.js?v=5';
+import { clear, clearMessages, el, param, positiveInt, showMessage } from '../common.js?v=6';
+import { adminApi, confirmAction, dataTable, field, showApiError, startStaffPage } from './common.js?v=6';
+import { plural, whileBusy } from './people.js?v=6';
 import {
 	formatLocal, fromLocalInput, localTime, stateTag, toLocalInput, zoneName,
-} from '../deadlines.js?v=5';
+} from '../deadlines.js?v=6';
 
 const LABELS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const state = { assignments: [], tasks: [], teams: [] };

@@ -3,9 +3,9 @@
 // when, who, what and on which object (linked to its staff page), and shows the fields that
 // changed, before and after, with the raw JSON one click away. The filters live in the URL
 // (audit.html?object_type=user&object_id=3&page=2), so other pages link to an object's history.
-import { clear, el, formatDate, param, positiveInt, showMessage } from '../common.js?v=5';
-import { adminApi, dataTable, field, showApiError, startStaffPage } from './common.js?v=5';
-import { plural } from './people.js?v=5';
+import { clear, el, formatDate, param, positiveInt, showMessage } from '../common.js?v=6';
+import { adminApi, dataTable, field, showApiError, startStaffPage } from './common.js?v=6';
+import { plural } from './people.js?v=6';
 
 const PER_PAGE = 50;
 const TYPES = {

@@ -5,9 +5,9 @@
 // announcement form posts a public answer without a question (POST) on a task, an assignment or
 // the whole site. The staff navigation's count follows every change. The filter lives in the URL
 // (clarifications.html?status=answered).
-import { clear, el, formatDate, param, showLoadError, showMessage, clearMessages } from '../common.js?v=5';
-import { adminApi, field, showApiError, showUnanswered, startStaffPage } from './common.js?v=5';
-import { plural } from './people.js?v=5';
+import { clear, el, formatDate, param, showLoadError, showMessage, clearMessages } from '../common.js?v=6';
+import { adminApi, field, showApiError, showUnanswered, startStaffPage } from './common.js?v=6';
+import { plural } from './people.js?v=6';
 
 const STATUSES = { all: 'Unanswered first, then answered', unanswered: 'Unanswered only', answered: 'Answered only' };
 const ANSWER_MAX = 10000;

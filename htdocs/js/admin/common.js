@@ -2,7 +2,7 @@
 // confirmation dialogs and downloads. Every staff page imports this module and ../common.js; the
 // API itself refuses students (403) and changes without the CSRF token, so these pages only save
 // staff a round trip, they guard nothing.
-import { api, ApiError, BASE, clear, el, showMessage, startPage } from '../common.js?v=5';
+import { api, ApiError, BASE, clear, el, showMessage, startPage } from '../common.js?v=6';
 
 // One staff API request: path is relative to api/admin/ ("tasks/3"). Same answers as api().
 export function adminApi(method, path, body, opts) {

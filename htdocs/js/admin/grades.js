@@ -2,10 +2,10 @@
 // /api/admin/grades.csv) of all tasks or of one assignment (?assignment=N, its deadline and late
 // penalty applied), a preview of it, and per-task statistics (GET /api/admin/statistics):
 // submissions, students who submitted, solved, average best score and the verdicts as bars.
-import { clear, el, param, positiveInt, showLoadError, verdictBadge, verdictName } from '../common.js?v=5';
-import { adminApi, adminUrl, dataTable, field, startStaffPage } from './common.js?v=5';
-import { parseCsv, plural } from './people.js?v=5';
-import { formatLocal } from '../deadlines.js?v=5';
+import { clear, el, param, positiveInt, showLoadError, verdictBadge, verdictName } from '../common.js?v=6';
+import { adminApi, adminUrl, dataTable, field, startStaffPage } from './common.js?v=6';
+import { parseCsv, plural } from './people.js?v=6';
+import { formatLocal } from '../deadlines.js?v=6';
 
 const PREVIEW_ROWS = 100;
 const VERDICT_ORDER = ['AC', 'PA', 'WA', 'TLE', 'MLE', 'RE', 'OLE', 'CE', 'pending', 'processing', 'failed'];

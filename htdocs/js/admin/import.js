@@ -1,8 +1,8 @@
 // Problem package import (POST api/admin/tasks/import, a Kattis / ICPC / DOMjudge zip): the form of
 // admin/import.html, also used on the tests page (admin/tests.html) to import a new revision of
 // that task. Shows the importer's warnings and links to the task it made.
-import { clear, el, showMessage } from '../common.js?v=5';
-import { adminApi, field, showApiError, startStaffPage } from './common.js?v=5';
+import { clear, el, showMessage } from '../common.js?v=6';
+import { adminApi, field, showApiError, startStaffPage } from './common.js?v=6';
 
 // The form: a file input "Problem package (zip)" and the button "Import package". opts.slug: the
 // task to import into (a new revision of it); otherwise a "Slug" field (empty: the package's).

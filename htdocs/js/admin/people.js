@@ -1,7 +1,7 @@
 // Shared by the staff people, teams, grades and audit pages: a modal dialog, the team choice, a
 // small CSV reader and a "saving" guard for buttons. (modal() could live in ./common.js next to
 // confirmAction if other staff pages want one.)
-import { el } from '../common.js?v=5';
+import { el } from '../common.js?v=6';
 
 let modalCount = 0;
 

@@ -1,8 +1,8 @@
 // Rejudging from the staff pages (admin/submissions.html and admin/submission.html): queue a
 // rejudge, then follow the queued submissions until each has its new result, comparing it with
 // the one the rejudge replaced (previous_verdict / previous_score, kept by the server).
-import { el, poller, verdictBadge } from '../common.js?v=5';
-import { adminApi } from './common.js?v=5';
+import { el, poller, verdictBadge } from '../common.js?v=6';
+import { adminApi } from './common.js?v=6';
 
 // Ids asked for in one listing request (the API takes up to 500; this keeps the address short).
 const IDS_PER_REQUEST = 100;

@@ -1,8 +1,8 @@
 // The site settings (admin/settings.html): every setting of GET /api/admin/settings as a control of
 // its kind, saved with PUT /api/admin/settings (only what changed). The database checks the values
 // and answers the reason for a bad one, shown as it is. A change counts on the next request.
-import { el, clear, showLoadError, showMessage, clearMessages } from '../common.js?v=5';
-import { adminApi, showApiError, startStaffPage } from './common.js?v=5';
+import { el, clear, showLoadError, showMessage, clearMessages } from '../common.js?v=6';
+import { adminApi, showApiError, startStaffPage } from './common.js?v=6';
 
 // What a setting and each of its choices mean to staff; a setting without an entry here shows
 // the database's description and its choices by value.

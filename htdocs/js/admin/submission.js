@@ -6,9 +6,9 @@
 import {
 	api, el, clear, showLoadError, showMessage, param, positiveInt, verdictBadge, verdictName,
 	formatSeconds, formatMemoryKb, timeElement, listOf, numberedCode,
-} from '../common.js?v=5';
-import { adminApi, confirmAction, showApiError, startStaffPage } from './common.js?v=5';
-import { beforeCell, followRejudge, isFinal, queueRejudge, rejudgeSummary, resultCell, resultChanged } from './rejudge.js?v=5';
+} from '../common.js?v=6';
+import { adminApi, confirmAction, showApiError, startStaffPage } from './common.js?v=6';
+import { beforeCell, followRejudge, isFinal, queueRejudge, rejudgeSummary, resultCell, resultChanged } from './rejudge.js?v=6';
 
 const content = document.getElementById('content');
 let languages = new Map();

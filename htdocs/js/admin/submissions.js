@@ -5,9 +5,9 @@
 // replaced as the judging finishes.
 import {
 	api, el, clear, showLoadError, showMessage, param, positiveInt, timeElement, listOf, verdictBadge,
-} from '../common.js?v=5';
-import { adminApi, confirmAction, dataTable, showApiError, startStaffPage } from './common.js?v=5';
-import { beforeCell, followRejudge, isFinal, queueRejudge, rejudgeSummary, resultCell, resultChanged } from './rejudge.js?v=5';
+} from '../common.js?v=6';
+import { adminApi, confirmAction, dataTable, showApiError, startStaffPage } from './common.js?v=6';
+import { beforeCell, followRejudge, isFinal, queueRejudge, rejudgeSummary, resultCell, resultChanged } from './rejudge.js?v=6';
 
 const PER_PAGE = 50;
 const VERDICTS = ['AC', 'PA', 'WA', 'TLE', 'MLE', 'RE', 'OLE', 'CE'];

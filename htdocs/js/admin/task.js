@@ -4,9 +4,9 @@
 // KaTeX), the statement's images, and delete with confirmation.
 import {
 	api, ApiError, el, clear, showMessage, clearMessages, showLoadError, param, positiveInt, VENDOR_VERSION,
-} from '../common.js?v=5';
-import { sanitizeHtml } from '../sanitize.js?v=5';
-import { adminApi, confirmAction, field, formatBytes, showApiError, startStaffPage } from './common.js?v=5';
+} from '../common.js?v=6';
+import { sanitizeHtml } from '../sanitize.js?v=6';
+import { adminApi, confirmAction, field, formatBytes, showApiError, startStaffPage } from './common.js?v=6';
 
 const content = document.getElementById('content');
 const PREVIEW_DELAY_MS = 300;

@@ -1,8 +1,8 @@
 // The staff task list (admin/index.html): every task, open or closed, with its type, tests,
 // limits and revision; links to edit it, its tests and its submissions; a quick open/close toggle.
 // A filter box keeps a long list (hundreds of tasks) usable.
-import { el, clear, showMessage, showLoadError, formatTimeLimit, formatMemoryKb, param } from '../common.js?v=5';
-import { adminApi, dataTable, showApiError, startStaffPage } from './common.js?v=5';
+import { el, clear, showMessage, showLoadError, formatTimeLimit, formatMemoryKb, param } from '../common.js?v=6';
+import { adminApi, dataTable, showApiError, startStaffPage } from './common.js?v=6';
 
 const content = document.getElementById('content');
 

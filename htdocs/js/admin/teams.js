@@ -1,9 +1,9 @@
 // The staff teams page (admin/teams.html): teams with their member counts; create, rename, delete;
 // members listed, added (a user is in one team at most, so adding moves them) and removed.
 // teams.html?id=N opens team N.
-import { clear, el, formatDate, param, positiveInt, showMessage } from '../common.js?v=5';
-import { adminApi, confirmAction, dataTable, field, showApiError, startStaffPage } from './common.js?v=5';
-import { modal, plural, whileBusy } from './people.js?v=5';
+import { clear, el, formatDate, param, positiveInt, showMessage } from '../common.js?v=6';
+import { adminApi, confirmAction, dataTable, field, showApiError, startStaffPage } from './common.js?v=6';
+import { modal, plural, whileBusy } from './people.js?v=6';
 
 const state = { users: [], teams: [] };
 const content = document.getElementById('content');

@@ -3,10 +3,10 @@
 // or files for binary data); the test groups; a zip of name.in / name.ans pairs; a problem package
 // import; and the self-check of the package's own submissions, refreshed while it judges.
 import { api, clear, el, formatDate, formatSeconds, param, poller, positiveInt, showLoadError, showMessage,
-	verdictBadge } from '../common.js?v=5';
+	verdictBadge } from '../common.js?v=6';
 import { adminApi, adminUrl, confirmAction, dataTable, field, formatBytes, showApiError,
-	startStaffPage } from './common.js?v=5';
-import { packageImportForm } from './import.js?v=5';
+	startStaffPage } from './common.js?v=6';
+import { packageImportForm } from './import.js?v=6';
 
 const TEXT_EDIT_MAX = 1024 * 1024; // larger data is downloaded or replaced by a file, not edited here
 

@@ -1,9 +1,9 @@
 // The staff people page (admin/users.html): every account with search and filters; create one;
 // per account the display name, team, staff flag, a password reset and (de)activation; and a CSV
 // import that is previewed (?dry_run=1) before it writes anything. users.html?id=N opens account N.
-import { clear, el, formatDate, param, positiveInt, showMessage } from '../common.js?v=5';
-import { adminApi, confirmAction, dataTable, downloadFile, field, showApiError, startStaffPage } from './common.js?v=5';
-import { fillTeamSelect, modal, plural, selectedTeam, whileBusy } from './people.js?v=5';
+import { clear, el, formatDate, param, positiveInt, showMessage } from '../common.js?v=6';
+import { adminApi, confirmAction, dataTable, downloadFile, field, showApiError, startStaffPage } from './common.js?v=6';
+import { fillTeamSelect, modal, plural, selectedTeam, whileBusy } from './people.js?v=6';
 
 const TEMPLATE = 'username,display_name,password,team,staff\n' +
 	'alice,Alice Example,change-me-1234,Group A,false\n' +
