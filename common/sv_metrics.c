@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sv_mac.h"
+#include "sv_prom.h"
 
 #define MAX_LABELS 4
 
@@ -411,19 +412,20 @@ static void put_number(text *t, double v)
 	}
 }
 
-/* HELP text escapes '\' and newline; label values also '"'. */
+/* HELP text escapes '\\' and newline; label values also '"' (sv_prom_escape). */
 static void put_escaped(text *t, const char *s, int quotes)
 {
-	for (; *s; s++) {
-		if (*s == '\\')
-			puts_(t, "\\\\");
-		else if (*s == '\n')
-			puts_(t, "\\n");
-		else if (quotes && *s == '"')
-			puts_(t, "\\\"");
-		else
-			put(t, s, 1);
+	size_t n = sv_prom_escape(NULL, s, quotes);
+	char small[256], *buf = n < sizeof(small) ? small : malloc(n + 1);
+
+	if (!buf) {
+		t->failed = 1;
+		return;
 	}
+	sv_prom_escape(buf, s, quotes);
+	put(t, buf, n);
+	if (buf != small)
+		free(buf);
 }
 
 /* name{a="x",b="y",le="0.5"} (no braces without labels). */

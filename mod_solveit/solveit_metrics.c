@@ -12,6 +12,7 @@
 #include "http_protocol.h"
 
 #include "solveit_router.h"
+#include "sv_prom.h"
 #include "sv_version.h"
 
 APLOG_USE_MODULE(solveit);
@@ -379,23 +380,16 @@ __attribute__((format(printf, 2, 3))) static void put(text *t, const char *fmt, 
 	t->len += (apr_size_t)n;
 }
 
-/* A label value: backslash, double quote and newline escaped. */
+/* A label value: backslash, double quote and newline escaped (sv_prom_escape). */
 static const char *label(apr_pool_t *p, const char *value)
 {
-	apr_size_t extra = 0;
-	char *out, *o;
+	apr_size_t n = sv_prom_escape(NULL, value, 1);
+	char *out;
 
-	for (const char *c = value; *c; c++)
-		extra += *c == '\\' || *c == '"' || *c == '\n';
-	if (!extra)
+	if (n == strlen(value))
 		return value;
-	o = out = apr_palloc(p, strlen(value) + extra + 1);
-	for (const char *c = value; *c; c++) {
-		if (*c == '\\' || *c == '"' || *c == '\n')
-			*o++ = '\\';
-		*o++ = *c == '\n' ? 'n' : *c;
-	}
-	*o = '\0';
+	out = apr_palloc(p, n + 1);
+	sv_prom_escape(out, value, 1);
 	return out;
 }
 

@@ -123,6 +123,27 @@ START_TEST(labels_and_help_are_escaped)
 }
 END_TEST
 
+START_TEST(long_label_values_are_escaped_whole)
+{
+	sv_metrics *reg = sv_metrics_new();
+	sv_metric *c = sv_metrics_counter(reg, "solveit_long", "long values", "reason");
+	char value[401], want[900], *text;
+
+	/* 400 double quotes: 800 bytes escaped, more than the writer's stack buffer */
+	memset(value, '"', 400);
+	value[400] = '\0';
+	strcpy(want, "solveit_long_total{reason=\"");
+	for (int i = 0; i < 400; i++)
+		strcat(want, "\\\"");
+	strcat(want, "\"} 1\n");
+	sv_metric_add(c, 1, value);
+	text = render(reg);
+	ck_assert_ptr_nonnull(strstr(text, want));
+	free(text);
+	sv_metrics_free(reg);
+}
+END_TEST
+
 static int scrapes;
 
 static void hook(sv_metrics *reg, void *arg)
@@ -256,6 +277,7 @@ int main(void)
 	tcase_add_test(tc, names_are_checked);
 	tcase_add_test(tc, histogram_buckets_are_cumulative);
 	tcase_add_test(tc, labels_and_help_are_escaped);
+	tcase_add_test(tc, long_label_values_are_escaped_whole);
 	tcase_add_test(tc, scrape_hooks_run_before_rendering);
 	tcase_add_test(tc, mac_reasons);
 	tcase_add_test(tc, listen_addresses_are_checked);
