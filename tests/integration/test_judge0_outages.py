@@ -125,17 +125,35 @@ def test_unreachable_at_start_waits_then_judges(services, workers, results, db, 
 
 # ---- outages longer than the retry budget ----
 
-def test_outage_beyond_budget_leaves_submissions_pending(workers, results, db, fresh_peer, producer):
-    proc = workers.ensure("judge0", **QUICK)
+def metric_sum(port, family):
+    """The sum of a family's samples on the worker's /metrics; None before its first sample."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        text = r.read().decode()
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+              if line.startswith(family + "{") or line.startswith(family + " ")]
+    return sum(values) if values else None
+
+
+def begin_outage(workers, db, peer, producer, **env):
+    """A worker on the peer, the peer going down, and a first submission that finds it so: the outage
+    begins and consumption pauses. Returns (the worker, the task, the log position before, that
+    submission); the peer stays down until the caller (or the fresh_peer fixture) brings it back."""
+    proc = workers.ensure("judge0", **dict(QUICK, **env))
     task = make_task(db, [("3 4\n", "7\n", 1, True), ("5 5\n", "10\n", 1, False)])
     since = len(proc.log.read_text())
-    fresh_peer.control("mode", {"mode": "down"})
+    peer.control("mode", {"mode": "down"})
+    first = submit(db, producer, task, 71, PY["AC"])
+    wait_log(proc.log.read_text, r"consumption paused: Judge0 at %s is down; no submission starts"
+             % re.escape(peer.url), since=since, alive=proc.alive)
+    return proc, task, since, first
+
+
+def test_outage_beyond_budget_leaves_submissions_pending(workers, results, db, fresh_peer, producer):
+    proc, task, since, first = begin_outage(workers, db, fresh_peer, producer)
     try:
-        first = submit(db, producer, task, 71, PY["AC"])
         wait_log(proc.log.read_text, r"Judge0 outage began: Judge0 unreachable", since=since, alive=proc.alive)
         wait_for(lambda: stats(proc)["judge0_up"] == 0 or None, "judge0_up 0", 30)
         second = submit(db, producer, task, 71, PY["AC"])  # sent during the outage: not even taken
-        wait_log(proc.log.read_text, r"consumption paused: ", since=since, alive=proc.alive)
         # Several budgets' worth of outage: the checker keeps failing, nothing is failed.
         failed = stats(proc)["judge0_checks_failed"]
         wait_for(lambda: stats(proc)["judge0_checks_failed"] >= failed + 5 or None, "more failed checks", 60)
@@ -156,27 +174,13 @@ def test_outage_beyond_budget_leaves_submissions_pending(workers, results, db, f
     wait_for(lambda: stats(proc)["judge0_up"] == 1 or None, "judge0_up 1", 30)
 
 
-def metric_sum(port, family):
-    """The sum of a family's samples on the worker's /metrics; None before its first sample."""
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
-        text = r.read().decode()
-    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-              if line.startswith(family + "{") or line.startswith(family + " ")]
-    return sum(values) if values else None
-
-
 def test_outage_pauses_consumption_until_judge0_is_back(workers, results, db, fresh_peer, producer):
     """While Judge0 is down nothing more is taken from Kafka (the lag grows) and nothing is judged; once
     it is back everything is judged, once; the pause and the resumption are logged once each."""
     port = free_port()
-    proc = workers.ensure("judge0", SOLVEIT_METRICS_LISTEN="127.0.0.1:%d" % port, **QUICK)
-    task = make_task(db, [("3 4\n", "7\n", 1, False)])
-    since = len(proc.log.read_text())
-    fresh_peer.control("mode", {"mode": "down"})
+    proc, task, since, first = begin_outage(workers, db, fresh_peer, producer,
+                                            SOLVEIT_METRICS_LISTEN="127.0.0.1:%d" % port)
     try:
-        first = submit(db, producer, task, 71, PY["AC"])
-        wait_log(proc.log.read_text, r"consumption paused: Judge0 at %s is down; no submission starts"
-                 % re.escape(fresh_peer.url), since=since, alive=proc.alive)
         wait_for(lambda: stats(proc)["consumption_paused"] == 1 or None, "consumption_paused 1", 30)
         lag = wait_for(lambda: metric_sum(port, "solveit_worker_consumer_lag"), "the consumer lag gauge", 30,
                        until=lambda v: v is not None)

@@ -13,8 +13,8 @@ import re
 import pytest
 
 from polling import wait_for, wait_log
-from test_judge0_outages import QUICK, fresh_peer, peer, workers  # noqa: F401 (fixtures)
-from test_judge_worker import PY, make_task, producer, results, stats, submit  # noqa: F401 (fixtures)
+from test_judge0_outages import begin_outage, fresh_peer, peer, workers  # noqa: F401 (fixtures)
+from test_judge_worker import PY, producer, results, stats, submit  # noqa: F401 (fixtures)
 from test_result_sink import row, sinks  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.usefixtures("built_programs")
@@ -33,14 +33,9 @@ class Sub:
 def test_resent_during_outage_is_judged_once(services, db, sinks, workers, fresh_peer, results, producer):
     # Threads to spare and no bound per user (which alone would keep the copies apart): the copies are
     # taken while the original runs, and must wait for it.
-    proc = workers.ensure("judge0", SOLVEIT_CONCURRENCY="4", SOLVEIT_PER_USER="0", **QUICK)
-    task = make_task(db, [("3 4\n", "7\n", 1, True), ("5 5\n", "10\n", 1, False)])
-    since = len(proc.log.read_text())
-    fresh_peer.control("mode", {"mode": "down"})
+    proc, task, since, first = begin_outage(workers, db, fresh_peer, producer, SOLVEIT_CONCURRENCY="4",
+                                            SOLVEIT_PER_USER="0")
     try:
-        # A judgement finds Judge0 down: the outage begins and consumption pauses.
-        first = submit(db, producer, task, 71, PY["AC"])
-        wait_log(proc.log.read_text, r"consumption paused: ", since=since, alive=proc.alive)
         sid = submit(db, producer, task, 71, PY["AC"])
         # As mod_solveit does once Kafka confirms the message.
         db.execute("UPDATE submissions SET kafka_sent_at = now() WHERE id = %s", (sid,))
