@@ -10,6 +10,7 @@
 #include "sv_daemon.h"
 #include "sv_log.h"
 #include "sv_time.h"
+#include "worker_queue.h"
 #include "worker_stats.h"
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -138,6 +139,15 @@ int judge0_is_up(judge0_state *st)
 	return up;
 }
 
+/* Nothing more is started or taken from Kafka while Judge0 is down (worker_queue.h). */
+static void hold_consumption(const judge0_state *st)
+{
+	char why[2200];
+
+	snprintf(why, sizeof(why), "Judge0 at %s is down", st->cfg->judge0_url);
+	wq_hold(why);
+}
+
 /* The outage begins: logged once, whichever thread sees it first. */
 void judge0_set_down(judge0_state *st, const char *why)
 {
@@ -158,6 +168,7 @@ void judge0_set_down(judge0_state *st, const char *why)
 	       "Judge0 outage began: %s; submissions wait, neither judged nor failed nor committed, until it "
 	       "answers again",
 	       why);
+	hold_consumption(st);
 }
 
 void judge0_set_up(judge0_state *st)
@@ -177,6 +188,7 @@ void judge0_set_up(judge0_state *st)
 	stats_set(STAT_JUDGE0_UP, 1);
 	sv_log(SV_LOG_NOTICE, "Judge0 outage ended: %s answers again after %.0f s; judging resumes",
 	       st->cfg->judge0_url, (sv_time_mono_ms() - since) / 1000.0);
+	wq_release();
 }
 
 /* Waits while Judge0 is down. 0 once it is up, -1 when cancelled first. */
@@ -289,6 +301,7 @@ int judge0_state_open(const worker_config *cfg, judge0_state **state, char *err,
 		       "judge0 executor: cannot reach Judge0 at --judge0-url / SOLVEIT_JUDGE0_URL %s (%s); starting "
 		       "anyway: submissions wait until it answers, it is checked again with back-off",
 		       cfg->judge0_url, why);
+		hold_consumption(st);
 	}
 	if (pthread_create(&st->checker, NULL, checker_main, st) == 0)
 		st->checker_started = 1;

@@ -35,7 +35,82 @@ struct worker_queue {
 	 * the lowest pass (never below vtime, so an idle class banks no credit) starts next. */
 	double pass[WQ_CLASSES];
 	double vtime;
+	worker_queue *next_live; /* the process's queues, for wq_hold and wq_release */
 };
+
+/* The hold (wq_hold): one for the process, as the executor's service is. Lock order: hold.lock, then a
+ * queue's lock. */
+static struct {
+	pthread_mutex_t lock;
+	int held;
+	double since; /* monotonic ms */
+	worker_queue *live;
+} hold = {PTHREAD_MUTEX_INITIALIZER, 0, 0, NULL};
+
+static int is_held(void)
+{
+	return __atomic_load_n(&hold.held, __ATOMIC_ACQUIRE);
+}
+
+int wq_held(void)
+{
+	return is_held();
+}
+
+/* Under hold.lock: wakes every thread and waiter of every queue, and counts their jobs. */
+static size_t wake_all(void)
+{
+	size_t jobs = 0;
+
+	for (worker_queue *q = hold.live; q; q = q->next_live) {
+		pthread_mutex_lock(&q->lock);
+		jobs += q->count;
+		pthread_cond_broadcast(&q->work);
+		pthread_cond_broadcast(&q->done);
+		pthread_mutex_unlock(&q->lock);
+	}
+	return jobs;
+}
+
+void wq_hold(const char *why)
+{
+	size_t jobs;
+
+	pthread_mutex_lock(&hold.lock);
+	if (hold.held) {
+		pthread_mutex_unlock(&hold.lock);
+		return;
+	}
+	__atomic_store_n(&hold.held, 1, __ATOMIC_RELEASE);
+	hold.since = sv_time_mono_ms();
+	jobs = wake_all();
+	pthread_mutex_unlock(&hold.lock);
+	stats_set(STAT_CONSUMPTION_PAUSED, 1);
+	stats_add(STAT_CONSUMPTION_PAUSES, 1);
+	sv_log(SV_LOG_WARNING,
+	       "consumption paused: %s; no submission starts and no more are taken from Kafka until it is back (%zu "
+	       "taken already wait, pending, their offsets not committed)",
+	       why, jobs);
+}
+
+void wq_release(void)
+{
+	double since;
+	size_t jobs;
+
+	pthread_mutex_lock(&hold.lock);
+	if (!hold.held) {
+		pthread_mutex_unlock(&hold.lock);
+		return;
+	}
+	__atomic_store_n(&hold.held, 0, __ATOMIC_RELEASE);
+	since = hold.since;
+	jobs = wake_all();
+	pthread_mutex_unlock(&hold.lock);
+	stats_set(STAT_CONSUMPTION_PAUSED, 0);
+	sv_log(SV_LOG_NOTICE, "consumption resumed after %.0f s: %zu waiting submission(s) start now",
+	       (sv_time_mono_ms() - since) / 1000.0, jobs);
+}
 
 worker_queue *wq_new(const wq_config *cfg)
 {
@@ -50,6 +125,10 @@ worker_queue *wq_new(const wq_config *cfg)
 	for (int c = 0; c < WQ_CLASSES; c++)
 		if (q->cfg.shares[c] < 1)
 			q->cfg.shares[c] = 1;
+	pthread_mutex_lock(&hold.lock);
+	q->next_live = hold.live;
+	hold.live = q;
+	pthread_mutex_unlock(&hold.lock);
 	return q;
 }
 
@@ -57,16 +136,40 @@ void wq_free(worker_queue *q)
 {
 	if (!q)
 		return;
+	pthread_mutex_lock(&hold.lock);
+	for (worker_queue **pp = &hold.live; *pp; pp = &(*pp)->next_live)
+		if (*pp == q) {
+			*pp = q->next_live;
+			break;
+		}
+	pthread_mutex_unlock(&hold.lock);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->work);
 	pthread_cond_destroy(&q->done);
 	free(q);
 }
 
+/* The submission and attempt a message is about, into j->sched (left 0 for anything else). */
+static void identify(job *j)
+{
+	sv_submission_msg msg;
+	cJSON *tree = NULL;
+	char err[256];
+
+	if (!j->is_run && j->msg &&
+	    sv_submission_msg_parse(j->msg->payload ? j->msg->payload : "", j->msg->len, &msg, &tree, err,
+				    sizeof(err)) == SV_MSG_OK) {
+		j->sched.submission = msg.submission_id;
+		j->sched.attempt = msg.attempt;
+	}
+	cJSON_Delete(tree);
+}
+
 void wq_push(worker_queue *q, job *j)
 {
 	j->next = NULL;
 	memset(&j->sched, 0, sizeof(j->sched));
+	identify(j);
 	pthread_mutex_lock(&q->lock);
 	if (q->tail)
 		q->tail->next = j;
@@ -117,6 +220,18 @@ static double effective_pass(const worker_queue *q, wq_class c)
 	return q->pass[c] > q->vtime ? q->pass[c] : q->vtime;
 }
 
+/* Another job of the same attempt is being judged (or classified, or claimed) now. */
+static int twin_running(const worker_queue *q, const job *j)
+{
+	if (!j->sched.submission)
+		return 0;
+	for (const job *o = q->head; o; o = o->next)
+		if (o != j && (o->running || o->sched.busy) && o->sched.submission == j->sched.submission &&
+		    o->sched.attempt == j->sched.attempt)
+			return 1;
+	return 0;
+}
+
 /* Under the lock: the job a thread should handle next, or NULL with *wake the monotonic time a
  * deferred job may be tried again (INFINITY: none). */
 static job *pick(worker_queue *q, double now, double *wake)
@@ -129,6 +244,17 @@ static job *pick(worker_queue *q, double now, double *wake)
 			continue;
 		if (j->cancel)
 			return j; /* given back at once */
+		if (is_held())
+			continue; /* nothing starts while the executor's service is down */
+		if (twin_running(q, j)) {
+			j->sched.twin = 1; /* tried again when that one ends (wq_done wakes the threads) */
+			continue;
+		}
+		if (j->sched.twin_retry_ms > now) {
+			if (j->sched.twin_retry_ms < *wake)
+				*wake = j->sched.twin_retry_ms;
+			continue;
+		}
 		if (j->is_run) {
 			if (!run)
 				run = j;
@@ -191,6 +317,28 @@ static void wait_work(worker_queue *q, double wake)
 	pthread_cond_timedwait(&q->work, &q->lock, &ts);
 }
 
+static void pg_classify(void *ctx, const job *j, long long *user, wq_class *cls);
+static int pg_final_stored(void *ctx, long long submission, int attempt);
+
+/* A twin whose sibling delivered its final result starts only once PostgreSQL has that result (then
+ * judging it finds the attempt judged and stores its offset without judging it again); until then it is
+ * tried again with back-off. Without the database, or when the sibling was given back, it starts. Called
+ * without the lock. */
+static int twin_may_start(job *j, wq_thread *t)
+{
+	int stored;
+
+	if (!stats_final_known(j->sched.submission, j->sched.attempt) || t->classify != pg_classify)
+		return 1;
+	stored = pg_final_stored(t->ctx, j->sched.submission, j->sched.attempt);
+	if (stored != 0)
+		return 1;
+	j->sched.tries++;
+	j->sched.twin_retry_ms =
+	    sv_time_mono_ms() + RETRY_MIN_MS * (double)(1u << (j->sched.tries < 4 ? j->sched.tries : 4));
+	return 0;
+}
+
 job *wq_take(worker_queue *q, wq_thread *t)
 {
 	pthread_mutex_lock(&q->lock);
@@ -219,6 +367,11 @@ job *wq_take(worker_queue *q, wq_thread *t)
 		}
 		j->sched.busy = 1;
 		pthread_mutex_unlock(&q->lock);
+		if (j->sched.twin && !twin_may_start(j, t)) {
+			pthread_mutex_lock(&q->lock);
+			j->sched.busy = 0;
+			continue;
+		}
 		if (!j->sched.classified) {
 			t->classify(t->ctx, j, &user, &cls);
 			pthread_mutex_lock(&q->lock);
@@ -338,6 +491,8 @@ static int room_locked(const worker_queue *q, size_t limit)
 {
 	size_t waiting = 0;
 
+	if (is_held())
+		return 0;
 	for (const job *j = q->head; j; j = j->next)
 		waiting += !(j->sched.deferred && !j->running);
 	return waiting <= limit && q->count < limit + WQ_DEFERRED_MAX;
@@ -361,6 +516,8 @@ int wq_thread_free(worker_queue *q, int threads)
 {
 	size_t busy = 0;
 
+	if (is_held())
+		return 0;
 	pthread_mutex_lock(&q->lock);
 	for (const job *j = q->head; j; j = j->next)
 		busy += j->running || !j->sched.deferred;
@@ -471,6 +628,27 @@ static void pg_release(void *ctx, long long user, wq_class cls, int slot)
 	snprintf(k2, sizeof(k2), "%d", key2);
 	PQclear(
 	    PQexecParams(p->pg, "SELECT pg_advisory_unlock($1::integer, $2::integer)", 2, NULL, values, NULL, NULL, 0));
+}
+
+static int pg_final_stored(void *ctx, long long submission, int attempt)
+{
+	static const char query[] = "SELECT 1 FROM submissions WHERE id = $1::bigint AND attempt = $2::integer"
+				    " AND status IN ('completed', 'failed')";
+	char id[24], at[16];
+	const char *values[2] = {id, at};
+	PGconn *pg = pg_conn(ctx);
+	PGresult *res;
+	int stored = -1;
+
+	if (!pg)
+		return -1;
+	snprintf(id, sizeof(id), "%lld", submission);
+	snprintf(at, sizeof(at), "%d", attempt);
+	res = PQexecParams(pg, query, 2, NULL, values, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		stored = PQntuples(res) == 1;
+	PQclear(res);
+	return stored;
 }
 
 void wq_pg_hooks(wq_thread *t, wq_pg *pg, const char *conninfo)

@@ -36,6 +36,14 @@ typedef struct {
 	int counted;     /* counted in STAT_DEFERRED */
 	int claimed;     /* holds the user's slot */
 	int slot;
+	/* The submission and attempt of the message (0: a run or not a submission message). Two jobs of one
+	 * attempt (a sweeper's re-send, a redelivery) are never judged at once: the later one waits while the
+	 * other runs, and when that one's final was delivered, until PostgreSQL has it (so judging it finds
+	 * it judged). */
+	long long submission;
+	int attempt;
+	int twin;             /* waited behind a job of the same attempt */
+	double twin_retry_ms; /* not tried again before this (monotonic) */
 } wq_sched;
 
 /* Most jobs held beyond the room the poll loop asks for: deferred jobs do not count against that room,
@@ -74,6 +82,16 @@ job *wq_take(worker_queue *q, wq_thread *t);
  * frees it) and wakes the threads and waiters. */
 void wq_done(worker_queue *q, job *j, wq_thread *t);
 
+/* While the service the executor runs programs on is down (a Judge0 outage: judge0_http.c), consumption
+ * is held, in every queue of the process: no queued job starts (a cancelled one is still handed out, to
+ * be given back), there is no room (wq_wait_room), so the poll loop takes nothing more from Kafka but
+ * its keep-alive message (judge_worker.c), and no thread is free for a run. The jobs stay pending, their
+ * offsets not stored. wq_hold logs the pause once (why says what is down), wq_release the resumption
+ * once; repeated calls change nothing. */
+void wq_hold(const char *why);
+void wq_release(void);
+int wq_held(void);
+
 /* Threads take no more work once the queue is empty. */
 void wq_stop(worker_queue *q);
 
@@ -93,9 +111,10 @@ int wq_wait_room(worker_queue *q, size_t limit, int timeout_ms);
 /* 1 when fewer than threads jobs are running or could start (a free thread with nothing to do). */
 int wq_thread_free(worker_queue *q, int threads);
 
-/* The hooks on PostgreSQL (conninfo: libpq's): classify from submissions and users, claim with
- * pg_try_advisory_lock, release with pg_advisory_unlock, on a connection of the thread's own (pg,
- * initially NULL; wq_pg_close it at the end). */
+/* The hooks on PostgreSQL (conninfo: libpq's; with them the queue also asks whether a twin's final result is
+ * stored: with other hooks a twin starts once its sibling is gone): classify from submissions and users, claim with
+ * pg_try_advisory_lock, release with pg_advisory_unlock, on a connection of the thread's
+ * own (pg, initially NULL; wq_pg_close it at the end). */
 typedef struct {
 	PGconn *pg;
 	const char *conninfo;

@@ -22,7 +22,7 @@ static const char *const names[STAT_COUNT] = {
     "cache_hits",         "cache_misses",     "cache_errors",     "db_task_loads",        "db_revision_scans",
     "db_errors",          "executor_retries", "judge0_retries",   "duplicates",           "deferred",
     "starved_reruns",     "starved_failures", "judge0_up",        "judge0_checks_failed", "judge0_outages",
-    "judge0_lost_tokens", "judge0_stuck",     "judge0_resubmits",
+    "judge0_lost_tokens", "judge0_stuck",     "judge0_resubmits", "consumption_paused",   "consumption_pauses",
 };
 
 void stats_add(worker_stat which, long n)
@@ -37,7 +37,7 @@ void stats_set(worker_stat which, long value)
 
 int stats_is_gauge(worker_stat which)
 {
-	return which == STAT_JUDGE0_UP;
+	return which == STAT_JUDGE0_UP || which == STAT_CONSUMPTION_PAUSED;
 }
 
 long stats_get(worker_stat which)
@@ -56,7 +56,7 @@ void stats_final_delivered(long long submission_id, int attempt)
 	pthread_mutex_unlock(&finals.lock);
 }
 
-int stats_duplicate(long long submission_id, int attempt)
+int stats_final_known(long long submission_id, int attempt)
 {
 	int seen = 0;
 
@@ -64,6 +64,13 @@ int stats_duplicate(long long submission_id, int attempt)
 	for (size_t i = 0; i < finals.count && !seen; i++)
 		seen = finals.kept[i].submission_id == submission_id && finals.kept[i].attempt == attempt;
 	pthread_mutex_unlock(&finals.lock);
+	return seen;
+}
+
+int stats_duplicate(long long submission_id, int attempt)
+{
+	int seen = stats_final_known(submission_id, attempt);
+
 	if (seen)
 		stats_add(STAT_DUPLICATES, 1);
 	return seen;

@@ -29,6 +29,9 @@ typedef enum {
 	STAT_JUDGE0_LOST_TOKENS,   /* tokens Judge0 no longer knew (null in a batch GET: it lost its database) */
 	STAT_JUDGE0_STUCK,         /* tokens In Queue beyond --judge0-stuck-seconds with Judge0's queue empty */
 	STAT_JUDGE0_RESUBMITS,     /* tests sent to Judge0 again after a lost or stuck token */
+	/* Consumption held while the executor's service is down (worker_queue.h, wq_hold). */
+	STAT_CONSUMPTION_PAUSED, /* gauge: 1 while no job starts and nothing more is taken from Kafka */
+	STAT_CONSUMPTION_PAUSES, /* times consumption was paused */
 	STAT_COUNT
 } worker_stat;
 
@@ -49,6 +52,9 @@ void stats_final_delivered(long long submission_id, int attempt);
 /* 1 when the final result of this attempt was delivered already (counted in STAT_DUPLICATES), 0 for
  * one not seen. */
 int stats_duplicate(long long submission_id, int attempt);
+
+/* The same without counting it (worker_queue.c: a twin waiting for its sibling's final). */
+int stats_final_known(long long submission_id, int attempt);
 
 /* Forgets every delivered final and zeroes the counters (for the tests). */
 void stats_reset(void);

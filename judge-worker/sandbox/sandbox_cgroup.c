@@ -150,41 +150,168 @@ static int init_v1(struct sv_cgroot *root, char *err, size_t errlen)
 	return 0;
 }
 
+/* Is word one of the space- or newline-separated words of list? */
+static int has_token(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = list; *p; p += strcspn(p, " \n"), p += strspn(p, " \n"))
+		if (!strncmp(p, word, wl) && (p[wl] == ' ' || p[wl] == '\n' || p[wl] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* The wanted controllers dir offers, as "+a +b" (sign '+') or "-a -b" into out, and "a b" into names. */
+static void controller_list(const struct sv_cg2_plan *plan, const char *offered, char sign, char *out, size_t len,
+			    char *names, size_t nameslen)
+{
+	size_t used = 0, nused = 0;
+
+	out[0] = names[0] = '\0';
+	for (const char *const *c = plan->controllers; c && *c; c++) {
+		if (!has_token(offered, *c))
+			continue;
+		used += (size_t)snprintf(out + used, used < len ? len - used : 0, "%s%c%s", used ? " " : "", sign, *c);
+		nused += (size_t)snprintf(names + nused, nused < nameslen ? nameslen - nused : 0, "%s%s",
+					  nused ? " " : "", *c);
+	}
+}
+
+/* Puts back what sv_cg2_delegate did before a step failed: the controllers off again in dir (or the
+ * process could not return there), the process back in dir, the leaf removed if it is empty. */
+static void cg2_undo(const struct sv_cg2_plan *plan, struct sv_cg2_done *done, const char *off)
+{
+	char leaf[PATH_MAX + 16], pid[24];
+	int saved = errno;
+
+	if (done->made_base)
+		rmdir(done->base);
+	done->made_base = 0;
+	if (off)
+		write_file(plan->dir, "cgroup.subtree_control", off);
+	if (done->moved) {
+		snprintf(pid, sizeof(pid), "%ld", (long)plan->pid);
+		write_file(plan->dir, "cgroup.procs", pid);
+		snprintf(leaf, sizeof(leaf), "%s/" SV_CG2_LEAF, plan->dir);
+		rmdir(leaf); /* fails harmlessly while another process still sits there */
+		done->moved = 0;
+	}
+	done->enabled[0] = '\0';
+	errno = saved;
+}
+
+int sv_cg2_delegate(const struct sv_cg2_plan *plan, struct sv_cg2_done *done, char *why, size_t whylen)
+{
+	char offered[512], procs[64], on[200], off[200], leaf[PATH_MAX + 16], pid[24];
+
+	memset(done, 0, sizeof(*done));
+	if (read_file(plan->dir, "cgroup.controllers", offered, sizeof(offered)) < 0) {
+		snprintf(why, whylen, "cannot read %.300s/cgroup.controllers (%s): not a cgroup v2 directory",
+			 plan->dir, strerror(errno));
+		return -1;
+	}
+	controller_list(plan, offered, '+', on, sizeof(on), done->enabled, sizeof(done->enabled));
+	controller_list(plan, offered, '-', off, sizeof(off), leaf, sizeof(leaf));
+	/* (1) Out of the way of the controllers: into a leaf of our own, threads and all. */
+	if (!plan->is_root && read_file(plan->dir, "cgroup.procs", procs, sizeof(procs)) > 0 &&
+	    strspn(procs, "0123456789") > 0) {
+		snprintf(leaf, sizeof(leaf), "%s/" SV_CG2_LEAF, plan->dir);
+		if (mkdir(leaf, 0755) < 0 && errno != EEXIST) {
+			snprintf(why, whylen,
+				 "cannot create the leaf cgroup %.300s for this process (%s): its cgroup is not "
+				 "delegated to it (under systemd: Delegate=yes in the unit)",
+				 leaf, strerror(errno));
+			return -1;
+		}
+		snprintf(pid, sizeof(pid), "%ld", (long)plan->pid);
+		if (write_file(leaf, "cgroup.procs", pid) < 0) {
+			snprintf(why, whylen,
+				 "cannot move this process into %.300s/cgroup.procs (%s): its cgroup is not delegated "
+				 "to it (under systemd: Delegate=yes in the unit)",
+				 leaf, strerror(errno));
+			rmdir(leaf);
+			return -1;
+		}
+		done->moved = 1;
+	}
+	/* (2) The controllers for the children of our cgroup: the leaf and the boxes' parent. */
+	if (*on && write_file(plan->dir, "cgroup.subtree_control", on) < 0) {
+		int busy = errno == EBUSY;
+
+		snprintf(why, whylen, "cannot enable %s in %.300s/cgroup.subtree_control (%s)%s", on, plan->dir,
+			 strerror(errno),
+			 busy ? ": other processes sit in that cgroup too; run the worker in a cgroup of its own "
+				"(a systemd unit with Delegate=yes)"
+			      : ": its cgroup is not delegated to it (under systemd: Delegate=yes in the unit)");
+		cg2_undo(plan, done, NULL);
+		return -1;
+	}
+	/* (3) The boxes' parent, which passes the controllers on to each box. */
+	if ((size_t)snprintf(done->base, sizeof(done->base), "%s/" BASE_NAME, plan->dir) >= sizeof(done->base)) {
+		snprintf(why, whylen, "the cgroup path %.300s is too long", plan->dir);
+		cg2_undo(plan, done, *on ? off : NULL);
+		return -1;
+	}
+	if (mkdir(done->base, 0755) == 0)
+		done->made_base = 1;
+	else if (errno != EEXIST) {
+		snprintf(why, whylen, "cannot create %.300s (%s)", done->base, strerror(errno));
+		cg2_undo(plan, done, *on ? off : NULL);
+		return -1;
+	}
+	if (*on && write_file(done->base, "cgroup.subtree_control", on) < 0) {
+		snprintf(why, whylen, "cannot enable %s in %.300s/cgroup.subtree_control (%s)", on, done->base,
+			 strerror(errno));
+		cg2_undo(plan, done, off);
+		return -1;
+	}
+	return 0;
+}
+
 static int init_v2(struct sv_cgroot *root, int forced, char *err, size_t errlen)
 {
-	char mnt[512], own[512], parent[PATH_MAX], ctl[512];
+	static const char *const wanted[] = {"memory", "pids", NULL};
+	char mnt[512], own[512], parent[PATH_MAX], ctl[512], why[600];
+	struct sv_cg2_plan plan = {parent, 0, getpid(), wanted};
+	struct sv_cg2_done done;
 
 	if (!find_mount("cgroup2", NULL, mnt, sizeof(mnt)) || !own_path(NULL, own, sizeof(own))) {
 		snprintf(err, errlen, "no cgroup v2 hierarchy");
 		return -1;
 	}
 	snprintf(parent, sizeof(parent), "%s%s", mnt, own);
+	plan.is_root = own[0] == '\0';
 	if (read_file(parent, "cgroup.controllers", ctl, sizeof(ctl)) < 0) {
 		snprintf(err, errlen, "cannot read %.300s/cgroup.controllers: %s", parent, strerror(errno));
 		return -1;
 	}
-	ctl[strcspn(ctl, "\n")] = ' ';
-	root->have[SV_CG_MEMORY] = strstr(ctl, "memory ") != NULL;
-	root->have[SV_CG_PIDS] = strstr(ctl, "pids ") != NULL;
+	root->have[SV_CG_MEMORY] = has_token(ctl, "memory");
+	root->have[SV_CG_PIDS] = has_token(ctl, "pids");
 	root->have[SV_CG_CPU] = 1; /* cpu.stat is there without the cpu controller */
 	if (!forced && (!root->have[SV_CG_MEMORY] || !root->have[SV_CG_PIDS])) {
+		ctl[strcspn(ctl, "\n")] = '\0';
 		snprintf(err, errlen, "cgroup v2 at %.200s lacks the memory or pids controller (has: %.60s)", parent,
 			 ctl);
 		return -1;
 	}
-	if (make_base(root, 0, parent) < 0) {
-		snprintf(err, errlen, "cannot create %.300s/" BASE_NAME ": %s", parent, strerror(errno));
+	if (sv_cg2_delegate(&plan, &done, why, sizeof(why)) == 0) {
+		snprintf(root->base[0], sizeof(root->base[0]), "%s", done.base);
+		root->made_base[0] = done.made_base;
+		if (done.moved)
+			snprintf(root->leaf, sizeof(root->leaf), "%.*s/" SV_CG2_LEAF, PATH_MAX - 16, parent);
+		root->have[SV_CG_MEMORY] = has_token(done.enabled, "memory");
+		root->have[SV_CG_PIDS] = has_token(done.enabled, "pids");
+	} else if (!forced) {
+		snprintf(err, errlen, "%s", why);
 		return -1;
-	}
-	/* Delegate the controllers down to the boxes; a parent holding processes refuses (no internal processes),
-	 * and then that controller falls back to rlimits. */
-	for (int i = SV_CG_MEMORY; i <= SV_CG_PIDS; i++) {
-		const char *add = i == SV_CG_MEMORY ? "+memory" : "+pids";
-
-		if (root->have[i] &&
-		    ((own[0] && write_file(parent, "cgroup.subtree_control", add) < 0 && errno != EBUSY) ||
-		     write_file(root->base[0], "cgroup.subtree_control", add) < 0))
-			root->have[i] = 0;
+	} else {
+		/* Forced: boxes still get a cgroup each (CPU time from cpu.stat, cgroup.kill), limits from rlimits. */
+		snprintf(root->note, sizeof(root->note), "%.500s", why);
+		root->have[SV_CG_MEMORY] = root->have[SV_CG_PIDS] = 0;
+		if (make_base(root, 0, parent) < 0) {
+			snprintf(err, errlen, "cannot create %.300s/" BASE_NAME ": %s", parent, strerror(errno));
+			return -1;
+		}
 	}
 	if (!forced && (!root->have[SV_CG_MEMORY] || !root->have[SV_CG_PIDS])) {
 		snprintf(err, errlen, "cannot delegate the memory and pids controllers below %.200s", parent);
@@ -198,16 +325,18 @@ static int init_v2(struct sv_cgroot *root, int forced, char *err, size_t errlen)
 
 int sv_cgroot_init(struct sv_cgroot *root, sv_sandbox_mode want, char *desc, size_t desclen, char *err, size_t errlen)
 {
-	char why2[512] = "", why1[512] = "";
+	char why2[700] = "", why1[512] = "";
 
 	memset(root, 0, sizeof(*root));
 	if (want == SV_SANDBOX_MODE_AUTO || want == SV_SANDBOX_MODE_CGROUP_V2) {
 		if (init_v2(root, want == SV_SANDBOX_MODE_CGROUP_V2, why2, sizeof(why2)) == 0) {
 			root->mode = SV_SANDBOX_MODE_CGROUP_V2;
 			snprintf(desc, desclen,
-				 "cgroup-v2 at %s (memory: %s, pids: %s, cpu: cpu.stat, kill: cgroup.kill)",
+				 "cgroup-v2 at %s (memory: %s, pids: %s, cpu: cpu.stat, kill: cgroup.kill)%s%s%s%s",
 				 root->base[0], root->have[SV_CG_MEMORY] ? "memory.max" : "rlimit fallback",
-				 root->have[SV_CG_PIDS] ? "pids.max" : "rlimit fallback");
+				 root->have[SV_CG_PIDS] ? "pids.max" : "rlimit fallback",
+				 root->leaf[0] ? "; this process moved into its leaf cgroup " : "", root->leaf,
+				 root->note[0] ? "; " : "", root->note);
 			return 0;
 		}
 		memset(root, 0, sizeof(*root));

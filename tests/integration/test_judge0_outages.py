@@ -100,8 +100,10 @@ def test_unreachable_at_start_waits_then_judges(services, workers, results, db, 
     assert stats(proc)["judge0_up"] == 0
     task = make_task(db, [("3 4\n", "7\n", 1, False)])
     sid = submit(db, producer, task, 71, PY["AC"])
-    # Waiting, not failed: no event at all (not even "processing") while Judge0 is away.
-    wait_for(lambda: stats(proc)["received"] >= 1 or None, "the submission taken", 60)
+    # Waiting, not failed: no event at all (not even "processing") while Judge0 is away; not even
+    # taken from Kafka (consumption paused from the start).
+    wait_log(proc.log.read_text, r"consumption paused: Judge0 at http://127\.0\.0\.1:%d is down" % port,
+             alive=proc.alive)
     failed_before = stats(proc)["judge0_checks_failed"]
     wait_for(lambda: stats(proc)["judge0_checks_failed"] >= failed_before + 3 or None, "more failed checks", 60)
     assert results.events(sid) == []
@@ -123,17 +125,35 @@ def test_unreachable_at_start_waits_then_judges(services, workers, results, db, 
 
 # ---- outages longer than the retry budget ----
 
-def test_outage_beyond_budget_leaves_submissions_pending(workers, results, db, fresh_peer, producer):
-    proc = workers.ensure("judge0", **QUICK)
+def metric_sum(port, family):
+    """The sum of a family's samples on the worker's /metrics; None before its first sample."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=10) as r:
+        text = r.read().decode()
+    values = [float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+              if line.startswith(family + "{") or line.startswith(family + " ")]
+    return sum(values) if values else None
+
+
+def begin_outage(workers, db, peer, producer, **env):
+    """A worker on the peer, the peer going down, and a first submission that finds it so: the outage
+    begins and consumption pauses. Returns (the worker, the task, the log position before, that
+    submission); the peer stays down until the caller (or the fresh_peer fixture) brings it back."""
+    proc = workers.ensure("judge0", **dict(QUICK, **env))
     task = make_task(db, [("3 4\n", "7\n", 1, True), ("5 5\n", "10\n", 1, False)])
     since = len(proc.log.read_text())
-    fresh_peer.control("mode", {"mode": "down"})
+    peer.control("mode", {"mode": "down"})
+    first = submit(db, producer, task, 71, PY["AC"])
+    wait_log(proc.log.read_text, r"consumption paused: Judge0 at %s is down; no submission starts"
+             % re.escape(peer.url), since=since, alive=proc.alive)
+    return proc, task, since, first
+
+
+def test_outage_beyond_budget_leaves_submissions_pending(workers, results, db, fresh_peer, producer):
+    proc, task, since, first = begin_outage(workers, db, fresh_peer, producer)
     try:
-        first = submit(db, producer, task, 71, PY["AC"])
         wait_log(proc.log.read_text, r"Judge0 outage began: Judge0 unreachable", since=since, alive=proc.alive)
         wait_for(lambda: stats(proc)["judge0_up"] == 0 or None, "judge0_up 0", 30)
-        second = submit(db, producer, task, 71, PY["AC"])  # taken during the outage: not even started
-        wait_for(lambda: stats(proc)["received"] >= 2 or None, "both submissions taken", 60)
+        second = submit(db, producer, task, 71, PY["AC"])  # sent during the outage: not even taken
         # Several budgets' worth of outage: the checker keeps failing, nothing is failed.
         failed = stats(proc)["judge0_checks_failed"]
         wait_for(lambda: stats(proc)["judge0_checks_failed"] >= failed + 5 or None, "more failed checks", 60)
@@ -152,6 +172,41 @@ def test_outage_beyond_budget_leaves_submissions_pending(workers, results, db, f
     s = stats(proc)
     assert s["judge0_outages"] >= 1 and s["failed"] == 0, s
     wait_for(lambda: stats(proc)["judge0_up"] == 1 or None, "judge0_up 1", 30)
+
+
+def test_outage_pauses_consumption_until_judge0_is_back(workers, results, db, fresh_peer, producer):
+    """While Judge0 is down nothing more is taken from Kafka (the lag grows) and nothing is judged; once
+    it is back everything is judged, once; the pause and the resumption are logged once each."""
+    port = free_port()
+    proc, task, since, first = begin_outage(workers, db, fresh_peer, producer,
+                                            SOLVEIT_METRICS_LISTEN="127.0.0.1:%d" % port)
+    try:
+        wait_for(lambda: stats(proc)["consumption_paused"] == 1 or None, "consumption_paused 1", 30)
+        lag = wait_for(lambda: metric_sum(port, "solveit_worker_consumer_lag"), "the consumer lag gauge", 30,
+                       until=lambda v: v is not None)
+        later = [submit(db, producer, task, 71, PY["AC"]) for _ in range(4)]
+        producer.flush(10)
+        # All of them stay in Kafka (the keep-alive poll every 30 s may take one).
+        wait_for(lambda: metric_sum(port, "solveit_worker_consumer_lag"),
+                 "the consumer lag to grow by the submissions sent during the outage", 60,
+                 until=lambda v: v is not None and v >= lag + 3)
+        assert_pending(results, first)
+        for sid in later:
+            assert results.events(sid) == [], results.events(sid)
+    finally:
+        fresh_peer.control("mode", {"mode": "normal"})
+    for sid in [first] + later:
+        r = results.wait_final(sid)
+        assert (r["status"], r["verdict"], r["attempt"]) == ("completed", "AC", 1), r
+        assert len(results.finals(sid)) == 1, results.events(sid)
+    wait_for(lambda: stats(proc)["consumption_paused"] == 0 or None, "consumption_paused 0", 30)
+    wait_for(lambda: metric_sum(port, "solveit_worker_consumer_lag"), "the lag to shrink", 60,
+             until=lambda v: v is not None and v < lag + 3)
+    log = proc.log.read_text()[since:]
+    assert len(re.findall(r"consumption paused: ", log)) == 1, log[-3000:]
+    assert len(re.findall(r"consumption resumed after \d+ s: \d+ waiting submission\(s\) start now", log)) == 1, \
+        log[-3000:]
+    assert stats(proc)["consumption_pauses"] >= 1 and stats(proc)["failed"] == 0
 
 
 def test_503_beyond_budget_is_retried_not_failed(workers, results, db, fresh_peer, producer):
