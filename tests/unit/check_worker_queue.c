@@ -2,6 +2,7 @@
  * hooks replaced by a table of who each job is for and a set of held user slots (what advisory locks
  * of all worker processes together would hold). */
 #include <check.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,46 @@ static worker_queue *queue_with(int per_user, int students, int staff, int rerun
 
 	return wq_new(&cfg);
 }
+
+/* A thread that takes one job and returns it. */
+static void *take_one(void *q)
+{
+	return wq_take(q, &hooks);
+}
+
+/* While held (a Judge0 outage) a queued job does not start and there is no room; a cancelled one is
+ * still handed out, to be given back; after the release the waiting thread gets the queued job. */
+START_TEST(a_hold_starts_nothing_until_released)
+{
+	worker_queue *q;
+	pthread_t taker;
+	void *got;
+
+	reset();
+	q = queue_with(0, 4, 4, 1);
+	wq_hold("the executor is down");
+	wq_hold("the executor is down"); /* once: a second hold changes nothing */
+	ck_assert(wq_held());
+	ck_assert_int_eq(stats_get(STAT_CONSUMPTION_PAUSED), 1);
+	ck_assert_int_eq(stats_get(STAT_CONSUMPTION_PAUSES), 1);
+	jobs[1].cancel = 1;
+	add(q, 1, 7, WQ_STUDENT);
+	jobs[1].cancel = 1; /* wq_push clears it */
+	ck_assert_ptr_eq(wq_take(q, &hooks), &jobs[1]);
+	wq_done(q, &jobs[1], &hooks);
+	add(q, 2, 8, WQ_STUDENT);
+	ck_assert(!wq_wait_room(q, 4, 0));
+	ck_assert_int_eq(pthread_create(&taker, NULL, take_one, q), 0);
+	wq_release();
+	ck_assert(!wq_held());
+	ck_assert_int_eq(pthread_join(taker, &got), 0);
+	ck_assert_ptr_eq(got, &jobs[2]);
+	ck_assert_int_eq(stats_get(STAT_CONSUMPTION_PAUSED), 0);
+	ck_assert(wq_wait_room(q, 4, 0));
+	wq_done(q, &jobs[2], &hooks);
+	wq_free(q);
+}
+END_TEST
 
 /* Four sleepers of one user, then another user's A+B: with two threads the second sleeper waits and
  * the A+B starts (the finding's stall: 4 x sleep(100) held both slots). */
@@ -303,6 +344,7 @@ Suite *queue_suite(void)
 	tcase_add_test(tc, runs_last_cancelled_first);
 	tcase_add_test(tc, unbounded_claims_nothing);
 	tcase_add_test(tc, lock_keys_by_kind_and_slot);
+	tcase_add_test(tc, a_hold_starts_nothing_until_released);
 	suite_add_tcase(s, tc);
 	return s;
 }
