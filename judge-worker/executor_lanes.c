@@ -268,20 +268,27 @@ exec_status local_run_tests(local_state *st, const exec_request *req, sv_sandbox
 	while (delivered < n && status == EXEC_DONE) {
 		test_slot *s = &ls.slots[delivered];
 
-		if (start_tests(&ls, delivered)) {
-			status = EXEC_CANCELLED;
-			break;
-		}
+		/* What is due first, so that the next start sees every result before it. */
 		if (s->state == SLOT_NOT_RUN) {
 			delivered++;
-		} else if (s->state == SLOT_DONE) {
+			continue;
+		}
+		if (s->state == SLOT_DONE) {
 			pthread_mutex_unlock(&ls.lock);
 			status = deliver(&ls, delivered, out);
 			pthread_mutex_lock(&ls.lock);
 			delivered++;
 			if (status == EXEC_DONE)
 				drop_queued(&ls);
-		} else if (ls.alive == 0 && s->state == SLOT_QUEUED) {
+			continue;
+		}
+		if (start_tests(&ls, delivered)) {
+			status = EXEC_CANCELLED;
+			break;
+		}
+		if (s->state == SLOT_NOT_RUN || s->state == SLOT_DONE)
+			continue;
+		if (ls.alive == 0 && s->state == SLOT_QUEUED) {
 			/* No lane could start (no thread, no box): nothing would ever run it. */
 			snprintf(out->error, sizeof(out->error), "no thread could be started to run the tests");
 			status = EXEC_FAILED;
