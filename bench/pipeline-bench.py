@@ -170,7 +170,8 @@ def main():
                              (task_id,)).fetchall()
         clients = [Client(httpd.base, new_user(conn, prefix="b")[0]) for _ in range(args.clients)]
         try:
-            log = wait_for(lambda: worker_log.read_text(errors="replace") if worker_log.exists() else "", "the worker's start-up lines", 60,
+            log = wait_for(lambda: worker_log.read_text(errors="replace") if worker_log.exists() else "",
+                           "the worker's start-up lines", 60,
                            until=lambda text: STARTED.search(text) and BUDGET.search(text))
         except WaitTimeout as e:
             sys.exit("pipeline-bench: %s" % e)

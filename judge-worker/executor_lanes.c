@@ -63,6 +63,8 @@ struct lanes {
 	int lanes_started;
 };
 
+const local_runner local_sandbox_runner = {local_judge_test, sv_sandbox_share, sv_sandbox_destroy};
+
 static int take_queued(lanes *ls, size_t *index)
 {
 	while (ls->queue_head < ls->next_start && ls->slots[ls->queue_head].state != SLOT_QUEUED)
@@ -102,7 +104,7 @@ static void *lane_main(void *arg)
 		if (!ln->box) {
 			char err[512];
 
-			if (sv_sandbox_share(ls->prepared, &ln->box, err, sizeof(err)) < 0) {
+			if (ls->st->runner->share(ls->prepared, &ln->box, err, sizeof(err)) < 0) {
 				/* Boxes ran out, say: the other lanes (lane 0 at least) run the rest. */
 				sv_log(SV_LOG_WARNING, "a box for tests run at once: %s; running fewer at once", err);
 				ln->box = NULL;
@@ -119,8 +121,8 @@ static void *lane_main(void *arg)
 		}
 		sv_log(SV_LOG_DEBUG, "task %lld test %d: started on lane %d", ls->req->task->id,
 		       ls->req->task->tests[i].order, ln->index);
-		s->rc = local_judge_test(ls->req, ln->box, ls->limits, i, ls->st->starved_reruns, &s->run, &s->vr,
-					 &s->res, &s->out);
+		s->rc = ls->st->runner->judge_test(ls->req, ln->box, ls->limits, i, ls->st->starved_reruns, &s->run,
+						   &s->vr, &s->res, &s->out);
 		pthread_mutex_lock(&ls->lock);
 		s->state = SLOT_DONE;
 		ls->in_flight--;
@@ -310,7 +312,7 @@ exec_status local_run_tests(local_state *st, const exec_request *req, sv_sandbox
 	for (int i = 0; i < ls.lanes_started; i++) {
 		pthread_join(ls.lane[i].thread, NULL);
 		if (i > 0)
-			sv_sandbox_destroy(ls.lane[i].box);
+			st->runner->destroy(ls.lane[i].box);
 	}
 	for (size_t i = delivered; i < n; i++) {
 		sv_run_result_free(&ls.slots[i].run);

@@ -30,6 +30,7 @@ static int local_open(const worker_config *cfg, void **state, char *err, size_t 
 	}
 	st->starved_reruns = cfg ? cfg->starved_reruns : 2;
 	st->parallel_tests = cfg ? cfg->parallel_tests : LOCAL_PARALLEL_TESTS_DEFAULT;
+	st->runner = &local_sandbox_runner;
 	if (!(st->budget = core_budget_new(cfg ? cfg->cores : worker_cores_detect()))) {
 		snprintf(err, errlen, "out of memory");
 		sv_sandbox_close(st->sb);

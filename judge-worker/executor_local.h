@@ -13,12 +13,25 @@ typedef struct core_budget core_budget; /* worker_cores.h */
 /* Tests of one submission at once when the executor is opened without a configuration (the drivers). */
 #define LOCAL_PARALLEL_TESTS_DEFAULT 8
 
+/* How the tests run: local_judge_test on boxes from sv_sandbox_share; other functions in the unit tests of
+ * the scheduling (tests/unit/check_lanes.c). */
+typedef struct {
+	int (*judge_test)(const exec_request *req, sv_sandbox_box *box, const sv_sandbox_limits *limits, size_t index,
+			  int reruns, sv_run_result *run, validator_result *vr, exec_test_result *res,
+			  exec_outcome *out);
+	int (*share)(sv_sandbox_box *prepared, sv_sandbox_box **out, char *err, size_t errlen);
+	void (*destroy)(sv_sandbox_box *box);
+} local_runner;
+
 typedef struct {
 	sv_sandbox *sb;
 	int starved_reruns;  /* --starved-reruns */
 	int parallel_tests;  /* --parallel-tests */
 	core_budget *budget; /* --cores, shared by every judgement of the process */
+	const local_runner *runner;
 } local_state;
+
+extern const local_runner local_sandbox_runner;
 
 /* Runs test index in box until its verdict is the program's own: a wall-clock kill with little CPU is run
  * again up to reruns times (verdict_map_wall_kill). 0 with res set; -1 with out->error, the status
