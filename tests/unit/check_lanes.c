@@ -92,6 +92,12 @@ typedef struct {
 	int cancel_at; /* on_test returns 1 at this index; -1: never */
 } judging;
 
+static void fresh(judging *jg, int cancel_at)
+{
+	memset(jg, 0, sizeof(*jg));
+	jg->cancel_at = cancel_at;
+}
+
 static int should_run(void *baton, size_t index)
 {
 	judging *jg = baton;
@@ -183,9 +189,8 @@ static void same_as_sequential(const sv_verdict *want, int want_max_running_abov
 	judging seq, par;
 	exec_outcome out;
 
-	memset(&seq, 0, sizeof(seq));
-	memset(&par, 0, sizeof(par));
-	seq.cancel_at = par.cancel_at = -1;
+	fresh(&seq, -1);
+	fresh(&par, -1);
 	ck_assert_int_eq(judge(1, 4, 0, &seq, &out), EXEC_DONE);
 	ck_assert_int_eq(max_running, 1);
 	ck_assert_int_eq(shares, 0);
@@ -255,8 +260,7 @@ START_TEST(a_busy_budget_runs_one_at_a_time)
 	exec_outcome out;
 
 	make_task(TASK_TYPE_SCORING, 6, 0);
-	memset(&jg, 0, sizeof(jg));
-	jg.cancel_at = -1;
+	fresh(&jg, -1);
 	/* Another judgement holds both slots: this one still runs, on its own slot, one test at a time. */
 	ck_assert_int_eq(judge(4, 2, 2, &jg, &out), EXEC_DONE);
 	ck_assert_int_eq(max_running, 1);
@@ -274,8 +278,7 @@ START_TEST(executor_failure_fails_the_judgement)
 	exec_outcome out;
 
 	make_task(TASK_TYPE_SCORING, 6, 0);
-	memset(&jg, 0, sizeof(jg));
-	jg.cancel_at = -1;
+	fresh(&jg, -1);
 	script_error[3] = 1;
 	ck_assert_int_eq(judge(4, 4, 0, &jg, &out), EXEC_FAILED);
 	ck_assert_str_eq(out.error, "test 4: the sandbox failed");
@@ -295,8 +298,7 @@ START_TEST(a_callback_stops_the_judgement)
 	exec_outcome out;
 
 	make_task(TASK_TYPE_SCORING, 8, 0);
-	memset(&jg, 0, sizeof(jg));
-	jg.cancel_at = 2;
+	fresh(&jg, 2);
 	ck_assert_int_eq(judge(4, 4, 0, &jg, &out), EXEC_CANCELLED);
 	ck_assert_uint_eq(jg.calls, 3);
 }
@@ -308,8 +310,7 @@ START_TEST(no_box_for_a_lane_leaves_the_prepared_one)
 	exec_outcome out;
 
 	make_task(TASK_TYPE_SCORING, 6, 0);
-	memset(&jg, 0, sizeof(jg));
-	jg.cancel_at = -1;
+	fresh(&jg, -1);
 	fail_shares = 1;
 	ck_assert_int_eq(judge(4, 4, 0, &jg, &out), EXEC_DONE);
 	fail_shares = 0;
