@@ -29,7 +29,7 @@ at once. The figures the worker uses are read from its start-up log and printed.
 
 Latency is processing_completed_at - submitted_at, both PostgreSQL's clock.
 
-    bench/pipeline-bench.py [BURST=1000] [--light 30] [--idle 5] [--clients 8] [--concurrency N]
+    bench/pipeline-bench.py [BURST=1000] [--light 30] [--idle 5] [--idle-only] [--clients 8] [--concurrency N]
                             [--cores N] [--parallel-tests N] [--sandbox-runs 200] [--kafka-options "k=v k=v"]
 
 Needs the built tree (make), root (the sandbox), Debian's python3 with psycopg and requests.
@@ -135,6 +135,8 @@ def main():
     ap.add_argument("--light", type=int, default=30)
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--idle", type=int, default=5, help="idle submissions per language (C, Python, Java)")
+    ap.add_argument("--idle-only", action="store_true",
+                    help="the idle figures only (compare --parallel-tests 1 with the default, say)")
     ap.add_argument("--concurrency", type=int, help="the worker's --concurrency (default: its own)")
     ap.add_argument("--cores", type=int, help="the worker's --cores (default: its own)")
     ap.add_argument("--parallel-tests", type=int, help="the worker's --parallel-tests (default: its own)")
@@ -205,6 +207,8 @@ def main():
                   "of it in the executor (compile and tests) median %.0f ms"
                   % (name, len(tests), statistics.median(values), min(values), max(values), len(values),
                      "1.5 s" if name == "Java" else "300 ms", statistics.median(execs[sid] for sid in ids)))
+        if args.idle_only:
+            return
 
         light = []
         for i in range(args.light):
