@@ -12,12 +12,15 @@ parallel worker started early is logged as dropped and not counted.
 Run: SOLVEIT_MPMS=event /usr/bin/python3 -m pytest -p no:cacheprovider tests/integration/test_judge_parallel.py
 """
 
+import os
 import re
+import subprocess
 import uuid
 
 import psycopg
 import pytest
 
+from harness import WORKER
 from pipeline_stack import Pipeline
 from polling import wait_final
 
@@ -187,3 +190,22 @@ def test_parallel_worker_runs_tests_at_once_and_drops_what_a_failure_stopped(jud
         assert reported <= ran, (name, ran)
         # Every test it started beyond the reported ones was dropped, not counted.
         assert {(tasks[name], o) for o in ran - reported} <= dropped, (name, ran, dropped)
+
+
+def test_help_and_bad_core_settings():
+    """--help names the settings and shows the cores found as the defaults; a bad value is refused with
+    a message naming the option or the variable."""
+    out = subprocess.run([WORKER, "--help"], capture_output=True, text=True, timeout=10)
+    assert out.returncode == 0, out.stderr
+    for name in ("--cores", "SOLVEIT_CORES", "--parallel-tests", "SOLVEIT_PARALLEL_TESTS", "cgroup"):
+        assert name in out.stdout, name
+    cores = len(os.sched_getaffinity(0))
+    found = re.search(r"--cores.*?\[(\d+)\]", out.stdout, re.S)
+    assert found and 1 <= int(found.group(1)) <= cores, out.stdout
+    concurrency = re.search(r"--concurrency.*?\[(\d+)\]", out.stdout, re.S)
+    assert concurrency and concurrency.group(1) == found.group(1), out.stdout
+    bad = subprocess.run([WORKER, "--cores", "0"], capture_output=True, text=True, timeout=10)
+    assert bad.returncode == 1 and "--cores" in bad.stderr, bad.stderr
+    bad = subprocess.run([WORKER], env=dict(os.environ, SOLVEIT_PARALLEL_TESTS="lots"), capture_output=True,
+                         text=True, timeout=10)
+    assert bad.returncode == 1 and "SOLVEIT_PARALLEL_TESTS" in bad.stderr, bad.stderr
