@@ -41,10 +41,12 @@ typedef struct {
 	size_t code_len;
 	const task_data *task;
 	/* Asked before each test, in test order: 0 skips it (not run, no on_test call; pass-fail tasks
-	 * stop at the first failure, 'break' groups at theirs). NULL: every test runs. */
+	 * stop at the first failure, 'break' groups at theirs). NULL: every test runs. An executor that runs
+	 * tests at once asks again when a result is due, in test order, and drops the run on a 0 (an earlier
+	 * test's failure decided): the answers may only turn from 1 to 0 as results are recorded. */
 	int (*should_run)(void *baton, size_t index);
-	/* Called once per test that ran, in test order. A non-zero return stops the judgement
-	 * (EXEC_CANCELLED). */
+	/* Called once per test that ran, in test order, from the thread that called judge (never two at
+	 * once). A non-zero return stops the judgement (EXEC_CANCELLED). */
 	int (*on_test)(void *baton, size_t index, const exec_test_result *result);
 	void *baton;
 	const volatile int *cancel;  /* non-zero: stop as soon as possible (shutdown, rebalance) */

@@ -1,8 +1,9 @@
 /* The local executor: the built-in sandbox (judge-worker/sandbox/sandbox.h). Compiles once, inside
- * the sandbox, with the task's compile limits, then runs the tests the worker asks for, in order, on a
- * fresh work directory with the task's limits (the language's time factor applied). Interactive tasks
- * run each test together with the task's validator (validator.h) and report checked results. */
-#include "executor.h"
+ * the sandbox, with the task's compile limits, then runs the tests the worker asks for on a fresh work
+ * directory with the task's limits (the language's time factor applied), several at once when cores of
+ * the worker's budget are idle (executor_lanes.c), reported in test order. Interactive tasks run each
+ * test together with the task's validator (validator.h) and report checked results. */
+#include "executor_local.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +12,8 @@
 #include "sv_log.h"
 #include "validator.h"
 #include "verdict_map.h"
+#include "worker_cores.h"
 #include "worker_stats.h"
-
-#include "sandbox/sandbox.h"
-
-typedef struct {
-	sv_sandbox *sb;
-	int starved_reruns; /* --starved-reruns */
-} local_state;
 
 static int local_open(const worker_config *cfg, void **state, char *err, size_t errlen)
 {
@@ -34,7 +29,18 @@ static int local_open(const worker_config *cfg, void **state, char *err, size_t 
 		return -1;
 	}
 	st->starved_reruns = cfg ? cfg->starved_reruns : 2;
-	sv_log(SV_LOG_INFO, "local executor: sandbox limit mode %s", sv_sandbox_mode_name(sv_sandbox_mode_get(st->sb)));
+	st->parallel_tests = cfg ? cfg->parallel_tests : LOCAL_PARALLEL_TESTS_DEFAULT;
+	st->runner = &local_sandbox_runner;
+	if (!(st->budget = core_budget_new(cfg ? cfg->cores : worker_cores_detect()))) {
+		snprintf(err, errlen, "out of memory");
+		sv_sandbox_close(st->sb);
+		free(st);
+		return -1;
+	}
+	sv_log(SV_LOG_INFO,
+	       "local executor: sandbox limit mode %s; %d core(s) shared by the judgements, up to %d test(s) of a "
+	       "submission at once on idle ones",
+	       sv_sandbox_mode_name(sv_sandbox_mode_get(st->sb)), core_budget_total(st->budget), st->parallel_tests);
 	*state = st;
 	return 0;
 }
@@ -44,6 +50,7 @@ static void local_close(void *state)
 	local_state *st = state;
 
 	sv_sandbox_close(st->sb);
+	core_budget_free(st->budget);
 	free(st);
 }
 
@@ -174,11 +181,9 @@ static int run_test(const exec_request *req, sv_sandbox_box *box, const sv_sandb
 	return rc;
 }
 
-/* Runs test t until its verdict is the program's own: a wall-clock kill with little CPU is run again up to
- * reruns times (verdict_map_wall_kill). 0 with res set; -1 with out->error, the status EXEC_FAILED either
- * way (the executor failed, or the host starved the test in every run). */
-static int judge_test(const exec_request *req, sv_sandbox_box *box, const sv_sandbox_limits *limits, size_t index,
-		      int reruns, sv_run_result *run, validator_result *vr, exec_test_result *res, exec_outcome *out)
+/* executor_local.h */
+int local_judge_test(const exec_request *req, sv_sandbox_box *box, const sv_sandbox_limits *limits, size_t index,
+		     int reruns, sv_run_result *run, validator_result *vr, exec_test_result *res, exec_outcome *out)
 {
 	const task_test *t = &req->task->tests[index];
 
@@ -256,33 +261,7 @@ static void local_judge(void *state, const exec_request *req, exec_outcome *out)
 		out->status = EXEC_FAILED;
 		return;
 	}
-	out->status = EXEC_DONE;
-	for (size_t i = 0; i < task->test_count; i++) {
-		sv_run_result run;
-		validator_result vr;
-		exec_test_result res;
-
-		if (req->cancel && *req->cancel) {
-			out->status = EXEC_CANCELLED;
-			break;
-		}
-		if (req->should_run && !req->should_run(req->baton, i))
-			continue;
-		rc = judge_test(req, box, &limits, i, st->starved_reruns, &run, &vr, &res, out);
-		if (rc < 0) {
-			sv_run_result_free(&run);
-			validator_result_free(&vr);
-			out->status = EXEC_FAILED;
-			break;
-		}
-		rc = req->on_test(req->baton, i, &res);
-		sv_run_result_free(&run);
-		validator_result_free(&vr);
-		if (rc) {
-			out->status = EXEC_CANCELLED;
-			break;
-		}
-	}
+	out->status = local_run_tests(st, req, box, &limits, out);
 	sv_sandbox_destroy(box);
 }
 

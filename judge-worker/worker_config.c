@@ -9,6 +9,7 @@
 #include "sv_options.h"
 #include "sv_parse.h"
 #include "sv_version.h"
+#include "worker_cores.h"
 
 #define OFF(field) offsetof(worker_config, field)
 
@@ -44,7 +45,15 @@ static const sv_option options[] = {
     {"executor", 'e', "SOLVEIT_EXECUTOR", SV_OPT_STRING, OFF(executor), 0, 0, 0, "NAME",
      "where programs run: local (the built-in sandbox) or judge0", 0},
     {"concurrency", 'j', "SOLVEIT_CONCURRENCY", SV_OPT_INT, OFF(concurrency), 0, 1, 256, "N",
-     "submissions judged at once by this process", 0},
+     "submissions judged at once by this process (default: the cores it has, as for --cores)", 0},
+    {"cores", 0, "SOLVEIT_CORES", SV_OPT_INT, OFF(cores), 0, 1, 1024, "N",
+     "cores the local executor's judgements share: a submission runs more of its tests at once only on idle "
+     "ones (default: the CPUs of the process's affinity, bounded by its cgroup's CPU quota)",
+     0},
+    {"parallel-tests", 0, "SOLVEIT_PARALLEL_TESTS", SV_OPT_INT, OFF(parallel_tests), 0, 1, 256, "N",
+     "tests of one submission the local executor runs at once at most, each in a sandbox box of its own, when "
+     "cores of --cores are idle (1: one after another)",
+     0},
     {"prefetch", 0, "SOLVEIT_PREFETCH", SV_OPT_INT, OFF(prefetch), 0, 0, 1000, "N",
      "messages taken ahead of the judging threads (the rest waits in the fetch queue)", 0},
     {"max-code-bytes", 0, "SOLVEIT_MAX_CODE_BYTES", SV_OPT_LONG, OFF(max_code_bytes), 0, 1, 64L * 1024 * 1024, "BYTES",
@@ -131,7 +140,9 @@ void worker_config_init(worker_config *cfg)
 	cfg->test_cache_dir = strdup("/var/cache/solveit/tests");
 	cfg->test_cache_max_mb = 2048;
 	cfg->executor = strdup("local");
-	cfg->concurrency = 2;
+	cfg->cores = worker_cores_detect();
+	cfg->concurrency = cfg->cores;
+	cfg->parallel_tests = 8;
 	cfg->prefetch = 4;
 	cfg->max_code_bytes = 256 * 1024;
 	cfg->max_tries = 3;

@@ -33,8 +33,12 @@ typedef struct {
 	char *redis_password_file;
 	/* Execution */
 	char *executor;  /* "local" or "judge0" */
-	int concurrency; /* submissions judged at once */
-	int prefetch;    /* messages taken ahead, waiting for a free thread */
+	int concurrency; /* submissions judged at once; default: the cores (worker_cores.h) */
+	/* Judging near the sandbox's capacity (issue 16): the core budget every judgement shares, and how
+	 * many tests of one submission may run at once on its idle slots (1: one after another). */
+	int cores;
+	int parallel_tests;
+	int prefetch; /* messages taken ahead, waiting for a free thread */
 	long max_code_bytes;
 	int max_tries; /* judgements attempted before a submission is reported failed */
 	/* Judging under load (doc/security.md) */
