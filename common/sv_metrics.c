@@ -329,7 +329,7 @@ int sv_metrics_on_scrape(sv_metrics *reg, sv_metrics_hook *fn, void *arg)
 	return 0;
 }
 
-void sv_metrics_kafka_lag(sv_metric *gauge, rd_kafka_t *consumer)
+void sv_metrics_kafka_lag(sv_metric *gauge, rd_kafka_t *consumer, int ask_broker)
 {
 	rd_kafka_topic_partition_list_t *parts = NULL;
 
@@ -350,7 +350,9 @@ void sv_metrics_kafka_lag(sv_metric *gauge, rd_kafka_t *consumer)
 		const char *values[2] = {p->topic, partition};
 		series *s;
 
-		if (rd_kafka_get_watermark_offsets(consumer, p->topic, p->partition, &low, &high) || high < 0)
+		if ((ask_broker ? rd_kafka_query_watermark_offsets(consumer, p->topic, p->partition, &low, &high, 500)
+				: rd_kafka_get_watermark_offsets(consumer, p->topic, p->partition, &low, &high)) ||
+		    high < 0)
 			continue;
 		snprintf(partition, sizeof(partition), "%d", (int)p->partition);
 		if ((s = find(gauge, values)) != NULL)

@@ -46,10 +46,11 @@ int sv_metrics_on_scrape(sv_metrics *reg, sv_metrics_hook *fn, void *arg);
 char *sv_metrics_render(sv_metrics *reg, size_t *len);
 
 /* Replaces every label set of gauge (labels "topic,partition") with the consumer lag of each
- * partition assigned to consumer: the high watermark librdkafka last saw minus the consumer's
- * position. Reads librdkafka's cached figures only, never asks the broker: cheap enough for a
- * daemon's poll loop every few seconds. */
-void sv_metrics_kafka_lag(sv_metric *gauge, rd_kafka_t *consumer);
+ * partition assigned to consumer: the high watermark minus the consumer's position. Reads
+ * librdkafka's cached watermark (cheap enough for a daemon's poll loop every few seconds), or, when
+ * ask_broker (paused partitions are not fetched, so their cached watermark stands still), asks the
+ * broker, waiting up to 500 ms a partition. */
+void sv_metrics_kafka_lag(sv_metric *gauge, rd_kafka_t *consumer, int ask_broker);
 
 /* Checks an ADDR:PORT listen address: an IPv4 address or a host name, or an IPv6 address in
  * brackets ("[::1]:9464"), and a port 1..65535. Returns 0, or -1 with a reason starting with who

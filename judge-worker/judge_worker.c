@@ -289,6 +289,39 @@ static int wait_for_room(size_t limit, double *full_since)
 	return 0;
 }
 
+/* While consumption is held (wq_hold: a Judge0 outage) the assigned partitions are paused, so the
+ * consumer goes on polling (it stays in its group within max.poll.interval.ms) but takes nothing; they
+ * are resumed when the hold ends. The assignment is paused again each second while held, so that
+ * partitions a rebalance assigns during the outage are paused too; a message fetched before the pause
+ * is taken and waits in the held queue like the others. */
+static void follow_hold(int *paused, double *next_check)
+{
+	rd_kafka_topic_partition_list_t *parts = NULL;
+	int held = wq_held();
+	double now = sv_time_mono_ms();
+	rd_kafka_resp_err_t e;
+
+	if (held == *paused && (!held || now < *next_check))
+		return;
+	*next_check = now + 1000;
+	if ((e = rd_kafka_assignment(consumer, &parts)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+		sv_log(SV_LOG_WARNING, "cannot read the consumer's assignment to %s it: %s", held ? "pause" : "resume",
+		       rd_kafka_err2str(e));
+		return;
+	}
+	if (parts->cnt)
+		e = held ? rd_kafka_pause_partitions(consumer, parts) : rd_kafka_resume_partitions(consumer, parts);
+	if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+		sv_log(SV_LOG_WARNING, "cannot %s %d partition(s): %s", held ? "pause" : "resume", parts->cnt,
+		       rd_kafka_err2str(e));
+	else if (held != *paused)
+		sv_log(SV_LOG_INFO, "%s %d assigned partition(s) of %s", held ? "paused" : "resumed", parts->cnt,
+		       w.cfg->topic_submissions);
+	if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+		*paused = held;
+	rd_kafka_topic_partition_list_destroy(parts);
+}
+
 /* A redelivery (a rebalance before the offset was committed, or a re-send by the sweeper) of an
  * attempt whose final result this worker delivered: counted, and its offset stored without judging
  * it again, which could only give a second, perhaps different, verdict. Returns 1 when so. */
@@ -346,7 +379,8 @@ static void take(rd_kafka_message_t *m, int is_run)
 
 static void run(void)
 {
-	double next_stats = 0, next_lag = 0, full_since = 0;
+	double next_stats = 0, next_lag = 0, full_since = 0, next_hold = 0;
+	int paused = 0;
 	size_t limit = (size_t)w.cfg->concurrency + (size_t)w.cfg->prefetch;
 	rd_kafka_resp_err_t last_err = RD_KAFKA_RESP_ERR_NO_ERROR;
 
@@ -360,12 +394,17 @@ static void run(void)
 			next_stats = now + 1000;
 		}
 		if (now >= next_lag) {
-			worker_metrics_lag(consumer);
+			worker_metrics_lag(consumer, paused);
 			next_lag = now + 5000;
 		}
 		if (sv_daemon_usr1) {
 			sv_daemon_usr1 = 0;
 			log_stats("SIGUSR1");
+		}
+		follow_hold(&paused, &next_hold);
+		if (paused) {
+			m = rd_kafka_consumer_poll(consumer, 100);
+			goto got;
 		}
 		/* Take what the threads can judge plus --prefetch waiting, so that a thread that finishes
 		 * starts the next at once. */
@@ -388,6 +427,7 @@ static void run(void)
 		}
 		if (!m)
 			m = rd_kafka_consumer_poll(consumer, runs_consumer ? 20 : 100);
+	got:
 		if (!m)
 			continue;
 		if (m->err) {

@@ -119,7 +119,7 @@ void worker_metrics_in_flight(int delta)
 	sv_metric_add(wm.in_flight, delta);
 }
 
-void worker_metrics_lag(rd_kafka_t *consumer)
+void worker_metrics_lag(rd_kafka_t *consumer, int paused)
 {
-	sv_metrics_kafka_lag(wm.lag, consumer);
+	sv_metrics_kafka_lag(wm.lag, consumer, paused);
 }

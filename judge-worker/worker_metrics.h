@@ -26,7 +26,8 @@ void worker_metrics_dead_letter(const char *reason);
 /* A judgement begins (+1) or ends (-1). */
 void worker_metrics_in_flight(int delta);
 
-/* Refreshes the consumer lag of consumer's partitions (every few seconds, from the poll loop). */
-void worker_metrics_lag(rd_kafka_t *consumer);
+/* Refreshes the consumer lag of consumer's partitions (every few seconds, from the poll loop); paused:
+ * they are paused, so the broker is asked for their watermarks. */
+void worker_metrics_lag(rd_kafka_t *consumer, int paused);
 
 #endif

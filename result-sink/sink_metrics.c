@@ -92,5 +92,5 @@ void sink_metrics_db_error(void)
 
 void sink_metrics_lag(rd_kafka_t *consumer)
 {
-	sv_metrics_kafka_lag(sm.lag, consumer);
+	sv_metrics_kafka_lag(sm.lag, consumer, 0);
 }

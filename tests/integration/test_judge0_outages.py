@@ -186,7 +186,7 @@ def test_outage_pauses_consumption_until_judge0_is_back(workers, results, db, fr
                        until=lambda v: v is not None)
         later = [submit(db, producer, task, 71, PY["AC"]) for _ in range(4)]
         producer.flush(10)
-        # All of them stay in Kafka (the keep-alive poll every 30 s may take one).
+        # All of them stay in Kafka: the worker's partitions are paused.
         wait_for(lambda: metric_sum(port, "solveit_worker_consumer_lag"),
                  "the consumer lag to grow by the submissions sent during the outage", 60,
                  until=lambda v: v is not None and v >= lag + 3)
@@ -204,6 +204,8 @@ def test_outage_pauses_consumption_until_judge0_is_back(workers, results, db, fr
              until=lambda v: v is not None and v < lag + 3)
     log = proc.log.read_text()[since:]
     assert len(re.findall(r"consumption paused: ", log)) == 1, log[-3000:]
+    assert re.search(r"paused \d+ assigned partition\(s\) of ", log) and \
+        re.search(r"resumed \d+ assigned partition\(s\) of ", log), log[-3000:]
     assert len(re.findall(r"consumption resumed after \d+ s: \d+ waiting submission\(s\) start now", log)) == 1, \
         log[-3000:]
     assert stats(proc)["consumption_pauses"] >= 1 and stats(proc)["failed"] == 0
