@@ -293,29 +293,29 @@ static const char *dbd_message(sv_db *db, int rc)
 	return apr_pstrdup(db->pool, msg ? msg : "unknown error");
 }
 
-/* Statement q on this connection, prepared now (on the connection's own pool, so it lives as long
- * as the connection) when the connection has not run it yet, or again when PostgreSQL lost it
- * (again: a reset connection). A label the server still holds while we have forgotten it (again
- * after an error that was not the statement's) is deallocated first. NULL after logging. */
-static apr_dbd_prepared_t *prepared(sv_db *db, sv_stmt q, int again)
+/* Statement q on this connection (*stmt), prepared now (on the connection's own pool, so it lives
+ * as long as the connection) when the connection has not run it yet, or again when PostgreSQL lost
+ * it (again: a reset connection). A label the server still holds while we have forgotten it is
+ * deallocated first. Returns apr_dbd's status: 0, or what apr_dbd_error explains (run() handles a
+ * connection that died before its first statement as it does a failed statement). */
+static int prepare(sv_db *db, sv_stmt q, int again, apr_dbd_prepared_t **stmt)
 {
 	ap_dbd_t *dbd = db->dbd;
 	const char *label = statements[q].label;
-	apr_dbd_prepared_t *stmt = again ? NULL : apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
 	int rc, n;
 
-	if (stmt)
-		return stmt;
-	rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, label, &stmt);
+	*stmt = again ? NULL : apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+	if (*stmt)
+		return 0;
+	rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, label, stmt);
 	if (rc != 0 && strstr(dbd_message(db, rc), "already exists") &&
 	    apr_dbd_query(dbd->driver, dbd->handle, &n, apr_pstrcat(db->pool, "DEALLOCATE ", label, NULL)) == 0)
-		rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, label, &stmt);
-	if (rc != 0 || !stmt) {
-		db_log(db, APLOG_ERR, 0, "solveit: preparing %s failed: %s", label, dbd_message(db, rc));
-		return NULL;
-	}
-	apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, stmt);
-	return stmt;
+		rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, label, stmt);
+	if (rc == 0 && !*stmt)
+		rc = -1;
+	if (rc == 0)
+		apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, *stmt);
+	return rc;
 }
 
 /* The number of apr_dbd placeholders (%s, %d, %lld) in sql; %% is a literal percent sign. */
@@ -339,7 +339,8 @@ static int count_args(const char *sql)
  * prepared statements died with the old backend ("prepared statement ... does not exist"). So
  * when a statement fails that way and the connection is (again) usable, we prepare it again under
  * the same label and retry (the others are prepared again as each fails); a first failure that was
- * the broken connection itself is retried once after the reset. At most three attempts; a
+ * the broken connection itself (running the statement, or preparing it on a connection that had
+ * run nothing yet) is retried once after the reset. At most three attempts; a
  * database that is really down fails the check and answers -1 at once.
  */
 static int run(sv_db *db, sv_stmt q, int select, apr_dbd_results_t **res, int *nrows, va_list ap)
@@ -352,16 +353,14 @@ static int run(sv_db *db, sv_stmt q, int select, apr_dbd_results_t **res, int *n
 	for (int i = 0; i < nargs; i++)
 		args[i] = va_arg(ap, const char *);
 	for (int attempt = 1, again = 0;; attempt++) {
-		apr_dbd_prepared_t *stmt = prepared(db, q, again);
-		int rc;
+		apr_dbd_prepared_t *stmt;
+		int rc = prepare(db, q, again, &stmt);
 		const char *msg;
 
-		if (!stmt)
-			return -1;
-		if (select) {
+		if (rc == 0 && select) {
 			*res = NULL;
 			rc = apr_dbd_pselect(db->dbd->driver, db->pool, db->dbd->handle, res, stmt, 1, nargs, args);
-		} else {
+		} else if (rc == 0) {
 			rc = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle, nrows, stmt, nargs, args);
 		}
 		if (rc == 0)
