@@ -23,7 +23,7 @@
 #   SOLVEIT_BENCH_REPLACE="DBDMax=8;CustomLog=/dev/null timed" sets httpd directives for an experiment.
 #   SOLVEIT_BENCH_MODULE=/path/to/mod_solveit.so benches another build (before/after comparisons in
 #   one sitting: copy the old .so somewhere the httpd user can read, then run the script twice).
-# The default run takes about 3 minutes. Needs: wrk, the built tree (make), Debian's python3 with
+# The default run takes about 3 minutes (10 s a measurement). Needs: wrk, the built tree (make), Debian's python3 with
 # psycopg and requests.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
