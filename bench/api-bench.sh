@@ -1,30 +1,58 @@
 #!/bin/sh
 # mod_solveit API benchmark on loopback with wrk (never part of the test run).
 # Starts its own PostgreSQL, Kafka (embedded broker) and httpd through the integration harness,
-# then prints requests/s and p50/p99 latency for:
-#   1. Apache serving a static file (the yardstick),
-#   2. GET <base>/api/tasks, authenticated (32 connections),
-#   3. POST <base>/api/submissions, authenticated JSON (wrk + bench/submit.lua),
-# and each API figure as a ratio of the static one. "httpd p50/p99" is the time httpd itself spent on
-# each request (%D of the access log: from reading the request to logging it), so that a loaded
-# machine's scheduling (queues before httpd reads a request, or before wrk sees the answer) can be
-# told apart from the module's own time.
-#   usage: bench/api-bench.sh [duration_s=10] [connections=32] [mpm=event]
+# puts 2,000 judged submissions in the table, then prints requests/s and p50/p99 latency for
+#   - Apache serving a static file (the yardstick; every API figure is also a ratio of it),
+#   - GET <base>/api/tasks, authenticated (32 connections),
+#   - POST <base>/api/submissions, authenticated JSON, saturated (wrk + bench/submit.lua),
+#   - the same POST offered 1,500/s (wrk's delay() on a fixed schedule, bench/submit.lua: wrk2 is
+#     not in Debian; "late" counts sends that fell behind the schedule),
+# in three phases:
+#   warm      after a 2 s warm-up at 4 connections (the steady state),
+#   graceful  apache2 -k graceful, then the same load at once (the new children's first seconds),
+#   cold      a new httpd started and loaded at once, no warm-up (its first seconds).
+# "errors" are answers other than 2xx (202 for a submission); "sock" wrk's socket errors: connect,
+# read (a keep-alive connection the server closed), write, timeout (no answer within 2 s).
+# "httpd p50/p99" is the time httpd itself spent on each request (%D of the access log, from reading
+# the request to logging it), so that a loaded machine's scheduling can be told apart from the
+# module's own time.
+#   usage: bench/api-bench.sh [--durable] [--phases warm,graceful,cold] [--rate N]
+#                             [duration_s=10] [connections=32] [mpm=event]
+#   --durable  PostgreSQL as the dev stack runs it (fsync on, synchronous_commit on); by default the
+#              test harness's (fsync off), which measures the module rather than the disk.
 #   SOLVEIT_BENCH_REPLACE="DBDMax=8;CustomLog=/dev/null timed" sets httpd directives for an experiment.
-#   Each endpoint gets a 3 s warm-up first (SOLVEIT_BENCH_COLD=1 skips it, to see the cold start).
 #   SOLVEIT_BENCH_MODULE=/path/to/mod_solveit.so benches another build (before/after comparisons in
 #   one sitting: copy the old .so somewhere the httpd user can read, then run the script twice).
-# Needs: wrk, the built tree (make), Debian's python3 with psycopg and requests.
+# The default run takes about 3 minutes (10 s a measurement). Needs: wrk, the built tree (make), Debian's python3 with
+# psycopg and requests.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-exec /usr/bin/python3 - "$here" "${1:-10}" "${2:-32}" "${3:-event}" <<'PY'
-import os, re, subprocess, sys, tempfile
+exec /usr/bin/python3 - "$here" "$@" <<'PY'
+import argparse, os, re, subprocess, sys, tempfile, time
 from pathlib import Path
 
-here, duration, conns, mpm = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-sys.path.insert(0, str(here.parent / "tests" / "integration"))
+here = Path(sys.argv[1])
+ap = argparse.ArgumentParser(prog="bench/api-bench.sh")
+ap.add_argument("--durable", action="store_true", help="PostgreSQL with fsync and synchronous_commit on")
+ap.add_argument("--phases", default="warm,graceful,cold", help="which of warm, graceful, cold to run")
+ap.add_argument("--rate", type=int, default=1500, help="the paced POST's offered requests/s")
+ap.add_argument("duration", nargs="?", default="10")
+ap.add_argument("connections", nargs="?", default="32")
+ap.add_argument("mpm", nargs="?", default="event")
+args = ap.parse_args(sys.argv[2:])
+duration, conns, mpm = args.duration, args.connections, args.mpm
+phases = [p for p in args.phases.split(",") if p]
+for p in phases:
+    if p not in ("warm", "graceful", "cold"):
+        sys.exit("bench/api-bench.sh: --phases takes warm, graceful and cold, not %r" % p)
+sys.path[:0] = [str(here.parent / "tests" / "integration"), str(here.parent / "devstack")]
+import psycopg  # noqa: E402
 import requests  # noqa: E402
+import services as svc  # noqa: E402
 from harness import Stack, chown_run_user  # noqa: E402
+
+THREADS = "2"
+SUBMISSIONS = 2000
 
 
 def served_times(log, method, path):
@@ -43,24 +71,66 @@ def served_times(log, method, path):
     return ms(times[len(times) // 2]), ms(times[min(len(times) - 1, int(len(times) * 0.99))])
 
 
-def wrk(url, script=None, env=None, headers=(), seconds=None):
-    cmd = ["wrk", "-t2", "-c" + conns, "-d" + (seconds or duration) + "s", "--latency"]
+def wrk(url, script=None, env=None, headers=(), seconds=None, connections=None):
+    # --timeout 30s: a slow answer counts in the latency (wrk leaves those over its 2 s default out).
+    cmd = ["wrk", "-t" + THREADS, "-c" + (connections or conns), "-d" + (seconds or duration) + "s", "--latency",
+           "--timeout", "30s"]
     for h in headers:
         cmd += ["-H", h]
     if script:
         cmd += ["-s", str(script)]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, env=dict(os.environ, **(env or {})),
-                         check=True).stdout
+    out = subprocess.run(cmd + [url], capture_output=True, text=True,
+                         env=dict(os.environ, SOLVEIT_THREADS=THREADS, **(env or {})), check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    bad = re.search(r"non-202 answers: (\d+)", out)
-    return rps, lat.get("50", "?"), lat.get("99", "?"), int(errors.group(1)) if errors else 0, \
-        int(bad.group(1)) if bad else 0
+    errors = sum(int(n) for n in re.findall(r"(?:Non-2xx or 3xx responses|non-202 answers): (\d+)", out))
+    # A keep-alive connection the server closes (a graceful restart's old children do) is a read
+    # error to wrk, which opens another; a timeout is a request with no answer in 2 s.
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    sockets = "/".join(sockets.groups()) if sockets else "0/0/0/0"
+    late = re.search(r"late sends: (\d+)", out)
+    return rps, lat.get("50", "?"), lat.get("99", "?"), errors, sockets, late.group(1) if late else "-"
 
 
-stack = Stack().start()
+def seed(dsn):
+    """SUBMISSIONS judged submissions over the demo's users and tasks, as a running course has."""
+    with psycopg.connect(dsn) as db:
+        db.execute("""
+            INSERT INTO submissions (user_id, task_id, code, language_id, status, verdict, score, passed_tests,
+                                     total_tests, submitted_at, kafka_sent_at, processing_started_at,
+                                     processing_completed_at, execution_time, memory_used)
+            SELECT u.ids[1 + i %% array_length(u.ids, 1)], t.ids[1 + (i / 7) %% array_length(t.ids, 1)],
+                   'print(sum(map(int, input().split())))', 71, 'completed',
+                   CASE WHEN i %% 3 = 0 THEN 'WA' ELSE 'AC' END, CASE WHEN i %% 3 = 0 THEN 0 ELSE 100 END, 3, 3,
+                   now() - make_interval(secs => i), now() - make_interval(secs => i),
+                   now() - make_interval(secs => i), now() - make_interval(secs => i), 0.02, 9000
+            FROM generate_series(1, %s) i,
+                 (SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE is_active) u,
+                 (SELECT array_agg(id ORDER BY id) AS ids FROM tasks) t""", (SUBMISSIONS,))
+        db.execute("ANALYZE submissions")
+        return db.execute("SELECT count(*) FROM submissions WHERE status = 'completed'").fetchone()[0]
+
+
+def start(server):
+    """Starts httpd and returns once its port is open: its children may not be serving yet."""
+    server.write()
+    r = server._apache("-k", "start")
+    if r.returncode != 0:
+        sys.exit("httpd did not start:\n" + r.stdout + r.stderr)
+    svc.wait_until(lambda: svc.port_open(server.port), 30, "httpd's port", server.error_log_path)
+    return server
+
+
+def graceful(server):
+    r = server._apache("-k", "graceful")
+    if r.returncode != 0:
+        sys.exit("apache2 -k graceful failed:\n" + r.stdout + r.stderr)
+
+
+stack = Stack(durable=args.durable).start()
+servers = []
 try:
+    judged = seed(stack.pg.dsn)
     docs = Path(tempfile.mkdtemp(prefix="solveit-bench-htdocs-", dir=stack.tmp))
     (docs / "static.json").write_text('{"tasks":[' + ",".join(['{"id":%d,"title":"task"}' % i
                                                                   for i in range(8)]) + "]}\n")
@@ -74,56 +144,73 @@ try:
     values = {"HTDOCS": docs}
     if os.environ.get("SOLVEIT_BENCH_MODULE"):
         values["SOLVEIT_MODULE"] = os.environ["SOLVEIT_BENCH_MODULE"]
-    httpd = stack.httpd(mpm=mpm, values=values, replace=replace).start()
-    try:
-        http = requests.Session()
-        r = http.post(httpd.base + "/api/login", json={"username": "student", "password": "student"}, timeout=30)
-        r.raise_for_status()
-        cookie = "solveit_session=" + http.cookies["solveit_session"]
-        csrf = r.json()["csrf_token"]
-        print("mod_solveit API benchmark: %s MPM, %s connections, %s s each, wrk -t2 on loopback, %d CPUs"
-              % (mpm, conns, duration, os.cpu_count()))
-        print("module: %s; load average at start: %s" % (values.get("SOLVEIT_MODULE", "the built tree"),
-                                                        " ".join(open("/proc/loadavg").read().split()[:3])))
-        # Steady state is measured: a 3 s warm-up per endpoint first lets httpd start its children
-        # and mod_dbd open (and prepare on) its pooled connections, which the first requests pay for.
-        submit_env = {"SOLVEIT_COOKIE": cookie, "SOLVEIT_CSRF": csrf}
-        if os.environ.get("SOLVEIT_BENCH_COLD") != "1":
-            wrk(httpd.url + "/static.json", seconds="3")
-            wrk(httpd.base + "/api/tasks", headers=["Cookie: " + cookie], seconds="3")
-            wrk(httpd.base + "/api/submissions", script=here / "submit.lua", env=submit_env, seconds="3")
-        log = httpd.log_dir / "access_log"
 
-        def measure(method, path, *args, **kw):
-            """wrk's figures plus httpd's own time for this run alone."""
-            httpd.truncate_access_log()
-            return wrk(*args, **kw), served_times(log, method, path)
+    def new_httpd():
+        servers.append(stack.httpd(mpm=mpm, values=values, replace=replace))
+        return servers[-1]
 
-        # The latency target is for 1,500 submissions/s: besides saturating, offer about that rate.
-        pace = "%d" % (int(conns) * 1000 // 1550)
-        rows = [
-            ("static file (Apache core)", measure("GET", "/static.json", httpd.url + "/static.json")),
-            ("GET /api/tasks (authenticated)",
-             measure("GET", "/solveit/api/tasks", httpd.base + "/api/tasks", headers=["Cookie: " + cookie])),
-            ("POST /api/submissions (JSON)",
-             measure("POST", "/solveit/api/submissions", httpd.base + "/api/submissions", script=here / "submit.lua",
-                     env=submit_env)),
-            ("POST, offered ~1,500/s (paced)",
-             measure("POST", "/solveit/api/submissions", httpd.base + "/api/submissions", script=here / "submit.lua",
-                     env=dict(submit_env, SOLVEIT_PACE_MS=pace))),
-        ]
-        static_rps = rows[0][1][0][0]
-        print("%-34s %10s %9s %9s %8s %7s %11s %11s" % ("", "req/s", "p50", "p99", "errors", "ratio",
-                                                          "httpd p50", "httpd p99"))
-        for name, ((rps, p50, p99, errors, bad), served) in rows:
-            print("%-34s %10.0f %9s %9s %8d %6.2fx %11s %11s" % ((name, rps, p50, p99, errors + bad,
-                                                                  rps / static_rps) + served))
-        with __import__("psycopg").connect(stack.pg.dsn) as db:
-            n, unsent = db.execute("SELECT count(*), count(*) FILTER (WHERE kafka_sent_at IS NULL) "
-                                   "FROM submissions").fetchone()
-        print("submissions stored: %d, of which not yet confirmed by Kafka: %d" % (n, unsent))
-    finally:
-        httpd.stop()
+    httpd = new_httpd().start()
+    http = requests.Session()
+    r = http.post(httpd.base + "/api/login", json={"username": "student", "password": "student"}, timeout=30)
+    r.raise_for_status()
+    # The session lives in PostgreSQL: the same cookie serves the httpds started later.
+    cookie = "solveit_session=" + http.cookies["solveit_session"]
+    csrf = r.json()["csrf_token"]
+    with psycopg.connect(stack.pg.dsn) as db:
+        settings = db.execute("SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings"
+                              " WHERE name IN ('fsync', 'synchronous_commit', 'commit_delay', 'commit_siblings',"
+                              " 'wal_writer_delay', 'max_connections')").fetchone()[0]
+    print("mod_solveit API benchmark: %s MPM, %s connections, %s s each, wrk -t%s on loopback, %d CPUs"
+          % (mpm, conns, duration, THREADS, os.cpu_count()))
+    print("PostgreSQL (%s): %s; %d judged submissions in the table"
+          % ("durable, --durable" if args.durable else "the tests', fsync off", settings, judged))
+    print("module: %s; load average at start: %s" % (values.get("SOLVEIT_MODULE", "the built tree"),
+                                                    " ".join(open("/proc/loadavg").read().split()[:3])))
+    submit_env = {"SOLVEIT_COOKIE": cookie, "SOLVEIT_CSRF": csrf}
+    paced_env = dict(submit_env, SOLVEIT_RATE=str(args.rate))
+    loads = [
+        ("GET /api/tasks", "GET", "/solveit/api/tasks", "/api/tasks", {"headers": ["Cookie: " + cookie]}),
+        ("POST /api/submissions", "POST", "/solveit/api/submissions", "/api/submissions",
+         {"script": here / "submit.lua", "env": submit_env}),
+        ("POST, offered %d/s" % args.rate, "POST", "/solveit/api/submissions", "/api/submissions",
+         {"script": here / "submit.lua", "env": paced_env}),
+    ]
+
+    def measure(server, method, path, url, **kw):
+        """wrk's figures plus httpd's own time for this run alone."""
+        server.truncate_access_log()
+        return wrk(url, **kw), served_times(server.log_dir / "access_log", method, path)
+
+    rows = [("warm", "static file (Apache core)", measure(httpd, "GET", "/static.json", httpd.url + "/static.json"))]
+    if "warm" in phases:
+        for name, method, path, api, kw in loads:
+            wrk(httpd.base + api, seconds="2", connections="4", **kw)  # the issue's warm-up
+            rows.append(("warm", name, measure(httpd, method, path, httpd.base + api, **kw)))
+    if "graceful" in phases:
+        for name, method, path, api, kw in loads:
+            graceful(httpd)
+            rows.append(("graceful", name, measure(httpd, method, path, httpd.base + api, **kw)))
+    if "cold" in phases:
+        for name, method, path, api, kw in loads:
+            httpd.stop()
+            httpd = start(new_httpd())
+            rows.append(("cold", name, measure(httpd, method, path, httpd.base + api, **kw)))
+    static_rps = rows[0][2][0][0]
+    print("%-9s %-26s %8s %9s %9s %6s %12s %6s %7s %10s %10s" % (
+        "phase", "", "req/s", "p50", "p99", "errors", "sock c/r/w/t", "late", "ratio", "httpd p50", "httpd p99"))
+    for phase, name, ((rps, p50, p99, errors, sockets, late), served) in rows:
+        print("%-9s %-26s %8.0f %9s %9s %6d %12s %6s %6.2fx %10s %10s" % (
+            (phase, name, rps, p50, p99, errors, sockets, late, rps / static_rps) + served))
+    with psycopg.connect(stack.pg.dsn) as db:
+        n, unsent = db.execute("SELECT count(*), count(*) FILTER (WHERE kafka_sent_at IS NULL) "
+                               "FROM submissions").fetchone()
+    print("submissions stored: %d, of which not yet confirmed by Kafka: %d" % (n, unsent))
+    print("load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
 finally:
+    for server in servers:
+        try:
+            server.stop()
+        except Exception as e:  # keep stopping the rest
+            print("stopping httpd: %s" % e, file=sys.stderr)
     stack.stop()
 PY

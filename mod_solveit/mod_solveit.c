@@ -72,9 +72,8 @@ static int refuse(server_rec *s, const char *err)
 
 /* Every check of the configuration as a whole runs here, not in post_config: httpd runs
  * check_config before apachectl configtest says "Syntax OK", so a configuration that passes
- * configtest (as apachectl graceful asks first) is one this module starts with. The statements are
- * registered here too, once per mod_dbd configuration, before mod_dbd's post_config groups them.
- * Hooked last: the MPM's check_config first works out its number of children. */
+ * configtest (as apachectl graceful asks first) is one this module starts with. mod_dbd's presence
+ * is checked here too. Hooked last: the MPM's check_config first works out its number of children. */
 static int solveit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
 	const char *err;

@@ -224,41 +224,22 @@ static const struct {
 };
 // clang-format on
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) * dbd_prepare_fn;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) * dbd_acquire_fn;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_open) * dbd_open_fn;
 static APR_OPTIONAL_FN_TYPE(ap_dbd_close) * dbd_close_fn;
 
-/* Whether a server before sp in the list has sp's mod_dbd configuration. A virtual host without a
- * DBD directive of its own shares the main server's (httpd merges no configuration a module never
- * made for it): registering there again would only log mod_dbd's "conflicting SQL statements"
- * once per statement. A virtual host with its own (DBDParams, say) has a merged copy, made before
- * any statement was registered, and gets them all. */
-static int dbd_config_seen(module *dbd, const server_rec *s, const server_rec *sp)
-{
-	const void *config = ap_get_module_config(sp->module_config, dbd);
-
-	for (; s != sp; s = s->next)
-		if (ap_get_module_config(s->module_config, dbd) == config)
-			return 1;
-	return 0;
-}
-
+/* No statement is registered with mod_dbd (ap_dbd_prepare): it would prepare every one of them on
+ * each new connection, inside apr_reslist's lock, so that a child's first requests wait one after
+ * another for connect + SV_SQL_COUNT round trips each. A statement is prepared on a connection the
+ * first time that connection runs it (prepared() below), so a new connection costs its connect
+ * and authentication only, and a child opens its DBDMin connections quickly in child_init. */
 const char *solveit_db_register(server_rec *s)
 {
-	module *dbd;
-
-	dbd_prepare_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
 	dbd_acquire_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
 	dbd_open_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
 	dbd_close_fn = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
-	dbd = ap_find_linked_module("mod_dbd.c");
-	if (!dbd || !dbd_prepare_fn || !dbd_acquire_fn || !dbd_open_fn || !dbd_close_fn)
+	if (!ap_find_linked_module("mod_dbd.c") || !dbd_acquire_fn || !dbd_open_fn || !dbd_close_fn)
 		return "mod_solveit needs mod_dbd: add LoadModule dbd_module and DBDriver pgsql / DBDParams";
-	for (server_rec *sp = s; sp; sp = sp->next)
-		if (!dbd_config_seen(dbd, s, sp))
-			for (int i = 0; i < SV_SQL_COUNT; i++)
-				dbd_prepare_fn(sp, statements[i].sql, statements[i].label);
 	return NULL;
 }
 
@@ -305,17 +286,36 @@ void sv_db_close(sv_db *db)
 	db->dbd = NULL;
 }
 
-/* Prepares every statement again on this connection, under the same labels. */
-static void reprepare_all(sv_db *db)
+static const char *dbd_message(sv_db *db, int rc)
 {
-	for (int i = 0; i < SV_SQL_COUNT; i++) {
-		apr_dbd_prepared_t *stmt = NULL;
+	const char *msg = apr_dbd_error(db->dbd->driver, db->dbd->handle, rc);
 
-		if (apr_dbd_prepare(db->dbd->driver, db->dbd->pool, db->dbd->handle, statements[i].sql,
-				    statements[i].label, &stmt) == 0 &&
-		    stmt)
-			apr_hash_set(db->dbd->prepared, statements[i].label, APR_HASH_KEY_STRING, stmt);
-	}
+	return apr_pstrdup(db->pool, msg ? msg : "unknown error");
+}
+
+/* Statement q on this connection (*stmt), prepared now (on the connection's own pool, so it lives
+ * as long as the connection) when the connection has not run it yet, or again when PostgreSQL lost
+ * it (again: a reset connection). A label the server still holds while we have forgotten it is
+ * deallocated first. Returns apr_dbd's status: 0, or what apr_dbd_error explains (run() handles a
+ * connection that died before its first statement as it does a failed statement). */
+static int prepare(sv_db *db, sv_stmt q, int again, apr_dbd_prepared_t **stmt)
+{
+	ap_dbd_t *dbd = db->dbd;
+	const char *label = statements[q].label;
+	int rc, n;
+
+	*stmt = again ? NULL : apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+	if (*stmt)
+		return 0;
+	rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, label, stmt);
+	if (rc != 0 && strstr(dbd_message(db, rc), "already exists") &&
+	    apr_dbd_query(dbd->driver, dbd->handle, &n, apr_pstrcat(db->pool, "DEALLOCATE ", label, NULL)) == 0)
+		rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, label, stmt);
+	if (rc == 0 && !*stmt)
+		rc = -1;
+	if (rc == 0)
+		apr_hash_set(dbd->prepared, label, APR_HASH_KEY_STRING, *stmt);
+	return rc;
 }
 
 /* The number of apr_dbd placeholders (%s, %d, %lld) in sql; %% is a literal percent sign. */
@@ -337,9 +337,10 @@ static int count_args(const char *sql)
  * Runs one statement with the mod_dbd pitfall of a PostgreSQL restart handled here: the pgsql
  * driver's check_conn PQreset()s a broken connection and reports success, but the server-side
  * prepared statements died with the old backend ("prepared statement ... does not exist"). So
- * when a statement fails and the connection is (again) usable, we re-prepare all our statements
- * on that handle with apr_dbd_prepare under the same labels and retry; a first failure that was
- * the broken connection itself is retried once after the reset. At most three attempts; a
+ * when a statement fails that way and the connection is (again) usable, we prepare it again under
+ * the same label and retry (the others are prepared again as each fails); a first failure that was
+ * the broken connection itself (running the statement, or preparing it on a connection that had
+ * run nothing yet) is retried once after the reset. At most three attempts; a
  * database that is really down fails the check and answers -1 at once.
  */
 static int run(sv_db *db, sv_stmt q, int select, apr_dbd_results_t **res, int *nrows, va_list ap)
@@ -351,32 +352,26 @@ static int run(sv_db *db, sv_stmt q, int select, apr_dbd_results_t **res, int *n
 	/* apr_dbd_pv* are variadic only; collect the strings for apr_dbd_p*, which take an array. */
 	for (int i = 0; i < nargs; i++)
 		args[i] = va_arg(ap, const char *);
-	for (int attempt = 1;; attempt++) {
-		apr_dbd_prepared_t *stmt = apr_hash_get(db->dbd->prepared, label, APR_HASH_KEY_STRING);
-		int rc;
+	for (int attempt = 1, again = 0;; attempt++) {
+		apr_dbd_prepared_t *stmt;
+		int rc = prepare(db, q, again, &stmt);
 		const char *msg;
 
-		if (!stmt) {
-			db_log(db, APLOG_ERR, 0, "solveit: statement %s is not prepared on this connection", label);
-			return -1;
-		}
-		if (select) {
+		if (rc == 0 && select) {
 			*res = NULL;
 			rc = apr_dbd_pselect(db->dbd->driver, db->pool, db->dbd->handle, res, stmt, 1, nargs, args);
-		} else {
+		} else if (rc == 0) {
 			rc = apr_dbd_pquery(db->dbd->driver, db->pool, db->dbd->handle, nrows, stmt, nargs, args);
 		}
 		if (rc == 0)
 			return 0;
-		msg = apr_dbd_error(db->dbd->driver, db->dbd->handle, rc);
-		msg = apr_pstrdup(db->pool, msg ? msg : "unknown error");
+		msg = dbd_message(db, rc);
 		if (attempt == 3 || apr_dbd_check_conn(db->dbd->driver, db->pool, db->dbd->handle) != APR_SUCCESS) {
 			db_log(db, APLOG_ERR, 0, "solveit: %s failed: %s", label, msg);
 			return -1;
 		}
-		if (strstr(msg, "does not exist"))
-			reprepare_all(db);
-		else if (attempt == 2) {
+		again = strstr(msg, "does not exist") != NULL;
+		if (!again && attempt == 2) {
 			db_log(db, APLOG_ERR, 0, "solveit: %s failed: %s", label, msg);
 			return -1;
 		}

@@ -11,7 +11,8 @@
 #include "sv_package.h"
 #include "sv_parse.h"
 
-/* Every SQL statement of the module, prepared through mod_dbd under a "solveit_" label. */
+/* Every SQL statement of the module, prepared under a "solveit_" label on each pooled connection
+ * the first time it runs there (solveit_db.c). */
 typedef enum {
 	SV_SQL_HEALTH,
 	SV_SQL_SESSION_GET,
@@ -55,9 +56,10 @@ typedef struct {
 	request_rec *r;
 } sv_db;
 
-/* Registers every statement with mod_dbd, once per mod_dbd configuration among s and its virtual
- * hosts; returns NULL or an error text (mod_dbd not loaded). Runs in check_config, so before
- * mod_dbd's post_config groups the pools, and so that apachectl configtest sees the error. */
+/* Finds mod_dbd's functions; returns NULL or an error text (mod_dbd not loaded). No statement is
+ * registered with mod_dbd: each is prepared on a connection when it first runs there, so that a
+ * new connection costs no prepares in apr_reslist's lock. Runs in check_config, so that apachectl
+ * configtest sees the error. */
 const char *solveit_db_register(server_rec *s);
 
 /* The request's pooled connection (ap_dbd_acquire, released with the request). Returns 0, or -1
