@@ -123,74 +123,15 @@ static const struct {
 };
 // clang-format on
 
-static int count_args(const char *sql)
-{
-	int n = 0;
-
-	for (const char *p = sql; (p = strchr(p, '%')) != NULL; p++)
-		if (p[1] == '%')
-			p++;
-		else
-			n++;
-	return n;
-}
-
-/* The statement on this connection, prepared now if it is not yet (or again, after PostgreSQL
- * restarted and took the server-side statements with it). */
-static apr_dbd_prepared_t *prepared(sv_db *db, sv_admin_sql q, int again)
-{
-	ap_dbd_t *dbd = db->dbd;
-	apr_dbd_prepared_t *stmt = again ? NULL : apr_hash_get(dbd->prepared, statements[q].label, APR_HASH_KEY_STRING);
-	int rc;
-
-	if (stmt)
-		return stmt;
-	/* The connection's own pool: the statement lives as long as the connection. */
-	rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, statements[q].label, &stmt);
-	if (rc != 0 || !stmt) {
-		const char *msg = apr_dbd_error(dbd->driver, dbd->handle, rc);
-
-		ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, db->r, "solveit: preparing %s failed: %s", statements[q].label,
-			      msg ? msg : "unknown error");
-		return NULL;
-	}
-	apr_hash_set(dbd->prepared, statements[q].label, APR_HASH_KEY_STRING, stmt);
-	return stmt;
-}
-
-/* One statement with solveit_db.c's handling of a restarted PostgreSQL: a statement that "does
- * not exist" is prepared again, a first failure on a connection that was reset is retried. */
+/* One statement of the list above, as solveit_db.c runs its own (prepared lazily, a restarted
+ * PostgreSQL handled). */
 static int run(sv_ctx *ctx, sv_admin_sql q, apr_dbd_results_t **res, va_list ap)
 {
 	sv_db *db = sv_ctx_db(ctx);
-	int nargs = count_args(statements[q].sql), again = 0;
-	const char **args;
 
 	if (!db)
 		return -1;
-	args = apr_palloc(ctx->r->pool, sizeof(const char *) * (apr_size_t)(nargs + 1));
-	for (int i = 0; i < nargs; i++)
-		args[i] = va_arg(ap, const char *);
-	for (int attempt = 1;; attempt++) {
-		apr_dbd_prepared_t *stmt = prepared(db, q, again);
-		const char *msg;
-		int rc;
-
-		if (!stmt)
-			return -1;
-		*res = NULL;
-		rc = apr_dbd_pselect(db->dbd->driver, ctx->r->pool, db->dbd->handle, res, stmt, 1, nargs, args);
-		if (rc == 0)
-			return 0;
-		msg = apr_dbd_error(db->dbd->driver, db->dbd->handle, rc);
-		msg = apr_pstrdup(ctx->r->pool, msg ? msg : "unknown error");
-		if (attempt == 3 || apr_dbd_check_conn(db->dbd->driver, ctx->r->pool, db->dbd->handle) != APR_SUCCESS ||
-		    (!(again = strstr(msg, "does not exist") != NULL) && attempt == 2)) {
-			ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, ctx->r, "solveit: %s failed: %s", statements[q].label,
-				      msg);
-			return -1;
-		}
-	}
+	return sv_db_vrun(db, statements[q].label, statements[q].sql, 1, res, NULL, ap);
 }
 
 int sv_admin_select(sv_ctx *ctx, sv_admin_sql q, apr_dbd_results_t **res, ...)

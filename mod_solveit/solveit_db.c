@@ -298,19 +298,18 @@ static const char *dbd_message(sv_db *db, int rc)
  * it (again: a reset connection). A label the server still holds while we have forgotten it is
  * deallocated first. Returns apr_dbd's status: 0, or what apr_dbd_error explains (run() handles a
  * connection that died before its first statement as it does a failed statement). */
-static int prepare(sv_db *db, sv_stmt q, int again, apr_dbd_prepared_t **stmt)
+static int prepare(sv_db *db, const char *label, const char *sql, int again, apr_dbd_prepared_t **stmt)
 {
 	ap_dbd_t *dbd = db->dbd;
-	const char *label = statements[q].label;
 	int rc, n;
 
 	*stmt = again ? NULL : apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
 	if (*stmt)
 		return 0;
-	rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, label, stmt);
+	rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, sql, label, stmt);
 	if (rc != 0 && strstr(dbd_message(db, rc), "already exists") &&
 	    apr_dbd_query(dbd->driver, dbd->handle, &n, apr_pstrcat(db->pool, "DEALLOCATE ", label, NULL)) == 0)
-		rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, statements[q].sql, label, stmt);
+		rc = apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, sql, label, stmt);
 	if (rc == 0 && !*stmt)
 		rc = -1;
 	if (rc == 0)
@@ -343,10 +342,10 @@ static int count_args(const char *sql)
  * run nothing yet) is retried once after the reset. At most three attempts; a
  * database that is really down fails the check and answers -1 at once.
  */
-static int run(sv_db *db, sv_stmt q, int select, apr_dbd_results_t **res, int *nrows, va_list ap)
+int sv_db_vrun(sv_db *db, const char *label, const char *sql, int select, apr_dbd_results_t **res, int *nrows,
+	       va_list ap)
 {
-	const char *label = statements[q].label;
-	int nargs = count_args(statements[q].sql);
+	int nargs = count_args(sql);
 	const char **args = apr_palloc(db->pool, sizeof(const char *) * (apr_size_t)(nargs + 1));
 
 	/* apr_dbd_pv* are variadic only; collect the strings for apr_dbd_p*, which take an array. */
@@ -354,7 +353,7 @@ static int run(sv_db *db, sv_stmt q, int select, apr_dbd_results_t **res, int *n
 		args[i] = va_arg(ap, const char *);
 	for (int attempt = 1, again = 0;; attempt++) {
 		apr_dbd_prepared_t *stmt;
-		int rc = prepare(db, q, again, &stmt);
+		int rc = prepare(db, label, sql, again, &stmt);
 		const char *msg;
 
 		if (rc == 0 && select) {
@@ -385,7 +384,7 @@ int sv_db_select(sv_db *db, sv_stmt q, apr_dbd_results_t **res, ...)
 	int rc;
 
 	va_start(ap, res);
-	rc = run(db, q, 1, res, NULL, ap);
+	rc = sv_db_vrun(db, statements[q].label, statements[q].sql, 1, res, NULL, ap);
 	va_end(ap);
 	return rc;
 }
@@ -396,7 +395,7 @@ int sv_db_query(sv_db *db, sv_stmt q, int *nrows, ...)
 	int rc, dummy;
 
 	va_start(ap, nrows);
-	rc = run(db, q, 0, NULL, nrows ? nrows : &dummy, ap);
+	rc = sv_db_vrun(db, statements[q].label, statements[q].sql, 0, NULL, nrows ? nrows : &dummy, ap);
 	va_end(ap);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #define SOLVEIT_DB_H
 
 #include <limits.h>
+#include <stdarg.h>
 
 #include "httpd.h"
 
@@ -76,6 +77,13 @@ void sv_db_close(sv_db *db);
  * logging the database's message. */
 int sv_db_select(sv_db *db, sv_stmt q, apr_dbd_results_t **res, ...);
 int sv_db_query(sv_db *db, sv_stmt q, int *nrows, ...);
+
+/* What both run: the statement sql under label (apr_dbd's placeholders, one string argument each from
+ * ap), prepared on this connection when it first runs it, with a restarted PostgreSQL handled; rows
+ * into *res when select, else the count into *nrows. For statement lists of their own
+ * (solveit_admin.c). */
+int sv_db_vrun(sv_db *db, const char *label, const char *sql, int select, apr_dbd_results_t **res, int *nrows,
+	       va_list ap);
 
 /* A session for the package store (sv_package.h) on db's connection, valid for the request:
  * libpq on the PGconn of mod_dbd's pgsql handle, so that test data goes as binary parameters of
