@@ -4,6 +4,8 @@
  * run each test together with the task's validator (validator.h) and report checked results. */
 #include "executor.h"
 
+#include "compile_cache.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,8 @@
 
 typedef struct {
 	sv_sandbox *sb;
-	int starved_reruns; /* --starved-reruns */
+	int starved_reruns;      /* --starved-reruns */
+	compile_cache *compiled; /* --compile-cache; NULL: off */
 } local_state;
 
 static int local_open(const worker_config *cfg, void **state, char *err, size_t errlen)
@@ -34,6 +37,12 @@ static int local_open(const worker_config *cfg, void **state, char *err, size_t 
 		return -1;
 	}
 	st->starved_reruns = cfg ? cfg->starved_reruns : 2;
+	if (cfg &&
+	    compile_cache_open(cfg->compile_cache_dir, cfg->compile_cache_max_bytes, &st->compiled, err, errlen) < 0) {
+		sv_sandbox_close(st->sb);
+		free(st);
+		return -1;
+	}
 	sv_log(SV_LOG_INFO, "local executor: sandbox limit mode %s", sv_sandbox_mode_name(sv_sandbox_mode_get(st->sb)));
 	*state = st;
 	return 0;
@@ -43,6 +52,7 @@ static void local_close(void *state)
 {
 	local_state *st = state;
 
+	compile_cache_close(st->compiled);
 	sv_sandbox_close(st->sb);
 	free(st);
 }
@@ -228,8 +238,8 @@ static void local_judge(void *state, const exec_request *req, exec_outcome *out)
 	task_limits(task, req->language_id, &limits, &compile_limits);
 	out->cpu_limit = limits.cpu_time;
 	out->wall_limit = limits.wall_time;
-	rc = sv_sandbox_prepare(st->sb, req->language_id, req->code, req->code_len, &compile_limits, &box, &compile,
-				out->error, sizeof(out->error));
+	rc = compile_cache_prepare(st->compiled, st->sb, req->language_id, req->code, req->code_len, &compile_limits,
+				   &box, &compile, out->error, sizeof(out->error));
 	if (compile.stdout_len)
 		out->compiler_output = strndup(compile.stdout_buf, compile.stdout_len);
 	if (rc == 1 && compile.wall_exceeded) {

@@ -29,6 +29,9 @@ typedef enum {
 	STAT_JUDGE0_LOST_TOKENS,   /* tokens Judge0 no longer knew (null in a batch GET: it lost its database) */
 	STAT_JUDGE0_STUCK,         /* tokens In Queue beyond --judge0-stuck-seconds with Judge0's queue empty */
 	STAT_JUDGE0_RESUBMITS,     /* tests sent to Judge0 again after a lost or stuck token */
+	/* The local executor's compile cache (compile_cache.h). */
+	STAT_COMPILE_CACHE_HITS,   /* compilations skipped: the program (or its compile error) was kept */
+	STAT_COMPILE_CACHE_MISSES, /* compilations run with the cache on (then kept when deterministic) */
 	STAT_COUNT
 } worker_stat;
 
