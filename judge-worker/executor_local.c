@@ -19,8 +19,9 @@
 
 typedef struct {
 	sv_sandbox *sb;
-	int starved_reruns;      /* --starved-reruns */
-	compile_cache *compiled; /* --compile-cache; NULL: off */
+	int starved_reruns; /* --starved-reruns */
+	/* --compile-cache; NULL: off */
+	compile_cache *compiled;
 } local_state;
 
 static int local_open(const worker_config *cfg, void **state, char *err, size_t errlen)
