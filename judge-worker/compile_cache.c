@@ -413,26 +413,12 @@ static void evict(compile_cache *c)
 	pthread_mutex_unlock(&c->evict_lock);
 }
 
-static int write_all(int fd, const unsigned char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int compile_cache_put(compile_cache *c, const char *key, const compile_cache_entry *e)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	wbuf b = {0};
 	unsigned long seq;
+	FILE *f;
 	int fd, rc = -1;
 
 	if (!key_ok(key) || entry_path(c, key, path, sizeof(path)) < 0)
@@ -451,14 +437,16 @@ int compile_cache_put(compile_cache *c, const char *key, const compile_cache_ent
 	pthread_mutex_unlock(&c->lock);
 	snprintf(tmp, sizeof(tmp), "%s/.tmp-%ld-%lu", c->dir, (long)getpid(), seq);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd >= 0 && write_all(fd, b.p, b.len) == 0 && close(fd) == 0) {
-		fd = -1;
-		rc = rename(tmp, path);
+	if (fd >= 0 && (f = fdopen(fd, "wb"))) {
+		size_t wrote = fwrite(b.p, 1, b.len, f);
+
+		if (fclose(f) == 0 && wrote == b.len)
+			rc = rename(tmp, path);
+	} else if (fd >= 0) {
+		close(fd);
 	}
 	if (rc < 0) {
 		sv_log(SV_LOG_WARNING, "compile cache: cannot store %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
 		unlink(tmp);
 	} else {
 		count(c, &c->counters.stored, (long long)b.len);
