@@ -371,6 +371,13 @@ int sv_sandbox_open(const sv_sandbox_config *cfg, sv_sandbox **out, char *err, s
 		if (!l->available)
 			sv_log(SV_LOG_WARNING, "sandbox: language %d (%s) unavailable: %s", l->id, l->name,
 			       l->unavailable);
+		else if (sb->langs.langs[i].opt_file)
+			sv_log(sb->langs.langs[i].opt_used ? SV_LOG_NOTICE : SV_LOG_WARNING,
+			       "sandbox: language %d (%s) runs %s %s%s", l->id, l->name,
+			       sb->langs.langs[i].opt_used ? "with" : "without", sb->langs.langs[i].opt_file,
+			       sb->langs.langs[i].opt_used ? ""
+							   : " (missing, not root's, or older than its toolchain: "
+							     "rebuild it, doc/install.md)");
 	}
 	sv_log(SV_LOG_NOTICE, "sandbox: %zu of %zu languages available (from %s)", avail, sb->langs.n, langs_path);
 	if (build_lang_mounts(sb) < 0) {

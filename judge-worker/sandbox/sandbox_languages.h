@@ -15,9 +15,11 @@
  *       "out_of_memory": "java.lang.OutOfMemoryError",                  optional: a failed run whose stderr
  *                                                                        holds this text ran out of memory
  *       "rlimit_data": false,                                           optional: no RLIMIT_DATA without cgroups
- *       "toolchain": ["/usr/lib/jvm/default-java/bin/javac", ...]}]}      optional: files whose identity (path,
+ *       "toolchain": ["/usr/lib/jvm/default-java/bin/javac", ...],      optional: files whose identity (path,
  *                                                                        size, mtime) keys the compile cache;
  *                                                                        default the compiler (compile[0])
+ *       "run_optional": {"file": F, "newer_than": G, "args": [...]}}]}   optional: args after run[0] while F is
+ *                                                                        a root-owned file changed after G
  * Arguments may hold {memory_kb}, {memory_mb} and {stack_kb}, replaced by the limits of the execution. */
 
 #include <stddef.h>
@@ -44,6 +46,14 @@ struct sv_lang {
 	 * mtime, and the compile command; a compiler upgrade changes it. */
 	struct sv_strv toolchain;
 	char *toolchain_id;
+	/* "run_optional": args put after the run command's program when file is there and is not older (ctime)
+	 * than newer_than, decided by sv_lang_table_check (Java's class-data sharing archive: used when it was
+	 * built for the JDK installed now, else the JDK's default archive). run is then a view of run_plain's
+	 * and these strings; run_plain owns the command as the file gives it. */
+	struct sv_strv run_plain;
+	struct sv_strv opt_args;
+	char *opt_file, *opt_newer_than;
+	int opt_used;
 };
 
 struct sv_lang_table {
