@@ -5,8 +5,8 @@
 #
 #   judge-worker/sandbox/java-cds.sh [DIR]        (default /var/lib/solveit/java-cds; run as root)
 #
-# The archive is the JDK's default class list plus what a few typical programs load (their own classes left
-# out, so it holds JDK classes only and fits any class path), dumped with the run's flags, checked with
+# The archive holds the JDK classes a few typical programs load (their own classes left out, so it fits any
+# class path), dumped with the run's flags, checked with
 # -Xshare:on and renamed into place as DIR/solveit.jsa (root's, 0644). languages.json uses it while it is
 # newer than the JDK's libjvm.so; after a JDK upgrade (or when it is missing) the JVM's default archive is
 # used instead and the sandbox's start-up log says so: run this again. Never a failed run because of CDS.
@@ -71,12 +71,10 @@ for main in TrainScanner TrainReader; do
 	echo "3 4 word" | "$JDK/bin/java" $FLAGS -Xshare:off -XX:DumpLoadedClassList="$tmp/$main.lst" \
 		-cp "$tmp/classes" "$main" >/dev/null
 done
-# The JDK's own list first (its @lambda-form lines included), then the classes the programs added; a class of
-# the default package is a training program's.
-{
-	cat "$JDK/lib/classlist"
-	cat "$tmp"/Train*.lst | grep -v '^[#@]' | grep / | grep -vxF -f "$JDK/lib/classlist" | sort -u
-} >"$tmp/all.lst"
+# What the programs loaded, JDK classes only (a class of the default package, or a lambda line naming one, is a
+# training program's). Not the JDK's whole default list on top: measured, the larger archive maps more and starts
+# no faster than the JDK's own, while this one starts about 10 % faster (README.md).
+cat "$tmp"/Train*.lst | grep -v '^#' | grep -v 'Train' | grep -E '^@|/' | sort -u >"$tmp/all.lst"
 mkdir -p "$DIR"
 chmod 0755 "$DIR"
 "$JDK/bin/java" $FLAGS -Xshare:dump -XX:SharedClassListFile="$tmp/all.lst" \
