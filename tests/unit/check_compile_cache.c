@@ -359,6 +359,56 @@ START_TEST(toolchain_identity_follows_the_files)
 }
 END_TEST
 
+/* Java's CDS archive: its flag is in the run while the archive is newer than the JVM, else the plain run. */
+START_TEST(run_optional_follows_the_archive)
+{
+	static const char text[] = "{\"mounts\": [\"/usr\"], \"env\": [], \"languages\": [{\"id\": 62, \"name\": \"J\","
+				   " \"source_file\": \"Main.java\", \"run\": [\"/bin/true\", \"-Xshare:auto\"],"
+				   " \"run_optional\": {\"file\": \"%s/a.jsa\", \"newer_than\": \"%s/libjvm.so\","
+				   " \"args\": [\"-XX:SharedArchiveFile=x\"]}}]}";
+	struct sv_lang_table t;
+	char json[2048], path[600], err[256];
+	FILE *f;
+
+	make_dir();
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(json, sizeof(json), text, dir, dir);
+	ck_assert_msg(sv_lang_table_parse(json, &t, err, sizeof(err)) == 0, "%s", err);
+	sv_lang_table_check(&t);
+	ck_assert_uint_eq(t.langs[0].run.n, 2); /* no archive: the plain run */
+	snprintf(path, sizeof(path), "%s/libjvm.so", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	usleep(20000);
+	snprintf(path, sizeof(path), "%s/a.jsa", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	sv_lang_table_check(&t);
+	ck_assert_uint_eq(t.langs[0].run.n, 3);
+	ck_assert_str_eq(t.langs[0].run.v[0], "/bin/true");
+	ck_assert_str_eq(t.langs[0].run.v[1], "-XX:SharedArchiveFile=x");
+	ck_assert_str_eq(t.langs[0].run.v[2], "-Xshare:auto");
+	/* A JDK upgrade after the archive was built: stale, the plain run again. */
+	usleep(20000);
+	snprintf(path, sizeof(path), "%s/libjvm.so", dir);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	sv_lang_table_check(&t);
+	ck_assert_uint_eq(t.langs[0].run.n, 2);
+	ck_assert_str_eq(t.langs[0].run.v[1], "-Xshare:auto");
+	sv_lang_table_free(&t);
+	/* A malformed entry names the field. */
+	ck_assert_int_eq(
+	    sv_lang_table_parse("{\"mounts\": [], \"env\": [], \"languages\": [{\"id\": 62, \"name\": \"J\", "
+				"\"source_file\": \"M.java\", \"run\": [\"/bin/true\"], "
+				"\"run_optional\": {\"file\": \"relative\"}}]}",
+				&t, err, sizeof(err)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(err, "\"run_optional\" must be"));
+	remove_dir();
+}
+END_TEST
+
 Suite *compile_cache_suite(void);
 Suite *compile_cache_suite(void)
 {
@@ -376,6 +426,7 @@ Suite *compile_cache_suite(void)
 	tcase_add_test(tc, an_entry_larger_than_the_bound_is_not_kept);
 	tcase_add_test(tc, artifact_paths);
 	tcase_add_test(tc, toolchain_identity_follows_the_files);
+	tcase_add_test(tc, run_optional_follows_the_archive);
 	suite_add_tcase(s, tc);
 	return s;
 }
