@@ -32,6 +32,8 @@ RUN apt-get update \
     default-jdk-headless nodejs ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/ /
+# Java's class-data sharing archive for the sandbox's runs (languages.json "run_optional"; issue 16).
+RUN /usr/libexec/solveit/java-cds.sh
 RUN useradd --system --user-group --no-create-home --shell /usr/sbin/nologin solveit \
  && install -d -m 0755 /run/solveit /run/apache2 /etc/solveit /var/cache/solveit
 EXPOSE 80

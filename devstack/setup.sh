@@ -70,4 +70,10 @@ if [ ! -f config.status ] || [ configure -nt config.status ]; then
 fi
 say "make"
 make -j"$(nproc)" >/dev/null
+# Java's class-data sharing archive (issue 16): again only when missing or older (ctime) than the JDK.
+cds=/var/lib/solveit/java-cds/solveit.jsa jvm=/usr/lib/jvm/default-java/lib/server/libjvm.so
+if [ -f "$jvm" ] && { [ ! -f "$cds" ] || [ "$(stat -c %Z "$cds")" -lt "$(stat -c %Z "$jvm")" ]; }; then
+	say "java class-data sharing archive"
+	judge-worker/sandbox/java-cds.sh >/dev/null || say "java-cds.sh failed: Java runs use the JDK's default archive"
+fi
 say "build ready"

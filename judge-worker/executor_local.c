@@ -5,6 +5,8 @@
  * test together with the task's validator (validator.h) and report checked results. */
 #include "executor_local.h"
 
+#include "compile_cache.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,13 @@ static int local_open(const worker_config *cfg, void **state, char *err, size_t 
 		free(st);
 		return -1;
 	}
+	if (cfg &&
+	    compile_cache_open(cfg->compile_cache_dir, cfg->compile_cache_max_bytes, &st->compiled, err, errlen) < 0) {
+		core_budget_free(st->budget);
+		sv_sandbox_close(st->sb);
+		free(st);
+		return -1;
+	}
 	sv_log(SV_LOG_INFO,
 	       "local executor: sandbox limit mode %s; %d core(s) shared by the judgements, up to %d test(s) of a "
 	       "submission at once on idle ones",
@@ -49,6 +58,7 @@ static void local_close(void *state)
 {
 	local_state *st = state;
 
+	compile_cache_close(st->compiled);
 	sv_sandbox_close(st->sb);
 	core_budget_free(st->budget);
 	free(st);
@@ -233,8 +243,8 @@ static void local_judge(void *state, const exec_request *req, exec_outcome *out)
 	task_limits(task, req->language_id, &limits, &compile_limits);
 	out->cpu_limit = limits.cpu_time;
 	out->wall_limit = limits.wall_time;
-	rc = sv_sandbox_prepare(st->sb, req->language_id, req->code, req->code_len, &compile_limits, &box, &compile,
-				out->error, sizeof(out->error));
+	rc = compile_cache_prepare(st->compiled, st->sb, req->language_id, req->code, req->code_len, &compile_limits,
+				   &box, &compile, out->error, sizeof(out->error));
 	if (compile.stdout_len)
 		out->compiler_output = strndup(compile.stdout_buf, compile.stdout_len);
 	if (rc == 1 && compile.wall_exceeded) {

@@ -8,7 +8,8 @@
 
 #include "sandbox/sandbox.h"
 
-typedef struct core_budget core_budget; /* worker_cores.h */
+typedef struct core_budget core_budget;     /* worker_cores.h */
+typedef struct compile_cache compile_cache; /* compile_cache.h */
 
 /* Tests of one submission at once when the executor is opened without a configuration (the drivers). */
 #define LOCAL_PARALLEL_TESTS_DEFAULT 8
@@ -29,6 +30,7 @@ typedef struct {
 	int parallel_tests;  /* --parallel-tests */
 	core_budget *budget; /* --cores, shared by every judgement of the process */
 	const local_runner *runner;
+	compile_cache *compiled; /* --compile-cache; NULL: off */
 } local_state;
 
 extern const local_runner local_sandbox_runner;

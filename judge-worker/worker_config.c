@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compile_cache.h"
 #include "sv_kafka_mac.h"
 #include "sv_log.h"
 #include "sv_options.h"
@@ -42,6 +43,13 @@ static const sv_option options[] = {
      "local cache of test files by SHA-256, shared by the workers of one host", 0},
     {"test-cache-max-mb", 0, "SOLVEIT_TEST_CACHE_MAX_MB", SV_OPT_INT, OFF(test_cache_max_mb), 0, 1, 16777216, "MB",
      "size bound of the test cache; the least recently used files are removed beyond it", 0},
+    {"compile-cache", 0, "SOLVEIT_COMPILE_CACHE", SV_OPT_STRING, OFF(compile_cache_dir), 0, 0, 0, "DIR|none",
+     "the local executor's cache of compiled programs and compile errors (a root-owned 0700 directory, created "
+     "when missing): rejudges and identical resubmissions skip the compiler; \"none\" turns it off",
+     0},
+    {"compile-cache-max-bytes", 0, "SOLVEIT_COMPILE_CACHE_MAX_BYTES", SV_OPT_LONG, OFF(compile_cache_max_bytes), 0,
+     4096, 1L << 40, "BYTES", "size bound of the compile cache; the least recently used entries are removed beyond it",
+     0},
     {"executor", 'e', "SOLVEIT_EXECUTOR", SV_OPT_STRING, OFF(executor), 0, 0, 0, "NAME",
      "where programs run: local (the built-in sandbox) or judge0", 0},
     {"concurrency", 'j', "SOLVEIT_CONCURRENCY", SV_OPT_INT, OFF(concurrency), 0, 1, 256, "N",
@@ -139,6 +147,8 @@ void worker_config_init(worker_config *cfg)
 	cfg->revision_poll_ms = 1000;
 	cfg->test_cache_dir = strdup("/var/cache/solveit/tests");
 	cfg->test_cache_max_mb = 2048;
+	cfg->compile_cache_dir = strdup(COMPILE_CACHE_DEFAULT_DIR);
+	cfg->compile_cache_max_bytes = COMPILE_CACHE_DEFAULT_MAX_BYTES;
 	cfg->executor = strdup("local");
 	cfg->cores = worker_cores_detect();
 	cfg->concurrency = cfg->cores;
@@ -220,6 +230,12 @@ int worker_config_check(const worker_config *cfg, char *err, size_t errlen)
 	if (cfg->test_cache_dir[0] != '/') {
 		snprintf(err, errlen, "--test-cache-dir / SOLVEIT_TEST_CACHE_DIR: \"%s\" is not an absolute path",
 			 cfg->test_cache_dir);
+		return -1;
+	}
+	if (cfg->compile_cache_dir[0] != '/' && strcmp(cfg->compile_cache_dir, "none") != 0) {
+		snprintf(err, errlen,
+			 "--compile-cache / SOLVEIT_COMPILE_CACHE: \"%s\" is neither an absolute path nor none",
+			 cfg->compile_cache_dir);
 		return -1;
 	}
 	for (const char *p = cfg->judge0_auth_header; *p; p++)

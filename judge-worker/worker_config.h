@@ -29,6 +29,8 @@ typedef struct {
 	int revision_poll_ms; /* how often task revisions are re-read from PostgreSQL */
 	char *test_cache_dir; /* the local file cache of test data (test_cache.h) */
 	int test_cache_max_mb;
+	char *compile_cache_dir; /* the local executor's compile cache (compile_cache.h); "none": off */
+	long compile_cache_max_bytes;
 	/* Redis's requirepass, the first line of this file; "": no AUTH */
 	char *redis_password_file;
 	/* Execution */

@@ -18,11 +18,33 @@ static struct {
 } finals = {PTHREAD_MUTEX_INITIALIZER, {{0, 0}}, 0, 0};
 
 static const char *const names[STAT_COUNT] = {
-    "received",           "completed",        "failed",           "dead_lettered",        "given_back",
-    "cache_hits",         "cache_misses",     "cache_errors",     "db_task_loads",        "db_revision_scans",
-    "db_errors",          "executor_retries", "judge0_retries",   "duplicates",           "deferred",
-    "starved_reruns",     "starved_failures", "judge0_up",        "judge0_checks_failed", "judge0_outages",
-    "judge0_lost_tokens", "judge0_stuck",     "judge0_resubmits", "consumption_paused",   "consumption_pauses",
+    "received",
+    "completed",
+    "failed",
+    "dead_lettered",
+    "given_back",
+    "cache_hits",
+    "cache_misses",
+    "cache_errors",
+    "db_task_loads",
+    "db_revision_scans",
+    "db_errors",
+    "executor_retries",
+    "judge0_retries",
+    "duplicates",
+    "deferred",
+    "starved_reruns",
+    "starved_failures",
+    "judge0_up",
+    "judge0_checks_failed",
+    "judge0_outages",
+    "judge0_lost_tokens",
+    "judge0_stuck",
+    "judge0_resubmits",
+    "consumption_paused",
+    "consumption_pauses",
+    "compile_cache_hits",
+    "compile_cache_misses",
 };
 
 void stats_add(worker_stat which, long n)

@@ -32,6 +32,9 @@ typedef enum {
 	/* Consumption held while the executor's service is down (worker_queue.h, wq_hold). */
 	STAT_CONSUMPTION_PAUSED, /* gauge: 1 while no job starts and nothing more is taken from Kafka */
 	STAT_CONSUMPTION_PAUSES, /* times consumption was paused */
+	/* The local executor's compile cache (compile_cache.h). */
+	STAT_COMPILE_CACHE_HITS,   /* compilations skipped: the program (or its compile error) was kept */
+	STAT_COMPILE_CACHE_MISSES, /* compilations run with the cache on (then kept when deterministic) */
 	STAT_COUNT
 } worker_stat;
 

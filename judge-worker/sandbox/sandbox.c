@@ -371,6 +371,13 @@ int sv_sandbox_open(const sv_sandbox_config *cfg, sv_sandbox **out, char *err, s
 		if (!l->available)
 			sv_log(SV_LOG_WARNING, "sandbox: language %d (%s) unavailable: %s", l->id, l->name,
 			       l->unavailable);
+		else if (sb->langs.langs[i].opt_file)
+			sv_log(sb->langs.langs[i].opt_used ? SV_LOG_NOTICE : SV_LOG_WARNING,
+			       "sandbox: language %d (%s) runs %s %s%s", l->id, l->name,
+			       sb->langs.langs[i].opt_used ? "with" : "without", sb->langs.langs[i].opt_file,
+			       sb->langs.langs[i].opt_used ? ""
+							   : " (missing, not root's, or older than its toolchain: "
+							     "rebuild it, doc/install.md)");
 	}
 	sv_log(SV_LOG_NOTICE, "sandbox: %zu of %zu languages available (from %s)", avail, sb->langs.n, langs_path);
 	if (build_lang_mounts(sb) < 0) {
@@ -534,7 +541,7 @@ static int make_netns(void)
 	return fd;
 }
 
-static int write_source(int dirfd, const char *name, const char *source, size_t len)
+int sv_write_file(int dirfd, const char *name, const char *source, size_t len)
 {
 	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 
@@ -574,8 +581,8 @@ int sv_sandbox_file_name_ok(const char *name)
 
 /* A new box of lang: a slot, its network namespace, and its own size-limited tmpfs holding root/ (where each
  * run mounts the box root) and, when with_prog, prog/ (returned open in *progfd). */
-static sv_sandbox_box *box_new(sv_sandbox *sb, const struct sv_lang *lang, long work_kb, int *progfd, char *err,
-			       size_t errlen)
+sv_sandbox_box *sv_box_new(sv_sandbox *sb, const struct sv_lang *lang, long work_kb, int *progfd, char *err,
+			   size_t errlen)
 {
 	sv_sandbox_box *box = calloc(1, sizeof(*box));
 	char opts[96];
@@ -670,15 +677,15 @@ int sv_sandbox_prepare_files(sv_sandbox *sb, int language_id, const char *source
 		}
 	}
 	sv_fill_limits(&lim, compile_limits, 1);
-	box = box_new(sb, lang, lim.work_kb, &progfd, err, errlen);
+	box = sv_box_new(sb, lang, lim.work_kb, &progfd, err, errlen);
 	if (!box)
 		goto fail;
-	if (write_source(progfd, lang->pub.source_file, source, source_len) < 0) {
+	if (sv_write_file(progfd, lang->pub.source_file, source, source_len) < 0) {
 		snprintf(err, errlen, "cannot write the source into %s: %s", box->dir, strerror(errno));
 		goto fail;
 	}
 	for (size_t i = 0; i < n_files; i++) {
-		if (write_source(progfd, files[i].name, files[i].data, files[i].len) < 0) {
+		if (sv_write_file(progfd, files[i].name, files[i].data, files[i].len) < 0) {
 			snprintf(err, errlen, "cannot write %s into %s: %s", files[i].name, box->dir, strerror(errno));
 			goto fail;
 		}
@@ -747,7 +754,7 @@ fail:
 int sv_sandbox_share(sv_sandbox_box *prepared, sv_sandbox_box **out, char *err, size_t errlen)
 {
 	/* Room for the mount points of the root and of a run's scratch directory only. */
-	sv_sandbox_box *box = box_new(prepared->sb, prepared->lang, 1024, NULL, err, errlen);
+	sv_sandbox_box *box = sv_box_new(prepared->sb, prepared->lang, 1024, NULL, err, errlen);
 
 	*out = box;
 	if (!box)

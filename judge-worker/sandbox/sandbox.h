@@ -251,6 +251,52 @@ int sv_sandbox_interact(sv_sandbox_box *program, const sv_sandbox_run_opts *prog
 			const sv_sandbox_interaction *how, sv_run_result *presult, sv_run_result *vresult,
 			int *validator_first, char *err, size_t errlen);
 
+/* ---- compiled programs kept for later (the judge-worker's compile cache) ---- */
+
+/* What a compilation left in /prog: every directory and regular file, parents before children, paths
+ * relative to /prog ("a.out", "classes", "classes/Main.class"). */
+typedef struct {
+	char *path;
+	int is_dir;
+	unsigned mode; /* permission bits (07777 masked to 0777) */
+	char *data;    /* regular files: the bytes (NULL when empty) */
+	size_t len;
+} sv_sandbox_artifact_file;
+
+typedef struct {
+	sv_sandbox_artifact_file *files;
+	size_t n;
+	size_t bytes; /* the files' bytes together */
+} sv_sandbox_artifact;
+
+/* The toolchain identity of a compiled language (its compile command; the resolved path, size and mtime of
+ * each of its "toolchain" files, by default the compiler), computed once at open: a cached compilation is
+ * valid for the same text only. NULL for an interpreted or unknown language. */
+const char *sv_sandbox_toolchain(const sv_sandbox *sb, int language_id);
+
+/* Reads back what the compilation of a prepared box left in its /prog (no process of the box is alive then),
+ * through descriptors only: each entry opened relative to its directory, never following a link, regular
+ * files and directories only. Returns 0 with *out filled; 1 when it cannot be kept (a link, a device, a fifo,
+ * more than max_files entries or max_bytes bytes: err says which); -1 on a failure (err). */
+int sv_sandbox_artifact_read(sv_sandbox_box *box, size_t max_files, size_t max_bytes, sv_sandbox_artifact *out,
+			     char *err, size_t errlen);
+
+/* Creates a box whose /prog holds art exactly (contents and modes, owned by the box user as after a
+ * compilation), written before anything untrusted runs there, and no compilation: the box is ready to run.
+ * Paths must be relative, with no "." or ".." component, parents listed before children. compile_limits
+ * (NULL: the defaults) give the size of the box's tmpfs, as in sv_sandbox_prepare. Returns 0 with *out, or -1
+ * with err. */
+int sv_sandbox_prepare_artifact(sv_sandbox *sb, int language_id, const sv_sandbox_artifact *art,
+				const sv_sandbox_limits *compile_limits, sv_sandbox_box **out, char *err,
+				size_t errlen);
+
+/* Frees what an artifact holds (not the struct). Safe on a zeroed one. */
+void sv_sandbox_artifact_free(sv_sandbox_artifact *art);
+
+/* 1 when path is a relative artifact path: 1 to 512 bytes, no leading or doubled '/', no "." or ".."
+ * component. */
+int sv_sandbox_artifact_path_ok(const char *path);
+
 /* Unmounts and removes the box without following anything the sandboxed code created, frees its slot.
  * NULL is allowed. */
 void sv_sandbox_destroy(sv_sandbox_box *box);

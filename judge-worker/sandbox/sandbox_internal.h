@@ -80,6 +80,14 @@ void sv_exec_req_init(struct exec_req *req, const sv_sandbox_box *box, const sv_
 /* Zero fields of in (NULL: all) take the run or compile defaults. */
 void sv_fill_limits(sv_sandbox_limits *out, const sv_sandbox_limits *in, int compile);
 
+/* A new box of lang: a slot, its network namespace, its own tmpfs of work_kb holding root/ and, when progfd
+ * is not NULL, prog/ (returned open in *progfd). NULL with err on failure. */
+sv_sandbox_box *sv_box_new(sv_sandbox *sb, const struct sv_lang *lang, long work_kb, int *progfd, char *err,
+			   size_t errlen);
+
+/* Writes len bytes into a new file name of dirfd (O_EXCL, never following a link), mode 0644. 0 or -1. */
+int sv_write_file(int dirfd, const char *name, const char *data, size_t len);
+
 /* Monotonic seconds. */
 double sv_now_s(void);
 

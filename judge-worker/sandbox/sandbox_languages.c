@@ -4,9 +4,11 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sv_language.h"
@@ -77,6 +79,66 @@ fail:
 	return -1;
 }
 
+/* "run_optional" of a language (see sandbox_languages.h). */
+static int parse_optional(const cJSON *item, struct sv_lang *lang, const char *where, char *err, size_t errlen)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(item, "run_optional");
+	const char *file = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "file"));
+	const char *newer = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "newer_than"));
+
+	if (!o)
+		return 0;
+	if (!cJSON_IsObject(o) || !file || !clean_abs_path(file) || (newer && !clean_abs_path(newer))) {
+		snprintf(err, errlen,
+			 "%s: \"run_optional\" must be {\"file\": PATH, \"newer_than\": PATH, \"args\": [...]}", where);
+		return -1;
+	}
+	if (get_strv(o, "args", 0, 0, &lang->opt_args, where, err, errlen) < 0)
+		return -1;
+	lang->opt_file = strdup(file);
+	lang->opt_newer_than = newer ? strdup(newer) : NULL;
+	if (!lang->opt_file || (newer && !lang->opt_newer_than)) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* lang->run as the plain command, with the optional args after its program when with_optional. */
+static int run_view(struct sv_lang *lang, int with_optional)
+{
+	size_t extra = with_optional ? lang->opt_args.n : 0, n = 0;
+	char **v = calloc(lang->run_plain.n + extra + 1, sizeof(char *));
+
+	if (!v)
+		return -1;
+	for (size_t i = 0; i < lang->run_plain.n; i++) {
+		v[n++] = lang->run_plain.v[i];
+		for (size_t k = 0; i == 0 && k < extra; k++)
+			v[n++] = lang->opt_args.v[k];
+	}
+	free(lang->run.v);
+	lang->run.v = v;
+	lang->run.n = n;
+	lang->opt_used = extra > 0;
+	return 0;
+}
+
+/* Whether the optional file is there, root's, not writable by others, and changed after newer_than. */
+static int optional_ok(const struct sv_lang *lang)
+{
+	struct stat f, g;
+
+	if (!lang->opt_file || stat(lang->opt_file, &f) < 0 || !S_ISREG(f.st_mode) || f.st_uid != 0 ||
+	    (f.st_mode & 022))
+		return 0;
+	if (!lang->opt_newer_than)
+		return 1;
+	return stat(lang->opt_newer_than, &g) == 0 &&
+	       (f.st_ctim.tv_sec > g.st_ctim.tv_sec ||
+		(f.st_ctim.tv_sec == g.st_ctim.tv_sec && f.st_ctim.tv_nsec >= g.st_ctim.tv_nsec));
+}
+
 static int parse_language(const cJSON *item, size_t index, struct sv_lang *lang, char *err, size_t errlen)
 {
 	const char *src = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(item, "source_file"));
@@ -100,9 +162,12 @@ static int parse_language(const cJSON *item, size_t index, struct sv_lang *lang,
 		return -1;
 	}
 	if (get_strv(item, "compile", 1, 0, &lang->compile, where, err, errlen) < 0 ||
-	    get_strv(item, "run", 0, 0, &lang->run, where, err, errlen) < 0 ||
+	    get_strv(item, "run", 0, 0, &lang->run_plain, where, err, errlen) < 0 ||
 	    get_strv(item, "mounts", 1, 1, &lang->mounts, where, err, errlen) < 0 ||
-	    get_strv(item, "env", 1, 2, &lang->env, where, err, errlen) < 0)
+	    get_strv(item, "env", 1, 2, &lang->env, where, err, errlen) < 0 ||
+	    get_strv(item, "toolchain", 1, 1, &lang->toolchain, where, err, errlen) < 0)
+		return -1;
+	if (parse_optional(item, lang, where, err, errlen) < 0 || run_view(lang, 0) < 0)
 		return -1;
 	if (lang->run.n == 0 || lang->run.v[0][0] != '/' || (lang->compile.n > 0 && lang->compile.v[0][0] != '/')) {
 		snprintf(err, errlen, "%s: \"run\" and \"compile\" must start with an absolute program path", where);
@@ -238,6 +303,11 @@ size_t sv_lang_table_check(struct sv_lang_table *table)
 		free(l->unavailable_buf);
 		l->unavailable_buf = NULL;
 		l->pub.unavailable = NULL;
+		free(l->toolchain_id);
+		l->toolchain_id = l->compile.n > 0 ? sv_lang_toolchain_id(l) : NULL;
+		/* Out of memory keeps the command it had. */
+		if (l->opt_file)
+			(void)run_view(l, optional_ok(l));
 		l->pub.available = 1;
 		if ((l->compile.n > 0 && tool_missing(table, l, l->compile.v[0], why, sizeof(why))) ||
 		    tool_missing(table, l, l->run.v[0], why, sizeof(why))) {
@@ -249,6 +319,56 @@ size_t sv_lang_table_check(struct sv_lang_table *table)
 		available++;
 	}
 	return available;
+}
+
+/* Appends printf output to *buf (of *len bytes used). -1 on allocation failure, *buf freed. */
+static int append(char **buf, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int append(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	char *more;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&more, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(*buf = realloc(*buf, *len + (size_t)n + 1))) {
+		free(n < 0 ? NULL : more);
+		return -1;
+	}
+	memcpy(*buf + *len, more, (size_t)n + 1);
+	*len += (size_t)n;
+	free(more);
+	return 0;
+}
+
+char *sv_lang_toolchain_id(const struct sv_lang *lang)
+{
+	const struct sv_strv *files = lang->toolchain.n ? &lang->toolchain : &lang->compile;
+	size_t nfiles = lang->toolchain.n ? lang->toolchain.n : (lang->compile.n ? 1 : 0), len = 0;
+	char *buf = NULL;
+
+	if (append(&buf, &len, "language %d\n", lang->pub.id) < 0)
+		return NULL;
+	for (size_t i = 0; i < lang->compile.n; i++) {
+		/* Length-prefixed: no two commands give the same text. */
+		if (append(&buf, &len, "compile %zu %s\n", strlen(lang->compile.v[i]), lang->compile.v[i]) < 0)
+			return NULL;
+	}
+	for (size_t i = 0; i < nfiles; i++) {
+		char real[PATH_MAX];
+		struct stat st;
+		int rc;
+
+		if (realpath(files->v[i], real) && stat(real, &st) == 0)
+			rc = append(&buf, &len, "file %s %lld %lld.%09ld\n", real, (long long)st.st_size,
+				    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		else
+			rc = append(&buf, &len, "file %s missing\n", files->v[i]);
+		if (rc < 0)
+			return NULL;
+	}
+	return buf;
 }
 
 const struct sv_lang *sv_lang_table_find(const struct sv_lang_table *table, int id)
@@ -269,8 +389,14 @@ void sv_lang_table_free(struct sv_lang_table *table)
 		free((char *)l->pub.source_file);
 		free(l->unavailable_buf);
 		free(l->out_of_memory);
+		free(l->toolchain_id);
+		strv_free(&l->toolchain);
 		strv_free(&l->compile);
-		strv_free(&l->run);
+		free(l->run.v);
+		strv_free(&l->run_plain);
+		strv_free(&l->opt_args);
+		free(l->opt_file);
+		free(l->opt_newer_than);
 		strv_free(&l->mounts);
 		strv_free(&l->env);
 	}

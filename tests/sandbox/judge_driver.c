@@ -9,11 +9,14 @@
  *        "output_limit_kb": 0, "factors": {"71": 2.0}, "language": 54, "source": PATH,
  *        "tests": [{"input": PATH, "answer": PATH, "flags": ""}], "paths": true (the validator sees the
  *        files by path; false: from memory), "stop_after_failure": false, "threads": 1, "repeat": 1,
- *        "bump_revision": false (one thread: each repetition judges the next revision of the task)}
+ *        "bump_revision": false (one thread: each repetition judges the next revision of the task),
+ *        "compile_cache": DIR (the executor's compile cache; missing: off), "compile_cache_max_bytes": N}
  * Each judgement: {"status": "DONE"|"CE"|"FAILED"|"CANCELLED", "error", "compiler_output",
  *        "tests": [{"index", "verdict", "checked", "score", "judge_message", "team_message", "message",
  *        "stderr", "exit_code", "time", "memory", "validator_error"}]}
- * The custom validator is called from the test callback, as the worker does. Exit 0, or 2 on a bad spec. */
+ * The custom validator is called from the test callback, as the worker does. The worker's counters end
+ * stderr as one line "stats: received=0 ... compile_cache_hits=N compile_cache_misses=M". Exit 0, or 2 on a
+ * bad spec. */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <pthread.h>
@@ -24,6 +27,8 @@
 #include "executor.h"
 #include "sv_log.h"
 #include "validator.h"
+#include "worker_config.h"
+#include "worker_stats.h"
 
 struct judgement {
 	const exec_request *base;
@@ -253,8 +258,10 @@ int main(int argc, char **argv)
 	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	pthread_t threads[16];
 	int nthreads;
-	char *code, *printed;
+	char *code, *printed, stats[2048];
 	size_t code_len;
+	worker_config cfg;
+	const char *cache_dir;
 
 	sv_log_use_stderr_or_syslog("solveit-judge-driver", 1, SV_LOG_NOTICE);
 	if (!spec || load_task(spec, &task) < 0 || !str(spec, "source") ||
@@ -263,7 +270,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	w.ops = &executor_local;
-	if (w.ops->open(NULL, &w.state, err, sizeof(err)) < 0 ||
+	worker_config_init(&cfg);
+	cache_dir = str(spec, "compile_cache");
+	free(cfg.compile_cache_dir);
+	cfg.compile_cache_dir = strdup(cache_dir ? cache_dir : "none");
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(spec, "compile_cache_max_bytes")))
+		cfg.compile_cache_max_bytes =
+		    (long)cJSON_GetObjectItemCaseSensitive(spec, "compile_cache_max_bytes")->valuedouble;
+	if (w.ops->open(&cfg, &w.state, err, sizeof(err)) < 0 ||
 	    validator_cache_open(NULL, &w.cache, err, sizeof(err))) {
 		fprintf(stderr, "solveit-judge-driver: %s\n", err);
 		return 1;
@@ -291,5 +305,8 @@ int main(int argc, char **argv)
 	cJSON_Delete(results);
 	validator_cache_close(w.cache);
 	w.ops->close(w.state);
+	stats_format(stats, sizeof(stats));
+	fprintf(stderr, "stats: %s\n", stats);
+	worker_config_free(&cfg);
 	return 0;
 }
