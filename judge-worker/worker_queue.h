@@ -85,9 +85,9 @@ void wq_done(worker_queue *q, job *j, wq_thread *t);
 /* While the service the executor runs programs on is down (a Judge0 outage: judge0_http.c), consumption
  * is held, in every queue of the process: no queued job starts (a cancelled one is still handed out, to
  * be given back), there is no room (wq_wait_room), so the poll loop takes nothing more from Kafka but
- * what was fetched before judge_worker.c paused the partitions, and no thread is free for a run. The jobs stay pending, their
- * offsets not stored. wq_hold logs the pause once (why says what is down), wq_release the resumption
- * once; repeated calls change nothing. */
+ * what was fetched before judge_worker.c paused the partitions, and no thread is free for a run. The jobs stay pending,
+ * their offsets not stored. wq_hold logs the pause once (why says what is down), wq_release the resumption once;
+ * repeated calls change nothing. */
 void wq_hold(const char *why);
 void wq_release(void);
 int wq_held(void);
