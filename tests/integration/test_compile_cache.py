@@ -1,6 +1,6 @@
 """The judge-worker's compile cache through the whole pipeline (issue 16): an identical resubmission is judged
 from the kept program (compile_cache_hits in the stats file and on /metrics) with the same verdict, per-test
-verdicts and compiler output as the first; a compile error is kept too. tests/sandbox/test_compile_cache.py
+verdicts and compiler output as the first; a compile error is kept too. tests/sandbox/test_sandbox_compile_cache.py
 covers the cache's own rules (damage, the size bound, none, every language)."""
 
 import json

@@ -2,7 +2,7 @@
 driven by solveit-judge-driver (tests/sandbox/judge_driver.c): each judgement is a separate process, as a
 restarted worker or a second worker on the same cache directory would be.
 
-Run as root with Debian's pytest: /usr/bin/python3 -m pytest tests/sandbox/test_compile_cache.py
+Run as root with Debian's pytest: /usr/bin/python3 -m pytest tests/sandbox/test_sandbox_compile_cache.py
 """
 import json
 import os
