@@ -441,8 +441,10 @@ def daemon_env(pg, kafka, redis, kafka_options=QUICK_REJOIN):
            # This tree's sandbox files, named: whatever an installed copy holds is not what is under test.
            "SOLVEIT_LANGUAGES": str(SANDBOX_DIR / "languages.json"),
            "SOLVEIT_SANDBOX_INIT": str(SANDBOX_DIR / "solveit-sandbox-init"),
-           # The workers' test file cache lives with the stack's state, not in /var/cache.
+           # The workers' test file cache and compile cache live with the stack's state, not in
+           # /var/cache: a compiled program left there by another run would be judged without compiling.
            "SOLVEIT_TEST_CACHE_DIR": str(pg.dir.parent / "test-cache"),
+           "SOLVEIT_COMPILE_CACHE": str(pg.dir.parent / "compile-cache"),
            "SOLVEIT_KEY_FILE": str(key_file(pg.dir.parent))}
     if kafka_options:
         env["SOLVEIT_KAFKA_OPTIONS"] = kafka_options

@@ -64,7 +64,9 @@ def starved(services):
     if not cpu_controller_usable():
         pytest.skip("needs root and the cgroup v1 cpu controller at /sys/fs/cgroup/cpu to make CPU scarce")
     stats = services.tmp / ("starved-worker-%s.stats" % uuid.uuid4().hex[:8])
-    p = Pipeline(services, worker_env={"SOLVEIT_STATS_FILE": str(stats), "SOLVEIT_CONCURRENCY": "1"})
+    # No compile cache: a program compiled earlier (by another run of this test) would not be compiled again.
+    p = Pipeline(services, worker_env={"SOLVEIT_STATS_FILE": str(stats), "SOLVEIT_CONCURRENCY": "1",
+                                       "SOLVEIT_COMPILE_CACHE": "none"})
     p.stats_path = stats
     p.throttle = Throttle(p.worker.pid)
     yield p
