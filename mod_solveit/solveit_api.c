@@ -102,8 +102,7 @@ cJSON *sv_api_tasks_body(sv_ctx *ctx)
 		return NULL;
 	const char *uid = apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id);
 
-	/* The students' list takes the user twice (best scores, visibility); the staff's once. */
-	if (sv_db_select(db, sess->staff ? SV_SQL_TASKS_LIST_ALL : SV_SQL_TASKS_LIST, &res, uid, uid) < 0)
+	if (sv_db_select(db, sess->staff ? SV_SQL_TASKS_LIST_ALL : SV_SQL_TASKS_LIST, &res, uid) < 0)
 		return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "tasks");

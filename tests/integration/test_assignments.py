@@ -320,6 +320,38 @@ def test_in_the_late_window_a_submission_is_late_and_loses_the_penalty(httpd, db
     assert r.status_code == 202 and "late" not in r.json()
 
 
+def test_the_best_final_score_is_taken_over_on_time_and_late_submissions(httpd, db, staff):
+    """The task list and the task page take the best final score whichever kind holds it: the list
+    reads the on-time and the late submissions by separate indexes (sql/035) and must merge them."""
+    tid = open_task(staff)
+    create(staff, db, task_ids=[tid], opens_at=at(db, -3), due_at=at(db, -1), closes_at=at(db, 1), late_penalty=25)
+    student = login(httpd, db)
+
+    def best():
+        listed = {t["id"]: (t["best_score"], t["best_verdict"]) for t in student.get("/api/tasks").json()["tasks"]}
+        page = student.get("/api/tasks/%d" % tid).json()
+        assert listed[tid] == (page["best_score"], page["best_verdict"]), (listed[tid], page)
+        return listed[tid]
+
+    def judged(score, verdict, late):
+        r = submit(student, tid)
+        assert r.status_code == 202 and r.json()["late"], r.text
+        sid = r.json()["submission_id"]
+        if not late:  # as if it had come before the due time
+            db.execute("UPDATE submissions SET late = false WHERE id = %s", (sid,))
+        judge(db, sid, score, verdict)
+
+    judged(90, "WA", late=True)  # round(90 * 0.75) = 68
+    judged(60, "TLE", late=False)
+    assert best() == (68, "WA")  # the late one is better after its penalty
+    judged(80, "RE", late=False)
+    assert best() == (80, "RE")
+    judged(100, "AC", late=True)  # 75
+    assert best() == (80, "RE")
+    judged(80, "WA", late=False)  # equal: the newer one
+    assert best() == (80, "WA")
+
+
 def test_after_closing_a_student_is_refused_with_the_time_and_staff_are_not(httpd, db, staff):
     tid = open_task(staff)
     a = create(staff, db, title="Week closed", task_ids=[tid], opens_at=at(db, -5), due_at=at(db, -3),
