@@ -87,6 +87,8 @@ test('tests page: upload a zip, edit, reorder, delete; a refused archive says wh
 		// Edit test 2: its data, weight and sample flag.
 		await row(page, '2').getByRole('button', { name: 'Edit' }).click();
 		await page.getByRole('heading', { name: 'Edit test 2' }).waitFor();
+		// The heading comes first, over "Loading the test…": the form follows once its data is read.
+		await page.getByLabel('Input').waitFor();
 		// The labels of the journey test's contract, each naming one control only.
 		for (const label of ['Input', 'Answer', 'Sample', 'Weight']) assert.equal(await page.getByLabel(label).count(), 1, label);
 		assert.equal(await page.getByLabel('Input').inputValue(), '2 2\n');
