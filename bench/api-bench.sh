@@ -7,6 +7,8 @@
 #   - POST <base>/api/submissions, authenticated JSON, saturated (wrk + bench/submit.lua),
 #   - the same POST offered 1,500/s (wrk's delay() on a fixed schedule, bench/submit.lua: wrk2 is
 #     not in Debian; "late" counts sends that fell behind the schedule),
+#   - PostgreSQL alone at the same concurrency (pgbench): the POST's one statement and a bare one-row
+#     durable commit, the database's own bound for the POST (warm phase only),
 # in three phases:
 #   warm      after a 2 s warm-up at 4 connections (the steady state),
 #   graceful  apache2 -k graceful, then the same load at once (the new children's first seconds),
@@ -114,6 +116,42 @@ def seed(dsn):
         return db.execute("SELECT count(*) FROM submissions WHERE status = 'completed'").fetchone()[0]
 
 
+def pg_floors(pg):
+    """What PostgreSQL alone does at the same concurrency, with no httpd: the submission's one statement
+    (solveit_submit, a staff caller as in the POST runs, no rate limit) and a bare one-row INSERT commit
+    (the price of a durable commit on this disk). Rows of (name, transactions/s, average latency)."""
+    with psycopg.connect(pg.dsn, autocommit=True) as db:
+        uid = db.execute("SELECT id FROM users WHERE username = 'student'").fetchone()[0]
+        task = db.execute("SELECT min(id) FROM tasks").fetchone()[0]
+        last = db.execute("SELECT coalesce(max(id), 0) FROM submissions").fetchone()[0]
+        db.execute("CREATE TABLE IF NOT EXISTS bench_commit (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())")
+    scripts = [
+        ("pg: solveit_submit", "SELECT * FROM solveit_submit(%d, %d, 'print(sum(map(int, input().split())))', 71,"
+                               " NULL, true, 0);\n" % (uid, task)),
+        ("pg: one-row INSERT commit", "INSERT INTO bench_commit DEFAULT VALUES;\n"),
+    ]
+    out = []
+    for name, sql in scripts:
+        with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+            f.write(sql)
+        os.chmod(f.name, 0o644)
+        r = subprocess.run(svc.as_run_user([str(svc.pg_bindir() / "pgbench"), "-n", "-M", "prepared", "-c", conns,
+                                            "-j", THREADS, "-T", duration, "-f", f.name, "-h", str(pg.sock), "-p",
+                                            str(pg.port), "-U", pg.user, pg.dbname]),
+                           capture_output=True, text=True)
+        os.unlink(f.name)
+        tps = re.search(r"tps = ([\d.]+)", r.stdout)
+        lat = re.search(r"latency average = ([\d.]+ ms)", r.stdout)
+        if r.returncode != 0 or not tps:
+            print("pgbench (%s) failed:\n%s%s" % (name, r.stdout, r.stderr), file=sys.stderr)
+            continue
+        out.append((name, float(tps.group(1)), lat.group(1).replace(" ", "") if lat else "?"))
+    with psycopg.connect(pg.dsn, autocommit=True) as db:
+        db.execute("DROP TABLE bench_commit")
+        db.execute("DELETE FROM submissions WHERE id > %s", (last,))  # the later phases see the same table
+    return out
+
+
 def start(server):
     """Starts httpd and returns once its port is open: its children may not be serving yet."""
     server.write()
@@ -194,6 +232,7 @@ try:
         for name, method, path, api, kw in loads:
             wrk(httpd.base + api, seconds="2", connections="4", **kw)  # the issue's warm-up
             rows.append(("warm", name, measure(httpd, method, path, httpd.base + api, **kw)))
+    floors = pg_floors(stack.pg) if "warm" in phases else []
     # The static file first in each: what httpd itself does in the seconds after a graceful restart
     # or a start, with no module code on the path.
     if "graceful" in phases:
@@ -213,6 +252,9 @@ try:
     for phase, name, ((rps, p50, p99, errors, sockets, late), served) in rows:
         print("%-9s %-26s %8.0f %9s %9s %6d %12s %6s %6.2fx %10s %10s" % (
             (phase, name, rps, p50, p99, errors, sockets, late, rps / static_rps) + served))
+    for name, tps, latency in floors:
+        print("%-9s %-26s %8.0f %9s  (pgbench -c%s -M prepared, PostgreSQL alone: the database's own bound)"
+              % ("warm", name, tps, latency, conns))
     with psycopg.connect(stack.pg.dsn) as db:
         n, unsent = db.execute("SELECT count(*), count(*) FILTER (WHERE kafka_sent_at IS NULL) "
                                "FROM submissions").fetchone()

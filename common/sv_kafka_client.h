@@ -47,7 +47,7 @@ rd_kafka_t *sv_kafka_consumer_new(const sv_kafka_client *c, const char *group, c
 				  size_t nforced, const sv_kafka_rebalance *rebalance, char *err, size_t errlen);
 
 /* An idempotent producer whose delivery reports fill the sv_delivery passed as the message opaque.
- * Someone must poll it (sv_delivery_wait does, and may run in several threads). */
+ * Someone must poll it (sv_delivery_wait does, and may run in several threads; sv_producer_poll). */
 rd_kafka_t *sv_kafka_producer_new(const sv_kafka_client *c, const char *const *defaults, size_t ndefaults, char *err,
 				  size_t errlen);
 
@@ -57,6 +57,11 @@ typedef struct {
 	int done;
 	rd_kafka_resp_err_t err;
 } sv_delivery;
+
+/* Serves the producer's events for up to timeout_ms, or sleeps that long while another thread does (so a
+ * report is served at once, whoever waits for it), returning early once *done (may be NULL) is set. Every
+ * thread that polls a producer whose reports someone waits for must poll it through this. */
+void sv_producer_poll(rd_kafka_t *producer, int timeout_ms, const int *done);
 
 /* Waits until every delivery in d[0..n) is reported; librdkafka bounds that by message.timeout.ms.
  * Once *purge_when (may be NULL) is set, the outstanding ones get two more seconds and are then

@@ -26,7 +26,7 @@ void *worker_producer_poll_main(void *arg)
 	worker *w = arg;
 
 	while (!w->producer_stop)
-		rd_kafka_poll(w->producer, 100);
+		sv_producer_poll(w->producer, 100, NULL);
 	return NULL;
 }
 
