@@ -99,7 +99,9 @@ static void redis_failed(const task_redis *cache, task_redis_conn *conn, const c
 {
 	long delay = sv_backoff_delay_ms(REDIS_RETRY_BASE_MS, REDIS_RETRY_MAX_MS, conn->failures);
 
-	if (conn->failures == 0 && !atomic_exchange(down_flag(cache), 1))
+	/* Once per outage, cache-wide: not "this connection's first failure", since a connection still
+	 * backing off from the last outage fails its first attempt in the next one too. */
+	if (!atomic_exchange(down_flag(cache), 1))
 		sv_log(SV_LOG_WARNING, "Redis %s: %s; task data comes from PostgreSQL, retrying Redis in %ld ms",
 		       cache->where, what, delay);
 	conn->failures++;

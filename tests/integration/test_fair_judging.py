@@ -8,6 +8,7 @@ processing_started_at / processing_completed_at the worker's events stored), nev
 Run: SOLVEIT_MPMS=event /usr/bin/python3 -m pytest -p no:cacheprovider -x tests/integration/test_fair_judging.py
 """
 
+import datetime
 import re
 import uuid
 
@@ -77,8 +78,12 @@ def test_a_sleeping_student_does_not_stall_anothers_submission(db, fair):
     started = sorted(sleepers, key=lambda s: at[s][0])
     # The A+B started before the sleeper's second, and the sleeper never had two in flight.
     assert at[quick][0] < at[started[1]][0], at
+    # Both times are result-sink's commit times of events on different partitions, applied in either
+    # order within a few ms of each other; two sleepers in flight at once would overlap by their whole
+    # 1.5 s wall limit.
     for a, b in zip(started, started[1:]):
-        assert at[a][1] <= at[b][0], ("two of one user's submissions judged at once", at)
+        assert at[a][1] - at[b][0] < datetime.timedelta(seconds=0.5), ("two of one user's submissions judged at once",
+                                                                       at)
     assert stats(fair).get("deferred", 0) >= 3, stats(fair)
 
     # Pass-fail: one test run, one wall limit spent, and the TLE says the wall clock ran out.
