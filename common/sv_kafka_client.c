@@ -144,7 +144,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *rkm, void *opa
 void sv_producer_poll(rd_kafka_t *producer, int timeout_ms, const int *done)
 {
 	struct timespec until;
-	int slot = -1, free_slot = -1;
+	int polled = 0, free_slot = -1;
 
 	pthread_once(&dr_once, dr_init);
 	pthread_mutex_lock(&dr_lock);
@@ -154,11 +154,11 @@ void sv_producer_poll(rd_kafka_t *producer, int timeout_ms, const int *done)
 	}
 	for (int i = 0; i < POLLED_MAX; i++) {
 		if (dr_polled[i] == producer)
-			slot = i;
+			polled = 1;
 		else if (!dr_polled[i] && free_slot < 0)
 			free_slot = i;
 	}
-	if (slot < 0) {
+	if (!polled) {
 		/* Nobody polls it: this thread does (or, with every slot taken, polls beside the others). */
 		if (free_slot >= 0)
 			dr_polled[free_slot] = producer;
@@ -171,13 +171,7 @@ void sv_producer_poll(rd_kafka_t *producer, int timeout_ms, const int *done)
 		pthread_mutex_unlock(&dr_lock);
 		return;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	sv_time_deadline(CLOCK_MONOTONIC, timeout_ms, &until);
 	pthread_cond_timedwait(&dr_cond, &dr_lock, &until);
 	pthread_mutex_unlock(&dr_lock);
 }

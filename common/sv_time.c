@@ -19,6 +19,19 @@ double sv_time_mono_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+void sv_time_deadline(clockid_t clock, double ms, struct timespec *ts)
+{
+	long long whole = (long long)ms;
+
+	clock_gettime(clock, ts);
+	ts->tv_sec += (time_t)(whole / 1000);
+	ts->tv_nsec += (long)(whole % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 static int digits(const char *p, int n)
 {
 	int v = 0;

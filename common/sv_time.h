@@ -15,4 +15,8 @@ double sv_time_parse_iso8601(const char *text);
 /* Monotonic milliseconds, for timeouts and measurements that must not jump with the clock. */
 double sv_time_mono_ms(void);
 
+/* The time on clock (the one a condition variable waits by) ms >= 0 milliseconds from now, whole
+ * milliseconds, for pthread_cond_timedwait. */
+void sv_time_deadline(clockid_t clock, double ms, struct timespec *ts);
+
 #endif

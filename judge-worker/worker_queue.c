@@ -290,17 +290,6 @@ static void charge(worker_queue *q, wq_class c)
 	q->pass[c] = at + 1.0 / q->cfg.shares[c];
 }
 
-static void deadline_in(struct timespec *ts, double ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += (time_t)(ms / 1000);
-	ts->tv_nsec += (long)fmod(ms, 1000.0) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static void wait_work(worker_queue *q, double wake)
 {
 	struct timespec ts;
@@ -313,7 +302,7 @@ static void wait_work(worker_queue *q, double wake)
 	ms = wake - sv_time_mono_ms();
 	if (ms <= 0)
 		return;
-	deadline_in(&ts, ms);
+	sv_time_deadline(CLOCK_REALTIME, ms, &ts);
 	pthread_cond_timedwait(&q->work, &q->lock, &ts);
 }
 
@@ -480,7 +469,7 @@ size_t wq_wait_gone(worker_queue *q, int (*match)(const job *j, void *arg), void
 
 		if (now >= deadline_ms)
 			break;
-		deadline_in(&ts, deadline_ms - now < 100 ? deadline_ms - now : 100);
+		sv_time_deadline(CLOCK_REALTIME, deadline_ms - now < 100 ? deadline_ms - now : 100, &ts);
 		pthread_cond_timedwait(&q->done, &q->lock, &ts);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -503,7 +492,7 @@ int wq_wait_room(worker_queue *q, size_t limit, int timeout_ms)
 	struct timespec until;
 	int room;
 
-	deadline_in(&until, timeout_ms);
+	sv_time_deadline(CLOCK_REALTIME, timeout_ms, &until);
 	pthread_mutex_lock(&q->lock);
 	while (!(room = room_locked(q, limit)))
 		if (pthread_cond_timedwait(&q->done, &q->lock, &until) == ETIMEDOUT)
