@@ -50,11 +50,12 @@ phases = [p for p in args.phases.split(",") if p]
 for p in phases:
     if p not in ("warm", "graceful", "cold"):
         sys.exit("bench/api-bench.sh: --phases takes warm, graceful and cold, not %r" % p)
-sys.path[:0] = [str(here.parent / "tests" / "integration"), str(here.parent / "devstack")]
+sys.path[:0] = [str(here.parent / "tests" / "integration"), str(here.parent / "devstack"), str(here)]
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 import services as svc  # noqa: E402
 from harness import Stack, chown_run_user  # noqa: E402
+from cpu_use import cpu_by_process, cpu_report  # noqa: E402
 
 THREADS = "2"
 SUBMISSIONS = 2000
@@ -118,7 +119,7 @@ def seed(dsn):
 
 def pg_floors(pg):
     """What PostgreSQL alone does at the same concurrency, with no httpd: the submission's one statement
-    (solveit_submit, a staff caller as in the POST runs, no rate limit) and a bare one-row INSERT commit
+    (solveit_submit as the POST runs it: the student, no rate limit) and a bare one-row INSERT commit
     (the price of a durable commit on this disk). Rows of (name, transactions/s, average latency)."""
     with psycopg.connect(pg.dsn, autocommit=True) as db:
         uid = db.execute("SELECT id FROM users WHERE username = 'student'").fetchone()[0]
@@ -127,7 +128,7 @@ def pg_floors(pg):
         db.execute("CREATE TABLE IF NOT EXISTS bench_commit (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())")
     scripts = [
         ("pg: solveit_submit", "SELECT * FROM solveit_submit(%d, %d, 'print(sum(map(int, input().split())))', 71,"
-                               " NULL, true, 0);\n" % (uid, task)),
+                               " NULL, false, 0);\n" % (uid, task)),
         ("pg: one-row INSERT commit", "INSERT INTO bench_commit DEFAULT VALUES;\n"),
     ]
     out = []
@@ -217,10 +218,17 @@ try:
          {"script": here / "submit.lua", "env": paced_env}),
     ]
 
+    cpu_lines = []
+
     def measure(server, method, path, url, **kw):
-        """wrk's figures plus httpd's own time for this run alone."""
+        """wrk's figures plus httpd's own time for this run alone; the run's CPU by process is kept
+        for the lines after the table."""
         server.truncate_access_log()
-        return wrk(url, **kw), served_times(server.log_dir / "access_log", method, path)
+        before = cpu_by_process()
+        result = wrk(url, **kw)
+        after = cpu_by_process()
+        cpu_lines.append((before, after, max(1, int(result[0] * float(kw.get("seconds") or duration)))))
+        return result, served_times(server.log_dir / "access_log", method, path)
 
     static = ("static file (Apache core)", "GET", "/static.json", "/static.json", {})
 
@@ -252,6 +260,11 @@ try:
     for phase, name, ((rps, p50, p99, errors, sockets, late), served) in rows:
         print("%-9s %-26s %8.0f %9s %9s %6d %12s %6s %6.2fx %10s %10s" % (
             (phase, name, rps, p50, p99, errors, sockets, late, rps / static_rps) + served))
+    print("CPU per request by process (from /proc; \"children of python3\" is wrk, the load generator;"
+          " postgres is every backend; \"children of X\" are processes that ended in the run, with their whole"
+          " life's CPU, such as the children a graceful restart or a stop retires):")
+    for (phase, name, _), (before, after, n) in zip(rows, cpu_lines):
+        cpu_report("  %-9s %-26s" % (phase, name), before, after, n, unit="request")
     for name, tps, latency in floors:
         print("%-9s %-26s %8.0f %9s  (pgbench -c%s -M prepared, PostgreSQL alone: the database's own bound)"
               % ("warm", name, tps, latency, conns))

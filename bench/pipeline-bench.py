@@ -51,11 +51,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 sys.path.insert(0, str(REPO / "devstack"))
+sys.path.insert(0, str(REPO / "bench"))
 
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 
 from harness import SANDBOX, SINK, WORKER, Stack  # noqa: E402
+from cpu_use import cpu_by_process, cpu_report  # noqa: E402
 from polling import WaitTimeout, wait_final, wait_for  # noqa: E402
 from services import Process  # noqa: E402
 from test_judge_worker import C, JAVA, PY  # noqa: E402
@@ -98,37 +100,6 @@ def report(title, lat, execs):
     print("%s: latency p50 %.1f ms, p99 %.1f ms; pipeline share p50 %.1f ms, p99 %.1f ms (%d with executor time)"
           % (title, pct(ms, 50), pct(ms, 99), pct(share, 50), pct(share, 99), len(share)))
     return share
-
-
-def cpu_by_process():
-    """CPU seconds so far of every process, by name (threads included; a process's reaped children in a
-    separate "children of NAME" entry), and the machine's busy and idle seconds from /proc/stat."""
-    tick = os.sysconf("SC_CLK_TCK")
-    out = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            stat = open("/proc/%s/stat" % d).read()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        f = stat[stat.rindex(")") + 2:].split()
-        out[name] = out.get(name, 0) + (int(f[11]) + int(f[12])) / tick
-        out["children of " + name] = out.get("children of " + name, 0) + (int(f[13]) + int(f[14])) / tick
-    cpu = [int(x) for x in open("/proc/stat").readline().split()[1:]]
-    out[" idle"] = (cpu[3] + cpu[4]) / tick
-    out[" busy"] = (sum(cpu[:8]) - cpu[3] - cpu[4]) / tick
-    return out
-
-
-def cpu_report(title, before, after, n):
-    """CPU ms per judged program over a run, by process, the largest first."""
-    delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
-    rows = sorted(((v, k) for k, v in delta.items() if v > 0 and not k.startswith(" ")), reverse=True)
-    print("%s: machine busy %.1f ms and idle %.1f ms of CPU per program; by process: %s" % (
-        title, 1000 * delta[" busy"] / n, 1000 * delta[" idle"] / n,
-        ", ".join("%s %.1f" % (k, 1000 * v / n) for v, k in rows[:12])))
 
 
 def unique(lang, code, n):
