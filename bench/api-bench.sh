@@ -268,10 +268,13 @@ try:
     for name, tps, latency in floors:
         print("%-9s %-26s %8.0f %9s  (pgbench -c%s -M prepared, PostgreSQL alone: the database's own bound)"
               % ("warm", name, tps, latency, conns))
+    # Counted once every httpd has stopped: a child records its last confirmations as it exits.
+    for server in servers:
+        server.stop()
     with psycopg.connect(stack.pg.dsn) as db:
         n, unsent = db.execute("SELECT count(*), count(*) FILTER (WHERE kafka_sent_at IS NULL) "
                                "FROM submissions").fetchone()
-    print("submissions stored: %d, of which not yet confirmed by Kafka: %d" % (n, unsent))
+    print("submissions stored: %d, of which not confirmed by Kafka once httpd stopped: %d" % (n, unsent))
     print("load average at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
 finally:
     for server in servers:
