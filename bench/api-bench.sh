@@ -21,10 +21,13 @@
 # "httpd p50/p99" is the time httpd itself spent on each request (%D of the access log, from reading
 # the request to logging it), so that a loaded machine's scheduling can be told apart from the
 # module's own time.
-#   usage: bench/api-bench.sh [--durable] [--phases warm,graceful,cold] [--rate N]
+#   usage: bench/api-bench.sh [--durable] [--statements] [--phases warm,graceful,cold] [--rate N]
 #                             [duration_s=10] [connections=32] [mpm=event]
 #   --durable  PostgreSQL as the dev stack runs it (fsync on, synchronous_commit on); by default the
 #              test harness's (fsync off), which measures the module rather than the disk.
+#   --statements  PostgreSQL with pg_stat_statements, statements inside functions counted too: after
+#              each run, its costliest statements with calls and mean time (wall time inside the
+#              database, lock waits included): where a request's database time goes.
 #   SOLVEIT_BENCH_REPLACE="DBDMax=8;CustomLog=/dev/null timed" sets httpd directives for an experiment.
 #   SOLVEIT_BENCH_MODULE=/path/to/mod_solveit.so benches another build (before/after comparisons in
 #   one sitting: copy the old .so somewhere the httpd user can read, then run the script twice).
@@ -41,6 +44,8 @@ ap = argparse.ArgumentParser(prog="bench/api-bench.sh")
 ap.add_argument("--durable", action="store_true", help="PostgreSQL with fsync and synchronous_commit on")
 ap.add_argument("--phases", default="warm,graceful,cold", help="which of warm, graceful, cold to run")
 ap.add_argument("--rate", type=int, default=1500, help="the paced POST's offered requests/s")
+ap.add_argument("--statements", action="store_true",
+                help="load pg_stat_statements (nested statements too) and print each run's costliest statements")
 ap.add_argument("duration", nargs="?", default="10")
 ap.add_argument("connections", nargs="?", default="32")
 ap.add_argument("mpm", nargs="?", default="event")
@@ -171,7 +176,35 @@ def graceful(server):
 
 stack = Stack(durable=args.durable).start()
 servers = []
+
+
+def statements_on(pg):
+    """pg_stat_statements in the bench's cluster: a preloaded library, so PostgreSQL restarts once."""
+    with psycopg.connect(pg.dsn, autocommit=True) as db:
+        db.execute("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
+    pg.stop()
+    pg.start()
+    with psycopg.connect(pg.dsn, autocommit=True) as db:
+        db.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        db.execute("ALTER SYSTEM SET pg_stat_statements.track = 'all'")
+        db.execute("SELECT pg_reload_conf()")
+
+
+def statements_top(pg, reset=False):
+    """The run's costliest statements by total time, as printable lines; reset=True starts a run."""
+    with psycopg.connect(pg.dsn, autocommit=True) as db:
+        if reset:
+            db.execute("SELECT pg_stat_statements_reset()")
+            return []
+        rows = db.execute("SELECT calls, total_exec_time, total_exec_time / calls,"
+                          " left(regexp_replace(query, '\\s+', ' ', 'g'), 110) FROM pg_stat_statements"
+                          " WHERE query NOT LIKE '%%pg_stat_statements%%' ORDER BY total_exec_time DESC LIMIT 8")
+        return ["%10d calls %9.0f ms in all %8.3f ms each  %s" % row for row in rows]
+
+
 try:
+    if args.statements:
+        statements_on(stack.pg)
     judged = seed(stack.pg.dsn)
     docs = Path(tempfile.mkdtemp(prefix="solveit-bench-htdocs-", dir=stack.tmp))
     (docs / "static.json").write_text('{"tasks":[' + ",".join(['{"id":%d,"title":"task"}' % i
@@ -219,14 +252,19 @@ try:
     ]
 
     cpu_lines = []
+    statement_lines = []
 
     def measure(server, method, path, url, **kw):
         """wrk's figures plus httpd's own time for this run alone; the run's CPU by process is kept
         for the lines after the table."""
         server.truncate_access_log()
+        if args.statements:
+            statements_top(stack.pg, reset=True)
         before = cpu_by_process()
         result = wrk(url, **kw)
         after = cpu_by_process()
+        if args.statements:
+            statement_lines.append(statements_top(stack.pg))
         cpu_lines.append((before, after, max(1, int(result[0] * float(kw.get("seconds") or duration)))))
         return result, served_times(server.log_dir / "access_log", method, path)
 
@@ -265,6 +303,10 @@ try:
           " life's CPU, such as the children a graceful restart or a stop retires):")
     for (phase, name, _), (before, after, n) in zip(rows, cpu_lines):
         cpu_report("  %-9s %-26s" % (phase, name), before, after, n, unit="request")
+    for (phase, name, _), lines in zip(rows, statement_lines):
+        print("statements of %s %s (pg_stat_statements):" % (phase, name))
+        for line in lines:
+            print("  " + line)
     for name, tps, latency in floors:
         print("%-9s %-26s %8.0f %9s  (pgbench -c%s -M prepared, PostgreSQL alone: the database's own bound)"
               % ("warm", name, tps, latency, conns))
