@@ -14,6 +14,7 @@
 #include "scoreboard.h"
 
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -223,6 +224,31 @@ static int solveit_pre_connection(conn_rec *c, void *csd)
 	return OK;
 }
 
+/* prefork installs its dying handlers before it runs the child_init hooks, so a stop that comes
+ * while a child is still starting (right after a start, or at a respawn) used to destroy the
+ * child's pool in the middle of the hooks: mod_dbd filling its pool, librdkafka starting its
+ * threads; exit() then ran with half-built state (CI saw one such child die of SIGSEGV 0.36 s
+ * after its start). The stop signals are held from the first child_init hook to the last, and a
+ * stop that came meanwhile is taken once the child is whole. The threads started meanwhile keep
+ * them blocked for good: only the thread that serves may run prefork's handlers. */
+static sigset_t mask_before_child_init;
+
+static void hold_stop_signals(apr_pool_t *pchild, server_rec *s)
+{
+	sigset_t stop;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, AP_SIG_GRACEFUL);
+	pthread_sigmask(SIG_BLOCK, &stop, &mask_before_child_init);
+}
+
+static void release_stop_signals(apr_pool_t *pchild, server_rec *s)
+{
+	pthread_sigmask(SIG_SETMASK, &mask_before_child_init, NULL);
+}
+
 static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 {
 	/* librdkafka's threads do not survive fork(): every child makes its own producer here, after
@@ -254,7 +280,9 @@ static void solveit_register_hooks(apr_pool_t *p)
 {
 	ap_hook_check_config(solveit_check_config, NULL, NULL, APR_HOOK_LAST);
 	ap_hook_post_config(solveit_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+	ap_hook_child_init(hold_stop_signals, NULL, NULL, APR_HOOK_REALLY_FIRST);
 	ap_hook_child_init(solveit_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+	ap_hook_child_init(release_stop_signals, NULL, NULL, APR_HOOK_REALLY_LAST);
 	ap_hook_pre_connection(solveit_pre_connection, NULL, NULL, APR_HOOK_REALLY_FIRST);
 #if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)
 	ap_hook_child_stopping(solveit_child_stopping, NULL, NULL, APR_HOOK_MIDDLE);

@@ -4,9 +4,11 @@ the child died of SIGSEGV, or of apr_reslist's assertion, at stop (tests/scan-ht
 it in the TLS example's run). mod_solveit lets such a child finish the request first."""
 
 import os
+import random
 import re
 import signal
 import socket
+import time
 
 import requests
 
@@ -76,4 +78,32 @@ def test_an_idle_child_still_stops_at_once(httpd_factory):
     for pid in kids:
         os.kill(pid, signal.SIGTERM)
     wait_for(lambda: not any(svc.pid_alive(p) for p in kids), "idle children exiting on SIGTERM", timeout=5)
+    assert not CRASH.search(server.error_log()), server.error_log()[-3000:]
+
+
+
+def test_children_stopped_while_they_start_exit_cleanly(httpd_factory):
+    """The parent's SIGTERMs can reach a child still in its child_init hooks (a stop right after a
+    start, or a respawn), and come twice at once. A child caught there exits, not crashes: the
+    stop waits until the hooks are done (CI saw a prefork child die of SIGSEGV 0.36 s after its
+    start). Each respawned child is stopped at a different moment of its first 40 ms, when mod_dbd
+    connects and the Kafka producer starts its threads."""
+    server = httpd_factory(mpm="prefork")
+    master = int(server.pid_file.read_text())
+    seen = set(wait_for(lambda: _children(master), "prefork's children"))
+    for pid in seen:
+        os.kill(pid, signal.SIGTERM)
+    rng = random.Random(16)
+    for _ in range(25):
+        fresh = wait_for(lambda: [p for p in _children(master) if p not in seen], "prefork respawning a child",
+                         timeout=30, interval=0.001)
+        time.sleep(rng.uniform(0, 0.04))
+        for pid in fresh:
+            seen.add(pid)
+            try:
+                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    wait_for(lambda: not any(svc.pid_alive(p) for p in seen), "the stopped children exiting")
     assert not CRASH.search(server.error_log()), server.error_log()[-3000:]
