@@ -99,6 +99,50 @@ static int solveit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t 
 	return OK;
 }
 
+/* The MPMs' parent waits for its children in ap_wait_or_timeout, which sleeps a whole second when
+ * no child has exited at that moment. After a graceful restart the parent starts the new children
+ * only once an old one has exited or that second has passed, and the old ones stopped listening at
+ * once: every request, static or not, waited up to a second (bench/graceful-gap.py showed it on an
+ * httpd without this module too). A SIGCHLD handler that does nothing ends the sleep at the first
+ * exit, since select() is never restarted after a handler; SA_RESTART leaves every other call as
+ * it was, and a child is reaped by waitpid as before. Installed in the parent only when SIGCHLD is
+ * still SIG_DFL (another module's handler stays); the children go back to SIG_DFL in child_init. */
+static int wakes_on_child_exit;
+
+static void on_child_exit(int sig)
+{
+	/* nothing: being called is what interrupts the parent's sleep */
+}
+
+/* httpd unloads its modules at every restart: a handler left pointing into this one would run
+ * unmapped code at the next exit. So it goes with the configuration pool, before the unload (a
+ * later-registered cleanup runs first), and the next generation installs it again. */
+static apr_status_t no_wake_on_child_exit(void *data)
+{
+	struct sigaction now;
+
+	if (sigaction(SIGCHLD, NULL, &now) == 0 && !(now.sa_flags & SA_SIGINFO) && now.sa_handler == on_child_exit)
+		signal(SIGCHLD, SIG_DFL);
+	wakes_on_child_exit = 0;
+	return APR_SUCCESS;
+}
+
+static void wake_on_child_exit(apr_pool_t *pconf)
+{
+	struct sigaction now, ours;
+
+	if (sigaction(SIGCHLD, NULL, &now) != 0 || (now.sa_flags & SA_SIGINFO) || now.sa_handler != SIG_DFL)
+		return;
+	memset(&ours, 0, sizeof(ours));
+	ours.sa_handler = on_child_exit;
+	ours.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&ours.sa_mask);
+	if (sigaction(SIGCHLD, &ours, NULL) != 0)
+		return;
+	wakes_on_child_exit = 1;
+	apr_pool_cleanup_register(pconf, NULL, no_wake_on_child_exit, apr_pool_cleanup_null);
+}
+
 /* What needs the server that really runs; nothing here refuses a configuration. */
 static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
@@ -115,6 +159,8 @@ static int solveit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *
 		ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s, "%s", notice);
 	log_server = s;
 	sv_log_set_sink(log_sink, NULL, SV_LOG_INFO);
+	if (!ap_exists_config_define("ONE_PROCESS"))
+		wake_on_child_exit(pconf);
 	/* Made in the parent so that every child of this generation shares it. */
 	sv_session_cache_post_config(pconf, s);
 	sv_metrics_post_config(s, solveit_routes, solveit_route_count); /* carried over restarts */
@@ -224,16 +270,38 @@ static int solveit_pre_connection(conn_rec *c, void *csd)
 	return OK;
 }
 
-/* prefork installs its dying handlers before it runs the child_init hooks, so a stop that comes
- * while a child is still starting (right after a start, or at a respawn) used to destroy the
- * child's pool in the middle of the hooks: mod_dbd filling its pool, librdkafka starting its
- * threads; exit() then ran with half-built state (CI saw one such child die of SIGSEGV 0.36 s
- * after its start). The stop signals are held from the first child_init hook to the last, and a
- * stop that came meanwhile is taken once the child is whole. The threads started meanwhile keep
- * them blocked for good: only the thread that serves may run prefork's handlers. */
+/* prefork installs its dying handlers before it runs the child_init hooks, so a stop that came
+ * while a child was still starting (right after a start, or at a respawn) destroyed the child's
+ * pool in the middle of the hooks: mod_dbd filling its pool, librdkafka starting its threads. The
+ * stop signals are held from the first child_init hook to the last, and a stop that came meanwhile
+ * is taken once the child is whole. The threads started meanwhile keep them blocked for good: only
+ * the thread that serves may run prefork's handlers. */
 static sigset_t mask_before_child_init;
 
-static void hold_stop_signals(apr_pool_t *pchild, server_rec *s)
+/* prefork gives the child's pool an allocator without a mutex (its child has one thread), and
+ * every pool of the child, each request's included, is carved from it. This module's threads
+ * (the Kafka poll thread, the kafka_sent_at thread with its database connection) allocate and
+ * free there too, so the allocator gets a mutex. Without it two threads could free into it at
+ * once: a child stopped right after its start, both threads leaving together, died of SIGSEGV in
+ * apr_allocator_destroy at exit (tests/integration/test_module_prefork_stop.py; CI saw it once).
+ * An allocator that has a mutex already is left as it is. */
+static void lock_child_allocator(apr_pool_t *pchild, server_rec *s)
+{
+	apr_allocator_t *allocator = apr_pool_allocator_get(pchild);
+	apr_thread_mutex_t *mutex;
+	apr_status_t rv;
+
+	if (!allocator || apr_allocator_mutex_get(allocator))
+		return;
+	rv = apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, pchild);
+	if (rv != APR_SUCCESS) {
+		ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "solveit: cannot make the child's allocator thread-safe");
+		return;
+	}
+	apr_allocator_mutex_set(allocator, mutex);
+}
+
+static void solveit_child_init_first(apr_pool_t *pchild, server_rec *s)
 {
 	sigset_t stop;
 
@@ -242,9 +310,13 @@ static void hold_stop_signals(apr_pool_t *pchild, server_rec *s)
 	sigaddset(&stop, SIGHUP);
 	sigaddset(&stop, AP_SIG_GRACEFUL);
 	pthread_sigmask(SIG_BLOCK, &stop, &mask_before_child_init);
+	if (wakes_on_child_exit)
+		signal(SIGCHLD, SIG_DFL); /* the parent's, inherited: a child keeps the default */
+	if (!inert)
+		lock_child_allocator(pchild, s);
 }
 
-static void release_stop_signals(apr_pool_t *pchild, server_rec *s)
+static void solveit_child_init_last(apr_pool_t *pchild, server_rec *s)
 {
 	pthread_sigmask(SIG_SETMASK, &mask_before_child_init, NULL);
 }
@@ -280,9 +352,9 @@ static void solveit_register_hooks(apr_pool_t *p)
 {
 	ap_hook_check_config(solveit_check_config, NULL, NULL, APR_HOOK_LAST);
 	ap_hook_post_config(solveit_post_config, NULL, NULL, APR_HOOK_MIDDLE);
-	ap_hook_child_init(hold_stop_signals, NULL, NULL, APR_HOOK_REALLY_FIRST);
+	ap_hook_child_init(solveit_child_init_first, NULL, NULL, APR_HOOK_REALLY_FIRST);
 	ap_hook_child_init(solveit_child_init, NULL, NULL, APR_HOOK_MIDDLE);
-	ap_hook_child_init(release_stop_signals, NULL, NULL, APR_HOOK_REALLY_LAST);
+	ap_hook_child_init(solveit_child_init_last, NULL, NULL, APR_HOOK_REALLY_LAST);
 	ap_hook_pre_connection(solveit_pre_connection, NULL, NULL, APR_HOOK_REALLY_FIRST);
 #if AP_MODULE_MAGIC_AT_LEAST(20120211, 110)
 	ap_hook_child_stopping(solveit_child_stopping, NULL, NULL, APR_HOOK_MIDDLE);

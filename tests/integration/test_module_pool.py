@@ -7,6 +7,7 @@ Each httpd here names its connections (application_name in DBDParams), so pg_sta
 them apart from those of the other tests on the shared database."""
 
 import re
+import signal
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -113,3 +114,35 @@ def test_statements_are_prepared_again_on_a_connection_postgresql_lost(httpd_fac
         answers = list(pool.map(tasks, range(96)))
     assert all(a == (200, before.json()) for a in answers), [a for a in answers if a[0] != 200][:3]
     assert "is not prepared" not in server.error_log()
+
+
+def _catches(pid, sig):
+    """Whether process pid has a handler for signal number sig (SigCgt of /proc/PID/status)."""
+    with open("/proc/%d/status" % pid) as f:
+        caught = int(next(line.split()[1] for line in f if line.startswith("SigCgt:")), 16)
+    return bool(caught & (1 << (sig - 1)))
+
+
+def test_the_parent_wakes_at_a_childs_exit_and_its_children_do_not(httpd_factory, services, db, mpm):
+    """httpd's parent sleeps a whole second between rounds when no child has exited, and after a
+    graceful restart it starts the new generation only after an old child exited or that second
+    passed: every request waited up to a second (bench/graceful-gap.py). The module's SIGCHLD
+    handler in the parent ends that sleep at the first exit; the children keep the default
+    disposition, and a graceful restart keeps the parent's handler."""
+    server, name, per_child = _start(httpd_factory, services, mpm)
+    _pool_is_open(server, db, name, per_child)
+    master = int(server.pid_file.read_text())
+    assert _catches(master, signal.SIGCHLD)
+    kids = _children(master)
+    assert kids and not any(_catches(pid, signal.SIGCHLD) for pid in kids)
+    old = set(kids)
+    resumed = server.error_log().count("resuming normal operations")
+    r = server._apache("-k", "graceful")
+    assert r.returncode == 0, r.stdout + r.stderr
+    wait_for(lambda: server.error_log().count("resuming normal operations") > resumed, "the graceful restart")
+    wait_for(lambda: not (set(_children(master)) & old), "the old children to exit")
+    new = wait_for(lambda: _children(master), "the new generation's children")
+    assert _catches(master, signal.SIGCHLD)
+    assert not any(_catches(pid, signal.SIGCHLD) for pid in new)
+    http = _login(server)
+    assert http.get(server.base + "/api/tasks", timeout=30).status_code == 200
