@@ -13,9 +13,10 @@
 #   warm      after a 2 s warm-up at 4 connections (the steady state),
 #   graceful  apache2 -k graceful, then the same load at once (the new children's first seconds),
 #   cold      a new httpd started and loaded at once, no warm-up (its first seconds).
-# graceful and cold start with the static file too: httpd's own tail in those seconds (the event
-# MPM starts a graceful restart's new children from its once-a-second maintenance loop, so every
-# request, static or not, can wait up to about a second). Every ratio is against the warm static file.
+# graceful and cold start with the static file too: httpd's own tail in those seconds (a graceful
+# restart's old children stop listening at once and the new ones start when the first old one has
+# exited, which the module's SIGCHLD handler makes the parent notice; bench/graceful-gap.py). Every
+# ratio is against the warm static file.
 # "errors" are answers other than 2xx (202 for a submission); "sock" wrk's socket errors: connect,
 # read (a keep-alive connection the server closed), write, timeout (no answer within 2 s).
 # "httpd p50/p99" is the time httpd itself spent on each request (%D of the access log, from reading

@@ -8,8 +8,11 @@ ROUNDS times and prints the slowest answers started within 3 s of each signal:
   - the plain httpd answering 404 (what Apache itself does),
   - the module's httpd answering 404 from the core (httpd with the module loaded),
   - the module's httpd answering GET <base>/api/tasks as a logged-in student.
-The event MPM starts a graceful restart's new children from its maintenance loop, which sleeps a
-second between rounds, so the first two show httpd's own gap; the third, what the module adds.
+httpd's parent sleeps a second whenever no child has exited and starts a graceful restart's new
+children only after an old one exited or that second is over, so the plain httpd shows httpd's own
+gap (about a second). The module gives the parent a SIGCHLD handler that ends the sleep at the first
+exit (mod_solveit.c), so the second shows the gap with the module loaded, and the third what the
+module's own request adds.
 
     usage: bench/graceful-gap.py [ROUNDS=3]
 """
