@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sv_contract.h"
+#include "sv_parse.h"
 
 char *sv_submission_msg_build(const sv_submission_msg *msg)
 {
@@ -20,11 +21,11 @@ char *sv_submission_msg_build(const sv_submission_msg *msg)
 	memcpy(code, msg->code, msg->code_len);
 	code[msg->code_len] = '\0';
 
-	cJSON_AddNumberToObject(root, "submission_id", (double)msg->submission_id);
-	cJSON_AddNumberToObject(root, "task_id", (double)msg->task_id);
-	cJSON_AddNumberToObject(root, "user_id", (double)msg->user_id);
+	sv_json_add_ll(root, "submission_id", msg->submission_id);
+	sv_json_add_ll(root, "task_id", msg->task_id);
+	sv_json_add_ll(root, "user_id", msg->user_id);
 	if (msg->team_id > 0)
-		cJSON_AddNumberToObject(root, "team_id", (double)msg->team_id);
+		sv_json_add_ll(root, "team_id", msg->team_id);
 	else
 		cJSON_AddNullToObject(root, "team_id");
 	cJSON_AddStringToObject(root, "code", code);

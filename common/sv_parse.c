@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 int sv_parse_ll(const char *text, long long min, long long max, long long *out)
@@ -75,4 +76,12 @@ int sv_hex_digit(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+cJSON *sv_json_add_ll(cJSON *object, const char *name, long long v)
+{
+	char digits[24];
+
+	snprintf(digits, sizeof(digits), "%lld", v);
+	return cJSON_AddRawToObject(object, name, digits);
 }

@@ -27,4 +27,11 @@ int sv_json_ll(const cJSON *item, long long min, long long max, long long *out);
 /* A finite JSON number in [min, max]. Returns 0 or -1. */
 int sv_json_double(const cJSON *item, double min, double max, double *out);
 
+/* Adds name: v to object, written digit for digit; the item, or NULL when out of memory. A number
+ * added as a double is printed by cJSON with 15 significant digits whenever those read back within
+ * its tolerance, so a whole number past 10^15 lost its last digit: run_id 9007199254740991, which
+ * the parsers accept, was sent as 9.00719925474099e+15 (tests/fuzz/fuzz_run_msg found it). For the
+ * ids of every message the services build. */
+cJSON *sv_json_add_ll(cJSON *object, const char *name, long long v);
+
 #endif

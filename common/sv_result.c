@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "sv_contract.h"
+#include "sv_parse.h"
 #include "sv_time.h"
 
 static const char truncated_note[] = "\n[... truncated]";
@@ -167,7 +168,7 @@ static int add_test(cJSON *array, const sv_test_result *test)
 
 	if (!obj)
 		return -1;
-	cJSON_AddNumberToObject(obj, "test_id", (double)test->test_id);
+	sv_json_add_ll(obj, "test_id", test->test_id);
 	cJSON_AddNumberToObject(obj, "order", test->order);
 	cJSON_AddStringToObject(obj, "verdict", sv_verdict_name(test->verdict));
 	cJSON_AddNumberToObject(obj, "time", milliseconds(test->time));
@@ -300,8 +301,8 @@ char *sv_result_msg_build(const sv_result_msg *msg)
 	sv_time_iso8601(time(NULL), now);
 
 	/* Key order follows DESIGN.md §3 so the messages read like the contract. */
-	cJSON_AddNumberToObject(root, "submission_id", (double)msg->submission_id);
-	cJSON_AddNumberToObject(root, "task_id", (double)msg->task_id);
+	sv_json_add_ll(root, "submission_id", msg->submission_id);
+	sv_json_add_ll(root, "task_id", msg->task_id);
 	cJSON_AddStringToObject(root, "status", sv_status_name(msg->status));
 	if (msg->status == SV_STATUS_PROCESSING) {
 		cJSON_AddNumberToObject(root, "tests_done", msg->tests_done);

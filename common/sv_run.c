@@ -6,16 +6,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "sv_parse.h"
 #include "sv_result.h"
 #include "sv_time.h"
 
 /* The fields both messages share. Returns 0 or -1 when out of memory. */
 static int add_head(cJSON *root, long long run_id, long long task_id, long long user_id, const char *token)
 {
-	if (!cJSON_AddStringToObject(root, "kind", SV_RUN_KIND) ||
-	    !cJSON_AddNumberToObject(root, "run_id", (double)run_id) ||
-	    !cJSON_AddNumberToObject(root, "task_id", (double)task_id) ||
-	    !cJSON_AddNumberToObject(root, "user_id", (double)user_id) ||
+	if (!cJSON_AddStringToObject(root, "kind", SV_RUN_KIND) || !sv_json_add_ll(root, "run_id", run_id) ||
+	    !sv_json_add_ll(root, "task_id", task_id) || !sv_json_add_ll(root, "user_id", user_id) ||
 	    !cJSON_AddStringToObject(root, "token", token ? token : ""))
 		return -1;
 	return 0;

@@ -115,6 +115,55 @@ START_TEST(a_report_needs_a_final_status_and_a_verdict)
 }
 END_TEST
 
+/* The largest id the parsers accept, 2^53 - 1, comes back digit for digit from every message the
+ * services build: cJSON printed it as 9.00719925474099e+15 (tests/fuzz/fuzz_run_msg found it). */
+START_TEST(the_largest_ids_survive_a_rebuild)
+{
+	const long long big = 9007199254740991LL;
+	sv_run_msg msg = {big, big - 1, big - 2, "t", "x", 1, 71, 0}, run;
+	sv_run_report rep = {.run_id = big,
+			     .task_id = big - 1,
+			     .user_id = big - 2,
+			     .token = "t",
+			     .status = SV_STATUS_FAILED},
+		      rep_back;
+	sv_submission_msg sub = {big, big - 1, big - 2, big - 3, "x", 1, 71, "2026-01-01T00:00:00Z", 1, 0}, sub_back;
+	sv_result_msg res = {.submission_id = big, .task_id = big - 1, .status = SV_STATUS_FAILED, .attempt = 1},
+		      res_back;
+	char err[256], *tests, *text;
+	cJSON *tree;
+
+	text = sv_run_msg_build(&msg);
+	ck_assert_ptr_nonnull(strstr(text, "\"run_id\":9007199254740991"));
+	ck_assert_int_eq(sv_run_msg_parse(text, strlen(text), &run, &tree, err, sizeof(err)), SV_MSG_OK);
+	ck_assert(run.run_id == big && run.task_id == big - 1 && run.user_id == big - 2);
+	cJSON_Delete(tree);
+	free(text);
+
+	text = sv_run_report_build(&rep);
+	ck_assert_int_eq(sv_run_report_parse(text, strlen(text), &rep_back, &tests, &tree, err, sizeof(err)),
+			 SV_MSG_OK);
+	ck_assert(rep_back.run_id == big && rep_back.task_id == big - 1 && rep_back.user_id == big - 2);
+	free(tests);
+	cJSON_Delete(tree);
+	free(text);
+
+	text = sv_submission_msg_build(&sub);
+	ck_assert_int_eq(sv_submission_msg_parse(text, strlen(text), &sub_back, &tree, err, sizeof(err)), SV_MSG_OK);
+	ck_assert(sub_back.submission_id == big && sub_back.task_id == big - 1 && sub_back.user_id == big - 2 &&
+		  sub_back.team_id == big - 3);
+	cJSON_Delete(tree);
+	free(text);
+
+	text = sv_result_msg_build(&res);
+	ck_assert_int_eq(sv_result_msg_parse(text, strlen(text), &res_back, &tree, err, sizeof(err)), 0);
+	ck_assert(res_back.submission_id == big && res_back.task_id == big - 1);
+	sv_result_msg_clear(&res_back);
+	cJSON_Delete(tree);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("run");
@@ -126,6 +175,7 @@ int main(void)
 	tcase_add_test(tc, runs_and_submissions_refuse_each_other);
 	tcase_add_test(tc, a_report_cuts_long_texts_and_says_so);
 	tcase_add_test(tc, a_report_needs_a_final_status_and_a_verdict);
+	tcase_add_test(tc, the_largest_ids_survive_a_rebuild);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
