@@ -44,6 +44,7 @@ static struct {
 	apr_thread_t *record_thread; /* writes kafka_sent_at */
 	apr_thread_mutex_t *mutex;
 	apr_thread_cond_t *cond;
+	apr_thread_cond_t *record_wake; /* under mutex: the stop, for the kafka_sent_at thread */
 	volatile apr_uint32_t stop;
 	int destroyed;
 	/* Submissions confirmed by the broker whose kafka_sent_at is not yet written. */
@@ -159,12 +160,33 @@ static void *APR_THREAD_FUNC poll_thread(apr_thread_t *thread, void *data)
 static void *APR_THREAD_FUNC record_thread(apr_thread_t *thread, void *data)
 {
 	while (!apr_atomic_read32(&kafka.stop)) {
-		apr_sleep(apr_time_from_msec(POLL_MS));
+		apr_thread_mutex_lock(kafka.mutex);
+		if (!apr_atomic_read32(&kafka.stop))
+			apr_thread_cond_timedwait(kafka.record_wake, kafka.mutex, apr_time_from_msec(POLL_MS));
+		apr_thread_mutex_unlock(kafka.mutex);
 		record_sent(kafka.thread_pool);
 		apr_pool_clear(kafka.thread_pool);
 	}
 	apr_thread_exit(thread, APR_SUCCESS);
 	return NULL;
+}
+
+/* Both threads leave at once, not at the end of their current wait of up to POLL_MS: the child's
+ * exit waits for them, and a graceful restart's new generation starts at the first old child's
+ * exit (mod_solveit.c). rd_kafka_yield() does not end a rd_kafka_poll() that is waiting (2.0.2);
+ * yielding the main queue, which rd_kafka_poll() serves, does. */
+static void stop_threads(void)
+{
+	rd_kafka_queue_t *main_queue;
+
+	apr_atomic_set32(&kafka.stop, 1);
+	if (kafka.rk && (main_queue = rd_kafka_queue_get_main(kafka.rk)) != NULL) {
+		rd_kafka_queue_yield(main_queue);
+		rd_kafka_queue_destroy(main_queue);
+	}
+	apr_thread_mutex_lock(kafka.mutex);
+	apr_thread_cond_broadcast(kafka.record_wake);
+	apr_thread_mutex_unlock(kafka.mutex);
 }
 
 void solveit_kafka_child_stop(void)
@@ -175,7 +197,7 @@ void solveit_kafka_child_stop(void)
 	if (!kafka.rk || kafka.destroyed)
 		return;
 	kafka.destroyed = 1;
-	apr_atomic_set32(&kafka.stop, 1);
+	stop_threads();
 	if (kafka.thread)
 		apr_thread_join(&rv, kafka.thread);
 	if (kafka.record_thread)
@@ -225,6 +247,7 @@ apr_status_t solveit_kafka_child_init(apr_pool_t *pchild, server_rec *s)
 		apr_array_cat(opts, c->kafka_options);
 	if ((rv = apr_thread_mutex_create(&kafka.mutex, APR_THREAD_MUTEX_DEFAULT, pchild)) != APR_SUCCESS ||
 	    (rv = apr_thread_cond_create(&kafka.cond, pchild)) != APR_SUCCESS ||
+	    (rv = apr_thread_cond_create(&kafka.record_wake, pchild)) != APR_SUCCESS ||
 	    (rv = apr_pool_create(&kafka.thread_pool, pchild)) != APR_SUCCESS) {
 		ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, "solveit: cannot set up the Kafka producer");
 		return rv;
