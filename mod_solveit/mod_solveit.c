@@ -238,6 +238,15 @@ static int is_handler(const struct sigaction *sa)
 					   : sa->sa_handler != SIG_DFL && sa->sa_handler != SIG_IGN;
 }
 
+/* prefork's stop signals: SIGTERM (stop), SIGHUP (restart) and the graceful one. */
+static void stop_signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, AP_SIG_GRACEFUL);
+}
+
 static void defer_stop_signals(server_rec *s)
 {
 	struct sigaction ours;
@@ -255,10 +264,7 @@ static void defer_stop_signals(server_rec *s)
 	ours.sa_handler = on_stop_signal;
 	/* A deferred stop returns into the request: its reads and writes carry on, not fail with EINTR. */
 	ours.sa_flags = SA_RESTART;
-	sigemptyset(&ours.sa_mask);
-	sigaddset(&ours.sa_mask, SIGTERM);
-	sigaddset(&ours.sa_mask, SIGHUP);
-	sigaddset(&ours.sa_mask, AP_SIG_GRACEFUL);
+	stop_signal_set(&ours.sa_mask);
 	sigaction(SIGTERM, &ours, NULL);
 	sigaction(SIGHUP, &ours, NULL);
 }
@@ -305,10 +311,7 @@ static void solveit_child_init_first(apr_pool_t *pchild, server_rec *s)
 {
 	sigset_t stop;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigaddset(&stop, AP_SIG_GRACEFUL);
+	stop_signal_set(&stop);
 	pthread_sigmask(SIG_BLOCK, &stop, &mask_before_child_init);
 	if (wakes_on_child_exit)
 		signal(SIGCHLD, SIG_DFL); /* the parent's, inherited: a child keeps the default */
