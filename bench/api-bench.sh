@@ -8,7 +8,9 @@
 #   - the same POST offered 1,500/s (wrk's delay() on a fixed schedule, bench/submit.lua: wrk2 is
 #     not in Debian; "late" counts sends that fell behind the schedule),
 #   - PostgreSQL alone at the same concurrency (pgbench): the POST's one statement and a bare one-row
-#     durable commit, the database's own bound for the POST (warm phase only),
+#     durable commit, the database's own bound for the POST; the GET's task list (its text read from
+#     the module's .so) and an empty SELECT 1, the price of any round trip, the GET's floor; each with
+#     its CPU per transaction by process (warm phase only),
 # in three phases:
 #   warm      after a 2 s warm-up at 4 connections (the steady state),
 #   graceful  apache2 -k graceful, then the same load at once (the new children's first seconds),
@@ -123,10 +125,23 @@ def seed(dsn):
         return db.execute("SELECT count(*) FROM submissions WHERE status = 'completed'").fetchone()[0]
 
 
-def pg_floors(pg):
+def task_list_sql(module):
+    """The student's task list exactly as the module prepares it, read from the module's own string
+    table (the one literal with the list's join and its visibility filter), its caller's id as pgbench's
+    :uid; None when the build has no such string."""
+    r = subprocess.run(["strings", "-n", "200", str(module)], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        if line.startswith("SELECT t.id, t.slug") and "CROSS JOIN tasks t" in line and "WHERE t.is_open" in line:
+            return line.replace("%lld", ":uid")
+    return None
+
+
+def pg_floors(pg, module):
     """What PostgreSQL alone does at the same concurrency, with no httpd: the submission's one statement
-    (solveit_submit as the POST runs it: the student, no rate limit) and a bare one-row INSERT commit
-    (the price of a durable commit on this disk). Rows of (name, transactions/s, average latency)."""
+    (solveit_submit as the POST runs it: the student, no rate limit), a bare one-row INSERT commit
+    (the price of a durable commit on this disk), the GET's one query and an empty SELECT 1 (the
+    price of any round trip to a backend, the GET's floor). Rows of (name, transactions/s, average
+    latency, the run's CPU before, after and transaction count)."""
     with psycopg.connect(pg.dsn, autocommit=True) as db:
         uid = db.execute("SELECT id FROM users WHERE username = 'student'").fetchone()[0]
         task = db.execute("SELECT min(id) FROM tasks").fetchone()[0]
@@ -136,23 +151,33 @@ def pg_floors(pg):
         ("pg: solveit_submit", "SELECT * FROM solveit_submit(%d, %d, 'print(sum(map(int, input().split())))', 71,"
                                " NULL, false, 0);\n" % (uid, task)),
         ("pg: one-row INSERT commit", "INSERT INTO bench_commit DEFAULT VALUES;\n"),
+        ("pg: SELECT 1 round trip", "SELECT 1;\n"),
     ]
+    tasks = task_list_sql(module)
+    if tasks:
+        scripts.insert(2, ("pg: task list (the GET)", "\\set uid %d\n%s;\n" % (uid, tasks)))
+    else:
+        print("no task list query found in %s: its pgbench line is left out" % module, file=sys.stderr)
     out = []
     for name, sql in scripts:
         with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
             f.write(sql)
         os.chmod(f.name, 0o644)
+        before = cpu_by_process()
         r = subprocess.run(svc.as_run_user([str(svc.pg_bindir() / "pgbench"), "-n", "-M", "prepared", "-c", conns,
                                             "-j", THREADS, "-T", duration, "-f", f.name, "-h", str(pg.sock), "-p",
                                             str(pg.port), "-U", pg.user, pg.dbname]),
                            capture_output=True, text=True)
+        after = cpu_by_process()
         os.unlink(f.name)
         tps = re.search(r"tps = ([\d.]+)", r.stdout)
+        done = re.search(r"number of transactions actually processed: (\d+)", r.stdout)
         lat = re.search(r"latency average = ([\d.]+ ms)", r.stdout)
         if r.returncode != 0 or not tps:
             print("pgbench (%s) failed:\n%s%s" % (name, r.stdout, r.stderr), file=sys.stderr)
             continue
-        out.append((name, float(tps.group(1)), lat.group(1).replace(" ", "") if lat else "?"))
+        out.append((name, float(tps.group(1)), lat.group(1).replace(" ", "") if lat else "?", before, after,
+                    int(done.group(1)) if done else 0))
     with psycopg.connect(pg.dsn, autocommit=True) as db:
         db.execute("DROP TABLE bench_commit")
         db.execute("DELETE FROM submissions WHERE id > %s", (last,))  # the later phases see the same table
@@ -279,7 +304,7 @@ try:
         for name, method, path, api, kw in loads:
             wrk(httpd.base + api, seconds="2", connections="4", **kw)  # the issue's warm-up
             rows.append(("warm", name, measure(httpd, method, path, httpd.base + api, **kw)))
-    floors = pg_floors(stack.pg) if "warm" in phases else []
+    floors = pg_floors(stack.pg, values.get("SOLVEIT_MODULE", svc.MODULE_SO)) if "warm" in phases else []
     # The static file first in each: what httpd itself does in the seconds after a graceful restart
     # or a start, with no module code on the path.
     if "graceful" in phases:
@@ -308,9 +333,13 @@ try:
         print("statements of %s %s (pg_stat_statements):" % (phase, name))
         for line in lines:
             print("  " + line)
-    for name, tps, latency in floors:
+    for name, tps, latency, _, _, _ in floors:
         print("%-9s %-26s %8.0f %9s  (pgbench -c%s -M prepared, PostgreSQL alone: the database's own bound)"
               % ("warm", name, tps, latency, conns))
+    print("CPU per transaction of PostgreSQL alone (postgres is every backend, pgbench the client):")
+    for name, _, _, before, after, n in floors:
+        if n:
+            cpu_report("  %-36s" % name, before, after, n, unit="transaction")
     # Counted once every httpd has stopped: a child records its last confirmations as it exits.
     for server in servers:
         server.stop()
