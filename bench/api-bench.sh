@@ -354,7 +354,8 @@ try:
     for name, tps, latency, _, _, _ in floors:
         print("%-9s %-26s %8.0f %9s  (pgbench -c%s -M prepared, PostgreSQL alone: the database's own bound)"
               % ("warm", name, tps, latency, conns))
-    print("CPU per transaction of PostgreSQL alone (postgres is every backend, pgbench the client):")
+    print("CPU per transaction of PostgreSQL alone (\"children of postgres\" is pgbench's backends, once they"
+          " ended; \"children of python3\" is pgbench, the client):")
     for name, _, _, before, after, n in floors:
         if n:
             cpu_report("  %-36s" % name, before, after, n, unit="transaction")
