@@ -136,19 +136,6 @@ def task_list_sql(module):
     return None
 
 
-def children_of(pid):
-    """The pids whose parent is pid (a zombie still counts until its parent has reaped it)."""
-    out = set()
-    for d in os.listdir("/proc"):
-        try:
-            stat = open("/proc/%s/stat" % d).read() if d.isdigit() else ""
-        except OSError:
-            continue
-        if stat and int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
-            out.add(int(d))
-    return out
-
-
 def pg_floors(pg, module):
     """What PostgreSQL alone does at the same concurrency, with no httpd: the submission's one statement
     (solveit_submit as the POST runs it: the student, no rate limit), a bare one-row INSERT commit
@@ -177,7 +164,7 @@ def pg_floors(pg, module):
         with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
             f.write(sql)
         os.chmod(f.name, 0o644)
-        backends = children_of(postmaster)
+        backends = set(svc.children_of(postmaster))
         before = cpu_by_process()
         r = subprocess.run(svc.as_run_user([str(svc.pg_bindir() / "pgbench"), "-n", "-M", "prepared", "-c", conns,
                                             "-j", THREADS, "-T", duration, "-f", f.name, "-h", str(pg.sock), "-p",
@@ -185,7 +172,7 @@ def pg_floors(pg, module):
                            capture_output=True, text=True)
         # pgbench's backends count (in the postmaster's "children of") once the postmaster has reaped
         # them; an autovacuum worker started meanwhile may outlive the bound, which is then all it costs.
-        svc.poll(lambda: not children_of(postmaster) - backends, 10)
+        svc.poll(lambda: not set(svc.children_of(postmaster)) - backends, 10)
         after = cpu_by_process()
         os.unlink(f.name)
         tps = re.search(r"tps = ([\d.]+)", r.stdout)

@@ -101,6 +101,21 @@ def pid_alive(pid):
             return False
 
 
+def children_of(parent):
+    """The pids whose parent is parent, from /proc (a zombie counts until its parent has reaped it)."""
+    kids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                if int(f.read().rsplit(") ", 1)[1].split()[1]) == parent:
+                    kids.append(int(name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return kids
+
+
 def stop_pid(pid, timeout=10.0, sig=signal.SIGTERM):
     """SIGTERM (or sig), then SIGKILL after timeout; returns once the process is gone."""
     if not pid or not pid_alive(pid):

@@ -20,20 +20,6 @@ STATUS = "LoadModule status_module %s/mod_status.so\n<Location \"/server-status\
 CRASH = re.compile(r"AH0005[12]: child pid \d+ exit signal")
 
 
-def _children(master):
-    kids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                if int(f.read().rsplit(") ", 1)[1].split()[1]) == master:
-                    kids.append(int(name))
-        except (OSError, ValueError, IndexError):
-            pass
-    return kids
-
-
 def _busy_children(server):
     """Children in a request handler ('W'), the one answering this status request included."""
     text = requests.get(server.url + "/server-status?auto", timeout=30).text
@@ -52,7 +38,7 @@ def test_a_child_stopped_in_a_request_answers_it_then_exits(httpd_factory):
                      b"Content-Length: %d\r\n\r\n%s" % (len(body), body[:10]))
         # The handler now waits for the rest of the body.
         wait_for(lambda: _busy_children(server) >= 2, "a child reading the login body in its handler")
-        kids = _children(master)
+        kids = svc.children_of(master)
         for pid in kids:
             os.kill(pid, signal.SIGTERM)  # as the parent does at stop
         sock.sendall(body[10:])
@@ -74,7 +60,7 @@ def test_a_child_stopped_in_a_request_answers_it_then_exits(httpd_factory):
 def test_an_idle_child_still_stops_at_once(httpd_factory):
     server = httpd_factory(mpm="prefork")
     master = int(server.pid_file.read_text())
-    kids = wait_for(lambda: _children(master), "prefork's children")
+    kids = wait_for(lambda: svc.children_of(master), "prefork's children")
     for pid in kids:
         os.kill(pid, signal.SIGTERM)
     wait_for(lambda: not any(svc.pid_alive(p) for p in kids), "idle children exiting on SIGTERM", timeout=5)
@@ -90,12 +76,12 @@ def test_children_stopped_while_they_start_exit_cleanly(httpd_factory):
     connects and the Kafka producer starts its threads."""
     server = httpd_factory(mpm="prefork")
     master = int(server.pid_file.read_text())
-    seen = set(wait_for(lambda: _children(master), "prefork's children"))
+    seen = set(wait_for(lambda: svc.children_of(master), "prefork's children"))
     for pid in seen:
         os.kill(pid, signal.SIGTERM)
     rng = random.Random(16)
     for _ in range(25):
-        fresh = wait_for(lambda: [p for p in _children(master) if p not in seen], "prefork respawning a child",
+        fresh = wait_for(lambda: [p for p in svc.children_of(master) if p not in seen], "prefork respawning a child",
                          timeout=30, interval=0.001)
         time.sleep(rng.uniform(0, 0.04))
         for pid in fresh:
