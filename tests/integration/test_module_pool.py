@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+import services as svc
 from polling import wait_for
-from test_module_prefork_stop import _children  # the pids whose parent is httpd's master
 
 # DBDMax of the stack's template: ThreadsPerChild 25 + 1 (the kafka_sent_at thread); prefork 2.
 PER_CHILD = {"prefork": 2}
@@ -45,7 +45,7 @@ def _pool_is_open(server, db, name, per_child, since=None):
     master = int(server.pid_file.read_text())
 
     def probe():
-        kids = _children(master)
+        kids = svc.children_of(master)
         return len(kids), _connections(db, name, since), _connections(db, name)
 
     return wait_for(probe, "every child of httpd holding its %d connections" % per_child,
@@ -77,14 +77,14 @@ def test_a_graceful_restart_opens_the_new_childrens_connections_before_they_serv
     server, name, per_child = _start(httpd_factory, services, mpm)
     _pool_is_open(server, db, name, per_child)
     master = int(server.pid_file.read_text())
-    old = set(_children(master))
+    old = set(svc.children_of(master))
     since = db.execute("SELECT now()").fetchone()[0]
     resumed = server.error_log().count("resuming normal operations")
     r = server._apache("-k", "graceful")
     assert r.returncode == 0, r.stdout + r.stderr
     wait_for(lambda: server.error_log().count("resuming normal operations") > resumed, "the graceful restart")
     # Every connection is the new generation's, a whole pool per new child, before a request.
-    wait_for(lambda: not (set(_children(master)) & old), "the old children to exit")
+    wait_for(lambda: not (set(svc.children_of(master)) & old), "the old children to exit")
     _pool_is_open(server, db, name, per_child, since=since)
     http = _login(server)
     assert http.get(server.base + "/api/tasks", timeout=30).status_code == 200
@@ -133,15 +133,15 @@ def test_the_parent_wakes_at_a_childs_exit_and_its_children_do_not(httpd_factory
     _pool_is_open(server, db, name, per_child)
     master = int(server.pid_file.read_text())
     assert _catches(master, signal.SIGCHLD)
-    kids = _children(master)
+    kids = svc.children_of(master)
     assert kids and not any(_catches(pid, signal.SIGCHLD) for pid in kids)
     old = set(kids)
     resumed = server.error_log().count("resuming normal operations")
     r = server._apache("-k", "graceful")
     assert r.returncode == 0, r.stdout + r.stderr
     wait_for(lambda: server.error_log().count("resuming normal operations") > resumed, "the graceful restart")
-    wait_for(lambda: not (set(_children(master)) & old), "the old children to exit")
-    new = wait_for(lambda: _children(master), "the new generation's children")
+    wait_for(lambda: not (set(svc.children_of(master)) & old), "the old children to exit")
+    new = wait_for(lambda: svc.children_of(master), "the new generation's children")
     assert _catches(master, signal.SIGCHLD)
     assert not any(_catches(pid, signal.SIGCHLD) for pid in new)
     http = _login(server)
