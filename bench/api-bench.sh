@@ -8,7 +8,7 @@
 #   - the same POST offered 1,500/s (wrk's delay() on a fixed schedule, bench/submit.lua: wrk2 is
 #     not in Debian; "late" counts sends that fell behind the schedule),
 #   - PostgreSQL alone at the same concurrency (pgbench): the POST's one statement and a bare one-row
-#     durable commit, the database's own bound for the POST; the GET's task list (its text read from
+#     durable commit, the database's own bound for the POST; the GET's statement (its text read from
 #     the module's .so) and an empty SELECT 1, the price of any round trip, the GET's floor; each with
 #     its CPU per transaction by process (warm phase only),
 # in three phases:
@@ -126,11 +126,15 @@ def seed(dsn):
 
 
 def task_list_sql(module):
-    """The student's task list exactly as the module prepares it, read from the module's own string
-    table (the one literal with the list's join and its visibility filter), its caller's id as pgbench's
-    :uid; None when the build has no such string."""
-    r = subprocess.run(["strings", "-n", "200", str(module)], capture_output=True, text=True)
+    """The GET's statement exactly as the module prepares it, read from the module's own string table,
+    its caller's id as pgbench's :uid; None when the build has no such string. Since sql/038 that is
+    the catalog's version with the caller's rows of task_best (the catalog itself is read by a child
+    only when the version moved); before, the one literal with the list's join and its visibility
+    filter, so that SOLVEIT_BENCH_MODULE can point at an older build."""
+    r = subprocess.run(["strings", "-n", "100", str(module)], capture_output=True, text=True)
     for line in r.stdout.splitlines():
+        if line.startswith("SELECT c.version, u.team_id") and "task_best" in line:
+            return line.replace("%lld", ":uid")
         if line.startswith("SELECT t.id, t.slug") and "CROSS JOIN tasks t" in line and "WHERE t.is_open" in line:
             return line.replace("%lld", ":uid")
     return None
@@ -156,9 +160,9 @@ def pg_floors(pg, module):
     ]
     tasks = task_list_sql(module)
     if tasks:
-        scripts.insert(2, ("pg: task list (the GET)", "\\set uid %d\n%s;\n" % (uid, tasks)))
+        scripts.insert(2, ("pg: the GET's statement", "\\set uid %d\n%s;\n" % (uid, tasks)))
     else:
-        print("no task list query found in %s: its pgbench line is left out" % module, file=sys.stderr)
+        print("no GET statement found in %s: its pgbench line is left out" % module, file=sys.stderr)
     out = []
     for name, sql in scripts:
         with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "solveit_catalog.h"
 #include "solveit_config.h"
 #include "solveit_db.h"
 #include "solveit_kafka.h"
@@ -336,6 +337,7 @@ static void solveit_child_init(apr_pool_t *pchild, server_rec *s)
 	sv_metrics_child_init(pchild, s); /* before the producer, whose poll thread writes the slot */
 	solveit_kafka_child_init(pchild, s);
 	sv_session_cache_child_init(pchild, s);
+	sv_catalog_child_init(pchild, s);
 	/* At most one Redis connection per thread serving requests. */
 	if (ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads) != APR_SUCCESS || threads < 1)
 		threads = 1;

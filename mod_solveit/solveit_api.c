@@ -7,10 +7,12 @@
 
 #include <openssl/evp.h>
 
+#include "apr_hash.h"
 #include "apr_strings.h"
 #include "http_log.h"
 #include "http_protocol.h"
 
+#include "solveit_catalog.h"
 #include "solveit_kafka.h"
 #include "solveit_statement.h"
 #include "solveit_text.h"
@@ -90,37 +92,72 @@ static void add_integer_column(cJSON *obj, const char *name, const char *text)
 		cJSON_AddNullToObject(obj, name);
 }
 
+/* The caller's best final score and verdict of one task (SV_SQL_TASK_BEST's columns 4 and 5). */
+typedef struct {
+	const char *score, *verdict;
+} task_best;
+
+/* The task list: the catalog (solveit_catalog.h) with the caller's best scores. */
 cJSON *sv_api_tasks_body(sv_ctx *ctx)
 {
 	sv_session *sess = sv_ctx_user_db(ctx);
+	request_rec *r = ctx->r;
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
+	sv_catalog_viewer viewer;
+	sv_catalog_hold hold;
+	apr_hash_t *best;
+	apr_int64_t version;
 	cJSON *body, *list;
 	sv_db *db = &ctx->db;
 
 	if (!sess)
 		return NULL;
-	const char *uid = apr_psprintf(ctx->r->pool, "%" APR_INT64_T_FMT, sess->user_id);
+	if (sv_db_select(db, SV_SQL_TASK_BEST, &res, apr_psprintf(r->pool, "%" APR_INT64_T_FMT, sess->user_id)) < 0 ||
+	    !(row = sv_db_row(db, res, 1)))
+		return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	version = sv_db_get_ll(db, row, 0);
+	viewer.staff = sess->staff;
+	viewer.team_id = sv_db_get_ll(db, row, 1);
+	viewer.now = sv_db_get_ll(db, row, 2);
+	best = apr_hash_make(r->pool);
+	for (int i = 2; row; row = sv_db_row(db, res, i++)) {
+		const char *task = sv_db_get(db, row, 3);
+		task_best *b;
 
-	if (sv_db_select(db, sess->staff ? SV_SQL_TASKS_LIST_ALL : SV_SQL_TASKS_LIST, &res, uid) < 0)
+		if (!task)
+			continue;
+		b = apr_palloc(r->pool, sizeof(*b));
+		b->score = sv_db_get(db, row, 4);
+		b->verdict = sv_db_get(db, row, 5);
+		apr_hash_set(best, task, APR_HASH_KEY_STRING, b);
+	}
+	if (sv_catalog_acquire(r, db, version, &hold) < 0)
 		return sv_ctx_failed(ctx, HTTP_SERVICE_UNAVAILABLE, "database unavailable");
 	body = cJSON_CreateObject();
 	list = cJSON_AddArrayToObject(body, "tasks");
-	for (int i = 1; (row = sv_db_row(db, res, i)) != NULL; i++) {
-		cJSON *t = cJSON_CreateObject();
+	for (int i = 0; i < hold.catalog->ntasks; i++) {
+		const sv_catalog_task *k = &hold.catalog->tasks[i];
+		const task_best *b;
+		cJSON *t;
 
-		add_integer_column(t, "id", sv_db_get(db, row, 0));
-		cJSON_AddStringToObject(t, "slug", sv_db_get(db, row, 1));
-		cJSON_AddStringToObject(t, "title", sv_db_get(db, row, 2));
-		add_integer_column(t, "time_limit_ms", sv_db_get(db, row, 3));
-		add_integer_column(t, "memory_limit_kb", sv_db_get(db, row, 4));
-		cJSON_AddBoolToObject(t, "open", sv_db_get_bool(db, row, 5));
-		add_integer_column(t, "test_count", sv_db_get(db, row, 6));
-		add_integer_column(t, "best_score", sv_db_get(db, row, 7));
-		add_nullable_string(t, "best_verdict", sv_db_get(db, row, 8));
-		add_integer_column(t, "assignment_id", sv_db_get(db, row, 9));
+		if (!sv_catalog_visible(k, &viewer))
+			continue;
+		b = apr_hash_get(best, k->id, APR_HASH_KEY_STRING);
+		t = cJSON_CreateObject();
+		add_integer_column(t, "id", k->id);
+		cJSON_AddStringToObject(t, "slug", k->slug);
+		cJSON_AddStringToObject(t, "title", k->title);
+		add_integer_column(t, "time_limit_ms", k->time_limit_ms);
+		add_integer_column(t, "memory_limit_kb", k->memory_limit_kb);
+		cJSON_AddBoolToObject(t, "open", k->open);
+		add_integer_column(t, "test_count", k->test_count);
+		add_integer_column(t, "best_score", b ? b->score : NULL);
+		add_nullable_string(t, "best_verdict", b ? b->verdict : NULL);
+		add_integer_column(t, "assignment_id", k->assignment_id);
 		cJSON_AddItemToArray(list, t);
 	}
+	sv_catalog_release(&hold);
 	return body;
 }
 

@@ -23,39 +23,8 @@ APLOG_USE_MODULE(solveit);
  * read many submissions, few of them late. */
 #define FINAL_SCORE "CASE WHEN s.late THEN solveit_final_score(s.score, s.late, s.task_id) ELSE s.score END"
 
-/* The best completed submission of user for task by final score, newest first among equals, as
- * b(score, verdict): the best on time and the best late one, each found by its own index
- * (sql/012, sql/035), so that a user with hundreds of submissions costs two index probes rather
- * than a sort of them all. */
-#define BEST_FINAL(user, task)                                                                                         \
-	" LEFT JOIN LATERAL (SELECT c.score, c.verdict FROM ("                                                         \
-	"(SELECT s.score, s.verdict, s.id FROM submissions s WHERE s.user_id = " user " AND s.task_id = " task         \
-	" AND s.status = 'completed' AND NOT s.late ORDER BY s.score DESC NULLS LAST, s.id DESC LIMIT 1)"              \
-	" UNION ALL (SELECT solveit_final_score(s.score, s.late, s.task_id), s.verdict, s.id FROM submissions s"       \
-	" WHERE s.user_id = " user " AND s.task_id = " task " AND s.status = 'completed' AND s.late"                   \
-	" ORDER BY 1 DESC NULLS LAST, s.id DESC LIMIT 1)) c ORDER BY c.score DESC NULLS LAST, c.id DESC LIMIT 1) b"    \
-	" ON true"
-
 /* A sample run the judge has not answered in this long. */
 #define RUN_STALE "r.status = 'pending' AND r.created_at < now() - interval '10 minutes'"
-
-/* A task list with the caller's best final score per task (sql/030) and its assignment, filtered
- * by where. */
-// clang-format off
-#define TASKS_LIST(where)                                                                                              \
-	"SELECT t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count, b.score, "         \
-	"b.verdict, x.assignment_id"                                                                                   \
-	" FROM (SELECT %lld::bigint AS uid) q CROSS JOIN tasks t"                                                      \
-	" LEFT JOIN assignment_tasks x ON x.task_id = t.id" BEST_FINAL("q.uid", "t.id")                               \
-	" " where " ORDER BY t.position, t.id"
-// clang-format on
-/* What a student sees of the list: solveit_task_visible (sql/029) written out, so that the hot
- * query is planned as one join. */
-#define TASKS_VISIBLE                                                                                                  \
-	"WHERE t.is_open AND (x.assignment_id IS NULL OR EXISTS (SELECT 1 FROM assignments a"                          \
-	" WHERE a.id = x.assignment_id AND a.opens_at <= now() AND (a.visible_to_all OR EXISTS (SELECT 1"              \
-	" FROM assignment_teams m JOIN users u ON u.team_id = m.team_id WHERE m.assignment_id = a.id"                  \
-	" AND u.id = q.uid))))"
 
 /* The columns a submission's summary and its full view start with; solveit_api.c reads them and
  * the full view's by position (submission_columns[]). */
@@ -168,19 +137,31 @@ static const struct {
 	"DELETE FROM login_failures WHERE id = %lld"},
     [SV_SQL_LOGIN_FAILURES_CLEAR] = {"solveit_login_failures_clear",
 	"DELETE FROM login_failures WHERE username = %s AND address = %s"},
-    /* Two statements rather than "is_open OR $2": with one parameter PostgreSQL settles on a
-     * generic plan, so the hot path is not planned again on every request. */
-    [SV_SQL_TASKS_LIST] = {"solveit_tasks_list", TASKS_LIST(TASKS_VISIBLE)},
-    [SV_SQL_TASKS_LIST_ALL] = {"solveit_tasks_list_all", TASKS_LIST("")},
+    /* The task list's per-request half (sql/038, solveit_catalog.h): the catalog's version, the
+     * caller's team, the database's clock in microseconds and the caller's best final scores,
+     * one row per task with one (a row of NULLs there without any). */
+    [SV_SQL_TASK_BEST] = {"solveit_task_best",
+	"SELECT c.version, u.team_id, (extract(epoch FROM now()) * 1000000)::bigint, b.task_id, b.score, b.verdict"
+	" FROM catalog_version c LEFT JOIN users u ON u.id = %lld LEFT JOIN task_best b ON b.user_id = u.id"},
+    /* The catalog a child keeps, with the version it is (solveit_catalog.c reads the columns by
+     * position; sql/038's triggers bump the version when one of them changes). The row of NULLs
+     * after the version: no task. */
+    [SV_SQL_CATALOG] = {"solveit_catalog",
+	"SELECT c.version, t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count,"
+	" x.assignment_id, (extract(epoch FROM a.opens_at) * 1000000)::bigint, a.visible_to_all,"
+	" (SELECT string_agg(m.team_id::text, ' ' ORDER BY m.team_id) FROM assignment_teams m"
+	"  WHERE m.assignment_id = a.id)"
+	" FROM catalog_version c LEFT JOIN tasks t ON true LEFT JOIN assignment_tasks x ON x.task_id = t.id"
+	" LEFT JOIN assignments a ON a.id = x.assignment_id ORDER BY t.position, t.id"},
     /* Then whether the caller sees it (sql/029), the database's now, the caller's best final score
-     * and its verdict, their progress and the task's assignment (sql/030). */
+     * and its verdict (sql/038's task_best), their progress and the task's assignment (sql/030). */
     [SV_SQL_TASK_GET] = {"solveit_task_get",
 	"SELECT t.id, t.slug, t.title, t.statement_md, t.time_limit_ms, t.memory_limit_kb, t.is_open, t.test_count,"
 	" t.type, solveit_task_visible(t.id, q.uid), solveit_iso(now()), b.score, b.verdict,"
 	" CASE WHEN p.n = 0 THEN 'new' WHEN p.solved THEN 'solved' ELSE 'attempted' END,"
 	" solveit_task_assignment_json(t.id)::text"
 	" FROM (SELECT %lld::bigint AS uid, %lld::bigint AS tid) q JOIN tasks t ON t.id = q.tid"
-	BEST_FINAL("q.uid", "t.id")
+	" LEFT JOIN task_best b ON b.user_id = q.uid AND b.task_id = t.id"
 	" CROSS JOIN LATERAL (SELECT count(*) AS n, COALESCE(bool_or(s.score = 100), false) AS solved"
 	"  FROM submissions s WHERE s.user_id = q.uid AND s.task_id = t.id) p"},
     /* Sample data lives in blobs as bytes: its size and at most the first %d bytes of each, as hex

@@ -929,31 +929,59 @@ END_TEST
 
 START_TEST(task_list_rows_to_json)
 {
-	static const char *const rows[] = {
-	    "1", "hello",  "Hello", "1000", "65536",  "t", "2", "100", "AC", "3",
-	    "2", "aplusb", "A+B",   "2000", "131072", "f", "4", NULL,  NULL, NULL,
+	/* The catalog's version, then per task: id, slug, title, time limit, memory, open, tests,
+	 * assignment, its opens_at (µs), for everyone, its teams. */
+	static const char *const catalog[] = {
+	    "7", "1", "hello",  "Hello", "1000", "65536",  "t", "2", "3",  "1000", "t",  NULL,
+	    "7", "2", "aplusb", "A+B",   "2000", "131072", "f", "4", NULL, NULL,   NULL, NULL,
+	    "7", "5", "later",  "Later", "1000", "65536",  "t", "1", "4",  "9000", "t",  NULL,
+	    "7", "6", "teams",  "Teams", "1000", "65536",  "t", "1", "5",  "1000", "f",  "2 9",
+	};
+	/* The version, the caller's team, the database's now (µs), then the caller's best per task. */
+	static const char *const best[] = {
+	    "7", "9", "5000", "1", "100", "AC", "7", "9", "5000", "6", NULL, "CE",
 	};
 	request_rec *r = user_req("GET", "/solveit/api/tasks", 0);
 	cJSON *tasks, *t;
 
-	fakedb_answer(SV_SQL_TASKS_LIST, 10, 2, rows);
+	fakedb_answer(SV_SQL_CATALOG, 12, 4, catalog);
+	fakedb_answer(SV_SQL_TASK_BEST, 6, 2, best);
 	ck_assert_int_eq(run(r), HTTP_OK);
+	/* The student sees neither the closed task nor the one whose assignment opens at 9000. */
 	ck_assert_str_eq(
 	    stub_output(r, NULL),
 	    "{\"tasks\":[{\"id\":1,\"slug\":\"hello\",\"title\":\"Hello\",\"time_limit_ms\":1000,"
 	    "\"memory_limit_kb\":65536,\"open\":true,\"test_count\":2,\"best_score\":100,\"best_verdict\":\"AC\","
 	    "\"assignment_id\":3},"
-	    "{\"id\":2,\"slug\":\"aplusb\",\"title\":\"A+B\",\"time_limit_ms\":2000,\"memory_limit_kb\":131072,"
-	    "\"open\":false,\"test_count\":4,\"best_score\":null,\"best_verdict\":null,\"assignment_id\":null}]}");
-	/* Staff see closed tasks through the other statement. */
-	fakedb_answer(SV_SQL_TASKS_LIST_ALL, 10, 2, rows);
+	    "{\"id\":6,\"slug\":\"teams\",\"title\":\"Teams\",\"time_limit_ms\":1000,\"memory_limit_kb\":65536,"
+	    "\"open\":true,\"test_count\":1,\"best_score\":null,\"best_verdict\":\"CE\",\"assignment_id\":5}]}");
+	/* Staff see every task, with no best where they have none. */
 	r = user_req("GET", "/solveit/api/tasks", 1);
 	ck_assert_int_eq(run(r), HTTP_OK);
 	tasks = cJSON_GetObjectItemCaseSensitive(stub_json(r), "tasks");
+	ck_assert_int_eq(cJSON_GetArraySize(tasks), 4);
 	t = cJSON_GetArrayItem(tasks, 1);
 	ck_assert_str_eq(string_of(t, "slug"), "aplusb");
-	ck_assert_int_eq(fakedb_calls(SV_SQL_TASKS_LIST), 1);
-	ck_assert_int_eq(fakedb_calls(SV_SQL_TASKS_LIST_ALL), 1);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(t, "best_score")));
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(t, "assignment_id")));
+	ck_assert_int_eq(fakedb_calls(SV_SQL_TASK_BEST), 2);
+	/* No child here keeps the catalog: each request read it. */
+	ck_assert_int_eq(fakedb_calls(SV_SQL_CATALOG), 2);
+}
+END_TEST
+
+START_TEST(task_list_without_the_database)
+{
+	request_rec *r = user_req("GET", "/solveit/api/tasks", 0);
+
+	fakedb_fail(SV_SQL_TASK_BEST);
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	ck_assert_str_eq(error_of(r), "database unavailable");
+	fakedb_answer(SV_SQL_TASK_BEST, 6, 0, NULL);
+	fakedb_fail(SV_SQL_CATALOG);
+	r = user_req("GET", "/solveit/api/tasks", 0);
+	ck_assert_int_eq(run(r), HTTP_SERVICE_UNAVAILABLE);
+	ck_assert_str_eq(error_of(r), "database unavailable");
 }
 END_TEST
 
@@ -1490,6 +1518,7 @@ static Suite *handlers_suite(void)
 	tcase_add_test(shapes, httpd_error_pages_under_api_are_json);
 	tcase_add_test(shapes, me_for_users_and_visitors);
 	tcase_add_test(shapes, task_list_rows_to_json);
+	tcase_add_test(shapes, task_list_without_the_database);
 	tcase_add_test(shapes, closed_task_hidden_from_students);
 	tcase_add_test(shapes, submission_view_hides_hidden_tests);
 	tcase_add_test(shapes, hidden_tests_show_students_only_verdict_and_time);
