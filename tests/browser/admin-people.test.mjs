@@ -128,6 +128,9 @@ test('people: reset a password (the person logs in with it), deactivate and reac
 	const other = await openBrowser({ allowConsole });
 	try {
 		await login(other.page, person, newPassword); // lands on the task list
+		// The header names the user once the page's /api/me has answered: waited for, not read at once
+		// (CI once read it before that and saw the bare menu).
+		await other.page.locator('header', { hasText: person }).waitFor();
 		assert.match(await other.page.locator('header').innerText(), new RegExp(person));
 
 		await dialog.getByRole('button', { name: 'Deactivate account' }).click();
