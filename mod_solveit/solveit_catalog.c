@@ -84,24 +84,23 @@ static const char *copy(apr_pool_t *p, const char *text)
 	return text ? apr_pstrdup(p, text) : NULL;
 }
 
-/* SV_SQL_CATALOG into p: NULL after logging when the database failed. */
-static sv_catalog *read_catalog(sv_db *db, apr_pool_t *p)
+/* SV_SQL_CATALOG into p: NULL after logging when the database failed. No task at all: no row to
+ * carry the version, which is then at least seen, the version the request read before. */
+static sv_catalog *read_catalog(sv_db *db, apr_pool_t *p, apr_int64_t seen)
 {
 	apr_array_header_t *tasks = apr_array_make(p, 16, sizeof(sv_catalog_task));
 	apr_dbd_results_t *res;
 	apr_dbd_row_t *row;
 	sv_catalog *c;
 
-	if (sv_db_select(db, SV_SQL_CATALOG, &res) < 0 || !(row = sv_db_row(db, res, 1)))
+	if (sv_db_select(db, SV_SQL_CATALOG, &res) < 0)
 		return NULL;
 	c = apr_pcalloc(p, sizeof(*c));
-	c->version = sv_db_get_ll(db, row, 0);
+	row = sv_db_row(db, res, 1);
+	c->version = row ? sv_db_get_ll(db, row, 0) : seen;
 	for (int i = 2; row; row = sv_db_row(db, res, i++)) {
-		sv_catalog_task *t;
+		sv_catalog_task *t = apr_array_push(tasks);
 
-		if (!sv_db_get(db, row, 1))
-			continue; /* no task at all */
-		t = apr_array_push(tasks);
 		t->id = copy(p, sv_db_get(db, row, 1));
 		t->slug = copy(p, sv_db_get(db, row, 2));
 		t->title = copy(p, sv_db_get(db, row, 3));
@@ -144,7 +143,7 @@ int sv_catalog_acquire(request_rec *r, sv_db *db, apr_int64_t version, sv_catalo
 	hold->catalog = NULL;
 	hold->locked = 0;
 	if (!cache.lock) {
-		hold->catalog = read_catalog(db, r->pool);
+		hold->catalog = read_catalog(db, r->pool, version);
 		return hold->catalog ? 0 : -1;
 	}
 	apr_thread_rwlock_rdlock(cache.lock);
@@ -161,7 +160,7 @@ int sv_catalog_acquire(request_rec *r, sv_db *db, apr_int64_t version, sv_catalo
 	if (apr_pool_create_unmanaged_ex(&p, NULL, NULL) != APR_SUCCESS)
 		return -1;
 	apr_pool_tag(p, "solveit_catalog");
-	if (!(fresh = read_catalog(db, p))) {
+	if (!(fresh = read_catalog(db, p, version))) {
 		apr_pool_destroy(p);
 		return -1;
 	}

@@ -154,9 +154,9 @@ BEGIN
 END;
 $$;
 
--- What the child keeps (solveit_catalog.c, SV_SQL_CATALOG): a change to any other column (a
--- statement, a revision) leaves the counter alone. A column added to the catalog's statement
--- belongs in these lists too.
+-- What the child keeps (solveit_catalog() below): a change to any other column (a
+-- statement, a revision) leaves the counter alone. A column added to solveit_catalog() belongs
+-- in these lists too.
 CREATE CONSTRAINT TRIGGER tasks_catalog_write AFTER INSERT OR DELETE ON tasks
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION solveit_catalog_changed();
 CREATE CONSTRAINT TRIGGER tasks_catalog_update AFTER UPDATE ON tasks
@@ -176,3 +176,24 @@ CREATE CONSTRAINT TRIGGER assignment_tasks_catalog AFTER INSERT OR DELETE OR UPD
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION solveit_catalog_changed();
 CREATE CONSTRAINT TRIGGER assignment_teams_catalog AFTER INSERT OR DELETE OR UPDATE ON assignment_teams
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION solveit_catalog_changed();
+
+-- The catalog as a child keeps it (solveit_catalog.c reads the columns by position), in the list's
+-- order, each row with the version it belongs to: read in one statement, the two agree. The
+-- version is a subquery: the first form joined catalog_version, which PostgreSQL estimates at
+-- thousands of rows until it has analysed it, and the plan was costed above jit_above_cost;
+-- compiling it took 0.22 s of a backend's CPU, in every thread of a new child of httpd at once
+-- (bench/api-bench.sh, graceful: 1,777 GET/s). JIT is off here as well, since a catalog of
+-- thousands of tasks, each with its teams' subquery, could reach that cost by its own size.
+CREATE FUNCTION solveit_catalog() RETURNS TABLE (
+    version bigint, id bigint, slug text, title text, time_limit_ms integer, memory_limit_kb integer,
+    is_open boolean, test_count integer, assignment_id bigint, opens_at_us bigint, visible_to_all boolean,
+    teams text)
+LANGUAGE sql STABLE SET jit = off AS $$
+    SELECT (SELECT c.version FROM catalog_version c), t.id, t.slug, t.title, t.time_limit_ms, t.memory_limit_kb,
+           t.is_open, t.test_count, x.assignment_id, (extract(epoch FROM a.opens_at) * 1000000)::bigint,
+           a.visible_to_all,
+           (SELECT string_agg(m.team_id::text, ' ' ORDER BY m.team_id) FROM assignment_teams m
+             WHERE m.assignment_id = a.id)
+      FROM tasks t LEFT JOIN assignment_tasks x ON x.task_id = t.id LEFT JOIN assignments a ON a.id = x.assignment_id
+     ORDER BY t.position, t.id;
+$$;
