@@ -151,7 +151,7 @@ def pg_floors(pg, module):
         task = db.execute("SELECT min(id) FROM tasks").fetchone()[0]
         last = db.execute("SELECT coalesce(max(id), 0) FROM submissions").fetchone()[0]
         db.execute("CREATE TABLE IF NOT EXISTS bench_commit (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())")
-        postmaster = int(open("/proc/%d/stat" % db.info.backend_pid).read().rsplit(")", 1)[1].split()[1])
+        postmaster = svc.parent_of(db.info.backend_pid)
     scripts = [
         ("pg: solveit_submit", "SELECT * FROM solveit_submit(%d, %d, 'print(sum(map(int, input().split())))', 71,"
                                " NULL, false, 0);\n" % (uid, task)),

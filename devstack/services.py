@@ -82,6 +82,25 @@ def wait_until(predicate, timeout, what, log=None):
         raise ServiceError("%s did not happen within %.0f s%s" % (what, timeout, "\n" + log_tail(log) if log else ""))
 
 
+def _stat_fields(pid):
+    """The fields of /proc/<pid>/stat after the command name (state, parent, ...), or None when the
+    process is gone. The name is in parentheses and may hold any character, ")" and spaces too."""
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def parent_of(pid):
+    """The parent's pid, or None when the process is gone."""
+    fields = _stat_fields(pid)
+    try:
+        return int(fields[1]) if fields else None
+    except (ValueError, IndexError):
+        return None
+
+
 def pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -94,26 +113,13 @@ def pid_alive(pid):
         done, _ = os.waitpid(pid, os.WNOHANG)
         return done == 0
     except ChildProcessError:
-        try:
-            with open("/proc/%d/stat" % pid) as f:
-                return f.read().split(")")[-1].split()[0] != "Z"
-        except OSError:
-            return False
+        fields = _stat_fields(pid)
+        return bool(fields) and fields[0] != "Z"
 
 
 def children_of(parent):
     """The pids whose parent is parent, from /proc (a zombie counts until its parent has reaped it)."""
-    kids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                if int(f.read().rsplit(") ", 1)[1].split()[1]) == parent:
-                    kids.append(int(name))
-        except (OSError, ValueError, IndexError):
-            pass
-    return kids
+    return [int(name) for name in os.listdir("/proc") if name.isdigit() and parent_of(name) == parent]
 
 
 def stop_pid(pid, timeout=10.0, sig=signal.SIGTERM):
