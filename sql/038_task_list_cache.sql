@@ -113,10 +113,12 @@ BEGIN
         END LOOP;
         RETURN NULL;
     END IF;
+    -- After the change: a refresh reads the penalty as it is now, so a task that only moved to
+    -- another assignment is refreshed once.
     IF TG_OP <> 'INSERT' THEN
         PERFORM solveit_task_best_refresh_late(OLD.task_id);
     END IF;
-    IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.task_id <> OLD.task_id OR NEW.assignment_id <> OLD.assignment_id) THEN
+    IF TG_OP <> 'DELETE' AND (TG_OP = 'INSERT' OR NEW.task_id <> OLD.task_id) THEN
         PERFORM solveit_task_best_refresh_late(NEW.task_id);
     END IF;
     RETURN NULL;
